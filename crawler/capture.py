@@ -1,0 +1,127 @@
+"""Capture every exchange into the WARC as received, before Scrapy changes anything.
+
+At priority 950 this middleware is the closest to the network: it sees bodies still
+content-encoded and each 3xx before RedirectMiddleware (600) follows it. What it wrote is appended
+to ``request.meta["citewarc_captures"]`` (a list shared by the hops of a redirect chain) so the
+spider can describe the whole chain in one item.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urljoin
+
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Request, Response
+from scrapy.utils.asyncio import run_in_thread
+
+from crawler.fetch_errors import describe_failure
+from pipelines.crawl_run import CrawlRun
+from pipelines.page import Capture
+from pipelines.warc import Exchange, build_exchange_records
+
+logger = logging.getLogger(__name__)
+
+META_CAPTURES = "citewarc_captures"
+META_STARTED = "citewarc_started"
+
+
+def _headers(headers) -> list[tuple[str, str]]:
+    """Every value of every header (repeated Set-Cookie included), decoded as Latin-1."""
+    out = []
+    for name, values in headers.items():
+        for value in values:
+            out.append((name.decode("latin-1"), value.decode("latin-1")))
+    return out
+
+
+def truncation_of(response: Response) -> str | None:
+    flags = set(response.flags)
+    if "dataloss" in flags or "partial" in flags:
+        return "disconnect"
+    return None
+
+
+def exchange_from_response(request: Request, response: Response, fetched_at: datetime) -> Exchange:
+    ip = response.ip_address
+    return Exchange(
+        url=request.url,
+        method=request.method,
+        request_headers=_headers(request.headers),
+        request_body=request.body or b"",
+        fetched_at=fetched_at,
+        status=response.status,
+        protocol=response.protocol or "HTTP/1.1",
+        response_headers=_headers(response.headers),
+        body=response.body,
+        ip_address=str(ip) if ip is not None else None,
+        truncated=truncation_of(response),
+    )
+
+
+class WarcCaptureMiddleware:
+    def __init__(self, run: CrawlRun, timeout: float) -> None:
+        self.run = run
+        self.timeout = timeout
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(CrawlRun.of(crawler), crawler.settings.getfloat("DOWNLOAD_TIMEOUT"))
+
+    def process_request(self, request: Request):
+        request.meta[META_STARTED] = datetime.now(UTC)
+        return None
+
+    def _fetch_start(self, request: Request) -> datetime:
+        latency = request.meta.get("download_latency")
+        if latency is not None:
+            return datetime.now(UTC) - timedelta(seconds=latency)
+        return request.meta.get(META_STARTED) or datetime.now(UTC)
+
+    async def process_response(self, request: Request, response: Response):
+        if "cached" in response.flags:
+            return response
+        fetched_at = self._fetch_start(request)
+        exchange = exchange_from_response(request, response, fetched_at)
+        capture = await self._write(exchange)
+        location = response.headers.get(b"Location")
+        if location and 300 <= response.status < 400:
+            capture.location = urljoin(request.url, location.decode("latin-1"))
+        capture.content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1") or None
+        request.meta.setdefault(META_CAPTURES, []).append(capture)
+        self.run.bytes_received += len(response.body)
+        return response
+
+    async def process_exception(self, request: Request, exception: BaseException):
+        if isinstance(exception, IgnoreRequest):
+            return None  # refused before any fetch (robots.txt, limits): nothing went out
+        error = describe_failure(exception, self.timeout)
+        exchange = Exchange(
+            url=request.url,
+            method=request.method,
+            request_headers=_headers(request.headers),
+            request_body=request.body or b"",
+            fetched_at=request.meta.get(META_STARTED) or datetime.now(UTC),
+            error=error,
+        )
+        capture = await self._write(exchange)
+        request.meta.setdefault(META_CAPTURES, []).append(capture)
+        return None
+
+    async def _write(self, exchange: Exchange) -> Capture:
+        records, main_id = build_exchange_records(exchange)
+        placed = await run_in_thread(self.run.write_records, records)
+        first = placed[0]
+        return Capture(
+            url=exchange.url,
+            fetched_at=exchange.fetched_at.isoformat().replace("+00:00", "Z"),
+            status=exchange.status,
+            warc_file=first.file_name,
+            record_id=main_id,
+            offset=first.offset,
+            length=first.length,
+            truncated=exchange.truncated,
+            error=exchange.error,
+            bytes=len(exchange.body),
+        )

@@ -1,0 +1,93 @@
+"""Command line: parse arguments and dispatch to crawler/commands/<name>.py. Nothing else."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Sequence
+
+from crawler import __version__
+from crawler.errors import CitewarcError
+
+EPILOG = """\
+exit codes:
+  0  the seed(s) archived and stored (citations may have failed: the manifest says which)
+  2  usage or configuration error (malformed URL, unsupported scheme, bad store URI)
+  3  no seed could be archived (dead host, HTTP error, refused); the attempt is still recorded
+  4  storage failed; nothing is lost: the message says where the files wait
+environment:
+  CITEWARC_STORE     default store (instead of ./archive)
+  CITEWARC_SPOOL     where files wait until the store confirms them (~/.cache/citewarc/spool)
+  AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_PROFILE   S3 access
+  http_proxy, https_proxy   fetch through a proxy
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="citewarc",
+        description="Archive news stories and every page they cite as WARC files with clean text.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"citewarc {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--store", metavar="S",
+                        help="where to store: a path, file:///abs/path or s3://bucket/prefix "
+                             "(default: $CITEWARC_STORE or ./archive)")
+    common.add_argument("-v", "--verbose", action="store_true",
+                        help="show the crawler's log on stderr (it always goes to the log file)")
+    common.add_argument("--debug", action="store_true",
+                        help="show a traceback when something goes wrong")
+
+    archive = sub.add_parser(
+        "archive", parents=[common], epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        help="archive story URL(s), every page they cite and their requisites",
+        description="Fetch the page(s), every page they cite, and the images, stylesheets, "
+                    "scripts and fonts needed to replay them; write WARCs, clean text and a "
+                    "manifest to the store. The crawl id is the last line on stdout.",
+    )
+    archive.add_argument("urls", nargs="+", metavar="URL", help="http(s) URL of a story")
+    archive.add_argument("--depth", type=int, metavar="N",
+                         help="citation hops to follow (default 1: the seed's citations; "
+                              "0: the seed only)")
+    archive.add_argument("--no-requisites", action="store_true",
+                         help="do not fetch images, stylesheets, scripts and fonts")
+    archive.add_argument("--ignore-robots", action="store_true",
+                         help="do not obey robots.txt (it is obeyed by default)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "archive":
+            from crawler.commands import archive  # noqa: PLC0415 - keep --help fast
+
+            return archive.run(args)
+        parser.error(f"unknown command {args.command}")
+    except CitewarcError as exc:
+        if args.debug:
+            traceback.print_exc()
+        print(f"citewarc: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("citewarc: error: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug: say so in one line, traceback only with --debug
+        if args.debug:
+            traceback.print_exc()
+        print(f"citewarc: error: internal error: {type(exc).__name__}: {exc} "
+              "(run with --debug for a traceback)", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,34 @@
+"""Exceptions that carry their exit code, so ``main`` turns any of them into one line and a code."""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+EXIT_NO_SEED = 3
+EXIT_STORAGE = 4
+EXIT_LOCKED = 5
+EXIT_VERIFY = 6
+
+
+class CitewarcError(Exception):
+    """Base class: ``str(exc)`` is the one line the user sees after ``citewarc: error:``."""
+
+    exit_code = 1
+
+
+class UsageError(CitewarcError):
+    """Malformed URL, unsupported scheme, bad option, bad store URI, bad job file."""
+
+    exit_code = EXIT_USAGE
+
+
+class NoSeedArchived(CitewarcError):
+    """No seed could be archived (dead host, HTTP error, refusal). The attempt is still recorded."""
+
+    exit_code = EXIT_NO_SEED
+
+
+class StorageFailed(CitewarcError):
+    """The store did not confirm every file; the message says where the files wait."""
+
+    exit_code = EXIT_STORAGE

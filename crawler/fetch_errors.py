@@ -1,0 +1,30 @@
+"""Short, user-facing descriptions of why a fetch failed (for the manifest and the summary)."""
+
+from __future__ import annotations
+
+from scrapy.exceptions import IgnoreRequest
+from twisted.internet import error as net
+from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
+
+
+def describe_failure(exc: BaseException, timeout: float | None = None) -> str:
+    """One short line: what went wrong, in words a fact-checker understands."""
+    if isinstance(exc, IgnoreRequest):
+        text = str(exc) or "request ignored"
+        if "robots" in text.lower():
+            return "forbidden by robots.txt"
+        return text[:200]
+    if isinstance(exc, net.DNSLookupError):
+        return "DNS lookup failed: host not found"
+    if isinstance(exc, net.ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(exc, (net.TimeoutError, net.TCPTimedOutError)):
+        return f"timed out after {timeout:g} s" if timeout else "timed out"
+    if isinstance(exc, (ResponseNeverReceived,)):
+        return "connection closed before any response"
+    if isinstance(exc, (ResponseFailed, net.ConnectionLost, net.ConnectionDone)):
+        return "connection lost before the response was complete"
+    if isinstance(exc, net.ConnectError):
+        return f"could not connect: {exc.osError or exc}"[:200]
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}"[:200] if text else type(exc).__name__

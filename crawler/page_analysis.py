@@ -1,0 +1,38 @@
+"""Everything CPU-heavy about one HTML page, done in one call in a worker process."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from crawler.links import find_requisites, select_citations
+from pipelines.extract import ExtractOptions, extract_html
+
+
+@dataclass
+class PageAnalysis:
+    extraction: dict[str, Any] | None = None  # Extraction fields, links dropped
+    citations: list[dict[str, str]] = field(default_factory=list)
+    requisites: list[str] = field(default_factory=list)
+
+
+def analyse_page(
+    html: str,
+    url: str,
+    content_language: str | None,
+    options: ExtractOptions,
+    want_text: bool,
+    want_requisites: bool,
+) -> PageAnalysis:
+    """Main text, citations and requisites of a page (runs in the process pool)."""
+    result = PageAnalysis()
+    if want_text:
+        extraction = extract_html(html, url, content_language, options)
+        citations = select_citations(extraction.links, extraction.text, url)
+        result.citations = [{"url": c.url, "anchor": c.anchor} for c in citations]
+        data = asdict(extraction)
+        data.pop("links")
+        result.extraction = data
+    if want_requisites:
+        result.requisites = find_requisites(html, url)
+    return result

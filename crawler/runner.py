@@ -1,0 +1,68 @@
+"""Build Settings (module + CLI/env overrides) and run a spider in this process."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+
+from crawler.offline import use_bundled_suffix_list
+from pipelines.crawl_run import CrawlResult, CrawlRun, default_spool
+
+SETTINGS_ENV = "CITEWARC_SETTINGS"
+
+
+def load_settings(overrides: dict[str, Any] | None = None) -> Settings:
+    """Defaults from ``settings.base`` (or the module named by CITEWARC_SETTINGS), then env, then
+    the command line."""
+    settings = Settings()
+    settings.setmodule(os.environ.get(SETTINGS_ENV, "settings.base"), priority="project")
+    for name in ("CITEWARC_STORE", "CITEWARC_SPOOL"):
+        if os.environ.get(name):
+            settings.set(name, os.environ[name], priority="project")
+    for name, value in (overrides or {}).items():
+        if value is not None:
+            settings.set(name, value, priority="cmdline")
+    return settings
+
+
+def log_file_for(settings: Settings, crawl_id: str) -> Path:
+    configured = settings.get("CITEWARC_LOG_FILE")
+    if configured:
+        return Path(configured).expanduser()
+    spool = Path(settings.get("CITEWARC_SPOOL") or default_spool()).expanduser()
+    return spool.parent / "logs" / f"{crawl_id}.log"
+
+
+def configure_logging(log_file: Path, level: str, verbose: bool) -> None:
+    """Everything to the log file; to stderr only with --verbose (stderr is for the user)."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    root.setLevel(level)
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    fmt = logging.Formatter("%(asctime)s [%(name)s] %(levelname)s: %(message)s")
+    file_handler = logging.FileHandler(log_file, encoding="utf-8")
+    file_handler.setFormatter(fmt)
+    root.addHandler(file_handler)
+    if verbose:
+        stream = logging.StreamHandler(sys.stderr)
+        stream.setFormatter(fmt)
+        root.addHandler(stream)
+    logging.captureWarnings(True)
+
+
+def run_spider(spider_cls: type, settings: Settings, **spider_args: Any) -> CrawlResult | None:
+    """Run one crawl to the end and return what the finalizer reported."""
+    use_bundled_suffix_list()
+    process = CrawlerProcess(settings, install_root_handler=False)
+    crawler = process.create_crawler(spider_cls)
+    process.crawl(crawler, **spider_args)
+    process.start()
+    run = getattr(crawler, "_citewarc_run", None)
+    return run.result if isinstance(run, CrawlRun) else None

@@ -1,0 +1,169 @@
+"""The ``story`` spider: a seed article, every page it cites (depth-limited), and their requisites.
+
+    scrapy crawl story -a url=https://example.com/story.html -a depth=1
+
+Every fetched URL becomes one ``PageItem``, failures included (a dead citation is evidence too).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+from typing import Any
+
+import scrapy
+from scrapy.http import Response, TextResponse
+from twisted.python.failure import Failure
+
+from crawler.capture import META_CAPTURES
+from crawler.fetch_errors import describe_failure
+from crawler.links import css_urls
+from crawler.page_analysis import analyse_page
+from crawler.urls import InvalidURL, canonical_url, clean_url
+from pipelines.extract import ExtractOptions, ProcessPool
+from pipelines.page import Capture, PageItem
+
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+def is_html(response: Response) -> bool:
+    ctype = (response.headers.get(b"Content-Type") or b"").decode("latin-1").lower()
+    if ctype:
+        return ctype.split(";")[0].strip() in HTML_TYPES
+    return isinstance(response, scrapy.http.HtmlResponse)
+
+
+def is_css(response: Response) -> bool:
+    ctype = (response.headers.get(b"Content-Type") or b"").decode("latin-1").lower()
+    return ctype.startswith("text/css") or (not ctype and response.url.lower().endswith(".css"))
+
+
+class StorySpider(scrapy.Spider):
+    name = "story"
+
+    def __init__(self, url: str | None = None, urls: Iterable[str] | str | None = None,
+                 depth: int | str | None = None, requisites: bool | str | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        seeds: list[str] = []
+        if url:
+            seeds.append(url)
+        if isinstance(urls, str):
+            seeds.extend(u for u in urls.split() if u)
+        elif urls:
+            seeds.extend(urls)
+        self.seed_args = seeds
+        self.depth_arg = depth
+        self.requisites_arg = requisites
+        self._seen: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
+        if not spider.seed_args:
+            spider.seed_args = settings.getlist("CITEWARC_SEEDS")
+        spider.max_depth = int(spider.depth_arg if spider.depth_arg is not None
+                               else settings.getint("CITEWARC_DEPTH"))
+        if spider.requisites_arg is None:
+            spider.want_requisites = settings.getbool("CITEWARC_REQUISITES")
+        else:
+            spider.want_requisites = str(spider.requisites_arg).lower() in {"1", "true", "yes", "on"}
+        spider.extract_options = ExtractOptions(
+            max_chars=settings.getint("CITEWARC_EXTRACT_MAX_CHARS"),
+        )
+        spider.pool = ProcessPool(settings.getint("CITEWARC_EXTRACT_WORKERS"))
+        return spider
+
+    async def start(self) -> AsyncIterator[Any]:
+        for url in self.seed_args:
+            request = self.page_request(url, role="seed", depth=0, via=None)
+            if request is not None:
+                yield request
+
+    def closed(self, reason: str) -> None:
+        self.pool.shutdown()
+
+    # --- requests ---------------------------------------------------------------------------
+
+    def page_request(self, url: str, role: str, depth: int, via: str | None,
+                     strip_tracking: bool = True) -> scrapy.Request | None:
+        """A request for a URL not yet seen in this crawl (dedup on the canonical URL)."""
+        try:
+            clean = clean_url(url, strip_tracking=strip_tracking)
+            key = canonical_url(clean) if strip_tracking else clean
+        except InvalidURL:
+            return None
+        if key in self._seen:
+            return None
+        self._seen.add(key)
+        return scrapy.Request(
+            clean,
+            callback=self.parse,
+            errback=self.on_error,
+            meta={"citewarc_role": role, "citewarc_depth": depth, "citewarc_via": via},
+            priority={"seed": 30, "citation": 20, "requisite": 10}.get(role, 0) - depth,
+        )
+
+    # --- callbacks --------------------------------------------------------------------------
+
+    async def parse(self, response: Response) -> AsyncIterator[Any]:
+        meta = response.meta
+        role, depth = meta["citewarc_role"], meta["citewarc_depth"]
+        item = self.base_item(response.request, response.meta)
+        item.final_url = response.url
+        item.status = response.status
+        item.content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1") or None
+        if response.status >= 400:
+            item.error = f"HTTP {response.status}"
+        item.is_html = is_html(response) and isinstance(response, TextResponse)
+        follow: list[scrapy.Request] = []
+        if item.is_html:
+            want_text = role != "requisite"
+            content_language = (response.headers.get(b"Content-Language") or b"").decode("latin-1")
+            analysis = await self.pool.run(
+                analyse_page, response.text, response.url, content_language or None,
+                self.extract_options, want_text, self.want_requisites,
+            )
+            item.extraction = analysis.extraction
+            item.title = (analysis.extraction or {}).get("title")
+            item.requisites = analysis.requisites
+            if want_text and response.status < 400:
+                item.citations = analysis.citations
+            if depth < self.max_depth and role != "requisite" and response.status < 400:
+                for citation in item.citations:
+                    req = self.page_request(citation["url"], "citation", depth + 1, response.url)
+                    if req is not None:
+                        follow.append(req)
+        elif self.want_requisites and is_css(response) and isinstance(response, TextResponse):
+            item.requisites = css_urls(response.text, response.url)
+        for url in item.requisites:
+            req = self.page_request(url, "requisite", depth, response.url, strip_tracking=False)
+            if req is not None:
+                follow.append(req)
+        yield item
+        for req in follow:
+            yield req
+
+    def on_error(self, failure: Failure) -> Iterable[PageItem]:
+        request = failure.request
+        item = self.base_item(request, request.meta)
+        last = item.final_capture
+        item.error = describe_failure(failure.value, self.settings.getfloat("DOWNLOAD_TIMEOUT"))
+        if last is not None and last.status is not None:
+            item.status = last.status
+        if last is None and item.error:
+            self.logger.info("Not fetched %s: %s", request.url, item.error)
+        yield item
+
+    def base_item(self, request: scrapy.Request, meta: dict[str, Any]) -> PageItem:
+        captures: list[Capture] = list(meta.get(META_CAPTURES, []))
+        redirect_urls = meta.get("redirect_urls") or []
+        original = redirect_urls[0] if redirect_urls else request.url
+        return PageItem(
+            url=original,
+            role=meta.get("citewarc_role", "seed"),
+            depth=meta.get("citewarc_depth", 0),
+            via=meta.get("citewarc_via"),
+            captures=captures,
+            final_url=request.url,
+        )

@@ -1,0 +1,57 @@
+"""The one-screen summary at the end of a crawl (stderr, on a terminal)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from crawler.progress import human_bytes
+from pipelines.crawl_run import CrawlResult
+
+
+def outcome(page: dict[str, Any]) -> str:
+    if page.get("redirect_to"):
+        return f"{page['status']} -> {page['redirect_to']}"
+    if page.get("error"):
+        prefix = f"{page['status']} " if page.get("status") else ""
+        return f"{prefix}{page['error']}"
+    text = str(page.get("status"))
+    if page.get("truncated"):
+        text += f" (truncated: {page['truncated']})"
+    return text
+
+
+def print_summary(result: CrawlResult, console: Console, log_file: str | None = None) -> None:
+    manifest = result.manifest
+    table = Table(title=f"Crawl {result.crawl_id}", title_justify="left", expand=False)
+    table.add_column("role")
+    table.add_column("status", overflow="fold")
+    table.add_column("size", justify="right")
+    table.add_column("title / URL", overflow="fold")
+    for page in manifest["pages"]:
+        if page["role"] == "requisite":
+            continue
+        style = "red" if page.get("error") else ("yellow" if page.get("redirect_to") else None)
+        label = page.get("title") or ""
+        table.add_row(
+            page["role"], outcome(page), human_bytes(page.get("bytes") or 0),
+            f"{label}\n{page['url']}" if label else page["url"], style=style,
+        )
+    console.print(table)
+    stats = manifest["summary"]
+    requisites = [p for p in manifest["pages"] if p["role"] == "requisite"]
+    failed_req = sum(1 for p in requisites if p.get("error"))
+    console.print(
+        f"{stats['pages']} fetches, {stats['failed']} failed; requisites: {len(requisites)}"
+        f" ({failed_req} failed); {human_bytes(stats['bytes'])} received"
+    )
+    if result.storage_error:
+        console.print(f"[red]Not stored:[/red] {result.storage_error}")
+        console.print(f"Files wait in {result.spool_dir}")
+    else:
+        console.print(f"Stored in {result.store_uri} under {result.crawl_id}/ "
+                      f"({len(manifest['files'])} files + manifest.json)")
+    if log_file:
+        console.print(f"Log: {log_file}")

@@ -1,0 +1,126 @@
+"""URL handling as pure functions: the URL we fetch, the key we dedupe on, the ids we store under.
+
+Two forms matter. The *clean* URL is what we fetch: the URL as cited, minus its fragment and
+tracking parameters, with scheme and host lower-cased and the default port dropped, so it is
+still the address the author linked. The *canonical* URL (w3lib's canonicalisation of the clean
+URL: sorted query, normalised escapes) is only a dedup key and the input of page keys.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from urllib.parse import unquote_plus, urlsplit, urlunsplit
+
+from w3lib.url import canonicalize_url
+
+from pipelines import keys
+
+SUPPORTED_SCHEMES = ("http", "https")
+
+# Query parameters that identify a campaign or a click, never the document.
+TRACKING_PARAMS = frozenset(
+    {
+        "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "mc_cid", "mc_eid", "igshid",
+        "yclid", "twclid", "ttclid", "li_fat_id", "_hsenc", "_hsmi", "mkt_tok", "oly_anon_id",
+        "oly_enc_id", "vero_id", "rb_clickid", "s_cid", "ncid", "cmpid", "ocid", "at_medium",
+        "at_campaign", "guccounter", "guce_referrer", "guce_referrer_sig",
+    }
+)
+TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_")
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+class InvalidURL(ValueError):
+    """A URL we cannot or will not fetch; the message says why in words a user understands."""
+
+
+def is_tracking_param(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in TRACKING_PARAMS or lowered.startswith(TRACKING_PREFIXES)
+
+
+def clean_url(url: str, strip_tracking: bool = True) -> str:
+    """The URL to fetch: fragment (and tracking parameters) removed, scheme/host normalised.
+
+    Requisites keep their tracking parameters: a replaying browser asks for them as written.
+
+    Raises InvalidURL for anything that is not an absolute http(s) URL with a host.
+    """
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise InvalidURL(f"malformed URL {url!r}: {exc}") from None
+    scheme = parts.scheme.lower()
+    if not scheme:
+        raise InvalidURL(f"malformed URL {url!r}: no scheme (did you mean http://{url}?)")
+    if scheme not in SUPPORTED_SCHEMES:
+        raise InvalidURL(f"unsupported URL scheme {scheme!r} in {url!r} (only http and https)")
+    host = parts.hostname
+    if not host or any(c.isspace() for c in host):
+        raise InvalidURL(f"malformed URL {url!r}: no host")
+    try:
+        host = host.encode("idna").decode("ascii") if not host.isascii() else host
+    except UnicodeError:
+        raise InvalidURL(f"malformed URL {url!r}: host is not a valid domain name") from None
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    netloc = host
+    if port is not None and port != _DEFAULT_PORTS[scheme]:
+        netloc = f"{host}:{port}"
+    if parts.username or parts.password:
+        userinfo = parts.username or ""
+        if parts.password:
+            userinfo += ":" + parts.password
+        netloc = f"{userinfo}@{netloc}"
+    query = parts.query
+    if query and strip_tracking:
+        # Filter the raw segments so what remains keeps its original spelling.
+        query = "&".join(
+            seg for seg in query.split("&") if not is_tracking_param(unquote_plus(seg.split("=")[0]))
+        )
+    path = parts.path or "/"
+    return urlunsplit((scheme, netloc, path, query, ""))
+
+
+def canonical_url(url: str) -> str:
+    """The dedup key of a URL: two spellings of one document give the same string."""
+    return canonicalize_url(clean_url(url), keep_fragments=False)
+
+
+def page_key(url: str) -> str:
+    """A stable, path-safe name for a page's files (see pipelines.keys)."""
+    return keys.page_key(clean_url(url))
+
+
+_SLUG_STRIP = re.compile(r"[^a-z0-9]+")
+
+
+def slugify(text: str, max_length: int = 48) -> str:
+    """Lower-case ``[a-z0-9-]`` only; never empty."""
+    slug = _SLUG_STRIP.sub("-", text.lower()).strip("-")
+    slug = slug[:max_length].rstrip("-")
+    return slug or "crawl"
+
+
+def seed_slug(url: str) -> str:
+    """Slug from a seed's host and path, e.g. ``example-com-news-2026-story``."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").removeprefix("www.")
+    path = re.sub(r"\.(s?html?|php|aspx?)$", "", parts.path)
+    return slugify(f"{host} {path}")
+
+
+def crawl_id(when: datetime, slug: str) -> str:
+    """``YYYYMMDDTHHMMSSZ-<slug>``: UTC, sortable, path-safe."""
+    return f"{when.strftime('%Y%m%dT%H%M%SZ')}-{slugify(slug)}"
+
+
+CRAWL_ID_RE = re.compile(r"^\d{8}T\d{6}Z-[a-z0-9-]{1,64}$")
+
+
+def is_crawl_id(value: str) -> bool:
+    return bool(CRAWL_ID_RE.match(value))

@@ -1,0 +1,136 @@
+"""The state one crawl shares between its capture middleware, pipelines and finalizer.
+
+Built once per crawler from its settings (``CrawlRun.of(crawler)``): the crawl id, the spool folder
+where files wait until the store confirms them, the rolling WARC writer, and the page entries the
+manifest will list.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import platform
+import re
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from scrapy import __version__ as scrapy_version
+from importlib.metadata import version as _dist_version
+
+from pipelines.keys import warc_key
+from pipelines.stores import Store, open_store
+from pipelines.warc_writer import RollingWarcWriter, WrittenRecord
+
+_ATTR = "_citewarc_run"
+
+
+def default_spool() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "citewarc" / "spool"
+
+
+def store_slug(uri: str) -> str:
+    """Folder name of a store inside the spool: readable, plus a hash so two stores never collide."""
+    readable = re.sub(r"[^a-z0-9]+", "-", uri.lower()).strip("-")[-40:] or "store"
+    return f"{readable}-{hashlib.sha256(uri.encode()).hexdigest()[:8]}"
+
+
+@dataclass
+class CrawlResult:
+    """What the command reports when the crawl is over."""
+
+    crawl_id: str
+    manifest: dict[str, Any]
+    store_uri: str
+    manifest_location: str | None = None
+    storage_error: str | None = None
+    spool_dir: Path | None = None
+    pending: list[str] = field(default_factory=list)
+
+
+class CrawlRun:
+    def __init__(
+        self,
+        crawl_id: str,
+        seeds: list[str],
+        store: Store,
+        spool_root: Path,
+        tool: str,
+        warc_info: dict[str, str],
+        max_size: int,
+        gzip_level: int,
+    ) -> None:
+        self.crawl_id = crawl_id
+        self.seeds = seeds
+        self.store = store
+        self.tool = tool
+        self.started = datetime.now(UTC)
+        self.dir = spool_root / store_slug(store.uri) / crawl_id
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.writer = RollingWarcWriter(
+            self.dir / "warc", prefix=crawl_id, info=warc_info, max_size=max_size,
+            gzip_level=gzip_level,
+        )
+        self.pages: list[dict[str, Any]] = []
+        self.result: CrawlResult | None = None
+        self.bytes_received = 0
+        self._lock = threading.Lock()
+
+    @classmethod
+    def of(cls, crawler: Any) -> CrawlRun:
+        """The crawler's run, built from its settings on first use."""
+        run = getattr(crawler, _ATTR, None)
+        if run is None:
+            run = cls.from_settings(crawler.settings)
+            setattr(crawler, _ATTR, run)
+        return run
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> CrawlRun:
+        from crawler import __version__  # noqa: PLC0415 - version string only
+
+        crawl_id = settings.get("CITEWARC_CRAWL_ID")
+        if not crawl_id:
+            raise ValueError("CITEWARC_CRAWL_ID is not set")
+        store = open_store(settings.get("CITEWARC_STORE") or "./archive", settings)
+        spool = Path(settings.get("CITEWARC_SPOOL") or default_spool()).expanduser()
+        tool = f"citewarc {__version__}"
+        libs = f"warcio {_dist_version('warcio')}, Scrapy {scrapy_version}"
+        info = {
+            "software": f"citewarc/{__version__} ({libs})",
+            "format": "WARC File Format 1.1",
+            "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
+            "isPartOf": crawl_id,
+            "description": "Story and cited sources: " + " ".join(settings.getlist("CITEWARC_SEEDS")),
+            "hostname": platform.node(),
+            "http-header-user-agent": settings.get("USER_AGENT"),
+            "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
+        }
+        return cls(
+            crawl_id=crawl_id,
+            seeds=settings.getlist("CITEWARC_SEEDS"),
+            store=store,
+            spool_root=spool,
+            tool=tool,
+            warc_info=info,
+            max_size=settings.getint("CITEWARC_WARC_MAX_SIZE"),
+            gzip_level=settings.getint("CITEWARC_WARC_GZIP_LEVEL"),
+        )
+
+    def write_records(self, records: list[object]) -> list[WrittenRecord]:
+        """Blocking: call through ``run_in_thread``."""
+        return self.writer.write(records)
+
+    def warc_key(self, file_name: str) -> str:
+        return warc_key(self.crawl_id, file_name)
+
+    def spool_path(self, key: str) -> Path:
+        """Where a store key waits locally (keys start with the crawl id)."""
+        rel = key.split("/", 1)[1]
+        return self.dir / rel
+
+    def add_page(self, entry: dict[str, Any]) -> None:
+        with self._lock:
+            self.pages.append(entry)

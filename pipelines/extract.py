@@ -1,0 +1,224 @@
+"""Main text, metadata and in-text links of an HTML page (trafilatura), in a process pool.
+
+One trafilatura pass with links (XML output) gives both: the ``<ref target>`` elements are the
+candidate citations, and the same XML rendered without link markup is the clean text (trafilatura's
+own txt output with links writes markdown into the text). When nothing is extracted, ``reason``
+says why instead of a bare None.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+import re
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from lxml import etree
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# Block elements of trafilatura's XML, each rendered on its own line.
+_BLOCKS = {"p", "head", "item", "quote", "code", "row", "lb", "list", "table", "cell"}
+
+
+@dataclass(frozen=True)
+class ExtractOptions:
+    """Every extraction option in one place, carried through the call chain."""
+
+    max_chars: int = 5_000_000
+    include_tables: bool = True
+    include_comments: bool = False
+    favor_precision: bool = False
+
+
+@dataclass(frozen=True)
+class LinkCandidate:
+    """A link inside the main text, with what a reader sees around it."""
+
+    url: str
+    anchor: str
+    context: str  # text of the enclosing block
+    block: str  # tag of the enclosing block: p, item, quote, head, cell...
+    heading: str  # nearest heading before it inside the main text
+
+
+@dataclass
+class Extraction:
+    title: str | None = None
+    author: str | None = None
+    date: str | None = None
+    sitename: str | None = None
+    language: str | None = None
+    text: str = ""
+    links: list[LinkCandidate] = field(default_factory=list)
+    reason: str | None = None  # why text is empty, when it is
+
+
+_LANG_RE = re.compile(rb"<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]+)*)", re.I)
+_OG_SITE_RE = re.compile(
+    r"<meta\b[^>]*property\s*=\s*[\"']og:site_name[\"'][^>]*content\s*=\s*[\"']([^\"']+)", re.I
+)
+
+
+def html_language(html: str, content_language: str | None = None) -> str | None:
+    """``<html lang>``, else the first ``Content-Language``; a primary subtag like ``en``."""
+    match = _LANG_RE.search(html[:20000].encode("utf-8", "ignore"))
+    value = match.group(1).decode("ascii") if match else (content_language or "")
+    value = value.split(",")[0].strip()
+    return value.split("-")[0].split("_")[0].lower() or None
+
+
+def extract_html(
+    html: str, url: str, content_language: str | None = None, options: ExtractOptions | None = None
+) -> Extraction:
+    """Run trafilatura once and turn its XML into text, metadata and link candidates."""
+    import trafilatura  # imported in the worker; keeps the parent light
+
+    options = options or ExtractOptions()
+    if len(html) > options.max_chars:
+        return Extraction(reason=f"page too large to extract ({len(html)} characters)")
+    if not html.strip():
+        return Extraction(reason="empty page")
+    try:
+        xml = trafilatura.extract(
+            html,
+            url=url,
+            output_format="xml",
+            include_links=True,
+            include_comments=options.include_comments,
+            include_tables=options.include_tables,
+            include_images=False,
+            with_metadata=True,
+            favor_precision=options.favor_precision,
+        )
+    except Exception as exc:  # trafilatura raises many kinds on hostile input
+        return Extraction(reason=f"extraction failed: {type(exc).__name__}: {exc}"[:200])
+    language = html_language(html, content_language)
+    if not xml:
+        meta = _metadata_only(html, url)
+        meta.language = language
+        meta.reason = "no main text found (page may be navigation, a paywall or script-rendered)"
+        return meta
+    result = parse_trafilatura_xml(xml)
+    if not result.language:
+        result.language = language
+    if not result.sitename:
+        match = _OG_SITE_RE.search(html[:50000])
+        result.sitename = match.group(1).strip() if match else None
+    if not result.text:
+        result.reason = "main text was empty"
+    return result
+
+
+def _metadata_only(html: str, url: str) -> Extraction:
+    import trafilatura
+
+    try:
+        doc = trafilatura.extract_metadata(html, default_url=url)
+    except Exception:
+        doc = None
+    if doc is None:
+        return Extraction()
+    return Extraction(
+        title=doc.title or None, author=doc.author or None, date=doc.date or None,
+        sitename=doc.sitename or None,
+    )
+
+
+def parse_trafilatura_xml(xml: str) -> Extraction:
+    """Clean text (one line per block, no link markup) and link candidates from trafilatura XML."""
+    root = etree.fromstring(xml.encode("utf-8"), parser=etree.XMLParser(recover=True, huge_tree=True))
+    if root is None:
+        return Extraction(reason="unreadable extraction output")
+    main = root.find("main")
+    out = Extraction(
+        title=root.get("title") or None,
+        author=root.get("author") or None,
+        date=root.get("date") or None,
+        sitename=root.get("sitename") or None,
+        language=root.get("language") or None,
+    )
+    if main is None:
+        return out
+    lines: list[str] = []
+    heading = ""
+    for block in main.iter():
+        if block.tag not in _BLOCKS or block.tag in {"list", "table", "row"}:
+            continue
+        if block.tag == "lb":
+            continue
+        if any(anc.tag in _BLOCKS - {"list", "table", "row"} for anc in block.iterancestors()):
+            continue  # nested block: its text is part of the outer one
+        text = _block_text(block)
+        if not text:
+            continue
+        lines.append(text)
+        if block.tag == "head":
+            heading = text
+        for ref in block.iter("ref"):
+            target = (ref.get("target") or "").strip()
+            if target:
+                out.links.append(
+                    LinkCandidate(
+                        url=target,
+                        anchor=_squash("".join(ref.itertext())),
+                        context=text,
+                        block=block.tag,
+                        heading=heading,
+                    )
+                )
+    out.text = "\n".join(lines)
+    return out
+
+
+def _block_text(block: etree._Element) -> str:
+    parts: list[str] = []
+    for node in block.iter():
+        if node.tag == "lb":
+            parts.append("\n")
+        if node.text:
+            parts.append(node.text)
+        if node is not block and node.tail:
+            parts.append(node.tail)
+    return "\n".join(_squash(line) for line in "".join(parts).split("\n") if line.strip())
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _pool_initializer() -> None:
+    # Workers run no crawl: they must not touch the network or the reactor.
+    logging.getLogger("trafilatura").setLevel(logging.ERROR)
+    logging.getLogger("htmldate").setLevel(logging.ERROR)
+
+
+class ProcessPool:
+    """CPU-heavy page analysis off the reactor thread, awaited from spider callbacks."""
+
+    def __init__(self, workers: int = 0) -> None:
+        self.workers = workers or os.cpu_count() or 1
+        self._executor: ProcessPoolExecutor | None = None
+
+    def _ensure(self) -> ProcessPoolExecutor:
+        if self._executor is None:
+            context = multiprocessing.get_context("spawn")  # never fork a running reactor
+            self._executor = ProcessPoolExecutor(
+                max_workers=self.workers, mp_context=context, initializer=_pool_initializer
+            )
+        return self._executor
+
+    async def run(self, func: Callable[..., T], *args: Any) -> T:
+        future = self._ensure().submit(func, *args)
+        return await asyncio.wrap_future(future)
+
+    def shutdown(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None

@@ -1,0 +1,145 @@
+"""The manifest: what a crawl captured, what failed, and every stored file's fixity (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any
+
+from w3lib.url import canonicalize_url
+
+from pipelines.page import PageItem
+
+
+def iso(when: datetime) -> str:
+    return when.isoformat().replace("+00:00", "Z")
+
+
+def _key(url: str) -> str:
+    try:
+        return canonicalize_url(url, keep_fragments=False)
+    except Exception:  # a URL w3lib cannot parse is only ever equal to itself
+        return url
+
+
+def page_entries(item: PageItem, warc_key: Callable[[str], str]) -> list[dict[str, Any]]:
+    """Manifest entries of one item: one per redirect hop, then the final fetch."""
+    shared = {"role": item.role, "depth": item.depth}
+    entries: list[dict[str, Any]] = []
+    for cap in item.captures:
+        if cap.status is not None and 300 <= cap.status < 400 and cap.location:
+            entries.append({
+                "url": cap.url, **shared, "status": cap.status, "error": None,
+                "truncated": cap.truncated, "redirect_to": cap.location,
+                "content_type": cap.content_type,
+                "warc": warc_key(cap.warc_file) if cap.warc_file else None,
+                "warc_record_id": cap.record_id, "fetched_at": cap.fetched_at,
+                "text": None, "title": None, "bytes": cap.bytes,
+            })
+    last = item.final_capture
+    final_url = item.final_url or item.url
+    if last is not None and last.url != final_url and last.status is not None:
+        final_url = last.url
+    entries.append({
+        "url": final_url, **shared,
+        "status": item.status if item.status is not None else (last.status if last else None),
+        "error": item.error,
+        "truncated": last.truncated if last else None,
+        "redirect_to": None,
+        "content_type": item.content_type or (last.content_type if last else None),
+        "warc": warc_key(last.warc_file) if last and last.warc_file else None,
+        "warc_record_id": last.record_id if last else None,
+        "fetched_at": last.fetched_at if last else None,
+        "text": item.text_key, "title": item.title,
+        "bytes": last.bytes if last else 0,
+        "attempts": sum(1 for c in item.captures if c.url == final_url) or None,
+        "_via": item.via, "_links": [c["url"] for c in item.citations] + list(item.requisites),
+    })
+    return entries
+
+
+def resolve_cited_by(entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Fill ``cited_by``: every page whose citations or requisites name the entry's URL.
+
+    A URL is fetched once however many pages cite it, so this inverts the link lists instead of
+    trusting the one request that happened to fetch it. Redirect targets inherit their chain's.
+    """
+    entries = list(entries)
+    citers: dict[str, set[str]] = {}
+    for entry in entries:
+        source = entry["url"]
+        for link in entry.get("_links", []):
+            citers.setdefault(_key(link), set()).add(source)
+    chain_origin: dict[str, str] = {}
+    for entry in entries:
+        if entry.get("redirect_to"):
+            origin = chain_origin.get(_key(entry["url"]), entry["url"])
+            chain_origin[_key(entry["redirect_to"])] = origin
+    out = []
+    for entry in entries:
+        by = set(citers.get(_key(entry["url"]), set()))
+        origin = chain_origin.get(_key(entry["url"]))
+        if origin:
+            by |= citers.get(_key(origin), set())
+        if entry.get("_via"):
+            by.add(entry["_via"])
+        clean = {k: v for k, v in entry.items() if not k.startswith("_")}
+        clean["cited_by"] = sorted(by)
+        out.append(clean)
+    return out
+
+
+def build_manifest(
+    crawl_id: str,
+    tool: str,
+    seeds: list[str],
+    started: datetime,
+    finished: datetime,
+    pages: Iterable[dict[str, Any]],
+    files: Iterable[dict[str, Any]],
+    store: str,
+) -> dict[str, Any]:
+    pages = resolve_cited_by(pages)
+    order = {"seed": 0, "feed": 1, "citation": 2, "requisite": 3}
+    pages.sort(key=lambda p: (order.get(p["role"], 9), p["depth"], p["url"]))
+    files = sorted(files, key=lambda f: f["key"])
+    return {
+        "crawl_id": crawl_id,
+        "tool": tool,
+        "seeds": list(seeds),
+        "started": iso(started),
+        "finished": iso(finished),
+        "store": store,
+        "summary": summarize(pages),
+        "pages": pages,
+        "files": files,
+    }
+
+
+def summarize(pages: list[dict[str, Any]]) -> dict[str, int]:
+    ok = [p for p in pages if p["error"] is None and p["status"] is not None and p["status"] < 400]
+    return {
+        "pages": len(pages),
+        "ok": len(ok),
+        "failed": len(pages) - len(ok),
+        "citations": sum(1 for p in pages if p["role"] == "citation"),
+        "requisites": sum(1 for p in pages if p["role"] == "requisite"),
+        "bytes": sum(p.get("bytes") or 0 for p in pages),
+    }
+
+
+def seeds_archived(manifest: dict[str, Any]) -> list[str]:
+    """Seeds whose final fetch succeeded (2xx, no error), following redirects."""
+    by_url = {}
+    for page in manifest["pages"]:
+        by_url.setdefault(_key(page["url"]), page)
+    ok = []
+    for seed in manifest["seeds"]:
+        page = by_url.get(_key(seed))
+        hops = 0
+        while page is not None and page.get("redirect_to") and hops < 20:
+            page = by_url.get(_key(page["redirect_to"]))
+            hops += 1
+        if page and page["error"] is None and page["status"] and 200 <= page["status"] < 400:
+            ok.append(seed)
+    return ok

@@ -1,0 +1,21 @@
+"""Collect each item's manifest entries into the crawl run (the finalizer writes the manifest)."""
+
+from __future__ import annotations
+
+from pipelines.crawl_run import CrawlRun
+from pipelines.manifest import page_entries
+from pipelines.page import PageItem
+
+
+class ManifestPipeline:
+    def __init__(self, run: CrawlRun) -> None:
+        self.run = run
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(CrawlRun.of(crawler))
+
+    def process_item(self, item: PageItem) -> PageItem:
+        for entry in page_entries(item, self.run.warc_key):
+            self.run.add_page(entry)
+        return item

@@ -1,0 +1,54 @@
+"""The item the spider yields for every fetched URL, and the capture facts it carries.
+
+Lives beside the pipelines that consume it, so pipelines never import the crawler package.
+Items carry values, never Scrapy ``Response`` objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+ROLES = ("seed", "citation", "requisite", "feed")
+
+
+@dataclass
+class Capture:
+    """One fetch as written to the WARC (a redirect chain has one per hop)."""
+
+    url: str
+    fetched_at: str  # ISO 8601 UTC, the WARC-Date
+    status: int | None = None
+    content_type: str | None = None
+    warc_file: str | None = None
+    record_id: str | None = None  # response record (request record when nothing came back)
+    offset: int | None = None
+    length: int | None = None
+    truncated: str | None = None
+    error: str | None = None
+    bytes: int = 0
+    location: str | None = None  # Location header of a redirect, absolute
+
+
+@dataclass
+class PageItem:
+    url: str  # the URL requested (clean form)
+    role: str
+    depth: int
+    via: str | None = None  # the page that cited or embedded it
+    captures: list[Capture] = field(default_factory=list)
+    final_url: str | None = None
+    status: int | None = None
+    error: str | None = None
+    content_type: str | None = None
+    is_html: bool = False
+    title: str | None = None
+    # Extraction, for HTML pages whose text we keep (seeds and citations).
+    extraction: dict[str, Any] | None = None
+    citations: list[dict[str, str]] = field(default_factory=list)  # [{url, anchor}]
+    requisites: list[str] = field(default_factory=list)
+    text_key: str | None = None  # set by TextPipeline
+
+    @property
+    def final_capture(self) -> Capture | None:
+        return self.captures[-1] if self.captures else None

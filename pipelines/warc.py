@@ -1,0 +1,212 @@
+"""Build WARC records from one HTTP exchange, byte-faithful and reproducible.
+
+Pure functions: an ``Exchange`` (what went over the wire) in, warcio records out. Record ids and
+dates are parameters so golden tests can pin them. Writing and rotation live in warc_writer.py.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+import zlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http import HTTPStatus
+from urllib.parse import urlsplit
+
+from warcio.recordbuilder import RecordBuilder
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.timeutils import datetime_to_iso_date
+from warcio.warcwriter import WARCWriter
+
+WARC_VERSION = "WARC/1.1"
+# Hop-by-hop framing that the HTTP client already undid: the stored body is de-chunked.
+_FRAMING_HEADERS = {"transfer-encoding"}
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One request and what came back, as received (body still content-encoded)."""
+
+    url: str
+    method: str
+    request_headers: list[tuple[str, str]]
+    fetched_at: datetime
+    request_body: bytes = b""
+    status: int | None = None
+    protocol: str = "HTTP/1.1"
+    response_headers: list[tuple[str, str]] = field(default_factory=list)
+    body: bytes = b""
+    ip_address: str | None = None
+    truncated: str | None = None  # "length" | "time" | "disconnect"
+    error: str | None = None  # set when no response arrived
+
+
+class RawHeaders(StatusAndHeaders):
+    """HTTP headers serialised byte for byte (Latin-1), not percent-encoded as warcio would."""
+
+    def compute_headers_buffer(self, header_filter=None) -> None:
+        self.headers_buff = self.to_str(header_filter).encode("latin-1", "replace") + b"\r\n"
+
+
+def new_record_id() -> str:
+    return f"<urn:uuid:{uuid.uuid4()}>"
+
+
+def warc_date(when: datetime) -> str:
+    """WARC/1.1 date: UTC with microseconds."""
+    if when.tzinfo is not None:
+        when = when.astimezone(UTC).replace(tzinfo=None)
+    return datetime_to_iso_date(when, use_micros=True)
+
+
+def reason_phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Unknown"
+
+
+def request_target(url: str) -> str:
+    parts = urlsplit(url)
+    target = parts.path or "/"
+    if parts.query:
+        target += "?" + parts.query
+    return target
+
+
+def host_header(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.netloc.rsplit("@", 1)[-1]
+
+
+_BUILDER = RecordBuilder(warc_version=WARC_VERSION)
+
+
+def build_request_record(ex: Exchange, record_id: str, concurrent_to: str | None) -> object:
+    """``request`` record: ``METHOD path?query HTTP/1.1`` plus Host, then the headers sent."""
+    headers = [("Host", host_header(ex.url))]
+    headers += [(k, v) for k, v in ex.request_headers if k.lower() != "host"]
+    http_headers = RawHeaders(
+        f"{ex.method} {request_target(ex.url)} HTTP/1.1", headers, protocol=""
+    )
+    warc_headers = {"WARC-Record-ID": record_id, "WARC-Date": warc_date(ex.fetched_at)}
+    if concurrent_to:
+        warc_headers["WARC-Concurrent-To"] = concurrent_to
+    return _BUILDER.create_warc_record(
+        ex.url,
+        "request",
+        payload=io.BytesIO(ex.request_body),
+        length=len(ex.request_body),
+        warc_headers_dict=warc_headers,
+        http_headers=http_headers,
+    )
+
+
+def response_http_headers(ex: Exchange) -> tuple[list[tuple[str, str]], list[str]]:
+    """Headers that describe the stored bytes, and a note of each change made to get there."""
+    kept: list[tuple[str, str]] = []
+    changes: list[str] = []
+    original_length = None
+    for name, value in ex.response_headers:
+        lowered = name.lower()
+        if lowered in _FRAMING_HEADERS:
+            changes.append(f"removed {name}: {value} (body stored de-chunked)")
+            continue
+        if lowered == "content-length":
+            original_length = value
+            continue
+        kept.append((name, value))
+    kept.append(("Content-Length", str(len(ex.body))))
+    if original_length is not None and original_length.strip() != str(len(ex.body)):
+        changes.append(f"Content-Length {original_length} replaced by {len(ex.body)} (bytes received)")
+    return kept, changes
+
+
+def build_response_record(ex: Exchange, record_id: str) -> object:
+    """``response`` record holding the body as received (still gzip/br) under its own headers."""
+    assert ex.status is not None
+    headers, changes = response_http_headers(ex)
+    statusline = f"{ex.status} {reason_phrase(ex.status)}"
+    protocol = ex.protocol if ex.protocol.startswith("HTTP/") else "HTTP/1.1"
+    http_headers = RawHeaders(statusline, headers, protocol=protocol)
+    warc_headers = {"WARC-Record-ID": record_id, "WARC-Date": warc_date(ex.fetched_at)}
+    if ex.ip_address:
+        warc_headers["WARC-IP-Address"] = ex.ip_address
+    if ex.truncated:
+        warc_headers["WARC-Truncated"] = ex.truncated
+    for i, change in enumerate(changes):
+        warc_headers[f"WARC-Citewarc-Header-Change-{i + 1}"] = change
+    return _BUILDER.create_warc_record(
+        ex.url,
+        "response",
+        payload=io.BytesIO(ex.body),
+        length=len(ex.body),
+        warc_headers_dict=warc_headers,
+        http_headers=http_headers,
+    )
+
+
+def build_exchange_records(ex: Exchange) -> tuple[list[object], str]:
+    """Records for one exchange and the id of the main one (response, or request if none came).
+
+    A failed fetch keeps its request and a metadata record saying what went wrong.
+    """
+    if ex.status is not None:
+        response_id, request_id = new_record_id(), new_record_id()
+        response = build_response_record(ex, response_id)
+        request = build_request_record(ex, request_id, concurrent_to=response_id)
+        return [response, request], response_id
+    request_id = new_record_id()
+    request = build_request_record(ex, request_id, concurrent_to=None)
+    fields = [("fetch-error", ex.error or "no response")]
+    meta = build_metadata_record(ex.url, ex.fetched_at, request_id, fields, new_record_id())
+    return [request, meta], request_id
+
+
+def build_metadata_record(
+    url: str, when: datetime, refers_to: str, fields: list[tuple[str, str]], record_id: str
+) -> object:
+    """``metadata`` record (application/warc-fields) about the record ``refers_to``."""
+    body = "".join(f"{name}: {_one_line(value)}\r\n" for name, value in fields).encode("utf-8")
+    warc_headers = {
+        "WARC-Record-ID": record_id,
+        "WARC-Date": warc_date(when),
+        "WARC-Refers-To": refers_to,
+        "WARC-Concurrent-To": refers_to,
+    }
+    return _BUILDER.create_warc_record(
+        url,
+        "metadata",
+        payload=io.BytesIO(body),
+        length=len(body),
+        warc_content_type="application/warc-fields",
+        warc_headers_dict=warc_headers,
+    )
+
+
+def build_warcinfo_record(filename: str, info: dict[str, str], when: datetime) -> object:
+    record = _BUILDER.create_warcinfo_record(filename, info)
+    record.rec_headers.replace_header("WARC-Date", warc_date(when))
+    return record
+
+
+def _one_line(value: str) -> str:
+    return " ".join(str(value).split())
+
+
+def serialize_record(record: object, gzip_level: int = 6) -> bytes:
+    """One record as one gzip member (so a reader can seek to it and a crash loses at most it)."""
+    buf = io.BytesIO()
+    WARCWriter(buf, gzip=False, warc_version=WARC_VERSION).write_record(record)
+    raw = buf.getvalue()
+    if gzip_level is None:
+        return raw
+    return gzip_member(raw, gzip_level)
+
+
+def gzip_member(data: bytes, level: int) -> bytes:
+    compressor = zlib.compressobj(level, zlib.DEFLATED, 31)  # 31: gzip container
+    return compressor.compress(data) + compressor.flush()
+
+
