@@ -28,10 +28,10 @@ from botocore.config import Config
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
-    ConnectionError,
     NoCredentialsError,
     PartialCredentialsError,
 )
+from botocore.exceptions import ConnectionError as BotoConnectionError
 
 DEFAULT_STORE = "archive"
 MAX_KEY_BYTES = 1024  # S3's limit; kept for local stores too so a crawl moves between them
@@ -352,15 +352,16 @@ class S3Store:
     def _error(self, exc: BaseException, what: str) -> StoreError:
         """Turn a boto error into one line that says what to do, without credentials."""
         # boto3's upload_file wraps the ClientError in S3UploadFailedError: find the cause.
+        known = ClientError | BotoConnectionError | NoCredentialsError | PartialCredentialsError
         cause: BaseException | None = exc
-        while cause is not None and not isinstance(cause, ClientError | ConnectionError):
+        while cause is not None and not isinstance(cause, known):
             cause = cause.__cause__ or cause.__context__
         endpoint = getattr(self, "endpoint", None) or "the S3 endpoint"
-        if isinstance(exc, NoCredentialsError | PartialCredentialsError):
+        if isinstance(cause, NoCredentialsError | PartialCredentialsError):
             message = ("no S3 credentials found (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY "
                        "or a profile)")
             return StoreError(message)
-        if isinstance(cause, ConnectionError):  # includes EndpointConnectionError, timeouts
+        if isinstance(cause, BotoConnectionError):  # refused, DNS, connect timeout
             return StoreError(f"cannot reach S3 endpoint {endpoint}")
         if isinstance(cause, ClientError):
             error = cause.response.get("Error", {})
