@@ -15,7 +15,6 @@ from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 from lxml import etree
-
 from w3lib.url import canonicalize_url
 
 from crawler.urls import InvalidURL, canonical_url, clean_url

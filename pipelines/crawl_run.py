@@ -14,11 +14,11 @@ import re
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from importlib.metadata import version as _dist_version
 from pathlib import Path
 from typing import Any
 
 from scrapy import __version__ as scrapy_version
-from importlib.metadata import version as _dist_version
 
 from pipelines.keys import warc_key
 from pipelines.stores import Store, open_store
