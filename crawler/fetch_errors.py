@@ -2,27 +2,31 @@
 
 from __future__ import annotations
 
-from scrapy.exceptions import IgnoreRequest
+from scrapy import exceptions as scrapy_errors
 from twisted.internet import error as net
 from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
 
 def describe_failure(exc: BaseException, timeout: float | None = None) -> str:
     """One short line: what went wrong, in words a fact-checker understands."""
-    if isinstance(exc, IgnoreRequest):
+    if isinstance(exc, scrapy_errors.IgnoreRequest):
         text = str(exc) or "request ignored"
-        if "robots" in text.lower():
-            return "forbidden by robots.txt"
-        return text[:200]
-    if isinstance(exc, net.DNSLookupError):
+        return "forbidden by robots.txt" if "robots" in text.lower() else text[:200]
+    if isinstance(exc, (net.DNSLookupError, scrapy_errors.CannotResolveHostError)):
         return "DNS lookup failed: host not found"
-    if isinstance(exc, net.ConnectionRefusedError):
+    if isinstance(exc, (net.ConnectionRefusedError, scrapy_errors.DownloadConnectionRefusedError)):
         return "connection refused"
-    if isinstance(exc, (net.TimeoutError, net.TCPTimedOutError)):
+    if isinstance(exc, (net.TimeoutError, net.TCPTimedOutError, scrapy_errors.DownloadTimeoutError)):
         return f"timed out after {timeout:g} s" if timeout else "timed out"
-    if isinstance(exc, (ResponseNeverReceived,)):
+    if isinstance(exc, scrapy_errors.DownloadCancelledError):
+        text = str(exc)
+        if "maxsize" in text.lower() or "larger than" in text.lower():
+            return "response larger than the maximum download size; download abandoned"
+        return f"download cancelled: {text}"[:200]
+    if isinstance(exc, ResponseNeverReceived):
         return "connection closed before any response"
-    if isinstance(exc, (ResponseFailed, net.ConnectionLost, net.ConnectionDone)):
+    if isinstance(exc, (ResponseFailed, net.ConnectionLost, net.ConnectionDone,
+                        scrapy_errors.ResponseDataLossError)):
         return "connection lost before the response was complete"
     if isinstance(exc, net.ConnectError):
         return f"could not connect: {exc.osError or exc}"[:200]
