@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 import traceback
 from collections.abc import Sequence
@@ -60,18 +61,30 @@ def build_parser() -> argparse.ArgumentParser:
                          help="do not fetch images, stylesheets, scripts and fonts")
     archive.add_argument("--ignore-robots", action="store_true",
                          help="do not obey robots.txt (it is obeyed by default)")
+
+    push = sub.add_parser(
+        "push", parents=[common],
+        help="upload crawls waiting in the local spool after a storage outage",
+        description="Upload every crawl that waits in the local spool for the store (files "
+                    "first, each verified by sha256, the manifest last). Prints each pushed "
+                    "crawl id on stdout.",
+    )
+    push.set_defaults(command="push")
     return parser
+
+
+COMMANDS = ("archive", "push")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        if args.command == "archive":
-            from crawler.commands import archive  # noqa: PLC0415 - keep --help fast
-
-            return archive.run(args)
-        parser.error(f"unknown command {args.command}")
+        if args.command not in COMMANDS:
+            parser.error(f"unknown command {args.command}")
+        # Imported on use: `citewarc --help` stays fast and light.
+        module = importlib.import_module(f"crawler.commands.{args.command}")
+        return module.run(args)
     except CitewarcError as exc:
         if args.debug:
             traceback.print_exc()

@@ -92,8 +92,8 @@ class CrawlRun:
         from crawler import __version__  # noqa: PLC0415 - version string only
 
         crawl_id = settings.get("CITEWARC_CRAWL_ID")
-        if not crawl_id:
-            raise ValueError("CITEWARC_CRAWL_ID is not set")
+        if not crawl_id:  # plain `scrapy crawl story -a url=...`
+            crawl_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-scrapy-crawl"
         store = open_store(settings.get("CITEWARC_STORE") or "./archive", settings)
         spool = Path(settings.get("CITEWARC_SPOOL") or default_spool()).expanduser()
         tool = f"citewarc {__version__}"

@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 
 from scrapy import signals
 from scrapy.utils.asyncio import run_in_thread
-from scrapy.utils.defer import deferred_from_coro
 
 from pipelines.crawl_run import CrawlResult, CrawlRun
 from pipelines.manifest import build_manifest
@@ -30,10 +29,7 @@ class FinalizeCrawl:
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
 
-    def spider_closed(self, spider, reason):
-        return deferred_from_coro(self.finalize(reason))
-
-    async def finalize(self, reason: str) -> None:
+    async def spider_closed(self, spider, reason: str) -> None:
         run = CrawlRun.of(self.crawler)
         run.result = await run_in_thread(finalize_run, run, reason)
 

@@ -17,8 +17,10 @@ from twisted.python.failure import Failure
 from crawler.capture import META_CAPTURES
 from crawler.fetch_errors import describe_failure
 from crawler.links import css_urls
+from crawler.offline import use_bundled_suffix_list
 from crawler.page_analysis import analyse_page
 from crawler.urls import InvalidURL, canonical_url, clean_url
+from pipelines.crawl_run import CrawlRun
 from pipelines.extract import ExtractOptions, ProcessPool
 from pipelines.page import Capture, PageItem
 
@@ -58,6 +60,7 @@ class StorySpider(scrapy.Spider):
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
+        use_bundled_suffix_list()  # also when started as `scrapy crawl story`
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
         if not spider.seed_args:
@@ -75,6 +78,9 @@ class StorySpider(scrapy.Spider):
         return spider
 
     async def start(self) -> AsyncIterator[Any]:
+        run = CrawlRun.of(self.crawler)
+        if not run.seeds:  # started by `scrapy crawl story -a url=...`
+            run.seeds = [clean_url(u) for u in self.seed_args]
         for url in self.seed_args:
             request = self.page_request(url, role="seed", depth=0, via=None)
             if request is not None:

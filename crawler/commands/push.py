@@ -1,0 +1,45 @@
+"""``citewarc push``: upload crawls that wait in the local spool after a storage outage."""
+
+from __future__ import annotations
+
+import json
+import sys
+from argparse import Namespace
+from pathlib import Path
+
+from crawler.errors import StorageFailed, UsageError
+from crawler.runner import load_settings
+from pipelines.crawl_run import default_spool, store_slug
+from pipelines.stores import StoreError, open_store
+from pipelines.upload import upload_crawl
+
+
+def pending_crawls(spool_root: Path, store_uri: str) -> list[Path]:
+    """Crawl folders of this store whose manifest is written but not yet confirmed by the store."""
+    folder = spool_root / store_slug(store_uri)
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if (p / "manifest.json").is_file())
+
+
+def run(args: Namespace) -> int:
+    settings = load_settings({"CITEWARC_STORE": args.store})
+    try:
+        store = open_store(settings.get("CITEWARC_STORE"), settings)
+    except StoreError as exc:
+        raise UsageError(str(exc)) from None
+    spool = Path(settings.get("CITEWARC_SPOOL") or default_spool()).expanduser()
+    crawls = pending_crawls(spool, store.uri)
+    if not crawls:
+        print(f"nothing waits in the spool for {store.uri}", file=sys.stderr)
+        return 0
+    for crawl_dir in crawls:
+        manifest = json.loads((crawl_dir / "manifest.json").read_text(encoding="utf-8"))
+        report = upload_crawl(store, crawl_dir, manifest["crawl_id"], manifest["files"])
+        if not report.ok:
+            key, why = report.failed[0]
+            raise StorageFailed(f"{why}; {len(report.pending)} file(s) still wait in {crawl_dir}")
+        print(f"pushed {manifest['crawl_id']} ({len(report.uploaded)} files) to {store.uri}",
+              file=sys.stderr)
+        print(manifest["crawl_id"])
+    return 0
