@@ -88,12 +88,8 @@ def run_citewarc_in(
             timeout=timeout,
         )
     except subprocess.TimeoutExpired as exc:
-        stderr = (
-            exc.stderr.decode(errors="replace") if isinstance(exc.stderr, bytes) else exc.stderr
-        )
-        pytest.fail(
-            f"{command} did not finish in {timeout} s; stderr tail:\n{(stderr or '')[-3000:]}"
-        )
+        stderr = exc.stderr.decode(errors="replace") if isinstance(exc.stderr, bytes) else exc.stderr
+        pytest.fail(f"{command} did not finish in {timeout} s; stderr tail:\n{(stderr or '')[-3000:]}")
 
 
 @pytest.fixture(scope="session")

@@ -215,17 +215,14 @@ class Run:
         ]
 
     def response_at(self, path: str, status: int | None = None) -> Record:
-        found = [
-            r for r in self.records_of("response", path) if status is None or r.status == status
-        ]
+        found = [r for r in self.records_of("response", path) if status is None or r.status == status]
         assert len(found) == 1, f"{len(found)} response records for {path} (status {status})"
         return found[0]
 
     @functools.cached_property
     def texts(self) -> list[dict]:
         return [
-            json.loads(p.read_text(encoding="utf-8"))
-            for p in sorted((self.root / "text").glob("*.json"))
+            json.loads(p.read_text(encoding="utf-8")) for p in sorted((self.root / "text").glob("*.json"))
         ]
 
     def text_at(self, path: str) -> dict:
@@ -296,9 +293,7 @@ def sibling_script(name: str) -> Path | None:
 @pytest.fixture(scope="module")
 def main(fixture_web, citewarc_runner, tmp_path_factory) -> Run:
     workdir = tmp_path_factory.mktemp("archive-main")
-    return archive(
-        fixture_web, citewarc_runner, workdir, fixture_web.url(ARTICLE_PATH), "--depth", "1"
-    )
+    return archive(fixture_web, citewarc_runner, workdir, fixture_web.url(ARTICLE_PATH), "--depth", "1")
 
 
 @pytest.fixture(scope="module")
@@ -428,9 +423,7 @@ def test_tracked_junk_link_deduplicated(crawl):
     report = crawl.pages_at(REPORT_PATH)
     assert len(report) == 1, f"report archived {len(report)} times: {[p['url'] for p in report]}"
     assert report[0]["url"] == crawl.web.url(REPORT_PATH)
-    junk = [
-        p["url"] for p in crawl.manifest["pages"] if any(m in p["url"] for m in TRACKING_MARKERS)
-    ]
+    junk = [p["url"] for p in crawl.manifest["pages"] if any(m in p["url"] for m in TRACKING_MARKERS)]
     assert not junk, f"non-canonical URLs in the manifest: {junk}"
     assert crawl.request_paths().count(REPORT_PATH) == 1, crawl.requests
     assert not [r for r in crawl.requests if "utm_" in r or "fbclid" in r], crawl.requests
@@ -461,9 +454,7 @@ def test_page_keys_point_at_listed_files(crawl):
     for page in crawl.manifest["pages"]:
         for name in ("warc", "text"):
             if page[name]:
-                assert crawl.rel_key(page[name]) in listed, (
-                    f"{name} key of {page['url']} not listed"
-                )
+                assert crawl.rel_key(page[name]) in listed, f"{name} key of {page['url']} not listed"
 
 
 def test_no_open_files_left(crawl):
@@ -488,9 +479,7 @@ def test_warcio_check_passes(crawl):
     script = sibling_script("warcio")
     command = [str(script)] if script else [sys.executable, "-m", "warcio.cli"]
     for path in crawl.warc_files:
-        result = subprocess.run(
-            [*command, "check", str(path)], capture_output=True, text=True, timeout=120
-        )
+        result = subprocess.run([*command, "check", str(path)], capture_output=True, text=True, timeout=120)
         assert result.returncode == 0, f"warcio check {path.name}:\n{result.stdout}{result.stderr}"
 
 
@@ -539,9 +528,7 @@ def paired_request(crawl: Run, response: Record) -> Record:
         r
         for r in crawl.records
         if r.type == "request"
-        and (
-            r.get("WARC-Concurrent-To") == response.id or response.get("WARC-Concurrent-To") == r.id
-        )
+        and (r.get("WARC-Concurrent-To") == response.id or response.get("WARC-Concurrent-To") == r.id)
     ]
     assert len(candidates) == 1, (
         f"{len(candidates)} request records linked by WARC-Concurrent-To to {response.target}"
@@ -732,9 +719,7 @@ def test_cited_page_text(crawl, path):
 @pytest.mark.parametrize("path", [CYRILLIC_PATH, JAPANESE_PATH])
 def test_charsets_decoded(crawl, path):
     text = crawl.text_at(path)
-    assert PAGE_SENTENCES[path] in text["text"], (
-        f"{path} mis-decoded; text starts {text['text'][:120]!r}"
-    )
+    assert PAGE_SENTENCES[path] in text["text"], f"{path} mis-decoded; text starts {text['text'][:120]!r}"
     assert "\ufffd" not in text["text"] and "\ufffd" not in (text["title"] or "")
 
 
@@ -779,9 +764,7 @@ def test_dead_host_exits_3_and_records_the_error(fixture_web, citewarc_runner, t
 
 
 def test_no_requisites(fixture_web, citewarc_runner, tmp_path):
-    run = archive(
-        fixture_web, citewarc_runner, tmp_path, fixture_web.url(ARTICLE_PATH), "--no-requisites"
-    )
+    run = archive(fixture_web, citewarc_runner, tmp_path, fixture_web.url(ARTICLE_PATH), "--no-requisites")
     assert run.proc.returncode == 0, run.describe()
     roles = [(p["role"], p["url"]) for p in run.manifest["pages"]]
     assert not [url for role, url in roles if role == "requisite"], roles
@@ -791,12 +774,8 @@ def test_no_requisites(fixture_web, citewarc_runner, tmp_path):
     assert run.page_at(REPORT_PATH)["role"] == "citation"
 
 
-def test_depth_zero_archives_only_the_seed_and_its_requisites(
-    fixture_web, citewarc_runner, tmp_path
-):
-    run = archive(
-        fixture_web, citewarc_runner, tmp_path, fixture_web.url(ARTICLE_PATH), "--depth", "0"
-    )
+def test_depth_zero_archives_only_the_seed_and_its_requisites(fixture_web, citewarc_runner, tmp_path):
+    run = archive(fixture_web, citewarc_runner, tmp_path, fixture_web.url(ARTICLE_PATH), "--depth", "0")
     assert run.proc.returncode == 0, run.describe()
     roles = {p["role"] for p in run.manifest["pages"]}
     assert roles <= {"seed", "requisite"}, f"roles at --depth 0: {roles}"

@@ -122,9 +122,7 @@ NOT_CITATIONS = frozenset(
     }
 )
 # Hosts of share/social links: never fetched, never citations.
-INVALID_HOSTS = frozenset(
-    {"twitter.invalid", "facebook.invalid", "linkedin.invalid", "whatsapp.invalid"}
-)
+INVALID_HOSTS = frozenset({"twitter.invalid", "facebook.invalid", "linkedin.invalid", "whatsapp.invalid"})
 
 # --------------------------------------------------------------------------------------------
 # Sentences the tests look for
@@ -191,9 +189,7 @@ PAGE_SECOND_SENTENCES = {
     BARE_URL_PATH: "Each sample was split in two and sent to separate laboratories.",
 }
 MISSING_BODY_SENTENCE = "The page you were looking for has been removed or never existed."
-EDITED_SENTENCE = (
-    "Correction: an earlier version of this article misstated the number of homes affected."
-)
+EDITED_SENTENCE = "Correction: an earlier version of this article misstated the number of homes affected."
 
 
 # --------------------------------------------------------------------------------------------
@@ -314,8 +310,7 @@ def article(base: str, variant: str = "default") -> Page:
         "Mayor: 'We will not raise council tax again'",
     )
     related = "\n".join(
-        f'<li><a href="{base}{p}">{t}</a></li>'
-        for p, t in zip(RELATED_PATHS, related_titles, strict=True)
+        f'<li><a href="{base}{p}">{t}</a></li>' for p, t in zip(RELATED_PATHS, related_titles, strict=True)
     )
     footer = "\n".join(
         f'<li><a href="{base}{p}">{label}</a></li>'
@@ -713,8 +708,7 @@ def pdf() -> bytes:
     for off in offsets:
         out += f"{off:010d} 00000 n \n".encode()
     out += (
-        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R /Info 6 0 R >>\n"
-        f"startxref\n{xref}\n%%EOF\n"
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R /Info 6 0 R >>\nstartxref\n{xref}\n%%EOF\n"
     ).encode()
     return bytes(out)
 
