@@ -600,7 +600,9 @@ def test_gzip_response_stored_still_encoded(crawl):
 
 def test_no_transfer_encoding_and_true_content_length(crawl):
     for response in crawl.records_of("response"):
-        assert not response.http_header_values("Transfer-Encoding"), response.target
+        assert not response.http_header_values("Transfer-Encoding"), (
+            f"{response.target}: Transfer-Encoding stored, but the body is already de-chunked"
+        )
         if response.get("WARC-Truncated"):
             continue
         lengths = response.http_header_values("Content-Length")
