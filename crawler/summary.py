@@ -9,14 +9,16 @@ from rich.table import Table
 
 from crawler.progress import human_bytes
 from pipelines.crawl_run import CrawlResult
+from pipelines.warc import reason_phrase
 
 
 def outcome(page: dict[str, Any]) -> str:
     if page.get("redirect_to"):
         return f"{page['status']} -> {page['redirect_to']}"
     if page.get("error"):
-        prefix = f"{page['status']} " if page.get("status") else ""
-        return f"{prefix}{page['error']}"
+        if page.get("status"):
+            return f"{page['status']} {reason_phrase(page['status'])}"
+        return page["error"]
     text = str(page.get("status"))
     if page.get("truncated"):
         text += f" (truncated: {page['truncated']})"

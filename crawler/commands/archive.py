@@ -43,7 +43,7 @@ def run(args: Namespace) -> int:
     settings.set("CITEWARC_CRAWL_ID", cid, priority="cmdline")
     log_file = log_file_for(settings, cid)
     configure_logging(log_file, settings.get("LOG_LEVEL"), args.verbose)
-    console = Console(stderr=True)
+    console = Console(stderr=True, highlight=False)
     try:
         store.check()
     except StoreError as exc:
@@ -61,7 +61,7 @@ def run(args: Namespace) -> int:
     if result.storage_error:
         raise StorageFailed(
             f"{result.storage_error}; {len(result.pending)} file(s) wait in {result.spool_dir} "
-            f"(run `citewarc push --store {result.store_uri}` when the store is back)"
+            f"(run `citewarc push --store {result.store_uri}` once the store works)"
         )
     return 0
 
