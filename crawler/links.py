@@ -25,6 +25,7 @@ from pipelines.extract import LinkCandidate
 class Citation:
     url: str  # clean URL to fetch
     anchor: str
+    kind: str = "link"  # "link": an <a href> in the text; "text": a URL written out in the prose
 
 
 # Links to sharing endpoints, accounts and shops: never what a story cites as evidence.
@@ -119,7 +120,7 @@ def select_citations(links: Iterable[LinkCandidate], text: str, page_url: str) -
     seen: set[str] = set()
     out: list[Citation] = []
 
-    def add(url: str, anchor: str) -> None:
+    def add(url: str, anchor: str, kind: str = "link") -> None:
         clean = _fetchable(url)
         if clean is None:
             return
@@ -127,7 +128,7 @@ def select_citations(links: Iterable[LinkCandidate], text: str, page_url: str) -
         if key in seen:
             return
         seen.add(key)
-        out.append(Citation(clean, anchor))
+        out.append(Citation(clean, anchor, kind))
 
     linked_urls = set()
     for link in links:
@@ -139,7 +140,7 @@ def select_citations(links: Iterable[LinkCandidate], text: str, page_url: str) -
             continue
         candidate = LinkCandidate(url=url, anchor="", context=url, block="p", heading="")
         if is_citation_link(candidate, page_url):
-            add(url, "")
+            add(url, "", "text")
     return out
 
 

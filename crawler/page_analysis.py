@@ -29,7 +29,7 @@ def analyse_page(
     if want_text:
         extraction = extract_html(html, url, content_language, options)
         citations = select_citations(extraction.links, extraction.text, url)
-        result.citations = [{"url": c.url, "anchor": c.anchor} for c in citations]
+        result.citations = [{"url": c.url, "anchor": c.anchor, "kind": c.kind} for c in citations]
         data = asdict(extraction)
         data.pop("links")
         result.extraction = data

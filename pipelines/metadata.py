@@ -18,7 +18,8 @@ def metadata_fields(item: PageItem) -> list[tuple[str, str]]:
     if item.via:
         fields.append(("via", item.via))
     for citation in item.citations:
-        fields.append(("outlink", f"{citation['url']} L a/@href"))
+        path = "a/@href" if citation.get("kind", "link") == "link" else "=TEXT"
+        fields.append(("outlink", f"{citation['url']} L {path}"))
     for url in item.requisites:
         fields.append(("outlink", f"{url} E =EMBED_MISC"))
     for citation in item.citations:

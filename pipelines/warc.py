@@ -22,6 +22,8 @@ from warcio.warcwriter import WARCWriter
 WARC_VERSION = "WARC/1.1"
 # Hop-by-hop framing that the HTTP client already undid: the stored body is de-chunked.
 _FRAMING_HEADERS = {"transfer-encoding"}
+# Addressed to a proxy, not to the server the record describes; and a secret.
+_PROXY_ONLY_HEADERS = {"proxy-authorization"}
 
 
 @dataclass(frozen=True)
@@ -86,13 +88,22 @@ _BUILDER = RecordBuilder(warc_version=WARC_VERSION)
 def build_request_record(ex: Exchange, record_id: str, concurrent_to: str | None) -> object:
     """``request`` record: ``METHOD path?query HTTP/1.1`` plus Host, then the headers sent."""
     headers = [("Host", host_header(ex.url))]
-    headers += [(k, v) for k, v in ex.request_headers if k.lower() != "host"]
+    changes = []
+    for name, value in ex.request_headers:
+        if name.lower() == "host":
+            continue
+        if name.lower() in _PROXY_ONLY_HEADERS:
+            changes.append(f"removed {name} (a credential for the proxy, never sent to the server)")
+            continue
+        headers.append((name, value))
     http_headers = RawHeaders(
         f"{ex.method} {request_target(ex.url)} HTTP/1.1", headers, protocol=""
     )
     warc_headers = {"WARC-Record-ID": record_id, "WARC-Date": warc_date(ex.fetched_at)}
     if concurrent_to:
         warc_headers["WARC-Concurrent-To"] = concurrent_to
+    for i, change in enumerate(changes):
+        warc_headers[f"WARC-Citewarc-Header-Change-{i + 1}"] = change
     return _BUILDER.create_warc_record(
         ex.url,
         "request",

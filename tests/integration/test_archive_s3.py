@@ -52,7 +52,7 @@ def test_archive_to_s3_stores_every_file_verified(run_citewarc, fixture_web: Fix
     )
     assert manifest["crawl_id"] == crawl_id
     listed = {f"evidence/stories/{f['key']}": f for f in manifest["files"]}
-    assert set(objects) == set(listed) | {prefix + "manifest.json"}, "bucket holds exactly the manifest's files"
+    assert set(objects) == set(listed) | {prefix + "manifest.json"}, "exactly the manifest's files"
     assert any(k.endswith(".warc.gz") for k in listed)
     assert any("/text/" in k for k in listed)
     for key, entry in listed.items():
