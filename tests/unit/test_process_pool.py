@@ -1,0 +1,36 @@
+"""Extraction runs in worker processes, never on the reactor's thread or process."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+from crawler.page_analysis import analyse_page
+from pipelines.extract import ExtractOptions, ProcessPool
+
+ARTICLE = """<html lang="en"><head><title>Bridge closed</title></head><body>
+<nav><a href="/">Home</a></nav><article><h1>Bridge closed</h1>
+<p>The county closed the old bridge on Tuesday after inspectors found cracks in two piers, citing
+an <a href="https://county.example/inspection.pdf">inspection report</a> that engineers had
+delivered the previous week. Traffic will be diverted through the town centre for months.</p>
+<p>Shop owners on the diversion route said they expected more customers, while commuters from the
+villages north of the river face a detour of nearly twenty minutes each way.</p>
+</article><img src="/photo.jpg"></body></html>"""
+
+
+def test_pool_runs_page_analysis_in_another_process():
+    pool = ProcessPool(workers=1)
+    try:
+        async def go():
+            pid = await pool.run(os.getpid)
+            analysis = await pool.run(analyse_page, ARTICLE, "https://news.example/bridge.html",
+                                      None, ExtractOptions(), True, True)
+            return pid, analysis
+
+        pid, analysis = asyncio.run(go())
+    finally:
+        pool.shutdown()
+    assert pid != os.getpid()
+    assert "cracks in two piers" in analysis.extraction["text"]
+    assert [c["url"] for c in analysis.citations] == ["https://county.example/inspection.pdf"]
+    assert analysis.requisites == ["https://news.example/photo.jpg"]
