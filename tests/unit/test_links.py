@@ -133,8 +133,8 @@ def test_select_citations_adds_bare_urls_after_links_without_duplicates() -> Non
         f"This page: {PAGE}. Again https://stats.test/data.csv#top."
     )
     assert select_citations(links, text, PAGE) == [
-        Citation("https://gov.test/r", "report"),
-        Citation("https://stats.test/data.csv", ""),
+        Citation("https://gov.test/r", "report", "link"),
+        Citation("https://stats.test/data.csv", "", "text"),
     ]
 
 

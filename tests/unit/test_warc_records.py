@@ -149,6 +149,16 @@ def test_request_host_keeps_port_drops_userinfo_and_replaces_sent_host() -> None
     assert block == b"POST /a%20b?q=1 HTTP/1.1\r\nHost: news.test:8080\r\nAccept: */*\r\n\r\nx=1"
 
 
+def test_proxy_authorization_is_never_archived() -> None:
+    ex = story_exchange(request_headers=[("Proxy-Authorization", "Basic c2VjcmV0"), ("Accept", "*/*")])
+    raw = serialize_record(build_exchange_records(ex)[0][1], gzip_level=None)
+    assert b"c2VjcmV0" not in raw
+    assert b"WARC-Citewarc-Header-Change-1: removed Proxy-Authorization" in raw
+    assert _block(raw) == (
+        b"GET /2026/story?id=7&utm_source=x HTTP/1.1\r\nHost: news.test\r\nAccept: */*\r\n\r\n"
+    )
+
+
 @pytest.mark.parametrize(
     ("status", "protocol", "line"),
     [(404, "HTTP/1.1", b"HTTP/1.1 404 Not Found"), (301, "HTTP/1.0", b"HTTP/1.0 301 Moved Permanently"),
