@@ -75,7 +75,7 @@ def _fetchable(url: str) -> str | None:
 
 def is_citation_link(link: LinkCandidate, page_url: str) -> bool:
     """Whether a link inside the main text is something the story cites."""
-    url = _fetchable(link.url)
+    url = _fetchable(urljoin(page_url, link.url))
     if url is None:
         return False
     parts = urlsplit(url)
@@ -165,11 +165,24 @@ def css_urls(css: str, base_url: str) -> list[str]:
 
 
 def _srcset_urls(srcset: str) -> list[str]:
-    urls = []
-    for candidate in srcset.split(","):
-        bits = candidate.strip().split()
-        if bits:
-            urls.append(bits[0])
+    """URLs of a ``srcset`` as the HTML spec parses it: a URL may itself contain commas."""
+    urls, i, n = [], 0, len(srcset)
+    while i < n:
+        while i < n and (srcset[i].isspace() or srcset[i] == ","):
+            i += 1
+        start = i
+        while i < n and not srcset[i].isspace():
+            i += 1
+        url = srcset[start:i]
+        if url.endswith(","):
+            url = url.rstrip(",")
+        else:  # skip descriptors up to the next comma outside parentheses
+            depth = 0
+            while i < n and (srcset[i] != "," or depth):
+                depth += {"(": 1, ")": -1}.get(srcset[i], 0)
+                i += 1
+        if url:
+            urls.append(url)
     return urls
 
 

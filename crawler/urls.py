@@ -30,6 +30,7 @@ TRACKING_PARAMS = frozenset(
 TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_")
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+_HOST_RE = re.compile(r"[a-z0-9_](?:[a-z0-9_.-]*[a-z0-9_])?\.?")
 
 
 class InvalidURL(ValueError):
@@ -68,10 +69,14 @@ def clean_url(url: str, strip_tracking: bool = True) -> str:
         raise InvalidURL(f"malformed URL {url!r}: host is not a valid domain name") from None
     if ":" in host:  # IPv6 literal
         host = f"[{host}]"
+    elif not _HOST_RE.fullmatch(host):
+        raise InvalidURL(f"malformed URL {url!r}: {host!r} is not a valid host name")
     netloc = host
     if port is not None and port != _DEFAULT_PORTS[scheme]:
         netloc = f"{host}:{port}"
     if parts.username or parts.password:
+        if any(c in parts.netloc.rsplit("@", 1)[0] for c in "[]/\\ "):
+            raise InvalidURL(f"malformed URL {url!r}: invalid user name in the address")
         userinfo = parts.username or ""
         if parts.password:
             userinfo += ":" + parts.password
@@ -88,7 +93,11 @@ def clean_url(url: str, strip_tracking: bool = True) -> str:
 
 def canonical_url(url: str) -> str:
     """The dedup key of a URL: two spellings of one document give the same string."""
-    return canonicalize_url(clean_url(url), keep_fragments=False)
+    clean = clean_url(url)
+    try:
+        return canonicalize_url(clean, keep_fragments=False)
+    except ValueError as exc:
+        raise InvalidURL(f"malformed URL {url!r}: {exc}") from None
 
 
 def page_key(url: str) -> str:
@@ -123,4 +132,4 @@ CRAWL_ID_RE = re.compile(r"^\d{8}T\d{6}Z-[a-z0-9-]{1,64}$")
 
 
 def is_crawl_id(value: str) -> bool:
-    return bool(CRAWL_ID_RE.match(value))
+    return bool(CRAWL_ID_RE.fullmatch(value))

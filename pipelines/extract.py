@@ -167,7 +167,7 @@ def parse_trafilatura_xml(xml: str) -> Extraction:
                 out.links.append(
                     LinkCandidate(
                         url=target,
-                        anchor=_squash("".join(ref.itertext())),
+                        anchor=_block_text(ref).replace("\n", " "),
                         context=text,
                         block=block.tag,
                         heading=heading,
@@ -178,15 +178,21 @@ def parse_trafilatura_xml(xml: str) -> Extraction:
 
 
 def _block_text(block: etree._Element) -> str:
+    """Text of a block in document order, ``<lb/>`` as a line break, whitespace squashed."""
     parts: list[str] = []
-    for node in block.iter():
-        if node.tag == "lb":
-            parts.append("\n")
-        if node.text:
-            parts.append(node.text)
-        if node is not block and node.tail:
-            parts.append(node.tail)
+    _collect_text(block, parts)
     return "\n".join(_squash(line) for line in "".join(parts).split("\n") if line.strip())
+
+
+def _collect_text(node: etree._Element, parts: list[str]) -> None:
+    if node.tag == "lb":
+        parts.append("\n")
+    if node.text:
+        parts.append(node.text.replace("\n", " "))
+    for child in node:
+        _collect_text(child, parts)
+        if child.tail:
+            parts.append(child.tail.replace("\n", " "))
 
 
 def _squash(text: str) -> str:

@@ -130,16 +130,20 @@ def summarize(pages: list[dict[str, Any]]) -> dict[str, int]:
 
 def seeds_archived(manifest: dict[str, Any]) -> list[str]:
     """Seeds whose final fetch succeeded (2xx, no error), following redirects."""
-    by_url = {}
+    hops: dict[str, str] = {}
+    ends: dict[str, dict[str, Any]] = {}
     for page in manifest["pages"]:
-        by_url.setdefault(_key(page["url"]), page)
+        if page.get("redirect_to"):
+            hops.setdefault(_key(page["url"]), _key(page["redirect_to"]))
+        else:
+            ends[_key(page["url"])] = page
     ok = []
     for seed in manifest["seeds"]:
-        page = by_url.get(_key(seed))
-        hops = 0
-        while page is not None and page.get("redirect_to") and hops < 20:
-            page = by_url.get(_key(page["redirect_to"]))
-            hops += 1
-        if page and page["error"] is None and page["status"] and 200 <= page["status"] < 400:
+        key, seen = _key(seed), set()
+        while key in hops and key not in seen:  # a loop never reaches an end
+            seen.add(key)
+            key = hops[key]
+        page = None if key in seen else ends.get(key)
+        if page and page["error"] is None and page["status"] and 200 <= page["status"] < 300:
             ok.append(seed)
     return ok

@@ -16,7 +16,6 @@ from urllib.parse import urlsplit
 
 from warcio.recordbuilder import RecordBuilder
 from warcio.statusandheaders import StatusAndHeaders
-from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
 
 WARC_VERSION = "WARC/1.1"
@@ -59,7 +58,7 @@ def warc_date(when: datetime) -> str:
     """WARC/1.1 date: UTC with microseconds."""
     if when.tzinfo is not None:
         when = when.astimezone(UTC).replace(tzinfo=None)
-    return datetime_to_iso_date(when, use_micros=True)
+    return when.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def reason_phrase(status: int) -> str:

@@ -96,11 +96,6 @@ def test_parse_trafilatura_xml_reads_language_attribute() -> None:
     assert parse_trafilatura_xml('<doc language="fr"><main><p>x</p></main></doc>').language == "fr"
 
 
-@pytest.mark.xfail(
-    reason="BUG: _block_text appends each element's tail right after its own text, before its "
-    "children, so <ref>full<lb/>report</ref> here. renders as 'Read the full here.\\nreport'",
-    strict=True,
-)
 def test_text_keeps_order_with_nested_inline_elements() -> None:
     # trafilatura 2.3 emits exactly this for <p>Read the <a href=...>full<br>report</a> here.</p>
     xml = '<doc><main><p>Read the <ref target="https://a.test/y">full<lb/>report</ref> here.</p></main></doc>'

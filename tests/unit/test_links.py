@@ -142,11 +142,6 @@ def test_select_citations_on_nothing() -> None:
     assert select_citations([], "", PAGE) == []
 
 
-@pytest.mark.xfail(
-    reason="BUG: is_citation_link runs clean_url on the raw (relative) href and rejects it, so "
-    "select_citations' urljoin(page_url, link.url) never sees a relative link",
-    strict=True,
-)
 def test_select_citations_resolves_relative_links() -> None:
     links = [link("/2026/02/earlier-report", "an earlier report")]
     assert select_citations(links, "", PAGE) == [
@@ -226,11 +221,6 @@ def test_find_requisites_on_junk(html: str) -> None:
     assert find_requisites(html, PAGE) == []
 
 
-@pytest.mark.xfail(
-    reason="BUG: _srcset_urls splits srcset on every comma, so URLs containing commas "
-    "(Cloudinary/imgix 'w_400,h_300') and data: URIs are cut into bogus requisites",
-    strict=True,
-)
 def test_srcset_urls_may_contain_commas() -> None:
     html = ('<img srcset="https://res.test/image/upload/w_400,h_300/a.jpg 400w, '
             'https://res.test/image/upload/w_800,h_600/a.jpg 800w, data:image/gif;base64,R0lG 1x">')
@@ -296,7 +286,7 @@ def test_bare_urls_never_raise(text: str) -> None:
 
 
 _link_urls = st.one_of(
-    st.text(max_size=30).filter(str.isascii),  # non-ASCII hosts: see test_urls' IDNA xfail
+    st.text(max_size=30).filter(str.isascii),
     st.sampled_from([
         "https://gov.test/r", "https://gov.test/r?utm_source=x", "mailto:x@y", "/relative", "http://",
         "https://twitter.com/x", PAGE, "javascript:", "https://[::1]:99999/",
@@ -321,20 +311,10 @@ def test_select_citations_never_raises(links: list[LinkCandidate], text: str, pa
     assert len({c.url for c in found}) == len(found)
 
 
-@pytest.mark.xfail(
-    reason="BUG: select_citations raises InvalidURL when the text holds a bare URL whose host IDNA-"
-    "encodes to something with a space ('HTTP://\u00b4' -> 'http://xn-- -xbb/')",
-    strict=True,
-)
 def test_select_citations_survives_idna_space_host() -> None:
     assert select_citations([], "see HTTP://\u00b4 for details", PAGE) == []
 
 
-@pytest.mark.xfail(
-    reason="BUG: a link 'http://[::1]@a.test/' passes clean_url, then canonical_url raises ValueError "
-    "in is_citation_link (only InvalidURL is caught), so select_citations raises",
-    strict=True,
-)
 def test_select_citations_survives_bracketed_userinfo() -> None:
     found = select_citations([link("http://[::1]@a.test/")], "", PAGE)
     assert found in ([], [Citation("http://[::1]@a.test/", "a detailed report")])

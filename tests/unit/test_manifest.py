@@ -273,11 +273,6 @@ def test_seeds_archived_keeps_seed_order_and_skips_failed_ones() -> None:
     assert seeds_archived(m) == [OLD]
 
 
-@pytest.mark.xfail(
-    reason="BUG: seeds_archived follows redirect_to for at most 20 hops and then accepts the 3xx hop it "
-    "stopped on (200 <= 301 < 400), so a seed caught in a redirect loop counts as archived (exit 0, not 3)",
-    strict=True,
-)
 def test_seeds_archived_rejects_a_redirect_loop() -> None:
     a, b = "https://loop.test/a", "https://loop.test/b"
     hops = [Capture(url=a if i % 2 == 0 else b, fetched_at=T0, status=301, location=b if i % 2 == 0 else a)
