@@ -82,9 +82,11 @@ class CrawlRun:
         self.job_state: JobState | None = None  # scheduled crawls only
         self.depends_on: set[str] = set()  # earlier crawls whose records our revisits need
         self.skipped: list[dict[str, str]] = []  # URLs not fetched, with the reason
+        self.warnings: list[str] = []  # one-line notes for the manifest and the log
         self.new_feed_entries: dict[str, str] = {}  # canonical URL -> URL, taken from feeds this run
         self.bytes_received = 0
         self.job_state_unavailable = False
+        self.feeds: list[str] = []
         self._lock = threading.Lock()
 
     @classmethod
@@ -127,6 +129,7 @@ class CrawlRun:
             max_size=settings.getint("CITEWARC_WARC_MAX_SIZE"),
             gzip_level=settings.getint("CITEWARC_WARC_GZIP_LEVEL"),
         )
+        run.feeds = settings.getlist("CITEWARC_FEEDS") + settings.getlist("CITEWARC_SITEMAPS")
         job_name = settings.get("CITEWARC_JOB_NAME")
         if job_name:
             run.job_name = job_name

@@ -62,6 +62,7 @@ class Store(Protocol):
     def stat(self, key: str) -> StoredObject | None: ...
     def get_file(self, key: str, dest: Path) -> None: ...
     def read_bytes(self, key: str) -> bytes: ...
+    def read_range(self, key: str, offset: int, length: int) -> bytes: ...
     def list_keys(self, prefix: str = "") -> list[str]: ...
     def location(self, key: str) -> str: ...
 
@@ -190,6 +191,18 @@ class LocalStore:
         except OSError as exc:
             raise StoreError(f"cannot copy {src} to {dest}: {exc.strerror or exc}") from None
 
+    def read_range(self, key: str, offset: int, length: int) -> bytes:
+        """``length`` bytes at ``offset`` (one WARC record, without reading the whole file)."""
+        path = self._path(key)
+        try:
+            with open(path, "rb") as fh:
+                fh.seek(offset)
+                return fh.read(length)
+        except FileNotFoundError:
+            raise NotFoundError(f"{path} does not exist") from None
+        except OSError as exc:
+            raise StoreError(f"cannot read {path}: {exc.strerror or exc}") from None
+
     def read_bytes(self, key: str) -> bytes:
         path = self._path(key)
         try:
@@ -310,6 +323,13 @@ class S3Store:
         self._call(f"download of {self.location(key)}", self.client.download_file,
                    Bucket=self.bucket, Key=self._key(key), Filename=str(dest),
                    Config=self.transfer_config)
+
+    def read_range(self, key: str, offset: int, length: int) -> bytes:
+        """``length`` bytes at ``offset`` (an HTTP Range request: one record of a big WARC)."""
+        what = f"download of {self.location(key)}"
+        obj = self._call(what, self.client.get_object, Bucket=self.bucket, Key=self._key(key),
+                         Range=f"bytes={offset}-{offset + length - 1}")
+        return self._call(what, obj["Body"].read)
 
     def read_bytes(self, key: str) -> bytes:
         what = f"download of {self.location(key)}"
