@@ -6,7 +6,11 @@ STORE  ?=
 DEPTH  ?=
 PYTEST_ARGS ?=
 
-.PHONY: install install-test archive test lint clean
+REPLAY_VENV ?= .venv-replay
+CRAWL ?=
+PORT  ?= 8080
+
+.PHONY: install install-test archive replay test lint clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +24,22 @@ $(VENV)/.stamp-test: pyproject.toml $(VENV)/.stamp-install
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
-install: $(VENV)/.stamp-install  ## the crawler and its console script in .venv
+# pywb lives in its own environment: its pins clash with the crawler's. Built here so that
+# `citewarc replay` works offline afterwards.
+$(REPLAY_VENV)/.stamp-replay: replay-requirements.txt
+	$(PYTHON) -m venv $(REPLAY_VENV)
+	$(REPLAY_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(REPLAY_VENV)/bin/python -m pip install --quiet -r replay-requirements.txt
+	touch $@
+
+install: $(VENV)/.stamp-install $(REPLAY_VENV)/.stamp-replay  ## crawler (.venv) and replay (.venv-replay)
+
+# Debian's headless Chromium for the replay fidelity tests.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium (apt-get)"; \
+	  (apt-get install -y -q chromium >/dev/null 2>&1 || \
+	   (apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null)); }
 
 install-test: $(VENV)/.stamp-test
 
@@ -28,7 +47,10 @@ archive: $(VENV)/.stamp-install  ## make archive URL=https://... [STORE=s3://buc
 	@test -n "$(URL)" || { echo "usage: make archive URL=https://example.com/story [STORE=...] [DEPTH=N]" >&2; exit 2; }
 	$(BIN)/citewarc archive $(URL) $(if $(STORE),--store $(STORE)) $(if $(DEPTH),--depth $(DEPTH))
 
-test: $(VENV)/.stamp-test  ## unit and integration tests (starts the fixture web and SeaweedFS itself)
+replay: $(VENV)/.stamp-install $(REPLAY_VENV)/.stamp-replay  ## make replay [CRAWL=id] [STORE=...] [PORT=8080]
+	$(BIN)/citewarc replay $(CRAWL) $(if $(STORE),--store $(STORE)) --port $(PORT)
+
+test: $(VENV)/.stamp-test $(REPLAY_VENV)/.stamp-replay browser  ## unit + integration tests (start their own servers)
 	$(BIN)/ruff check crawler pipelines settings tests
 	$(BIN)/python -m pytest -n 2 -q $(PYTEST_ARGS)
 

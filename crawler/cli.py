@@ -70,10 +70,23 @@ def build_parser() -> argparse.ArgumentParser:
                     "crawl id on stdout.",
     )
     push.set_defaults(command="push")
+
+    replay = sub.add_parser(
+        "replay", parents=[common],
+        help="open crawls in pywb on 127.0.0.1",
+        description="Fetch the crawls' WARCs and indexes from the store into a local cache, "
+                    "start pywb and print the replay URL of each seed (stdout). Several crawls "
+                    "of one URL replay as a timeline. Ctrl-C or SIGTERM stops it.",
+    )
+    replay.add_argument("crawl_ids", nargs="*", metavar="CRAWL_ID",
+                        help="crawls to open (default: every complete crawl in the store)")
+    replay.add_argument("--port", type=int, default=8080, help="port to serve on (default 8080)")
+    replay.add_argument("--host", default="127.0.0.1",
+                        help="address to bind (default 127.0.0.1: only this machine can connect)")
     return parser
 
 
-COMMANDS = ("archive", "push")
+COMMANDS = ("archive", "push", "replay")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -14,6 +14,7 @@ from scrapy.utils.asyncio import run_in_thread
 
 from pipelines.crawl_run import CrawlResult, CrawlRun
 from pipelines.manifest import build_manifest
+from pipelines.package import package_crawl
 from pipelines.upload import file_entries, spooled_files, upload_crawl
 
 logger = logging.getLogger(__name__)
@@ -36,7 +37,12 @@ class FinalizeCrawl:
 
 def finalize_run(run: CrawlRun, reason: str) -> CrawlResult:
     """Blocking: close files, build the manifest, upload. Returns what the command reports."""
-    run.writer.close()
+    warcs = run.writer.close()
+    try:
+        package_crawl(run.dir, run.crawl_id, warcs, run.pages,
+                      title=f"citewarc crawl {run.crawl_id}: {' '.join(run.seeds)}", software=run.tool)
+    except Exception as exc:  # the WARCs are the evidence; a failed package must not lose them
+        logger.exception("Could not build the replay index and WACZ: %s", exc)
     files = spooled_files(run.dir, run.crawl_id)
     entries = file_entries(files)
     manifest = build_manifest(

@@ -61,6 +61,8 @@ CITEWARC_EXTRACT_WORKERS = 0
 CITEWARC_EXTRACT_MAX_CHARS = 5_000_000
 # Where the crawl's log file goes ("" : <spool>/logs/<crawl-id>.log).
 CITEWARC_LOG_FILE = ""
+# pywb's own environment for `citewarc replay` ("": the checkout's .venv-replay).
+CITEWARC_REPLAY_VENV = ""
 # Fetch images, stylesheets, scripts, fonts and CSS-referenced files so pages replay as they looked.
 CITEWARC_REQUISITES = True
 # Bytes per multipart part and the size above which uploads go multipart (S3 stores).

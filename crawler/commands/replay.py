@@ -1,0 +1,67 @@
+"""``citewarc replay [CRAWL_ID...]``: open crawls in pywb on 127.0.0.1 until Ctrl-C."""
+
+from __future__ import annotations
+
+import signal
+import sys
+from argparse import Namespace
+from pathlib import Path
+
+from crawler.errors import UsageError
+from crawler.replay import (
+    PywbServer,
+    ReplayError,
+    check_port_free,
+    complete_crawls,
+    ensure_replay_venv,
+    prepare_collection,
+    replay_venv,
+)
+from crawler.runner import load_settings
+from crawler.urls import is_crawl_id
+from pipelines.crawl_run import default_spool
+from pipelines.stores import StoreError, open_store
+
+
+def say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def run(args: Namespace) -> int:
+    for crawl_id in args.crawl_ids:
+        if not is_crawl_id(crawl_id):
+            raise UsageError(f"{crawl_id!r} is not a crawl id (YYYYMMDDTHHMMSSZ-slug)")
+    if not 0 < args.port < 65536:
+        raise UsageError(f"--port {args.port} is not a TCP port")
+    settings = load_settings({"CITEWARC_STORE": args.store})
+    try:
+        store = open_store(settings.get("CITEWARC_STORE"), settings)
+        crawl_ids = list(args.crawl_ids) or complete_crawls(store)
+    except StoreError as exc:
+        raise ReplayError(str(exc)) from None
+    if not crawl_ids:
+        raise UsageError(f"no complete crawl in {store.uri}")
+    check_port_free(args.host, args.port)
+    wayback = ensure_replay_venv(replay_venv(settings.get("CITEWARC_REPLAY_VENV")), say)
+    cache = Path(settings.get("CITEWARC_SPOOL") or default_spool()).expanduser().parent / "replay"
+    collection = prepare_collection(store, crawl_ids, cache)
+    server = PywbServer(wayback, collection.root, args.host, args.port)
+
+    def stop(signum, frame):  # SIGTERM behaves like Ctrl-C
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        server.start()
+        for timestamp, url in collection.seeds:
+            print(server.replay_url(timestamp, url), flush=True)
+        say(f"replaying {len(crawl_ids)} crawl(s) from {store.uri} at "
+            f"{server.base_url}/citewarc/ (Ctrl-C to stop)")
+        code = server.wait()
+        raise ReplayError(f"pywb stopped unexpectedly (exit {code}); see {server.log_path}")
+    except KeyboardInterrupt:
+        say("stopping replay")
+        return 0
+    finally:
+        server.stop()
+        signal.signal(signal.SIGTERM, previous)

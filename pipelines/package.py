@@ -1,0 +1,171 @@
+"""Make a crawl replayable: a sorted CDXJ index and a WACZ 1.1.1 package of its WARCs.
+
+The index (cdxj-indexer, the format pywb reads) names WARCs by file name, so it resolves both
+beside the WARCs in the store and inside the WACZ's ``archive/``. The WACZ is a plain zip that
+follows the spec: WARCs stored uncompressed, ``indexes/index.cdxj``, ``pages/pages.jsonl`` listing
+the seeds and citations with their titles (and text, for ReplayWeb.page's search),
+``datapackage.json`` with a sha256 for every resource, ``datapackage-digest.json`` over that.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import uuid
+import zipfile
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from cdxj_indexer.main import CDXJIndexer
+
+WACZ_VERSION = "1.1.1"
+PAGE_ROLES = ("seed", "citation", "feed")
+
+
+def write_cdxj(warc_paths: Iterable[Path], out_path: Path) -> Path:
+    """Sorted CDXJ of the WARCs (request records folded into their responses), by file name."""
+    paths = sorted(Path(p) for p in warc_paths)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_path.with_name(out_path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as out:
+        for directory in sorted({p.parent for p in paths}):
+            names = [p.name for p in paths if p.parent == directory]
+            cwd = os.getcwd()
+            os.chdir(directory)  # cdxj-indexer names files as given: give bare names
+            try:
+                CDXJIndexer(output=out, inputs=names, sort=True, post_append=True).process_all()
+            finally:
+                os.chdir(cwd)
+    _sort_lines(tmp)
+    tmp.replace(out_path)
+    return out_path
+
+
+def _sort_lines(path: Path) -> None:
+    """cdxj-indexer sorts per call; with several directories the whole file needs one order."""
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join(sorted(lines)), encoding="utf-8")
+
+
+def page_records(pages: Iterable[dict[str, Any]], texts: dict[str, str] | None = None) -> list[dict]:
+    """pages.jsonl entries: seeds and citations that were fetched and archived (not redirects)."""
+    records = []
+    for page in pages:
+        if page.get("role") not in PAGE_ROLES or not page.get("warc") or page.get("redirect_to"):
+            continue
+        if page.get("status") is None or not 200 <= page["status"] < 300:
+            continue
+        record = {
+            "id": uuid.uuid5(uuid.NAMESPACE_URL, f"{page['url']} {page.get('fetched_at')}").hex,
+            "url": page["url"],
+            "ts": page.get("fetched_at"),
+            "title": page.get("title") or page["url"],
+        }
+        text = (texts or {}).get(page.get("text") or "")
+        if text:
+            record["text"] = text
+        records.append(record)
+    order = {"seed": 0, "feed": 1, "citation": 2}
+    role_of = {p["url"]: p.get("role") for p in pages}
+    records.sort(key=lambda r: order.get(role_of.get(r["url"]), 9))
+    return records
+
+
+def pages_jsonl(records: list[dict]) -> bytes:
+    header = {"format": "json-pages-1.0", "id": "pages", "title": "All Pages"}
+    lines = [json.dumps(header)] + [json.dumps(r, ensure_ascii=False) for r in records]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _sha256_file(path: Path) -> tuple[str, int]:
+    digest, size = hashlib.sha256(), 0
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1024 * 1024), b""):
+            digest.update(block)
+            size += len(block)
+    return digest.hexdigest(), size
+
+
+def write_wacz(
+    out_path: Path,
+    warc_paths: Iterable[Path],
+    index_path: Path,
+    pages: list[dict],
+    title: str,
+    software: str,
+    created: datetime | None = None,
+) -> Path:
+    """Write the WACZ atomically (``.tmp`` then rename)."""
+    created = created or datetime.now(UTC)
+    resources = []
+    tmp = out_path.with_name(out_path.name + ".tmp")
+    with zipfile.ZipFile(tmp, "w", allowZip64=True) as zf:
+        for warc in sorted(Path(p) for p in warc_paths):
+            arcname = f"archive/{warc.name}"
+            zf.write(warc, arcname, compress_type=zipfile.ZIP_STORED)
+            sha, size = _sha256_file(warc)
+            resources.append(_resource(arcname, sha, size))
+        zf.write(index_path, "indexes/index.cdxj", compress_type=zipfile.ZIP_DEFLATED)
+        sha, size = _sha256_file(index_path)
+        resources.append(_resource("indexes/index.cdxj", sha, size))
+        page_bytes = pages_jsonl(pages)
+        zf.writestr("pages/pages.jsonl", page_bytes, compress_type=zipfile.ZIP_DEFLATED)
+        resources.append(_resource("pages/pages.jsonl", hashlib.sha256(page_bytes).hexdigest(),
+                                   len(page_bytes)))
+        package = {
+            "profile": "data-package",
+            "wacz_version": WACZ_VERSION,
+            "title": title,
+            "created": created.isoformat().replace("+00:00", "Z"),
+            "modified": created.isoformat().replace("+00:00", "Z"),
+            "software": software,
+            "resources": resources,
+        }
+        if pages:
+            package["mainPageURL"] = pages[0]["url"]
+            package["mainPageDate"] = pages[0]["ts"]
+        package_bytes = json.dumps(package, indent=2, ensure_ascii=False).encode("utf-8")
+        zf.writestr("datapackage.json", package_bytes, compress_type=zipfile.ZIP_DEFLATED)
+        digest = {"path": "datapackage.json",
+                  "hash": "sha256:" + hashlib.sha256(package_bytes).hexdigest()}
+        zf.writestr("datapackage-digest.json", json.dumps(digest, indent=2),
+                    compress_type=zipfile.ZIP_DEFLATED)
+    tmp.replace(out_path)
+    return out_path
+
+
+def _resource(path: str, sha: str, size: int) -> dict[str, Any]:
+    name = path.rsplit("/", 1)[-1].lower()
+    return {"name": name, "path": path, "hash": f"sha256:{sha}", "bytes": size}
+
+
+def read_texts(crawl_dir: Path, pages: Iterable[dict[str, Any]]) -> dict[str, str]:
+    """Text of each page from its spooled text JSON, keyed by the page's text key."""
+    texts = {}
+    for page in pages:
+        key = page.get("text")
+        if not key:
+            continue
+        path = crawl_dir / key.split("/", 1)[1]
+        try:
+            texts[key] = json.loads(path.read_text(encoding="utf-8")).get("text") or ""
+        except (OSError, ValueError):
+            continue
+    return texts
+
+
+def package_crawl(crawl_dir: Path, crawl_id: str, warc_paths: list[Path], pages: list[dict],
+                  title: str, software: str) -> list[Path]:
+    """Index and WACZ of a crawl, written into its spool folder. Returns the new files."""
+    if not warc_paths:
+        return []
+    index = write_cdxj(warc_paths, crawl_dir / "indexes" / "index.cdxj")
+    records = page_records(pages, read_texts(crawl_dir, pages))
+    wacz = write_wacz(crawl_dir / f"{crawl_id}.wacz", warc_paths, index, records, title, software)
+    return [index, wacz]
+
+
+
