@@ -69,6 +69,12 @@ class Store(Protocol):
     def location(self, key: str) -> str: ...
 
 
+class SigningStore(Store, Protocol):
+    """A store that can hand out time-limited URLs (only S3 can; LocalStore raises StoreError)."""
+
+    def presigned_url(self, key: str, expires_seconds: int) -> str: ...
+
+
 def safe_key(key: str) -> str:
     """Return ``key`` unchanged if it stays inside a store root, else raise ValueError.
 
