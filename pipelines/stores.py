@@ -261,6 +261,8 @@ class S3Store:
             # Recent boto3 sends CRC checksums some S3-compatible servers reject; we keep sha256.
             request_checksum_calculation="when_required",
             response_checksum_validation="when_required",
+            # Presigned URLs would otherwise be SigV2 on some endpoints: deprecated, no 7-day cap.
+            signature_version="s3v4",
             retries={"mode": "standard",
                      "max_attempts": int(_setting(settings, "CITEWARC_S3_MAX_ATTEMPTS") or 3)},
             connect_timeout=10,
