@@ -87,11 +87,10 @@ def build_parser() -> argparse.ArgumentParser:
     verify = sub.add_parser(
         "verify", parents=[common],
         help="check every stored file of a crawl against its manifest (exit 6 on any problem)",
-        description="Read every file the crawl's manifest lists back from the store and compare "
-                    "its size and sha256; WARCs are also checked record by record (block and "
-                    "payload digests, whole gzip members). One line per file on stdout: ok, "
-                    "MISMATCH, CORRUPT, MISSING, or EXTRA (stored but not listed). Exit 0 when "
-                    "everything matches, 6 otherwise.",
+        description="Read every file the crawl's manifest lists back from the store and compare\n"
+                    "its size and sha256; WARCs are also checked record by record (block and\n"
+                    "payload digests, whole gzip members). One line per file on stdout: ok,\n"
+                    "MISMATCH, CORRUPT, MISSING, or EXTRA (stored but not listed).",
         epilog="exit codes:\n  0  every listed file is present and unchanged\n"
                "  2  usage error: not a crawl id, no such crawl in the store, bad store URI\n"
                "  4  the store could not be read\n"
