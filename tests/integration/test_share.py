@@ -126,3 +126,38 @@ def test_local_store_is_a_usage_error(tmp_path: Path):
     assert "share needs an s3:// store" in line
     assert str(tmp_path / "archive" / crawl_id / f"{crawl_id}.wacz") in line
     assert result.stdout == ""
+
+
+# The rule the README tells users to put on their bucket (aws s3api put-bucket-cors).
+README_CORS = {"CORSRules": [{
+    "AllowedOrigins": ["https://replayweb.page"],
+    "AllowedMethods": ["GET", "HEAD"],
+    "AllowedHeaders": ["*"],
+    "ExposeHeaders": ["Content-Range", "Content-Length", "Content-Encoding", "Accept-Ranges", "ETag"],
+    "MaxAgeSeconds": 3600,
+}]}
+
+
+def test_readme_cors_rule_lets_replayweb_page_read_ranges(s3_crawl, s3_server):
+    """What the viewer does in a browser: a CORS preflight for Range, then ranged GETs (206)."""
+    _, store, crawl_id, manifest = s3_crawl
+    bucket = store.removeprefix("s3://").split("/")[0]
+    s3_server.client().put_bucket_cors(Bucket=bucket, CORSConfiguration=README_CORS)
+    url = share(s3_crawl, s3_server).stdout.splitlines()[0]
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    origin = "https://replayweb.page"
+
+    preflight = urllib.request.Request(url, method="OPTIONS", headers={
+        "Origin": origin, "Access-Control-Request-Method": "GET",
+        "Access-Control-Request-Headers": "range"})
+    with opener.open(preflight, timeout=30) as response:
+        assert response.headers["Access-Control-Allow-Origin"] == origin
+        assert "range" in response.headers["Access-Control-Allow-Headers"].lower()
+
+    size = next(f["bytes"] for f in manifest["files"] if f["key"].endswith(".wacz"))
+    ranged = urllib.request.Request(url, headers={"Origin": origin, "Range": "bytes=0-3"})
+    with opener.open(ranged, timeout=30) as response:
+        assert response.status == 206 and response.read() == b"PK\x03\x04"
+        assert response.headers["Content-Range"] == f"bytes 0-3/{size}"
+        assert response.headers["Access-Control-Allow-Origin"] == origin
+        assert "Content-Range" in response.headers["Access-Control-Expose-Headers"]
