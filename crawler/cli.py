@@ -90,10 +90,38 @@ def build_parser() -> argparse.ArgumentParser:
                     "seeds (tab-separated, the crawl id first).",
     )
     listing.set_defaults(command="list")
+
+    # --- verify / share ---
+    verify = sub.add_parser(
+        "verify", parents=[common],
+        help="check every stored file of a crawl against its manifest (exit 6 on any problem)",
+        description="Read every file the crawl's manifest lists back from the store and compare\n"
+                    "its size and sha256; WARCs are also checked record by record (block and\n"
+                    "payload digests, whole gzip members). One line per file on stdout: ok,\n"
+                    "MISMATCH, CORRUPT, MISSING, or EXTRA (stored but not listed).",
+        epilog="exit codes:\n  0  every listed file is present and unchanged\n"
+               "  2  usage error: not a crawl id, no such crawl in the store, bad store URI\n"
+               "  4  the store could not be read\n"
+               "  6  a file is missing, changed or corrupt, or the crawl has no manifest\n",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    verify.add_argument("crawl_id", metavar="CRAWL_ID", help="the crawl id printed by `archive`")
+    share = sub.add_parser(
+        "share", parents=[common],
+        help="print a time-limited link to a crawl's WACZ and its ReplayWeb.page viewer",
+        description="Sign a GET URL for <crawl-id>/<crawl-id>.wacz in an s3:// store (no "
+                    "credentials needed to use it, valid until it expires) and print it, then the "
+                    "https://replayweb.page/ link that opens it. The bucket needs a CORS rule "
+                    "for https://replayweb.page (see the README).",
+    )
+    share.add_argument("crawl_id", metavar="CRAWL_ID", help="the crawl id printed by `archive`")
+    share.add_argument("--expires", metavar="T", default="7d",
+                       help="lifetime of the link: seconds (3600) or 30m, 12h, 7d (default and "
+                            "maximum: 7d)")
     return parser
 
 
-COMMANDS = ("archive", "push", "replay", "list")
+COMMANDS = ("archive", "push", "replay", "list", "verify", "share")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

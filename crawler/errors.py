@@ -32,3 +32,9 @@ class StorageFailed(CitewarcError):
     """The store did not confirm every file; the message says where the files wait."""
 
     exit_code = EXIT_STORAGE
+
+
+class VerifyFailed(CitewarcError):
+    """``verify`` found a file missing, changed or corrupt, or a crawl without its manifest."""
+
+    exit_code = EXIT_VERIFY
