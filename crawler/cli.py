@@ -17,6 +17,8 @@ exit codes:
   2  usage or configuration error (malformed URL, unsupported scheme, bad store URI)
   3  no seed could be archived (dead host, HTTP error, refused); the attempt is still recorded
   4  storage failed; nothing is lost: the message says where the files wait
+  5  another run of the same job holds its lock (crawl)
+  6  verify found a missing, changed or corrupt file
 environment:
   CITEWARC_STORE     default store (instead of ./archive)
   CITEWARC_SPOOL     where files wait until the store confirms them (~/.cache/citewarc/spool)
@@ -91,6 +93,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     listing.set_defaults(command="list")
 
+    history = sub.add_parser(
+        "history", parents=[common], help="every capture of a URL, with what changed",
+        description="One line per capture of URL in the store, oldest first (tab-separated): "
+                    "capture time, crawl id, HTTP status, change (new/changed/unchanged, for "
+                    "scheduled crawls), the fields an editor changed (title, author, date, text).",
+    )
+    history.add_argument("url", metavar="URL", help="the page's URL (any spelling: tracking "
+                         "parameters and fragments are ignored)")
+    history.add_argument("--diff", action="store_true",
+                         help="after each edited capture, print what changed and the text diff")
+
     # --- verify / share ---
     verify = sub.add_parser(
         "verify", parents=[common],
@@ -121,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-COMMANDS = ("archive", "push", "replay", "list", "verify", "share")
+COMMANDS = ("archive", "push", "replay", "list", "history", "verify", "share")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
