@@ -63,6 +63,10 @@ def build_parser() -> argparse.ArgumentParser:
                          help="do not fetch images, stylesheets, scripts and fonts")
     archive.add_argument("--ignore-robots", action="store_true",
                          help="do not obey robots.txt (it is obeyed by default)")
+    archive.add_argument("--allow-private-addresses", action="store_true",
+                         help="also fetch loopback, private, link-local and reserved addresses "
+                              "(refused by default, so a hostile page cannot make the crawler "
+                              "probe your network)")
 
     push = sub.add_parser(
         "push", parents=[common],

@@ -9,6 +9,9 @@ from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
 def describe_failure(exc: BaseException, timeout: float | None = None) -> str:
     """One short line: what went wrong, in words a fact-checker understands."""
+    text = str(exc)
+    if "refused: " in text and "private or reserved address" in text:  # crawler.ssrf, maybe wrapped
+        return text[text.index("refused: "):][:300]
     if isinstance(exc, scrapy_errors.IgnoreRequest):
         text = str(exc) or "request ignored"
         return "forbidden by robots.txt" if "robots" in text.lower() else text[:200]

@@ -22,9 +22,9 @@ def load_settings(overrides: dict[str, Any] | None = None) -> Settings:
     the command line."""
     settings = Settings()
     settings.setmodule(os.environ.get(SETTINGS_ENV, "settings.base"), priority="project")
-    for name in ("CITEWARC_STORE", "CITEWARC_SPOOL"):
-        if os.environ.get(name):
-            settings.set(name, os.environ[name], priority="project")
+    for name, value in os.environ.items():  # CITEWARC_<SETTING>=value, for cron and containers
+        if name.startswith("CITEWARC_") and name != SETTINGS_ENV and name in settings and value:
+            settings.set(name, value, priority="project")
     for name, value in (overrides or {}).items():
         if value is not None:
             settings.set(name, value, priority="cmdline")
@@ -48,10 +48,12 @@ def configure_logging(log_file: Path, level: str, verbose: bool) -> None:
     log_file.parent.mkdir(parents=True, exist_ok=True)
     fmt = logging.Formatter("%(asctime)s [%(name)s] %(levelname)s: %(message)s")
     file_handler = logging.FileHandler(log_file, encoding="utf-8")
+    file_handler.setLevel(level)  # Scrapy resets the root logger's level when it starts
     file_handler.setFormatter(fmt)
     root.addHandler(file_handler)
     if verbose:
         stream = logging.StreamHandler(sys.stderr)
+        stream.setLevel(level)
         stream.setFormatter(fmt)
         root.addHandler(stream)
     logging.captureWarnings(True)

@@ -39,8 +39,8 @@ def page_entries(item: PageItem, warc_key: Callable[[str], str]) -> list[dict[st
             })
     last = item.final_capture
     final_url = item.final_url or item.url
-    if last is not None and last.url != final_url and last.status is not None:
-        final_url = last.url
+    if last is not None and last.url != final_url:
+        last = None  # the chain's last request got no response (refused, failed): not that hop's
     entries.append({
         "url": final_url, **shared,
         "status": item.status if item.status is not None else (last.status if last else None),

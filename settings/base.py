@@ -26,8 +26,11 @@ DEFAULT_REQUEST_HEADERS = {
     "Accept-Language": "en;q=0.9, *;q=0.5",
 }
 DOWNLOADER_MIDDLEWARES = {
+    "crawler.ssrf.PrivateAddressGuard": 50,
     "crawler.capture.WarcCaptureMiddleware": 950,
 }
+# Only http and https: a citation must never make the crawler read files, S3 or FTP.
+DOWNLOAD_HANDLERS = {"data": None, "file": None, "ftp": None, "s3": None}
 DOWNLOAD_FAIL_ON_DATALOSS = False  # keep what arrived; the record is marked WARC-Truncated
 DOWNLOAD_MAXSIZE = 100 * 1024 * 1024
 DOWNLOAD_TIMEOUT = 60
@@ -52,9 +55,14 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 RETRY_TIMES = 3
 ROBOTSTXT_OBEY = True
 TELNETCONSOLE_ENABLED = False  # would open a listening port
+TWISTED_DNS_RESOLVER = "crawler.ssrf.GuardedResolver"  # refuses private DNS answers (SSRF)
 USER_AGENT = f"citewarc/{__version__} (web archiving of cited sources; +https://github.com/citewarc/citewarc)"
 
 # --- citewarc ------------------------------------------------------------------------------------
+# Fetch loopback, private, link-local and reserved addresses too (off: refused, recorded as such).
+CITEWARC_ALLOW_PRIVATE_ADDRESSES = False
+# Host names or addresses fetched even when private (an intranet site you mean to archive).
+CITEWARC_ALLOWED_HOSTS = []
 # Citation hops to follow from each seed (0: the seed only).
 CITEWARC_DEPTH = 1
 # Scheduled crawls (set from the job file by `citewarc crawl`): the job's name, feeds, sitemaps.
@@ -85,6 +93,8 @@ CITEWARC_S3_MULTIPART_THRESHOLD = 64 * 1024 * 1024
 CITEWARC_SPOOL = ""
 # Where the crawl goes: a path, file:///abs/path or s3://bucket/prefix.
 CITEWARC_STORE = "./archive"
+# The resolver GuardedResolver asks (tests use a static one: they never ask the machine's DNS).
+CITEWARC_UPSTREAM_RESOLVER = "scrapy.resolver.CachingThreadedResolver"
 # gzip level of each WARC record (warcio's fixed 9 costs twice the CPU for ~1.4% smaller files).
 CITEWARC_WARC_GZIP_LEVEL = 6
 # Rotate WARC files before a record would cross this size; a record is never split.

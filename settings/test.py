@@ -3,6 +3,8 @@
 from settings.base import *  # noqa: F403
 
 AUTOTHROTTLE_ENABLED = False
+# The fixture web is on loopback; the SSRF tests turn the guard back on explicitly.
+CITEWARC_ALLOW_PRIVATE_ADDRESSES = True
 CITEWARC_EXTRACT_WORKERS = 2
 DOWNLOAD_DELAY = 0
 DOWNLOAD_TIMEOUT = 15

@@ -33,6 +33,7 @@ def run(args: Namespace) -> int:
         "CITEWARC_DEPTH": args.depth,
         "CITEWARC_REQUISITES": False if args.no_requisites else None,
         "ROBOTSTXT_OBEY": False if args.ignore_robots else None,
+        "CITEWARC_ALLOW_PRIVATE_ADDRESSES": True if args.allow_private_addresses else None,
         "CITEWARC_SEEDS": seeds,
         "CITEWARC_PROGRESS": sys.stderr.isatty() and not args.verbose,
     }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.http import Response, TextResponse
@@ -19,6 +20,7 @@ from crawler.fetch_errors import describe_failure
 from crawler.links import css_urls
 from crawler.offline import use_bundled_suffix_list
 from crawler.page_analysis import analyse_page
+from crawler.ssrf import refusal_for_host
 from crawler.urls import InvalidURL, canonical_url, clean_url
 from pipelines.crawl_run import CrawlRun
 from pipelines.extract import ExtractOptions, ProcessPool
@@ -169,8 +171,10 @@ class StorySpider(scrapy.Spider):
         item = self.base_item(request, request.meta)
         last = item.final_capture
         item.error = describe_failure(failure.value, self.settings.getfloat("DOWNLOAD_TIMEOUT"))
-        if last is not None and last.status is not None:
-            item.status = last.status
+        if item.error.startswith("DNS lookup failed"):
+            item.error = refusal_for_host(urlsplit(request.url).hostname or "") or item.error
+        if last is not None and last.status is not None and last.url == request.url:
+            item.status = last.status  # a response came (e.g. cut off mid-body)
         if last is None and item.error:
             self.logger.info("Not fetched %s: %s", request.url, item.error)
         yield item

@@ -38,6 +38,7 @@ PAGES = {
 class AnsweringProxy:
     def __init__(self) -> None:
         self.requests: list[tuple[str, str, str]] = []  # (method, host, path)
+        self.extra_pages: dict[tuple[str, str], tuple[str, str]] = {}  # a test's own pages
         self._lock = threading.Lock()
         proxy = self
 
@@ -61,8 +62,9 @@ class AnsweringProxy:
                     self.send_header("Content-Length", "0")
                     self.end_headers()
                     return
-                ctype, body = PAGES.get((host, path), ("text/plain", "not here"))
-                status = 200 if (host, path) in PAGES else 404
+                pages = {**PAGES, **proxy.extra_pages}
+                ctype, body = pages.get((host, path), ("text/plain", "not here"))
+                status = 200 if (host, path) in pages else 404
                 data = body.encode("utf-8")
                 self.send_response(status)
                 self.send_header("Content-Type", ctype)
