@@ -19,7 +19,13 @@ from scrapy.utils.asyncio import run_in_thread
 from crawler.fetch_errors import describe_failure
 from pipelines.crawl_run import CrawlRun
 from pipelines.page import Capture
-from pipelines.warc import Exchange, build_exchange_records
+from pipelines.warc import (
+    Exchange,
+    RevisitTarget,
+    build_exchange_records,
+    build_revisit_records,
+    payload_digest,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +90,10 @@ class WarcCaptureMiddleware:
             return response
         fetched_at = self._fetch_start(request)
         exchange = exchange_from_response(request, response, fetched_at)
-        capture = await self._write(exchange)
+        digest = payload_digest(exchange.body)
+        previous = self._revisit_target(request, exchange, digest)
+        capture = await self._write(exchange, previous)
+        capture.payload_digest = digest
         location = response.headers.get(b"Location")
         if location and 300 <= response.status < 400:
             capture.location = urljoin(request.url, location.decode("latin-1"))
@@ -109,8 +118,24 @@ class WarcCaptureMiddleware:
         request.meta.setdefault(META_CAPTURES, []).append(capture)
         return None
 
-    async def _write(self, exchange: Exchange) -> Capture:
-        records, main_id = build_exchange_records(exchange)
+    def _revisit_target(self, request: Request, ex: Exchange, digest: str):
+        """The earlier full capture this response can point to instead of storing the payload
+        again: same URL, identical payload, 2xx, complete. Seeds are always captured in full."""
+        if request.meta.get("citewarc_role") == "seed" or ex.truncated:
+            return None
+        if ex.status is None or not 200 <= ex.status < 300:
+            return None
+        previous = self.run.previous_capture(ex.url)
+        if previous is None or previous.payload_digest != digest:
+            return None
+        return previous
+
+    async def _write(self, exchange: Exchange, previous=None) -> Capture:
+        if previous is not None:
+            target = RevisitTarget(previous.url, previous.warc_date, previous.record_id)
+            records, main_id = build_revisit_records(exchange, target)
+        else:
+            records, main_id = build_exchange_records(exchange)
         placed = await run_in_thread(self.run.write_records, records)
         first = placed[0]
         return Capture(
@@ -124,4 +149,9 @@ class WarcCaptureMiddleware:
             truncated=exchange.truncated,
             error=exchange.error,
             bytes=len(exchange.body),
+            revisit_of=None if previous is None else {
+                "crawl_id": previous.crawl_id, "record_id": previous.record_id,
+                "warc_date": previous.warc_date, "warc": previous.warc,
+                "offset": previous.offset, "length": previous.length,
+            },
         )

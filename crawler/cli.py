@@ -83,10 +83,17 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--port", type=int, default=8080, help="port to serve on (default 8080)")
     replay.add_argument("--host", default="127.0.0.1",
                         help="address to bind (default 127.0.0.1: only this machine can connect)")
+
+    listing = sub.add_parser(
+        "list", parents=[common], help="the crawls in a store, newest first",
+        description="One line per complete crawl, newest first: crawl id, fetches, failures, "
+                    "seeds (tab-separated, the crawl id first).",
+    )
+    listing.set_defaults(command="list")
     return parser
 
 
-COMMANDS = ("archive", "push", "replay")
+COMMANDS = ("archive", "push", "replay", "list")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

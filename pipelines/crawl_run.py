@@ -8,6 +8,7 @@ manifest will list.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import platform
 import re
@@ -20,11 +21,13 @@ from typing import Any
 
 from scrapy import __version__ as scrapy_version
 
+from pipelines.job_state import JobState, PreviousCapture, load_state
 from pipelines.keys import warc_key
-from pipelines.stores import Store, open_store
+from pipelines.stores import Store, StoreError, open_store
 from pipelines.warc_writer import RollingWarcWriter, WrittenRecord
 
 _ATTR = "_citewarc_run"
+logger = logging.getLogger(__name__)
 
 
 def default_spool() -> Path:
@@ -75,7 +78,13 @@ class CrawlRun:
         )
         self.pages: list[dict[str, Any]] = []
         self.result: CrawlResult | None = None
+        self.job_name: str | None = None
+        self.job_state: JobState | None = None  # scheduled crawls only
+        self.depends_on: set[str] = set()  # earlier crawls whose records our revisits need
+        self.skipped: list[dict[str, str]] = []  # URLs not fetched, with the reason
+        self.new_feed_entries: dict[str, str] = {}  # canonical URL -> URL, taken from feeds this run
         self.bytes_received = 0
+        self.job_state_unavailable = False
         self._lock = threading.Lock()
 
     @classmethod
@@ -108,7 +117,7 @@ class CrawlRun:
             "http-header-user-agent": settings.get("USER_AGENT"),
             "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
         }
-        return cls(
+        run = cls(
             crawl_id=crawl_id,
             seeds=settings.getlist("CITEWARC_SEEDS"),
             store=store,
@@ -118,6 +127,24 @@ class CrawlRun:
             max_size=settings.getint("CITEWARC_WARC_MAX_SIZE"),
             gzip_level=settings.getint("CITEWARC_WARC_GZIP_LEVEL"),
         )
+        job_name = settings.get("CITEWARC_JOB_NAME")
+        if job_name:
+            run.job_name = job_name
+            try:
+                run.job_state = load_state(store, job_name)
+            except StoreError as exc:
+                # Without the state every page is captured in full: nothing is lost, only space.
+                logger.warning("Job state unavailable (%s): capturing every page in full", exc)
+                run.job_state = JobState(job=job_name)
+                run.job_state_unavailable = True
+        return run
+
+    def previous_capture(self, url: str) -> PreviousCapture | None:
+        return self.job_state.previous(url) if self.job_state is not None else None
+
+    def skip(self, url: str, reason: str) -> None:
+        with self._lock:
+            self.skipped.append({"url": url, "reason": reason})
 
     def write_records(self, records: list[object]) -> list[WrittenRecord]:
         """Blocking: call through ``run_in_thread``."""

@@ -28,6 +28,8 @@ class Capture:
     error: str | None = None
     bytes: int = 0
     location: str | None = None  # Location header of a redirect, absolute
+    payload_digest: str | None = None  # WARC-Payload-Digest of the body as received
+    revisit_of: dict | None = None  # the earlier full capture, when written as a revisit
 
 
 @dataclass
@@ -48,6 +50,9 @@ class PageItem:
     citations: list[dict[str, str]] = field(default_factory=list)  # [{url, anchor}]
     requisites: list[str] = field(default_factory=list)
     text_key: str | None = None  # set by TextPipeline
+    change: str | None = None  # scheduled crawls: "new" | "changed" | "unchanged"
+    diff_key: str | None = None  # set by DiffPipeline when the text, title, author or date changed
+    edited_fields: list[str] = field(default_factory=list)
 
     @property
     def final_capture(self) -> Capture | None:

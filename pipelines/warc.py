@@ -6,6 +6,8 @@ dates are parameters so golden tests can pin them. Writing and rotation live in 
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import io
 import uuid
 import zlib
@@ -155,6 +157,52 @@ def build_response_record(ex: Exchange, record_id: str) -> object:
         warc_headers_dict=warc_headers,
         http_headers=http_headers,
     )
+
+
+REVISIT_PROFILE = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
+
+
+def payload_digest(body: bytes) -> str:
+    """The digest warcio writes as WARC-Payload-Digest (sha1, base32): what revisits compare."""
+    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
+
+
+@dataclass(frozen=True)
+class RevisitTarget:
+    """The earlier full capture a revisit points to."""
+
+    url: str
+    warc_date: str
+    record_id: str
+
+
+def build_revisit_records(ex: Exchange, target: RevisitTarget) -> tuple[list[object], str]:
+    """``revisit`` (identical-payload-digest) + ``request`` records: the headers of this fetch,
+    no payload, and where the identical payload was archived before."""
+    assert ex.status is not None
+    revisit_id, request_id = new_record_id(), new_record_id()
+    headers, changes = response_http_headers(ex)
+    protocol = ex.protocol if ex.protocol.startswith("HTTP/") else "HTTP/1.1"
+    http_headers = RawHeaders(f"{ex.status} {reason_phrase(ex.status)}", headers, protocol=protocol)
+    warc_headers = {
+        "WARC-Record-ID": revisit_id,
+        "WARC-Date": warc_date(ex.fetched_at),
+        "WARC-Profile": REVISIT_PROFILE,
+        "WARC-Refers-To-Target-URI": target.url,
+        "WARC-Refers-To-Date": target.warc_date,
+        "WARC-Refers-To": target.record_id,
+        "WARC-Payload-Digest": payload_digest(ex.body),
+    }
+    if ex.ip_address:
+        warc_headers["WARC-IP-Address"] = ex.ip_address
+    for i, change in enumerate(changes):
+        warc_headers[f"WARC-Citewarc-Header-Change-{i + 1}"] = change
+    revisit = _BUILDER.create_warc_record(
+        ex.url, "revisit", payload=io.BytesIO(b""), length=0,
+        warc_headers_dict=warc_headers, http_headers=http_headers,
+    )
+    request = build_request_record(ex, request_id, concurrent_to=revisit_id)
+    return [revisit, request], revisit_id
 
 
 def build_exchange_records(ex: Exchange) -> tuple[list[object], str]:

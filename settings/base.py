@@ -55,6 +55,17 @@ USER_AGENT = f"citewarc/{__version__} (web archiving of cited sources; +https://
 # --- citewarc ------------------------------------------------------------------------------------
 # Citation hops to follow from each seed (0: the seed only).
 CITEWARC_DEPTH = 1
+# Scheduled crawls (set from the job file by `citewarc crawl`): the job's name, feeds, sitemaps.
+CITEWARC_FEEDS = []
+CITEWARC_JOB_NAME = ""
+CITEWARC_SITEMAPS = []
+# Newest entries taken from each feed or sitemap, and the age beyond which entries are skipped.
+CITEWARC_MAX_ENTRY_AGE_DAYS = 7
+CITEWARC_MAX_FEED_ENTRIES = 50
+# Pages (seeds, citations, feed entries; not requisites) fetched at most per crawl (0: no limit).
+CITEWARC_MAX_PAGES = 1000
+# Requisites fetched at most per page.
+CITEWARC_MAX_REQUISITES_PER_PAGE = 200
 # Processes for trafilatura (0: one per CPU core).
 CITEWARC_EXTRACT_WORKERS = 0
 # Pages larger than this (decoded characters) are archived but not text-extracted.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from argparse import Namespace
 from datetime import UTC, datetime
+from pathlib import Path
 
 from rich.console import Console
 
@@ -13,6 +14,7 @@ from crawler.runner import configure_logging, load_settings, log_file_for, run_s
 from crawler.spiders.story import StorySpider
 from crawler.summary import print_summary
 from crawler.urls import InvalidURL, clean_url, crawl_id, seed_slug
+from pipelines.crawl_run import default_spool, store_slug
 from pipelines.manifest import seeds_archived
 from pipelines.stores import StoreError, open_store
 
@@ -39,7 +41,7 @@ def run(args: Namespace) -> int:
         store = open_store(settings.get("CITEWARC_STORE"), settings)
     except StoreError as exc:
         raise UsageError(str(exc)) from None
-    cid = crawl_id(datetime.now(UTC), seed_slug(seeds[0]))
+    cid = unique_crawl_id(store, settings, crawl_id(datetime.now(UTC), seed_slug(seeds[0])))
     settings.set("CITEWARC_CRAWL_ID", cid, priority="cmdline")
     log_file = log_file_for(settings, cid)
     configure_logging(log_file, settings.get("LOG_LEVEL"), args.verbose)
@@ -64,6 +66,21 @@ def run(args: Namespace) -> int:
             f"(run `citewarc push --store {result.store_uri}` once the store works)"
         )
     return 0
+
+
+def unique_crawl_id(store, settings, base: str) -> str:
+    """Two runs in the same second for the same story must not share (and overwrite) an id."""
+    spool = Path(settings.get("CITEWARC_SPOOL") or default_spool()).expanduser()
+    candidate, n = base, 1
+    while True:
+        try:
+            taken = bool(store.list_keys(candidate + "/"))
+        except StoreError:
+            taken = False  # the store is down: the spool alone decides; upload reports the outage
+        if not taken and not (spool / store_slug(store.uri) / candidate).exists():
+            return candidate
+        n += 1
+        candidate = f"{base}-{n}"
 
 
 def seed_failure_line(manifest: dict) -> str:

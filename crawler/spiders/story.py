@@ -75,6 +75,10 @@ class StorySpider(scrapy.Spider):
             max_chars=settings.getint("CITEWARC_EXTRACT_MAX_CHARS"),
         )
         spider.pool = ProcessPool(settings.getint("CITEWARC_EXTRACT_WORKERS"))
+        spider.max_pages = settings.getint("CITEWARC_MAX_PAGES")
+        spider.max_requisites = settings.getint("CITEWARC_MAX_REQUISITES_PER_PAGE")
+        spider.pages_scheduled = 0
+        spider.run = CrawlRun.of(crawler)
         return spider
 
     async def start(self) -> AsyncIterator[Any]:
@@ -101,7 +105,13 @@ class StorySpider(scrapy.Spider):
             return None
         if key in self._seen:
             return None
+        if role != "requisite" and self.max_pages and self.pages_scheduled >= self.max_pages:
+            self.run.skip(clean, f"max_pages ({self.max_pages}) reached")
+            self.logger.info("Skipped %s: max_pages (%d) reached", clean, self.max_pages)
+            return None
         self._seen.add(key)
+        if role != "requisite":
+            self.pages_scheduled += 1
         return scrapy.Request(
             clean,
             callback=self.parse,
@@ -142,6 +152,10 @@ class StorySpider(scrapy.Spider):
                         follow.append(req)
         elif self.want_requisites and is_css(response) and isinstance(response, TextResponse):
             item.requisites = css_urls(response.text, response.url)
+        if self.max_requisites and len(item.requisites) > self.max_requisites:
+            for url in item.requisites[self.max_requisites:]:
+                self.run.skip(url, f"max_requisites_per_page ({self.max_requisites}) reached")
+            item.requisites = item.requisites[: self.max_requisites]
         for url in item.requisites:
             req = self.page_request(url, "requisite", depth, response.url, strip_tracking=False)
             if req is not None:

@@ -1,0 +1,91 @@
+"""The ``job`` spider: a scheduled crawl's article URLs, feed entries and sitemap entries, each a
+seed archived with its citations and requisites (everything else is the story spider's)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import scrapy
+from scrapy.http import Response
+
+from crawler.feeds import Entry, feed_entries, select_entries, sitemap_entries
+from crawler.spiders.story import StorySpider
+from crawler.urls import canonical_url
+
+
+class JobSpider(StorySpider):
+    name = "job"
+
+    @classmethod
+    def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
+        spider.feeds = settings.getlist("CITEWARC_FEEDS")
+        spider.sitemaps = settings.getlist("CITEWARC_SITEMAPS")
+        spider.max_feed_entries = settings.getint("CITEWARC_MAX_FEED_ENTRIES")
+        spider.max_entry_age_days = settings.getfloat("CITEWARC_MAX_ENTRY_AGE_DAYS")
+        spider.started = datetime.now(UTC)
+        return spider
+
+    async def start(self) -> AsyncIterator[Any]:
+        async for request in super().start():
+            yield request
+        for url in self.feeds:
+            yield self.document_request(url, self.parse_feed)
+        for url in self.sitemaps:
+            yield self.document_request(url, self.parse_sitemap)
+
+    def document_request(self, url: str, callback) -> scrapy.Request | None:
+        """A feed or sitemap: archived (role ``feed``), never a seed itself."""
+        request = self.page_request(url, "feed", 0, None)
+        if request is not None:
+            request = request.replace(callback=callback)
+        return request
+
+    async def parse_feed(self, response: Response) -> AsyncIterator[Any]:
+        yield self.document_item(response)
+        for request in self.entry_requests(feed_entries(response.body, response.url), response.url):
+            yield request
+
+    async def parse_sitemap(self, response: Response) -> AsyncIterator[Any]:
+        yield self.document_item(response)
+        kind, entries = sitemap_entries(response.body, response.url)
+        if kind == "sitemapindex":
+            for entry in entries:
+                request = self.document_request(entry.url, self.parse_sitemap)
+                if request is not None:
+                    yield request
+            return
+        for request in self.entry_requests(entries, response.url):
+            yield request
+
+    def document_item(self, response: Response):
+        item = self.base_item(response.request, response.meta)
+        item.final_url = response.url
+        item.status = response.status
+        item.content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1") or None
+        if response.status >= 400:
+            item.error = f"HTTP {response.status}"
+        return item
+
+    def entry_requests(self, entries: list[Entry], source: str) -> list[scrapy.Request]:
+        """Requests for the entries this run should archive; the rest are logged as skipped."""
+        state = self.run.job_state
+        archived = set(state.feed_entries) if state is not None else set()
+        taken, skipped = select_entries(entries, self.started, self.max_entry_age_days,
+                                        self.max_feed_entries, archived)
+        for entry, reason in skipped:
+            self.logger.info("Skipped feed entry %s: %s", entry.url, reason)
+            if reason.startswith("beyond"):
+                self.run.skip(entry.url, reason)
+        requests = []
+        for entry in taken:
+            request = self.page_request(entry.url, "seed", 0, source)
+            if request is None:
+                continue
+            self.run.seeds.append(entry.url)
+            self.run.new_feed_entries[canonical_url(entry.url)] = entry.url
+            requests.append(request)
+        return requests

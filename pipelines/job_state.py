@@ -1,0 +1,86 @@
+"""A scheduled job's memory, kept in the store (``jobs/<job-name>/state.json``) so any machine
+that reaches the store can run the job: the last full capture of every URL (to write revisits
+and diffs against), the feed entries already archived, and the job's crawls.
+
+The state is written after the crawl's manifest, and only when the crawl was stored: a crawl that
+did not reach the store must never become the original that later revisits point to.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from w3lib.url import canonicalize_url
+
+from pipelines.stores import NotFoundError, Store
+
+
+def state_key(job_name: str) -> str:
+    return f"jobs/{job_name}/state.json"
+
+
+def url_key(url: str) -> str:
+    try:
+        return canonicalize_url(url, keep_fragments=False)
+    except ValueError:
+        return url
+
+
+@dataclass
+class PreviousCapture:
+    """The last FULL capture of a URL (revisits never replace it)."""
+
+    url: str
+    crawl_id: str
+    warc_date: str  # WARC-Date of the response record
+    record_id: str
+    warc: str  # store key of the WARC holding it
+    offset: int
+    length: int
+    payload_digest: str  # as in WARC-Payload-Digest: "sha1:BASE32"
+    status: int
+    text: str | None = None  # store key of its text JSON (the last one stored)
+    text_digest: str | None = None  # sha256 of the normalised text
+    title: str | None = None
+    author: str | None = None
+    date: str | None = None
+
+
+@dataclass
+class JobState:
+    job: str
+    captures: dict[str, PreviousCapture] = field(default_factory=dict)
+    feed_entries: dict[str, str] = field(default_factory=dict)  # canonical url -> first crawl id
+    crawls: list[str] = field(default_factory=list)
+
+    def previous(self, url: str) -> PreviousCapture | None:
+        return self.captures.get(url_key(url))
+
+    def to_json(self) -> str:
+        data = {
+            "job": self.job,
+            "crawls": self.crawls,
+            "feed_entries": self.feed_entries,
+            "captures": {k: asdict(v) for k, v in sorted(self.captures.items())},
+        }
+        return json.dumps(data, ensure_ascii=False, indent=1)
+
+    @classmethod
+    def from_json(cls, text: str) -> JobState:
+        data: dict[str, Any] = json.loads(text)
+        return cls(
+            job=data["job"],
+            crawls=list(data.get("crawls", [])),
+            feed_entries=dict(data.get("feed_entries", {})),
+            captures={k: PreviousCapture(**v) for k, v in data.get("captures", {}).items()},
+        )
+
+
+def load_state(store: Store, job_name: str) -> JobState:
+    """The job's state from the store; an empty one for a job's first run."""
+    try:
+        return JobState.from_json(store.read_bytes(state_key(job_name)).decode("utf-8"))
+    except NotFoundError:
+        return JobState(job=job_name)
