@@ -9,30 +9,21 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from tests.conftest import REPO_ROOT, run_citewarc_in
+from tests.conftest import run_citewarc_in
 from tests.servers.fixture_web import ARTICLE_PATH, ARTICLE_SENTENCES, FixtureWeb, build_site
-from tests.servers.replay_server import ReplayProcess, with_mode
+from tests.servers.replay_server import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ReplayProcess, with_mode
 
 pytestmark = pytest.mark.integration
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-    "--disable-quic",
-]
-ARTIFACTS = REPO_ROOT / "test-artifacts"
 # Requisites served as bytes the browser receives unchanged (pywb rewrites CSS, JS and HTML).
 BYTE_EXACT_REQUISITES = ("/static/logo.png", "/static/logo-2x.png", "/static/chart.png?w=640",
                          "/static/bg.png", "/static/font.woff2")
@@ -150,8 +141,28 @@ def open_replay(browser, replay: ReplayProcess, url: str, scale: float = 1.0):
     context.on("request", lambda r: visit.requests.append(r.url))
     context.on("response", lambda r: visit.responses.__setitem__(r.url, r))
     page = context.new_page()
-    page.goto(url, wait_until="networkidle", timeout=30_000)
+    page.goto(url, wait_until="load", timeout=30_000)
     return context, page, visit
+
+
+def settle(page, seed: str):
+    """Wait for the frame replaying ``seed`` to load, its fonts and then the network to go quiet."""
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            frame = content_frame(page, seed)
+            break
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
+            page.wait_for_timeout(100)  # lets Playwright process frame events
+    frame.wait_for_load_state("load")
+    frame.evaluate("document.fonts.ready.then(() => true)")
+    try:
+        page.wait_for_load_state("networkidle", timeout=2_000)
+    except PlaywrightTimeoutError:
+        pass  # pywb's banner may keep polling; the assertions below say what is missing
+    return frame
 
 
 def content_frame(page, seed: str):
@@ -169,7 +180,7 @@ def requested(visit: Visit, path: str) -> list[str]:
 def assert_article_replays(page, visit: Visit, archived: Archived, replay: ReplayProcess,
                            screenshot: Path, scale: int) -> None:
     where = f"(screenshot: {screenshot})"
-    frame = content_frame(page, archived.seed)
+    frame = settle(page, archived.seed)
     assert not visit.escaped, f"requests left the replay host {replay.base_url}: {visit.escaped} {where}"
     leaked = [u for u in visit.requests if archived.fixture_host in urlsplit(u).netloc]
     assert not leaked, f"requests went to the stopped fixture site: {leaked} {where}"
@@ -209,6 +220,7 @@ def test_mp_replay_looks_like_the_article_without_the_live_site(browser, replay,
     screenshot = ARTIFACTS / "replay-article.png"
     context, page, visit = open_replay(browser, replay, with_mode(replay.urls[0], "mp_"))
     try:
+        settle(page, archived.seed)
         page.screenshot(path=str(screenshot), full_page=True)
         assert_article_replays(page, visit, archived, replay, screenshot, scale=1)
     finally:
@@ -220,6 +232,7 @@ def test_framed_replay_and_srcset_at_2x(browser, replay, archived):
     screenshot = ARTIFACTS / "replay-article-framed-2x.png"
     context, page, visit = open_replay(browser, replay, replay.urls[0], scale=2)
     try:
+        settle(page, archived.seed)
         page.screenshot(path=str(screenshot))
         assert_article_replays(page, visit, archived, replay, screenshot, scale=2)
         frame = content_frame(page, archived.seed)

@@ -23,9 +23,21 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from tests.conftest import citewarc_command, citewarc_env
+from tests.conftest import REPO_ROOT, citewarc_command, citewarc_env
 from tests.servers.seaweed import free_ports
 
+# Debian's Chromium, driven by Playwright (which must never download a browser of its own).
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
+ARTIFACTS = REPO_ROOT / "test-artifacts"  # screenshots (gitignored)
 READY_TIMEOUT = 90  # seconds: pywb starts in a few, a cold replay environment in more
 STOP_TIMEOUT = 30
 REPLAY_URL = re.compile(r"^(http://[^/]+/citewarc/)(\d{14})(/)(.+)$")
