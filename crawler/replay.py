@@ -171,8 +171,11 @@ def _seed_urls(manifest: dict) -> list[tuple[str, str]]:
 
 def check_port_free(host: str, port: int) -> None:
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+        if os.name == "posix":  # as pywb (gevent) binds: connections left in TIME_WAIT do not count
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
+            sock.listen(1)
         except OSError as exc:
             raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror} "
                              "(choose another port with --port)") from None
