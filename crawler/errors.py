@@ -32,3 +32,9 @@ class StorageFailed(CitewarcError):
     """The store did not confirm every file; the message says where the files wait."""
 
     exit_code = EXIT_STORAGE
+
+
+class JobLocked(CitewarcError):
+    """Another run of the same job (same name, same store) still holds the job's lock."""
+
+    exit_code = EXIT_LOCKED
