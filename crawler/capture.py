@@ -128,6 +128,8 @@ class WarcCaptureMiddleware:
         previous = self.run.previous_capture(ex.url)
         if previous is None or previous.payload_digest != digest:
             return None
+        if not 200 <= previous.status < 300:
+            return None
         return previous
 
     async def _write(self, exchange: Exchange, previous=None) -> Capture:

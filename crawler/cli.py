@@ -17,6 +17,8 @@ exit codes:
   2  usage or configuration error (malformed URL, unsupported scheme, bad store URI)
   3  no seed could be archived (dead host, HTTP error, refused); the attempt is still recorded
   4  storage failed; nothing is lost: the message says where the files wait
+  5  another run of the same job holds its lock (crawl)
+  6  verify found a missing, changed or corrupt file
 environment:
   CITEWARC_STORE     default store (instead of ./archive)
   CITEWARC_SPOOL     where files wait until the store confirms them (~/.cache/citewarc/spool)
@@ -113,6 +115,45 @@ def build_parser() -> argparse.ArgumentParser:
     )
     listing.set_defaults(command="list")
 
+    history = sub.add_parser(
+        "history", parents=[common], help="every capture of a URL, with what changed",
+        description="One line per capture of URL in the store, oldest first (tab-separated): "
+                    "capture time, crawl id, HTTP status, change (new/changed/unchanged, for "
+                    "scheduled crawls), the fields an editor changed (title, author, date, text).",
+    )
+    history.add_argument("url", metavar="URL", help="the page's URL (any spelling: tracking "
+                         "parameters and fragments are ignored)")
+    history.add_argument("--diff", action="store_true",
+                         help="after each edited capture, print what changed and the text diff")
+
+    # --- verify / share ---
+    verify = sub.add_parser(
+        "verify", parents=[common],
+        help="check every stored file of a crawl against its manifest (exit 6 on any problem)",
+        description="Read every file the crawl's manifest lists back from the store and compare\n"
+                    "its size and sha256; WARCs are also checked record by record (block and\n"
+                    "payload digests, whole gzip members). One line per file on stdout: ok,\n"
+                    "MISMATCH, CORRUPT, MISSING, or EXTRA (stored but not listed).",
+        epilog="exit codes:\n  0  every listed file is present and unchanged\n"
+               "  2  usage error: not a crawl id, no such crawl in the store, bad store URI\n"
+               "  4  the store could not be read\n"
+               "  6  a file is missing, changed or corrupt, or the crawl has no manifest\n",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    verify.add_argument("crawl_id", metavar="CRAWL_ID", help="the crawl id printed by `archive`")
+    share = sub.add_parser(
+        "share", parents=[common],
+        help="print a time-limited link to a crawl's WACZ and its ReplayWeb.page viewer",
+        description="Sign a GET URL for <crawl-id>/<crawl-id>.wacz in an s3:// store (no "
+                    "credentials needed to use it, valid until it expires) and print it, then the "
+                    "https://replayweb.page/ link that opens it. The bucket needs a CORS rule "
+                    "for https://replayweb.page (see the README).",
+    )
+    share.add_argument("crawl_id", metavar="CRAWL_ID", help="the crawl id printed by `archive`")
+    share.add_argument("--expires", metavar="T", default="7d",
+                       help="lifetime of the link: seconds (3600) or 30m, 12h, 7d (default and "
+                            "maximum: 7d)")
+
     # --- crawl / cron ---
     crawl = sub.add_parser(
         "crawl", epilog=JOB_EPILOG,
@@ -161,7 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-COMMANDS = ("archive", "push", "replay", "list", "crawl", "cron")
+COMMANDS = ("archive", "push", "replay", "list", "history", "verify", "share", "crawl", "cron")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -34,6 +34,12 @@ class StorageFailed(CitewarcError):
     exit_code = EXIT_STORAGE
 
 
+class VerifyFailed(CitewarcError):
+    """``verify`` found a file missing, changed or corrupt, or a crawl without its manifest."""
+
+    exit_code = EXIT_VERIFY
+
+
 class JobLocked(CitewarcError):
     """Another run of the same job (same name, same store) still holds the job's lock."""
 

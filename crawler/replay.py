@@ -113,7 +113,12 @@ def prepare_collection(store: Store, crawl_ids: list[str], cache_root: Path) -> 
     collection.archive_dir.mkdir(parents=True, exist_ok=True)
     collection.index_path.parent.mkdir(parents=True, exist_ok=True)
     lines: list[str] = []
-    for crawl_id in crawl_ids:
+    queue, loaded, requested = list(crawl_ids), set(), set(crawl_ids)
+    while queue:
+        crawl_id = queue.pop(0)
+        if crawl_id in loaded:
+            continue
+        loaded.add(crawl_id)
         try:
             manifest = json.loads(store.read_bytes(f"{crawl_id}/manifest.json"))
         except NotFoundError:
@@ -121,6 +126,12 @@ def prepare_collection(store: Store, crawl_ids: list[str], cache_root: Path) -> 
                              "(see `citewarc list`)") from None
         except StoreError as exc:
             raise ReplayError(str(exc)) from None
+        # Revisits resolve only against their originals: load the crawls they point into.
+        for earlier in manifest.get("depends_on", []):
+            if is_crawl_id(earlier) and earlier not in loaded:
+                queue.append(earlier)
+        if crawl_id in requested:
+            collection.seeds.extend(_seed_urls(manifest))
         files = {f["key"]: f for f in manifest.get("files", [])}
         for key, entry in files.items():
             if not key.startswith(f"{crawl_id}/warc/") or not key.endswith(".warc.gz"):
@@ -139,14 +150,23 @@ def prepare_collection(store: Store, crawl_ids: list[str], cache_root: Path) -> 
         if index_key not in files:
             raise ReplayError(f"crawl {crawl_id} has no replay index ({index_key})")
         lines.extend(store.read_bytes(index_key).decode("utf-8").splitlines())
-        pages = {p["url"]: p for p in manifest.get("pages", [])}
-        for seed in manifest.get("seeds", []):
-            page = pages.get(seed)
-            while page is not None and page.get("redirect_to") and page["redirect_to"] in pages:
-                page = pages[page["redirect_to"]]
-            collection.seeds.append((_timestamp14((page or {}).get("fetched_at")), seed))
+    collection.crawl_ids = sorted(loaded)
     collection.index_path.write_text("\n".join(sorted(set(lines))) + "\n", encoding="utf-8")
     return collection
+
+
+def _seed_urls(manifest: dict) -> list[tuple[str, str]]:
+    """(timestamp, url) of each seed, the timestamp of its final (post-redirect) capture."""
+    pages = {p["url"]: p for p in manifest.get("pages", []) if not p.get("redirect_to")}
+    hops = {p["url"]: p["redirect_to"] for p in manifest.get("pages", []) if p.get("redirect_to")}
+    out = []
+    for seed in manifest.get("seeds", []):
+        url, seen = seed, set()
+        while url in hops and url not in seen:
+            seen.add(url)
+            url = hops[url]
+        out.append((_timestamp14((pages.get(url) or {}).get("fetched_at")), seed))
+    return out
 
 
 def check_port_free(host: str, port: int) -> None:

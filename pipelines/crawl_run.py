@@ -82,9 +82,11 @@ class CrawlRun:
         self.job_state: JobState | None = None  # scheduled crawls only
         self.depends_on: set[str] = set()  # earlier crawls whose records our revisits need
         self.skipped: list[dict[str, str]] = []  # URLs not fetched, with the reason
+        self.warnings: list[str] = []  # one-line notes for the manifest and the log
         self.new_feed_entries: dict[str, str] = {}  # canonical URL -> URL, taken from feeds this run
         self.bytes_received = 0
         self.job_state_unavailable = False
+        self.feeds: list[str] = []
         self._lock = threading.Lock()
 
     @classmethod
@@ -98,17 +100,16 @@ class CrawlRun:
 
     @classmethod
     def from_settings(cls, settings: Any) -> CrawlRun:
-        from crawler import __version__  # noqa: PLC0415 - version string only
-
+        version = settings.get("CITEWARC_VERSION") or "unknown"
         crawl_id = settings.get("CITEWARC_CRAWL_ID")
         if not crawl_id:  # plain `scrapy crawl story -a url=...`
             crawl_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-scrapy-crawl"
         store = open_store(settings.get("CITEWARC_STORE") or "./archive", settings)
         spool = Path(settings.get("CITEWARC_SPOOL") or default_spool()).expanduser()
-        tool = f"citewarc {__version__}"
+        tool = f"citewarc {version}"
         libs = f"warcio {_dist_version('warcio')}, Scrapy {scrapy_version}"
         info = {
-            "software": f"citewarc/{__version__} ({libs})",
+            "software": f"citewarc/{version} ({libs})",
             "format": "WARC File Format 1.1",
             "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
             "isPartOf": crawl_id,
@@ -127,6 +128,7 @@ class CrawlRun:
             max_size=settings.getint("CITEWARC_WARC_MAX_SIZE"),
             gzip_level=settings.getint("CITEWARC_WARC_GZIP_LEVEL"),
         )
+        run.feeds = settings.getlist("CITEWARC_FEEDS") + settings.getlist("CITEWARC_SITEMAPS")
         job_name = settings.get("CITEWARC_JOB_NAME")
         if job_name:
             run.job_name = job_name

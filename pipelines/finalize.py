@@ -7,15 +7,19 @@ from __future__ import annotations
 
 import json
 import logging
+import tempfile
 from datetime import UTC, datetime
+from pathlib import Path
 
 from scrapy import signals
 from scrapy.utils.asyncio import run_in_thread
 
 from pipelines.crawl_run import CrawlResult, CrawlRun
+from pipelines.job_state import state_key, updated_state
 from pipelines.manifest import build_manifest
-from pipelines.package import package_crawl
-from pipelines.upload import file_entries, spooled_files, upload_crawl
+from pipelines.package import package_crawl, write_originals_warc
+from pipelines.stores import StoreError
+from pipelines.upload import file_entries, sha256_file, spooled_files, upload_crawl
 
 logger = logging.getLogger(__name__)
 
@@ -35,14 +39,70 @@ class FinalizeCrawl:
         run.result = await run_in_thread(finalize_run, run, reason)
 
 
+def manifest_extra(run: CrawlRun, depends_on: list[str]) -> dict:
+    extra: dict = {"depends_on": depends_on, "skipped": run.skipped, "warnings": run.warnings}
+    if run.job_name:
+        extra["job"] = run.job_name
+        extra["feeds"] = run.feeds
+        extra["diffs"] = [
+            {"url": p["url"], "key": p["diff"], "fields": p["edited_fields"]}
+            for p in run.pages if p.get("diff")
+        ]
+    return extra
+
+
+def copy_originals(run: CrawlRun, scratch: Path) -> list[Path]:
+    """The earlier records this crawl's revisits refer to, copied from the store for the WACZ."""
+    wanted = {}
+    for page in run.pages:
+        ref = (page.get("_capture") and page["_capture"].revisit_of) or None
+        if ref:
+            wanted[(ref["warc"], ref["offset"])] = ref
+    if not wanted:
+        return []
+    members = []
+    for ref in wanted.values():
+        try:
+            members.append(run.store.read_range(ref["warc"], ref["offset"], ref["length"]))
+        except StoreError as exc:
+            run.warnings.append(f"WACZ lacks the original of a revisit ({ref['record_id']}): {exc}; "
+                                f"replay it together with crawl {ref['crawl_id']}")
+    if not members:
+        return []
+    path = scratch / f"{run.crawl_id}-originals.warc.gz"
+    info = {"software": run.tool, "format": "WARC File Format 1.1",
+            "description": "records of earlier crawls that this crawl's revisit records refer to"}
+    return [write_originals_warc(path, members, info)]
+
+
+def save_state(run: CrawlRun) -> None:
+    """The job's state goes up after the crawl is stored, so revisits only point to stored data."""
+    state = updated_state(run.job_state, run.crawl_id, run.pages, run.new_feed_entries,
+                          run.warc_key)
+    path = run.dir.parent / f".state-{run.job_name}.json"
+    path.write_text(state.to_json(), encoding="utf-8")
+    try:
+        run.store.put_file(state_key(run.job_name), path, sha256_file(path))
+    except StoreError as exc:
+        logger.error("Job state not saved (%s): the next run captures everything in full", exc)
+        run.warnings.append(f"job state not saved: {exc}")
+    finally:
+        path.unlink(missing_ok=True)
+
+
 def finalize_run(run: CrawlRun, reason: str) -> CrawlResult:
     """Blocking: close files, build the manifest, upload. Returns what the command reports."""
     warcs = run.writer.close()
-    try:
-        package_crawl(run.dir, run.crawl_id, warcs, run.pages,
-                      title=f"citewarc crawl {run.crawl_id}: {' '.join(run.seeds)}", software=run.tool)
-    except Exception as exc:  # the WARCs are the evidence; a failed package must not lose them
-        logger.exception("Could not build the replay index and WACZ: %s", exc)
+    depends_on = sorted({p["revisit_of"]["crawl_id"] for p in run.pages if p.get("revisit_of")})
+    with tempfile.TemporaryDirectory(prefix="citewarc-package-") as scratch:
+        originals = copy_originals(run, Path(scratch))
+        try:
+            package_crawl(run.dir, run.crawl_id, warcs, run.pages,
+                          title=f"citewarc crawl {run.crawl_id}: {' '.join(run.seeds)}",
+                          software=run.tool, originals=originals)
+        except Exception as exc:  # the WARCs are the evidence; a failed package must not lose them
+            logger.exception("Could not build the replay index and WACZ: %s", exc)
+            run.warnings.append(f"no replay index or WACZ: {exc}")
     files = spooled_files(run.dir, run.crawl_id)
     entries = file_entries(files)
     manifest = build_manifest(
@@ -54,6 +114,7 @@ def finalize_run(run: CrawlRun, reason: str) -> CrawlResult:
         pages=run.pages,
         files=entries,
         store=run.store.uri,
+        extra=manifest_extra(run, depends_on),
     )
     manifest["finish_reason"] = reason
     manifest_path = run.dir / "manifest.json"
@@ -62,6 +123,8 @@ def finalize_run(run: CrawlRun, reason: str) -> CrawlResult:
     report = upload_crawl(run.store, run.dir, run.crawl_id, entries)
     if report.ok:
         result.manifest_location = run.store.location(f"{run.crawl_id}/manifest.json")
+        if run.job_state is not None and not run.job_state_unavailable:
+            save_state(run)
     else:
         _, why = report.failed[0]
         result.storage_error = why

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Any
 
 from w3lib.url import canonicalize_url
@@ -84,3 +85,46 @@ def load_state(store: Store, job_name: str) -> JobState:
         return JobState.from_json(store.read_bytes(state_key(job_name)).decode("utf-8"))
     except NotFoundError:
         return JobState(job=job_name)
+
+
+def updated_state(state: JobState, crawl_id: str, raw_pages: list[dict[str, Any]],
+                  new_feed_entries: dict[str, str], warc_key: Any) -> JobState:
+    """The state after a stored crawl: every complete 2xx response captured in full becomes the
+    URL's latest original; revisits leave the earlier original in place."""
+    captures = dict(state.captures)
+    for page in raw_pages:
+        cap = page.get("_capture")
+        if cap is None or cap.revisit_of is not None or cap.truncated or cap.warc_file is None:
+            continue
+        if cap.status is None or cap.payload_digest is None:
+            continue
+        key = url_key(cap.url)
+        before = captures.get(key)
+        summary = page.get("_extraction") or {}
+        captures[key] = PreviousCapture(
+            url=cap.url,
+            crawl_id=crawl_id,
+            warc_date=_warc_date(cap.fetched_at),
+            record_id=cap.record_id,
+            warc=warc_key(cap.warc_file),
+            offset=cap.offset,
+            length=cap.length,
+            payload_digest=cap.payload_digest,
+            status=cap.status,
+            text=page.get("text") or (before.text if before else None),
+            text_digest=summary.get("text_digest") or (before.text_digest if before else None),
+            title=summary.get("title") if summary else (before.title if before else None),
+            author=summary.get("author") if summary else (before.author if before else None),
+            date=summary.get("date") if summary else (before.date if before else None),
+        )
+    feed_entries = dict(state.feed_entries)
+    for key in new_feed_entries:
+        feed_entries.setdefault(key, crawl_id)
+    return JobState(job=state.job, captures=captures, feed_entries=feed_entries,
+                    crawls=[*state.crawls, crawl_id])
+
+
+def _warc_date(fetched_at: str) -> str:
+    """Capture times are stored as ISO 8601 with a Z; WARC-Date has exactly six decimals."""
+    when = datetime.fromisoformat(fetched_at.replace("Z", "+00:00"))
+    return when.strftime("%Y-%m-%dT%H:%M:%S.%fZ")

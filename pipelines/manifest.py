@@ -8,6 +8,7 @@ from typing import Any
 
 from w3lib.url import canonicalize_url
 
+from pipelines.diff import text_digest
 from pipelines.page import PageItem
 
 
@@ -53,9 +54,29 @@ def page_entries(item: PageItem, warc_key: Callable[[str], str]) -> list[dict[st
         "text": item.text_key, "title": item.title,
         "bytes": last.bytes if last else 0,
         "attempts": sum(1 for c in item.captures if c.url == final_url) or None,
+        "change": item.change,
+        "revisit_of": _revisit_summary(last),
+        "diff": item.diff_key,
+        "edited_fields": list(item.edited_fields) or None,
+        "_capture": last,
+        "_extraction": _extraction_summary(item),
         "_via": item.via, "_links": [c["url"] for c in item.citations] + list(item.requisites),
     })
     return entries
+
+
+def _revisit_summary(cap) -> dict[str, Any] | None:
+    if cap is None or not cap.revisit_of:
+        return None
+    return {k: cap.revisit_of[k] for k in ("crawl_id", "record_id", "warc_date")}
+
+
+def _extraction_summary(item: PageItem) -> dict[str, Any] | None:
+    ext = item.extraction
+    if not ext:
+        return None
+    return {"title": ext.get("title"), "author": ext.get("author"), "date": ext.get("date"),
+            "text_digest": text_digest(ext.get("text"))}
 
 
 def resolve_cited_by(entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -98,6 +119,7 @@ def build_manifest(
     pages: Iterable[dict[str, Any]],
     files: Iterable[dict[str, Any]],
     store: str,
+    extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     pages = resolve_cited_by(pages)
     order = {"seed": 0, "feed": 1, "citation": 2, "requisite": 3}
@@ -111,6 +133,7 @@ def build_manifest(
         "finished": iso(finished),
         "store": store,
         "summary": summarize(pages),
+        **(extra or {}),
         "pages": pages,
         "files": files,
     }
@@ -118,7 +141,8 @@ def build_manifest(
 
 def summarize(pages: list[dict[str, Any]]) -> dict[str, int]:
     ok = [p for p in pages if p["error"] is None and p["status"] is not None and p["status"] < 400]
-    return {
+    changes = [p.get("change") for p in pages if p.get("change")]
+    counts = {
         "pages": len(pages),
         "ok": len(ok),
         "failed": len(pages) - len(ok),
@@ -126,6 +150,12 @@ def summarize(pages: list[dict[str, Any]]) -> dict[str, int]:
         "requisites": sum(1 for p in pages if p["role"] == "requisite"),
         "bytes": sum(p.get("bytes") or 0 for p in pages),
     }
+    if changes:
+        for kind in ("new", "changed", "unchanged"):
+            counts[kind] = changes.count(kind)
+        counts["edited"] = sum(1 for p in pages if p.get("diff"))
+        counts["revisits"] = sum(1 for p in pages if p.get("revisit_of"))
+    return counts
 
 
 def seeds_archived(manifest: dict[str, Any]) -> list[str]:

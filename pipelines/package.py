@@ -2,9 +2,11 @@
 
 The index (cdxj-indexer, the format pywb reads) names WARCs by file name, so it resolves both
 beside the WARCs in the store and inside the WACZ's ``archive/``. The WACZ is a plain zip that
-follows the spec: WARCs stored uncompressed, ``indexes/index.cdxj``, ``pages/pages.jsonl`` listing
+follows the spec: WARCs stored uncompressed, the index, ``pages/pages.jsonl`` listing
 the seeds and citations with their titles (and text, for ReplayWeb.page's search),
 ``datapackage.json`` with a sha256 for every resource, ``datapackage-digest.json`` over that.
+Inside the WACZ the index is ``indexes/index.cdx`` (CDXJ lines; the name pywb's WACZ import and
+ReplayWeb.page both read); in the store it is ``indexes/index.cdxj``.
 """
 
 from __future__ import annotations
@@ -108,9 +110,9 @@ def write_wacz(
             zf.write(warc, arcname, compress_type=zipfile.ZIP_STORED)
             sha, size = _sha256_file(warc)
             resources.append(_resource(arcname, sha, size))
-        zf.write(index_path, "indexes/index.cdxj", compress_type=zipfile.ZIP_DEFLATED)
+        zf.write(index_path, "indexes/index.cdx", compress_type=zipfile.ZIP_DEFLATED)
         sha, size = _sha256_file(index_path)
-        resources.append(_resource("indexes/index.cdxj", sha, size))
+        resources.append(_resource("indexes/index.cdx", sha, size))
         page_bytes = pages_jsonl(pages)
         zf.writestr("pages/pages.jsonl", page_bytes, compress_type=zipfile.ZIP_DEFLATED)
         resources.append(_resource("pages/pages.jsonl", hashlib.sha256(page_bytes).hexdigest(),
@@ -157,14 +159,36 @@ def read_texts(crawl_dir: Path, pages: Iterable[dict[str, Any]]) -> dict[str, st
     return texts
 
 
+def write_originals_warc(out_path: Path, members: Iterable[bytes], info: dict[str, str]) -> Path:
+    """A WARC of records copied byte for byte from earlier crawls (each one gzip member), so a
+    WACZ whose revisits point to them replays on its own."""
+    from pipelines.warc import build_warcinfo_record, serialize_record  # noqa: PLC0415
+
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(out_path, "wb") as out:
+        out.write(serialize_record(build_warcinfo_record(out_path.name, info, datetime.now(UTC))))
+        for member in members:
+            out.write(member)
+    return out_path
+
+
 def package_crawl(crawl_dir: Path, crawl_id: str, warc_paths: list[Path], pages: list[dict],
-                  title: str, software: str) -> list[Path]:
-    """Index and WACZ of a crawl, written into its spool folder. Returns the new files."""
+                  title: str, software: str, originals: list[Path] | None = None) -> list[Path]:
+    """Index and WACZ of a crawl, written into its spool folder. Returns the new files.
+
+    ``originals`` (WARCs of records this crawl's revisits refer to) go into the WACZ and its
+    index only: the store already holds them in the earlier crawls.
+    """
     if not warc_paths:
         return []
     index = write_cdxj(warc_paths, crawl_dir / "indexes" / "index.cdxj")
     records = page_records(pages, read_texts(crawl_dir, pages))
-    wacz = write_wacz(crawl_dir / f"{crawl_id}.wacz", warc_paths, index, records, title, software)
+    wacz_warcs, wacz_index = list(warc_paths), index
+    if originals:
+        wacz_warcs += originals
+        wacz_index = write_cdxj(wacz_warcs, originals[0].parent / "wacz-index.cdxj")
+    wacz = write_wacz(crawl_dir / f"{crawl_id}.wacz", wacz_warcs, wacz_index, records, title,
+                      software)
     return [index, wacz]
 
 

@@ -12,6 +12,7 @@ The methods block; callers run them in a thread.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import shutil
 import tempfile
@@ -19,7 +20,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol, cast
 from urllib.parse import unquote, urlparse
 
 import boto3
@@ -37,6 +38,7 @@ DEFAULT_STORE = "archive"
 MAX_KEY_BYTES = 1024  # S3's limit; kept for local stores too so a crawl moves between them
 _TMP_SUFFIX = ".citewarc-tmp"
 _CHUNK = 1024 * 1024
+MAX_PRESIGN_SECONDS = 7 * 24 * 3600  # SigV4's limit for presigned URLs
 
 
 class StoreError(Exception):
@@ -62,8 +64,16 @@ class Store(Protocol):
     def stat(self, key: str) -> StoredObject | None: ...
     def get_file(self, key: str, dest: Path) -> None: ...
     def read_bytes(self, key: str) -> bytes: ...
+    def read_range(self, key: str, offset: int, length: int) -> bytes: ...
+    def open_read(self, key: str) -> BinaryIO: ...
     def list_keys(self, prefix: str = "") -> list[str]: ...
     def location(self, key: str) -> str: ...
+
+
+class SigningStore(Store, Protocol):
+    """A store that can hand out time-limited URLs (only S3 can; LocalStore raises StoreError)."""
+
+    def presigned_url(self, key: str, expires_seconds: int) -> str: ...
 
 
 def safe_key(key: str) -> str:
@@ -190,6 +200,18 @@ class LocalStore:
         except OSError as exc:
             raise StoreError(f"cannot copy {src} to {dest}: {exc.strerror or exc}") from None
 
+    def read_range(self, key: str, offset: int, length: int) -> bytes:
+        """``length`` bytes at ``offset`` (one WARC record, without reading the whole file)."""
+        path = self._path(key)
+        try:
+            with open(path, "rb") as fh:
+                fh.seek(offset)
+                return fh.read(length)
+        except FileNotFoundError:
+            raise NotFoundError(f"{path} does not exist") from None
+        except OSError as exc:
+            raise StoreError(f"cannot read {path}: {exc.strerror or exc}") from None
+
     def read_bytes(self, key: str) -> bytes:
         path = self._path(key)
         try:
@@ -198,6 +220,20 @@ class LocalStore:
             raise NotFoundError(f"{path} does not exist") from None
         except OSError as exc:
             raise StoreError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+    def open_read(self, key: str) -> BinaryIO:
+        """A binary stream of the stored file, to read files too big for memory; close it."""
+        path = self._path(key)
+        try:
+            return open(path, "rb")
+        except FileNotFoundError:
+            raise NotFoundError(f"{path} does not exist") from None
+        except OSError as exc:
+            raise StoreError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+    def presigned_url(self, key: str, expires_seconds: int) -> str:
+        """Only S3 signs URLs; a folder is shared by opening its files directly."""
+        raise StoreError(f"a local store cannot make a shareable URL for {self.location(key)}")
 
     def list_keys(self, prefix: str = "") -> list[str]:
         """Keys starting with ``prefix`` (a string prefix, as in S3), temp files left out."""
@@ -238,6 +274,8 @@ class S3Store:
             # Recent boto3 sends CRC checksums some S3-compatible servers reject; we keep sha256.
             request_checksum_calculation="when_required",
             response_checksum_validation="when_required",
+            # Presigned URLs would otherwise be SigV2 on some endpoints: deprecated, no 7-day cap.
+            signature_version="s3v4",
             retries={"mode": "standard",
                      "max_attempts": int(_setting(settings, "CITEWARC_S3_MAX_ATTEMPTS") or 3)},
             connect_timeout=10,
@@ -311,10 +349,37 @@ class S3Store:
                    Bucket=self.bucket, Key=self._key(key), Filename=str(dest),
                    Config=self.transfer_config)
 
+    def read_range(self, key: str, offset: int, length: int) -> bytes:
+        """``length`` bytes at ``offset`` (an HTTP Range request: one record of a big WARC)."""
+        what = f"download of {self.location(key)}"
+        obj = self._call(what, self.client.get_object, Bucket=self.bucket, Key=self._key(key),
+                         Range=f"bytes={offset}-{offset + length - 1}")
+        return self._call(what, obj["Body"].read)
+
     def read_bytes(self, key: str) -> bytes:
         what = f"download of {self.location(key)}"
         obj = self._call(what, self.client.get_object, Bucket=self.bucket, Key=self._key(key))
         return self._call(what, obj["Body"].read)
+
+    def open_read(self, key: str) -> BinaryIO:
+        """The object's body as a stream (one GET, read as it arrives); close it."""
+        what = f"download of {self.location(key)}"
+        obj = self._call(what, self.client.get_object, Bucket=self.bucket, Key=self._key(key))
+        return cast(BinaryIO, _S3Reader(obj["Body"], lambda exc: self._error(exc, what)))
+
+    def presigned_url(self, key: str, expires_seconds: int) -> str:
+        """A GET URL anyone can use until it expires: signed here, no request is made.
+
+        SigV4 caps the lifetime at 7 days. The URL carries the access key id (as
+        ``X-Amz-Credential``) and a signature, never the secret key.
+        """
+        if not 1 <= expires_seconds <= MAX_PRESIGN_SECONDS:
+            raise StoreError(f"a presigned URL lasts 1 s to {MAX_PRESIGN_SECONDS} s (7 days), "
+                             f"not {expires_seconds} s")
+        return self._call(f"signing of {self.location(key)}", self.client.generate_presigned_url,
+                          ClientMethod="get_object",
+                          Params={"Bucket": self.bucket, "Key": self._key(key)},
+                          ExpiresIn=int(expires_seconds))
 
     def list_keys(self, prefix: str = "") -> list[str]:
         root = f"{self.prefix}/" if self.prefix else ""
@@ -384,6 +449,33 @@ class S3Store:
         for secret in self._secrets:
             message = message.replace(secret, "***")
         return " ".join(message.split())
+
+
+class _S3Reader(io.RawIOBase):
+    """An S3 body as a file object whose read errors are one-line ``StoreError``s."""
+
+    def __init__(self, body: Any, error: Callable[[BaseException], StoreError]):
+        self._body = body
+        self._error = error
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            return self._body.read(None if size is None or size < 0 else size)
+        except Exception as exc:
+            raise self._error(exc) from None
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        if not self.closed:
+            self._body.close()
+        super().close()
 
 
 def _setting(settings: Mapping[str, Any], name: str) -> Any:

@@ -51,6 +51,9 @@ class TextPipeline:
     async def process_item(self, item: PageItem) -> PageItem:
         if item.extraction is None:
             return item
+        last = item.final_capture
+        if last is not None and last.revisit_of is not None:
+            return item  # unchanged payload: its text is the earlier capture's, not stored again
         key = text_key(self.run.crawl_id, item.url)
         await run_in_thread(write_json, self.run.spool_path(key), text_record(item))
         item.text_key = key

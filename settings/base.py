@@ -7,6 +7,7 @@ documented here and only here.
 from crawler import __version__
 
 BOT_NAME = "citewarc"
+CITEWARC_VERSION = __version__
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 
@@ -39,6 +40,7 @@ EXTENSIONS = {
 HTTPERROR_ALLOW_ALL = True  # 404s and 500s are evidence too: they reach the spider and the WARC
 ITEM_PIPELINES = {
     "pipelines.text.TextPipeline": 300,
+    "pipelines.edits.EditTrackingPipeline": 350,
     "pipelines.metadata.WarcMetadataPipeline": 400,
     "pipelines.manifest_pipeline.ManifestPipeline": 900,
 }

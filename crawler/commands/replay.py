@@ -55,7 +55,7 @@ def run(args: Namespace) -> int:
         server.start()
         for timestamp, url in collection.seeds:
             print(server.replay_url(timestamp, url), flush=True)
-        say(f"replaying {len(crawl_ids)} crawl(s) from {store.uri} at "
+        say(f"replaying {len(collection.crawl_ids)} crawl(s) from {store.uri} at "
             f"{server.base_url}/citewarc/ (Ctrl-C to stop)")
         code = server.wait()
         raise ReplayError(f"pywb stopped unexpectedly (exit {code}); see {server.log_path}")

@@ -217,3 +217,34 @@ def test_outage_and_recovery(s3_server: SeaweedServer, s3_bucket: str, tmp_path:
         s3_server.start()
     store.put_file("after", src, sha)
     assert store.list_keys() == ["after", "before"]
+
+
+def test_open_read_streams_and_presigned_url_serves_without_credentials(
+    s3_server: SeaweedServer, s3_bucket: str, tmp_path: Path
+) -> None:
+    import urllib.error
+    import urllib.request
+    from urllib.parse import parse_qs, urlsplit
+
+    store = open_store(f"s3://{s3_bucket}/p", settings_for(s3_server))
+    data = os.urandom(3 * MiB + 7)
+    src, sha = write(tmp_path / "obj", data)
+    store.put_file("c/warc/a.warc.gz", src, sha)
+    with store.open_read("c/warc/a.warc.gz") as stream:
+        assert hashlib.sha256(b"".join(iter(lambda: stream.read(MiB), b""))).hexdigest() == sha
+    with pytest.raises(NotFoundError):
+        store.open_read("c/warc/missing.warc.gz")
+
+    url = store.presigned_url("c/warc/a.warc.gz", 300)
+    query = parse_qs(urlsplit(url).query)
+    assert query["X-Amz-Algorithm"] == ["AWS4-HMAC-SHA256"] and query["X-Amz-Expires"] == ["300"]
+    assert s3_server.secret_key not in url
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(url, timeout=30) as response:
+        assert hashlib.sha256(response.read()).hexdigest() == sha
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        opener.open(url.replace("X-Amz-Expires=300", "X-Amz-Expires=301"), timeout=30)
+    assert refused.value.code == 403
+    for bad in (0, 7 * 24 * 3600 + 1):
+        with pytest.raises(StoreError, match="7 days"):
+            store.presigned_url("c/warc/a.warc.gz", bad)

@@ -213,3 +213,21 @@ def test_open_store_bad_uris(uri: str) -> None:
     with pytest.raises(StoreError) as e:
         open_store(uri)
     assert "hunter2" not in str(e.value) and "\n" not in str(e.value)
+
+
+def test_open_read_streams_the_stored_bytes(store: LocalStore, tmp_path: Path) -> None:
+    data = os.urandom(3 * 1024 * 1024 + 5)
+    src, sha = write(tmp_path / "big.bin", data)
+    store.put_file("c1/warc/big.warc.gz", src, sha)
+    with store.open_read("c1/warc/big.warc.gz") as stream:
+        chunks = iter(lambda: stream.read(1024 * 1024), b"")
+        assert hashlib.sha256(b"".join(chunks)).hexdigest() == sha
+    with pytest.raises(NotFoundError):
+        store.open_read("c1/warc/missing.warc.gz")
+    with pytest.raises(ValueError):
+        store.open_read("../outside")
+
+
+def test_local_store_has_no_presigned_urls(store: LocalStore) -> None:
+    with pytest.raises(StoreError, match="local store"):
+        store.presigned_url("c1/c1.wacz", 60)

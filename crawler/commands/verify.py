@@ -1,0 +1,72 @@
+"""``citewarc verify CRAWL_ID``: check every stored file of a crawl against its manifest."""
+
+from __future__ import annotations
+
+import sys
+from argparse import Namespace
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from crawler.errors import StorageFailed, UsageError, VerifyFailed
+from crawler.runner import load_settings
+from crawler.urls import is_crawl_id
+from pipelines.stores import Store, StoreError, open_store
+from pipelines.verify import IncompleteCrawl, UnknownCrawl, verify_crawl
+
+
+def open_crawl_store(args: Namespace) -> Store:
+    """The store named by --store / CITEWARC_STORE, after checking the crawl id's form."""
+    if not is_crawl_id(args.crawl_id):
+        raise UsageError(f"{args.crawl_id!r} is not a crawl id (YYYYMMDDTHHMMSSZ-slug, as printed "
+                         "by `citewarc archive`)")
+    settings = load_settings({"CITEWARC_STORE": args.store})
+    try:
+        return open_store(settings.get("CITEWARC_STORE"), settings)
+    except StoreError as exc:
+        raise UsageError(str(exc)) from None
+
+
+@contextmanager
+def _progress() -> Iterator[Callable[[str, int, int], None] | None]:
+    """A transient progress bar on stderr when it is a terminal; nothing otherwise."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    with Progress(TextColumn("verifying"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("{task.description}"), console=Console(stderr=True),
+                  transient=True) as progress:
+        task = progress.add_task("", total=None)
+
+        def on_file(key: str, index: int, total: int) -> None:
+            progress.update(task, completed=index, total=total, description=key.rpartition("/")[2])
+
+        yield on_file
+
+
+def run(args: Namespace) -> int:
+    store = open_crawl_store(args)
+    try:
+        with _progress() as on_file:
+            report = verify_crawl(store, args.crawl_id, on_file)
+    except UnknownCrawl as exc:
+        raise UsageError(str(exc)) from None
+    except IncompleteCrawl as exc:
+        raise VerifyFailed(str(exc)) from None
+    except StoreError as exc:
+        raise StorageFailed(f"cannot verify {args.crawl_id}: {exc}") from None
+    for result in report.results:
+        print(result.line(), flush=True)
+    checked = sum(1 for r in report.results if r.status != "EXTRA")
+    if report.problems:
+        counts: dict[str, int] = {}
+        for result in report.problems:
+            counts[result.status] = counts.get(result.status, 0) + 1
+        summary = ", ".join(f"{n} {status.lower()}" for status, n in counts.items())
+        raise VerifyFailed(f"{args.crawl_id} in {report.store_uri} does not match its manifest "
+                           f"({summary}; {checked} files listed)")
+    print(f"{args.crawl_id}: all {checked} files match the manifest ({report.store_uri})",
+          file=sys.stderr)
+    return 0

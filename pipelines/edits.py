@@ -1,0 +1,75 @@
+"""Scheduled crawls: mark each page new, changed or unchanged, and store a diff when an editor
+changed its text, title, author or date since the job's last capture."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from scrapy.utils.asyncio import run_in_thread
+
+from pipelines.crawl_run import CrawlRun
+from pipelines.diff import build_diff, text_digest
+from pipelines.keys import page_key
+from pipelines.page import PageItem
+from pipelines.stores import StoreError
+from pipelines.text import write_json
+
+
+def change_of(item: PageItem, previous_digest: str | None) -> str:
+    last = item.final_capture
+    if previous_digest is None:
+        return "new"
+    if last is not None and last.payload_digest == previous_digest:
+        return "unchanged"
+    return "changed"
+
+
+class EditTrackingPipeline:
+    def __init__(self, run: CrawlRun) -> None:
+        self.run = run
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(CrawlRun.of(crawler))
+
+    async def process_item(self, item: PageItem) -> PageItem:
+        if self.run.job_state is None or item.final_capture is None:
+            return item
+        last = item.final_capture
+        previous = self.run.previous_capture(last.url)
+        item.change = change_of(item, previous.payload_digest if previous else None)
+        if item.change != "changed" or item.extraction is None or previous is None:
+            return item
+        after = {k: item.extraction.get(k) for k in ("title", "author", "date", "text")}
+        unchanged_meta = (
+            (previous.title or None) == (after["title"] or None)
+            and (previous.author or None) == (after["author"] or None)
+            and (previous.date or None) == (after["date"] or None)
+        )
+        if previous.text is None or (
+            unchanged_meta and previous.text_digest == text_digest(after["text"])
+        ):
+            return item
+        diff = await run_in_thread(self._diff, item, previous, after)
+        if diff is not None:
+            key = f"{self.run.crawl_id}/diffs/{page_key(item.url)}.json"
+            await run_in_thread(write_json, self.run.spool_path(key), diff)
+            item.diff_key = key
+            item.edited_fields = diff["fields_changed"]
+        return item
+
+    def _diff(self, item: PageItem, previous, after: dict[str, Any]) -> dict[str, Any] | None:
+        try:
+            before = json.loads(self.run.store.read_bytes(previous.text))
+        except (StoreError, ValueError) as exc:
+            self.run.warnings.append(f"no diff for {item.url}: previous text unreadable ({exc})")
+            return None
+        last = item.final_capture
+        return build_diff(
+            item.url, before, after,
+            {"crawl_id": previous.crawl_id, "fetched_at": before.get("fetched_at"),
+             "text": previous.text},
+            {"crawl_id": self.run.crawl_id, "fetched_at": last.fetched_at if last else None,
+             "text": item.text_key},
+        )
