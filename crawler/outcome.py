@@ -16,6 +16,8 @@ from crawler.summary import print_summary
 from pipelines.crawl_run import CrawlResult
 from pipelines.manifest import seeds_archived
 
+MAX_LISTED = 3  # seeds named in the one error line
+
 
 def seed_failure_line(manifest: dict[str, Any]) -> str:
     pages = {p["url"]: p for p in manifest["pages"]}
@@ -26,6 +28,8 @@ def seed_failure_line(manifest: dict[str, Any]) -> str:
             page = pages.get(page["redirect_to"])
         why = (page or {}).get("error") or "not fetched"
         parts.append(f"{seed}: {why}")
+    if len(parts) > MAX_LISTED:  # a job may have taken fifty feed entries: keep it one short line
+        parts[MAX_LISTED:] = [f"and {len(parts) - MAX_LISTED} more (see the manifest)"]
     return "could not archive " + "; ".join(parts)
 
 

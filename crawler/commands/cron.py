@@ -30,8 +30,11 @@ from crawler.job_settings import (
 from crawler.jobfile import load_job
 from pipelines.stores import StoreError, open_store
 
-# Variables that change where a run goes or how it is configured, carried into the line when set.
+# Variables that change where a run goes or how it is configured, carried into the line when set;
+# for an s3:// store also where S3 is and which profile to use. Never the keys themselves: secrets
+# do not belong in a crontab (boto3 reads them from ~/.aws/credentials under cron too).
 CARRIED_ENV = ("CITEWARC_SETTINGS", "CITEWARC_SPOOL", "XDG_CACHE_HOME")
+CARRIED_S3_ENV = ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION")
 EVERY_RE = re.compile(r"^(\d+)([mhd])$")
 EVERY_HELP = "use Nm with N dividing 60 (15m), Nh with N dividing 24 (6h), or 1d"
 
@@ -40,6 +43,14 @@ EVERY_HELP = "use Nm with N dividing 60 (15m), Nh with N dividing 24 (6h), or 1d
 class Schedule:
     every: str
     fields: str  # the five cron time fields
+
+
+@dataclass(frozen=True)
+class CronEntry:
+    comment: str  # "# citewarc job ...: store ...; lock ...; log ..."
+    line: str  # what goes into the crontab
+    cron_log: Path  # where cron appends the run's stdout and stderr
+    store_uri: str
 
 
 def _spread(name: str) -> int:
@@ -106,9 +117,8 @@ def _cron_quote(text: str) -> str:
     return shlex.quote(text).replace("%", "\\%")
 
 
-def crontab_lines(args: Namespace) -> tuple[list[str], Path]:
-    """(the comment line and the crontab line, the cron log they name); validates the job first
-    (exit 2 on a bad one)."""
+def cron_entry(args: Namespace) -> CronEntry:
+    """The comment line and the crontab line; validates the job first (exit 2 on a bad one)."""
     job_path = Path(args.jobfile).expanduser().absolute()
     job = load_job(job_path)
     when = schedule(args.every, job.name)
@@ -122,7 +132,8 @@ def crontab_lines(args: Namespace) -> tuple[list[str], Path]:
     log_template = log_file_template(job, job_path, args.log_file)
     cron_log = cron_log_file(job.name)
 
-    env = [f"{name}={_cron_quote(os.environ[name])}" for name in CARRIED_ENV if os.environ.get(name)]
+    carried = CARRIED_ENV + (CARRIED_S3_ENV if store.uri.startswith("s3://") else ())
+    env = [f"{name}={_cron_quote(os.environ[name])}" for name in carried if os.environ.get(name)]
     command = [*citewarc_executable(), "crawl", str(job_path)]
     if store_source == "--store" or store_source == "default":
         # Pinned: under cron ./archive would be $HOME/archive, not the folder you are in now.
@@ -139,15 +150,18 @@ def crontab_lines(args: Namespace) -> tuple[list[str], Path]:
     example_log = fill_log_file(log_template, job.name, "{crawl_id}")
     comment = (f"# citewarc job '{job.name}' every {when.every}: store {store.uri}; "
                f"lock {lock_file(store.uri, job.name)}; log {example_log}")
-    return [comment, line], cron_log
+    return CronEntry(comment, line, cron_log, store.uri)
 
 
 def run(args: Namespace) -> int:
-    lines, cron_log = crontab_lines(args)
+    entry = cron_entry(args)
+    if os.environ.get("AWS_ACCESS_KEY_ID") and entry.store_uri.startswith("s3://"):
+        print("citewarc: warning: AWS_ACCESS_KEY_ID is set here but not copied into the crontab "
+              "line; under cron boto3 reads ~/.aws/credentials (or set AWS_PROFILE)", file=sys.stderr)
     # The shell creates the >> file but not its folder: without it the first run would not start.
     try:
-        cron_log.parent.mkdir(parents=True, exist_ok=True)
+        entry.cron_log.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise UsageError(f"cannot create {cron_log.parent}: {exc.strerror}") from None
-    print("\n".join(lines), flush=True)
+        raise UsageError(f"cannot create {entry.cron_log.parent}: {exc.strerror}") from None
+    print(entry.comment, entry.line, sep="\n", flush=True)
     return 0

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.commands.cron import citewarc_executable, crontab_lines, schedule
+from crawler.commands.cron import citewarc_executable, cron_entry, schedule
 from crawler.errors import UsageError
 
 JOB = "name: {name}\n{store}seeds:\n  urls: [http://example.com/story]\n"
@@ -91,9 +91,8 @@ def write_job(folder: Path, name: str = "deir-ez-zor", store: str | None = None)
 
 
 def lines_for(job: Path | str, every: str = "6h", store=None, log_file=None) -> tuple[str, list[str]]:
-    (comment, line), _ = crontab_lines(Namespace(jobfile=str(job), every=every, store=store,
-                                                 log_file=log_file))
-    return comment, shlex.split(line)
+    entry = cron_entry(Namespace(jobfile=str(job), every=every, store=store, log_file=log_file))
+    return entry.comment, shlex.split(entry.line)
 
 
 def test_line_has_absolute_paths_and_appends_to_the_cron_log(home, tmp_path):
@@ -158,8 +157,8 @@ def test_log_file_option(home, tmp_path):
 def test_percent_is_escaped_for_cron(home, tmp_path):
     """cron turns a bare % into a newline."""
     write_job(tmp_path)
-    (_, line), _ = crontab_lines(Namespace(jobfile=str(tmp_path / "job.yaml"), every="1h",
-                                           store=str(tmp_path / "50%"), log_file=None))
+    line = cron_entry(Namespace(jobfile=str(tmp_path / "job.yaml"), every="1h",
+                                store=str(tmp_path / "50%"), log_file=None)).line
     assert "\\%" in line and "%" not in line.replace("\\%", "")
 
 
@@ -177,3 +176,20 @@ def test_executable_is_the_console_script(monkeypatch, tmp_path):
     assert citewarc_executable() == [str(script)]
     monkeypatch.setattr(sys, "argv", ["/somewhere/crawler/cli.py", "cron"])
     assert all(Path(part).is_absolute() for part in citewarc_executable()[:1])
+
+
+def test_s3_endpoint_is_carried_but_never_the_keys(home, tmp_path, monkeypatch):
+    write_job(tmp_path, store="s3://bucket/news")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:8333")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
+    _, words = lines_for(tmp_path / "job.yaml")
+    assert "AWS_ENDPOINT_URL=http://127.0.0.1:8333" in words
+    assert not any("AKIAEXAMPLE" in w or "secret" in w for w in words)
+
+
+def test_s3_variables_stay_out_of_a_local_job(home, tmp_path, monkeypatch):
+    write_job(tmp_path, store="archive")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:8333")
+    _, words = lines_for(tmp_path / "job.yaml")
+    assert not any(w.startswith("AWS_") for w in words)
