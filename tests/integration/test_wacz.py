@@ -82,7 +82,8 @@ def test_datapackage_hashes_every_member(crawl):
         resources = {r["path"]: r for r in package["resources"]}
         members = set(zf.namelist()) - {"datapackage.json", "datapackage-digest.json"}
         assert set(resources) == members, "every member is a resource and every resource a member"
-        assert "indexes/index.cdxj" in members and "pages/pages.jsonl" in members
+        # Inside the WACZ the CDXJ is named index.cdx: the name pywb's WACZ import reads.
+        assert "indexes/index.cdx" in members and "pages/pages.jsonl" in members
         warcs = [m for m in members if m.startswith("archive/")]
         assert warcs and all(m.endswith(".warc.gz") for m in warcs)
         for path, resource in resources.items():
@@ -95,7 +96,7 @@ def test_datapackage_hashes_every_member(crawl):
         assert digest["hash"] == "sha256:" + hashlib.sha256(package_bytes).hexdigest()
         # The index points into the WARCs the package holds.
         named = {json.loads(line.split(" ", 2)[2])["filename"]
-                 for line in zf.read("indexes/index.cdxj").decode().splitlines() if line.strip()}
+                 for line in zf.read("indexes/index.cdx").decode().splitlines() if line.strip()}
         assert named and named <= {m.split("/", 1)[1] for m in warcs}, named
 
 
