@@ -9,8 +9,10 @@ PYTEST_ARGS ?=
 REPLAY_VENV ?= .venv-replay
 CRAWL ?=
 PORT  ?= 8080
+LOG   ?=
+EVERY ?= 6h
 
-.PHONY: install install-test archive crawl replay test lint clean browser
+.PHONY: install install-test archive crawl cron replay test test-replay lint clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,7 +34,15 @@ $(REPLAY_VENV)/.stamp-replay: replay-requirements.txt
 	$(REPLAY_VENV)/bin/python -m pip install --quiet -r replay-requirements.txt
 	touch $@
 
-install: $(VENV)/.stamp-install $(REPLAY_VENV)/.stamp-replay  ## crawler (.venv) and replay (.venv-replay)
+# ReplayWeb.page's own loader (npm package), kept beside pywb so the viewer also works offline.
+RWP_VERSION ?= 2.4.6
+$(REPLAY_VENV)/.stamp-rwp: $(REPLAY_VENV)/.stamp-replay
+	rm -rf $(REPLAY_VENV)/replaywebpage && mkdir -p $(REPLAY_VENV)/replaywebpage
+	cd $(REPLAY_VENV)/replaywebpage && npm pack --silent replaywebpage@$(RWP_VERSION) >/dev/null \
+	  && tar xzf replaywebpage-$(RWP_VERSION).tgz && rm replaywebpage-$(RWP_VERSION).tgz
+	touch $@
+
+install: $(VENV)/.stamp-install $(REPLAY_VENV)/.stamp-replay $(REPLAY_VENV)/.stamp-rwp  ## crawler (.venv), replay (.venv-replay)
 
 # Debian's headless Chromium for the replay fidelity tests.
 browser:
@@ -47,16 +57,26 @@ archive: $(VENV)/.stamp-install  ## make archive URL=https://... [STORE=s3://buc
 	@test -n "$(URL)" || { echo "usage: make archive URL=https://example.com/story [STORE=...] [DEPTH=N]" >&2; exit 2; }
 	$(BIN)/citewarc archive $(URL) $(if $(STORE),--store $(STORE)) $(if $(DEPTH),--depth $(DEPTH))
 
-crawl: $(VENV)/.stamp-install  ## make crawl JOB=examples/job.yaml [STORE=...]: one run of a scheduled job
-	@test -n "$(JOB)" || { echo "usage: make crawl JOB=path/to/job.yaml [STORE=...]" >&2; exit 2; }
-	$(BIN)/citewarc crawl $(JOB) $(if $(STORE),--store $(STORE))
+# No install prerequisite on purpose: under cron a changed pyproject.toml must not start pip.
+# For cron itself use the line `citewarc cron` prints: make turns every failure into exit 2.
+crawl:  ## make crawl JOB=jobs/x.yaml [STORE=...] [LOG=file]: one quiet run of a job
+	@test -n "$(JOB)" || { echo "usage: make crawl JOB=path/to/job.yaml [STORE=...] [LOG=file]" >&2; exit 2; }
+	@test -x $(BIN)/citewarc || { echo "citewarc: error: no $(BIN)/citewarc: run make install first" >&2; exit 2; }
+	@$(BIN)/citewarc crawl $(JOB) $(if $(STORE),--store $(STORE)) $(if $(LOG),--log-file $(LOG))
+
+cron:  ## make cron JOB=jobs/x.yaml [EVERY=6h] [STORE=...]: print the crontab line for a job
+	@test -n "$(JOB)" || { echo "usage: make cron JOB=path/to/job.yaml [EVERY=6h] [STORE=...]" >&2; exit 2; }
+	@$(BIN)/citewarc cron $(JOB) --every $(EVERY) $(if $(STORE),--store $(STORE)) $(if $(LOG),--log-file $(LOG))
 
 replay: $(VENV)/.stamp-install $(REPLAY_VENV)/.stamp-replay  ## make replay [CRAWL=id] [STORE=...] [PORT=8080]
 	$(BIN)/citewarc replay $(CRAWL) $(if $(STORE),--store $(STORE)) --port $(PORT)
 
-test: $(VENV)/.stamp-test $(REPLAY_VENV)/.stamp-replay browser  ## unit + integration tests (start their own servers)
+test: $(VENV)/.stamp-test $(REPLAY_VENV)/.stamp-rwp browser  ## unit + integration tests (start their own servers)
 	$(BIN)/ruff check crawler pipelines settings tests
-	$(BIN)/python -m pytest -n 2 -q $(PYTEST_ARGS)
+	CITEWARC_REQUIRE_REPLAYWEBPAGE=1 $(BIN)/python -m pytest -n 2 -q $(PYTEST_ARGS)
+
+test-replay: $(VENV)/.stamp-test $(REPLAY_VENV)/.stamp-rwp browser  ## only the replay tests (pywb, Chromium)
+	CITEWARC_REQUIRE_REPLAYWEBPAGE=1 $(BIN)/python -m pytest -q tests/integration/test_replay*.py tests/integration/test_wacz.py
 
 lint: $(VENV)/.stamp-test
 	$(BIN)/ruff check crawler pipelines settings tests

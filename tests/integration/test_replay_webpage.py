@@ -45,6 +45,8 @@ class _Quiet(SimpleHTTPRequestHandler):
 def test_wacz_replays_in_replaywebpage_offline(tmp_path, fixture_web: FixtureWeb):
     package = replaywebpage_dir()
     if package is None:
+        assert not os.environ.get("CITEWARC_REQUIRE_REPLAYWEBPAGE"), (
+            "ReplayWeb.page is not unpacked in .venv-replay/replaywebpage (make install does it)")
         pytest.skip("ReplayWeb.page not unpacked: set CITEWARC_REPLAYWEBPAGE or unpack "
                     "`npm pack replaywebpage` into .venv-replay/replaywebpage")
     from playwright.sync_api import sync_playwright
