@@ -10,7 +10,7 @@ REPLAY_VENV ?= .venv-replay
 CRAWL ?=
 PORT  ?= 8080
 
-.PHONY: install install-test archive replay test lint clean browser
+.PHONY: install install-test archive crawl replay test lint clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ install-test: $(VENV)/.stamp-test
 archive: $(VENV)/.stamp-install  ## make archive URL=https://... [STORE=s3://bucket/prefix] [DEPTH=1]
 	@test -n "$(URL)" || { echo "usage: make archive URL=https://example.com/story [STORE=...] [DEPTH=N]" >&2; exit 2; }
 	$(BIN)/citewarc archive $(URL) $(if $(STORE),--store $(STORE)) $(if $(DEPTH),--depth $(DEPTH))
+
+crawl: $(VENV)/.stamp-install  ## make crawl JOB=examples/job.yaml [STORE=...]: one run of a scheduled job
+	@test -n "$(JOB)" || { echo "usage: make crawl JOB=path/to/job.yaml [STORE=...]" >&2; exit 2; }
+	$(BIN)/citewarc crawl $(JOB) $(if $(STORE),--store $(STORE))
 
 replay: $(VENV)/.stamp-install $(REPLAY_VENV)/.stamp-replay  ## make replay [CRAWL=id] [STORE=...] [PORT=8080]
 	$(BIN)/citewarc replay $(CRAWL) $(if $(STORE),--store $(STORE)) --port $(PORT)

@@ -17,11 +17,35 @@ exit codes:
   2  usage or configuration error (malformed URL, unsupported scheme, bad store URI)
   3  no seed could be archived (dead host, HTTP error, refused); the attempt is still recorded
   4  storage failed; nothing is lost: the message says where the files wait
+  5  another run of the same job holds its lock (crawl)
+  6  verify found a missing, changed or corrupt file
 environment:
   CITEWARC_STORE     default store (instead of ./archive)
   CITEWARC_SPOOL     where files wait until the store confirms them (~/.cache/citewarc/spool)
   AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_PROFILE   S3 access
   http_proxy, https_proxy   fetch through a proxy
+"""
+
+JOB_EPILOG = """\
+exit codes:
+  0  the seeds archived and stored (for a job: its article URLs and the feed and sitemap entries
+     taken this run; a run whose feeds hold nothing new is a success too)
+  2  usage or configuration error (bad job file: the message names the field; bad store URI)
+  3  no seed could be archived, or no feed or sitemap could be read
+  4  storage failed; nothing is lost: the message says where the files wait
+  5  another run of the same job (same name and store) still holds the lock
+environment:
+  CITEWARC_STORE     store (after --store, before the job's store)
+  CITEWARC_LOG_FILE  log file of each run (after --log-file, before the job's log_file)
+  CITEWARC_SPOOL     where files wait until the store confirms them (~/.cache/citewarc/spool)
+  XDG_CACHE_HOME     cache folder of the spool, locks and logs (~/.cache)
+"""
+CRON_EPILOG = """\
+example:
+  citewarc cron jobs/deir-ez-zor.yaml --every 6h      # then paste both lines into `crontab -e`
+exit codes:
+  0  the lines were printed
+  2  bad job file (the message names the field), bad --every or bad store URI
 """
 
 
@@ -91,6 +115,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     listing.set_defaults(command="list")
 
+    history = sub.add_parser(
+        "history", parents=[common], help="every capture of a URL, with what changed",
+        description="One line per capture of URL in the store, oldest first (tab-separated): "
+                    "capture time, crawl id, HTTP status, change (new/changed/unchanged, for "
+                    "scheduled crawls), the fields an editor changed (title, author, date, text).",
+    )
+    history.add_argument("url", metavar="URL", help="the page's URL (any spelling: tracking "
+                         "parameters and fragments are ignored)")
+    history.add_argument("--diff", action="store_true",
+                         help="after each edited capture, print what changed and the text diff")
+
     # --- verify / share ---
     verify = sub.add_parser(
         "verify", parents=[common],
@@ -118,10 +153,56 @@ def build_parser() -> argparse.ArgumentParser:
     share.add_argument("--expires", metavar="T", default="7d",
                        help="lifetime of the link: seconds (3600) or 30m, 12h, 7d (default and "
                             "maximum: 7d)")
+
+    # --- crawl / cron ---
+    crawl = sub.add_parser(
+        "crawl", epilog=JOB_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        help="run a job file: its stories, feeds and sitemaps (cron-safe)",
+        description="Archive what a job file names: its article URLs, the new entries of its "
+                    "RSS/Atom feeds and (news) sitemaps, each with the pages it cites and their "
+                    "requisites. Cron-safe: nothing on the terminal but errors (and the crawl id, "
+                    "the last line on stdout), a log file per run, and one run per job and store "
+                    "at a time.",
+    )
+    crawl.add_argument("jobfile", metavar="JOBFILE",
+                       help="the job file, YAML (.yaml/.yml) or TOML (.toml); see examples/job.yaml")
+    crawl.add_argument("--store", metavar="S",
+                       help="where to store: a path, file:///abs/path or s3://bucket/prefix "
+                            "(default: $CITEWARC_STORE, else the job's store, else ./archive)")
+    crawl.add_argument("--log-file", metavar="F",
+                       help="this run's log file; {job} and {crawl_id} are filled in (default: "
+                            "$CITEWARC_LOG_FILE, else the job's log_file, else "
+                            "~/.cache/citewarc/logs/{job}/{crawl_id}.log)")
+    crawl.add_argument("-v", "--verbose", action="store_true",
+                       help="show the crawler's log on stderr too (it always goes to the log file)")
+    crawl.add_argument("--debug", action="store_true",
+                       help="show a traceback when something goes wrong")
+
+    cron = sub.add_parser(
+        "cron", epilog=CRON_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+        help="print the crontab line that runs a job on a schedule",
+        description="Check the job file, then print a comment line (job, store, lock and log "
+                    "paths) and the crontab line that runs `citewarc crawl JOBFILE` on the "
+                    "schedule, with absolute paths (cron's PATH is minimal) and its output "
+                    "appended to ~/.cache/citewarc/logs/<job>/cron.log (whose folder this creates). "
+                    "Install it with `crontab -e`.",
+    )
+    cron.add_argument("jobfile", metavar="JOBFILE", help="the job file (YAML or TOML)")
+    cron.add_argument("--every", required=True, metavar="PERIOD",
+                      help="how often: Nm with N dividing 60 (15m), Nh with N dividing 24 (6h), "
+                           "or 1d; the minute is derived from the job name so jobs spread out")
+    cron.add_argument("--store", metavar="S",
+                      help="store for the scheduled runs (default: $CITEWARC_STORE, else the "
+                           "job's store, else ./archive made absolute)")
+    cron.add_argument("--log-file", metavar="F",
+                      help="log file of each run; {job} and {crawl_id} are filled in")
+    cron.add_argument("--debug", action="store_true",
+                      help="show a traceback when something goes wrong")
     return parser
 
 
-COMMANDS = ("archive", "push", "replay", "list", "verify", "share")
+COMMANDS = ("archive", "push", "replay", "list", "history", "verify", "share", "crawl", "cron")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

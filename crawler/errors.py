@@ -38,3 +38,9 @@ class VerifyFailed(CitewarcError):
     """``verify`` found a file missing, changed or corrupt, or a crawl without its manifest."""
 
     exit_code = EXIT_VERIFY
+
+
+class JobLocked(CitewarcError):
+    """Another run of the same job (same name, same store) still holds the job's lock."""
+
+    exit_code = EXIT_LOCKED

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import calendar
-import gzip
-import io
+import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urljoin
@@ -64,12 +63,27 @@ def _parse_date(text: str | None) -> datetime | None:
     return None
 
 
+def _gunzip(body: bytes) -> bytes:
+    """As much of a gzip body as decodes, at most MAX_SITEMAP_BYTES: a download cut short (kept,
+    marked truncated) still gives the entries before the cut, and a corrupt one gives none."""
+    out = b""
+    while body and len(out) < MAX_SITEMAP_BYTES:
+        inflater = zlib.decompressobj(wbits=31)  # 31: expect a gzip header
+        try:
+            out += inflater.decompress(body, MAX_SITEMAP_BYTES - len(out))
+        except zlib.error:
+            break
+        if not inflater.eof or inflater.unconsumed_tail:
+            break
+        body = inflater.unused_data  # the next gzip member, if any
+    return out
+
+
 def sitemap_entries(body: bytes, base_url: str) -> tuple[str, list[Entry]]:
     """(``"urlset"`` or ``"sitemapindex"``, entries). News sitemaps give their publication date
     (``<news:publication_date>``) and title; plain ones their ``<lastmod>``."""
     if body[:2] == b"\x1f\x8b":
-        with gzip.GzipFile(fileobj=io.BytesIO(body)) as gz:
-            body = gz.read(MAX_SITEMAP_BYTES + 1)[:MAX_SITEMAP_BYTES]
+        body = _gunzip(body)
     parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True,
                              remove_comments=True, huge_tree=False)
     try:

@@ -99,6 +99,17 @@ def parse_job(data: Any, source: str) -> Job:
         raise UsageError(f"job file {source}: {where}: {message}{more}") from None
 
 
+def _syntax_error(exc: Exception) -> str:
+    """One line: where and what (PyYAML's first line, "while parsing a flow sequence", says neither)."""
+    mark, problem = getattr(exc, "problem_mark", None), getattr(exc, "problem", None)
+    if mark is None or not problem:
+        return str(exc).strip().splitlines()[0]
+    hint = ""
+    if "flow" in (getattr(exc, "context", None) or "") and "but got '?'" in problem:
+        hint = " (inside [...] quote a URL that holds '?')"
+    return f"line {mark.line + 1}, column {mark.column + 1}: {problem}{hint}"
+
+
 def load_job(path: str | Path) -> Job:
     """Read and validate ``path`` (``.toml`` as TOML, anything else as YAML)."""
     path = Path(path)
@@ -109,7 +120,6 @@ def load_job(path: str | Path) -> Job:
     try:
         data = tomllib.loads(raw) if path.suffix.lower() == ".toml" else yaml.safe_load(raw)
     except (yaml.YAMLError, tomllib.TOMLDecodeError) as exc:
-        first = str(exc).strip().splitlines()[0]
         kind = "TOML" if path.suffix.lower() == ".toml" else "YAML"
-        raise UsageError(f"job file {path} is not valid {kind}: {first}") from None
+        raise UsageError(f"job file {path} is not valid {kind}: {_syntax_error(exc)}") from None
     return parse_job(data, str(path))

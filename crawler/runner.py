@@ -12,7 +12,8 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from crawler.offline import use_bundled_suffix_list
-from pipelines.crawl_run import CrawlResult, CrawlRun, default_spool
+from pipelines.crawl_run import CrawlResult, CrawlRun, default_spool, store_slug
+from pipelines.stores import StoreError
 
 SETTINGS_ENV = "CITEWARC_SETTINGS"
 
@@ -29,6 +30,21 @@ def load_settings(overrides: dict[str, Any] | None = None) -> Settings:
         if value is not None:
             settings.set(name, value, priority="cmdline")
     return settings
+
+
+def unique_crawl_id(store, settings: Settings, base: str) -> str:
+    """Two runs in the same second for the same story must not share (and overwrite) an id."""
+    spool = Path(settings.get("CITEWARC_SPOOL") or default_spool()).expanduser()
+    candidate, n = base, 1
+    while True:
+        try:
+            taken = bool(store.list_keys(candidate + "/"))
+        except StoreError:
+            taken = False  # the store is down: the spool alone decides; upload reports the outage
+        if not taken and not (spool / store_slug(store.uri) / candidate).exists():
+            return candidate
+        n += 1
+        candidate = f"{base}-{n}"
 
 
 def log_file_for(settings: Settings, crawl_id: str) -> Path:

@@ -32,16 +32,24 @@ def print_summary(result: CrawlResult, console: Console, log_file: str | None = 
     table.add_column("status", overflow="fold")
     table.add_column("size", justify="right")
     table.add_column("title / URL", overflow="fold")
+    scheduled = any(page.get("change") for page in manifest["pages"])
+    if scheduled:
+        table.add_column("change")
     for page in manifest["pages"]:
         if page["role"] == "requisite":
             continue
         style = "red" if page.get("error") else ("yellow" if page.get("redirect_to") else None)
         label = page.get("title") or ""
-        table.add_row(
-            page["role"], outcome(page), human_bytes(page.get("bytes") or 0),
-            f"{label}\n{page['url']}" if label else page["url"], style=style,
-        )
+        cells = [page["role"], outcome(page), human_bytes(page.get("bytes") or 0),
+                 f"{label}\n{page['url']}" if label else page["url"]]
+        if scheduled:
+            edited = ",".join(page.get("edited_fields") or [])
+            cells.append((page.get("change") or "") + (f" ({edited})" if edited else ""))
+        table.add_row(*cells, style=style)
     console.print(table)
+    for diff in manifest.get("diffs") or []:
+        console.print(f"[bold]Edited[/bold] since the last capture: {diff['url']} "
+                      f"({', '.join(diff['fields'])}); `citewarc history {diff['url']} --diff`")
     stats = manifest["summary"]
     requisites = [p for p in manifest["pages"] if p["role"] == "requisite"]
     failed_req = sum(1 for p in requisites if p.get("error"))
@@ -49,6 +57,12 @@ def print_summary(result: CrawlResult, console: Console, log_file: str | None = 
         f"{stats['pages']} fetches, {stats['failed']} failed; requisites: {len(requisites)}"
         f" ({failed_req} failed); {human_bytes(stats['bytes'])} received"
     )
+    if "unchanged" in stats:
+        console.print(f"{stats['new']} new, {stats['changed']} changed, {stats['unchanged']} "
+                      f"unchanged ({stats['revisits']} stored as revisits of earlier crawls), "
+                      f"{stats['edited']} edited")
+    for warning in manifest.get("warnings") or []:
+        console.print(f"[yellow]warning:[/yellow] {warning}")
     if result.storage_error:
         console.print(f"[red]Not stored:[/red] {result.storage_error}")
         console.print(f"Files wait in {result.spool_dir}")

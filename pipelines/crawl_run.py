@@ -100,17 +100,16 @@ class CrawlRun:
 
     @classmethod
     def from_settings(cls, settings: Any) -> CrawlRun:
-        from crawler import __version__  # noqa: PLC0415 - version string only
-
+        version = settings.get("CITEWARC_VERSION") or "unknown"
         crawl_id = settings.get("CITEWARC_CRAWL_ID")
         if not crawl_id:  # plain `scrapy crawl story -a url=...`
             crawl_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-scrapy-crawl"
         store = open_store(settings.get("CITEWARC_STORE") or "./archive", settings)
         spool = Path(settings.get("CITEWARC_SPOOL") or default_spool()).expanduser()
-        tool = f"citewarc {__version__}"
+        tool = f"citewarc {version}"
         libs = f"warcio {_dist_version('warcio')}, Scrapy {scrapy_version}"
         info = {
-            "software": f"citewarc/{__version__} ({libs})",
+            "software": f"citewarc/{version} ({libs})",
             "format": "WARC File Format 1.1",
             "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
             "isPartOf": crawl_id,

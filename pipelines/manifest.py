@@ -154,6 +154,7 @@ def summarize(pages: list[dict[str, Any]]) -> dict[str, int]:
         for kind in ("new", "changed", "unchanged"):
             counts[kind] = changes.count(kind)
         counts["edited"] = sum(1 for p in pages if p.get("diff"))
+        counts["revisits"] = sum(1 for p in pages if p.get("revisit_of"))
     return counts
 
 

@@ -7,6 +7,7 @@ documented here and only here.
 from crawler import __version__
 
 BOT_NAME = "citewarc"
+CITEWARC_VERSION = __version__
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 

@@ -5,17 +5,14 @@ from __future__ import annotations
 import sys
 from argparse import Namespace
 from datetime import UTC, datetime
-from pathlib import Path
 
 from rich.console import Console
 
-from crawler.errors import NoSeedArchived, StorageFailed, UsageError
-from crawler.runner import configure_logging, load_settings, log_file_for, run_spider
+from crawler.errors import UsageError
+from crawler.outcome import report_crawl
+from crawler.runner import configure_logging, load_settings, log_file_for, run_spider, unique_crawl_id
 from crawler.spiders.story import StorySpider
-from crawler.summary import print_summary
 from crawler.urls import InvalidURL, clean_url, crawl_id, seed_slug
-from pipelines.crawl_run import default_spool, store_slug
-from pipelines.manifest import seeds_archived
 from pipelines.stores import StoreError, open_store
 
 
@@ -53,43 +50,4 @@ def run(args: Namespace) -> int:
             console.print(f"[yellow]warning:[/yellow] {exc}; crawling anyway, files will wait "
                           "in the local spool")
     result = run_spider(StorySpider, settings)
-    if result is None:
-        raise StorageFailed(f"the crawl ended before its files were finalized (see {log_file})")
-    print(result.crawl_id, flush=True)
-    if sys.stderr.isatty():
-        print_summary(result, console, str(log_file))
-    if not seeds_archived(result.manifest):
-        raise NoSeedArchived(seed_failure_line(result.manifest))
-    if result.storage_error:
-        raise StorageFailed(
-            f"{result.storage_error}; {len(result.pending)} file(s) wait in {result.spool_dir} "
-            f"(run `citewarc push --store {result.store_uri}` once the store works)"
-        )
-    return 0
-
-
-def unique_crawl_id(store, settings, base: str) -> str:
-    """Two runs in the same second for the same story must not share (and overwrite) an id."""
-    spool = Path(settings.get("CITEWARC_SPOOL") or default_spool()).expanduser()
-    candidate, n = base, 1
-    while True:
-        try:
-            taken = bool(store.list_keys(candidate + "/"))
-        except StoreError:
-            taken = False  # the store is down: the spool alone decides; upload reports the outage
-        if not taken and not (spool / store_slug(store.uri) / candidate).exists():
-            return candidate
-        n += 1
-        candidate = f"{base}-{n}"
-
-
-def seed_failure_line(manifest: dict) -> str:
-    pages = {p["url"]: p for p in manifest["pages"]}
-    parts = []
-    for seed in manifest["seeds"]:
-        page = pages.get(seed)
-        while page is not None and page.get("redirect_to"):
-            page = pages.get(page["redirect_to"])
-        why = (page or {}).get("error") or "not fetched"
-        parts.append(f"{seed}: {why}")
-    return "could not archive " + "; ".join(parts)
+    return report_crawl(result, log_file, console)

@@ -1,0 +1,92 @@
+"""``citewarc crawl JOBFILE``: one scheduled run of a job (article URLs, feeds, sitemaps).
+
+Cron-safe: nothing on the terminal but an error line (and the crawl id on stdout), a log file per
+run, one run per job and store at a time (exit 5 at once if another still holds the lock).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from argparse import Namespace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from crawler.errors import UsageError
+from crawler.job_lock import job_lock
+from crawler.job_settings import (
+    fill_log_file,
+    job_overrides,
+    job_store,
+    lock_file,
+    log_file_template,
+)
+from crawler.jobfile import Job, load_job
+from crawler.outcome import report_crawl, seed_failure
+from crawler.runner import configure_logging, load_settings, run_spider, unique_crawl_id
+from crawler.spiders.job import JobSpider
+from crawler.urls import crawl_id
+from pipelines.stores import StoreError, open_store
+
+logger = logging.getLogger("citewarc.crawl")
+
+
+def run(args: Namespace) -> int:
+    job_path = Path(args.jobfile).expanduser().absolute()
+    job = load_job(job_path)
+    store_uri, store_source = job_store(job, job_path, args.store)
+    on_terminal = sys.stderr.isatty()
+    overrides = job_overrides(job) | {
+        "CITEWARC_STORE": store_uri,
+        "CITEWARC_PROGRESS": on_terminal and not args.verbose,
+    }
+    settings = load_settings(overrides)
+    try:
+        store = open_store(settings.get("CITEWARC_STORE"), settings)
+    except StoreError as exc:
+        raise UsageError(str(exc)) from None
+    template = log_file_template(job, job_path, args.log_file)
+    with job_lock(lock_file(store.uri, job.name), job.name) as lock:
+        cid = unique_crawl_id(store, settings, crawl_id(datetime.now(UTC), job.name))
+        settings.set("CITEWARC_CRAWL_ID", cid, priority="cmdline")
+        log_file = fill_log_file(template, job.name, cid)
+        settings.set("CITEWARC_LOG_FILE", str(log_file), priority="cmdline")
+        try:
+            configure_logging(log_file, settings.get("LOG_LEVEL"), args.verbose)
+        except OSError as exc:
+            raise UsageError(f"cannot write the log file {log_file}: {exc.strerror}") from None
+        logger.info("Job %r from %s: crawl %s, store %s (from %s), lock %s; %d article URL(s), "
+                    "%d feed(s), %d sitemap(s)", job.name, job_path, cid, store.uri, store_source,
+                    lock, len(job.seeds.urls), len(job.seeds.feeds), len(job.seeds.sitemaps))
+        console = Console(stderr=True, highlight=False)
+        try:
+            store.check()
+        except StoreError as exc:
+            logger.warning("%s; crawling anyway, files will wait in the local spool", exc)
+            if on_terminal:
+                console.print(f"[yellow]warning:[/yellow] {exc}; crawling anyway, files will wait "
+                              "in the local spool")
+        result = run_spider(JobSpider, settings)
+        return report_crawl(result, log_file, console, failure=lambda m: job_failure(m, job))
+
+
+def job_failure(manifest: dict[str, Any], job: Job) -> str | None:
+    """Why the run failed (exit 3), or None.
+
+    A job's seeds are its article URLs plus the feed and sitemap entries this run took. A run that
+    took no entry because its feeds hold nothing new is a success, as long as a feed or sitemap
+    could be read at all.
+    """
+    if manifest["seeds"]:
+        return seed_failure(manifest)
+    documents = [p for p in manifest["pages"] if p["role"] == "feed" and not p.get("redirect_to")]
+    if any(p["error"] is None and p["status"] and 200 <= p["status"] < 300 for p in documents):
+        logger.info("Nothing new in the feeds and sitemaps of job %r: nothing to archive this run "
+                    "(success)", job.name)
+        return None
+    failed = [f"{p['url']}: {p.get('error') or 'not fetched'}" for p in documents]
+    wanted = [*job.seeds.feeds, *job.seeds.sitemaps]
+    return "could not read any feed or sitemap of the job: " + ("; ".join(failed) or " ".join(wanted))

@@ -1,0 +1,62 @@
+"""The end of a crawl as the user and scripts see it: the crawl id on stdout, the summary on a
+terminal, and the exit code (raised as the matching ``CitewarcError``). Shared by ``archive`` and
+``crawl``."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from crawler.errors import EXIT_OK, NoSeedArchived, StorageFailed
+from crawler.summary import print_summary
+from pipelines.crawl_run import CrawlResult
+from pipelines.manifest import seeds_archived
+
+MAX_LISTED = 3  # seeds named in the one error line
+
+
+def seed_failure_line(manifest: dict[str, Any]) -> str:
+    pages = {p["url"]: p for p in manifest["pages"]}
+    parts = []
+    for seed in manifest["seeds"]:
+        page = pages.get(seed)
+        while page is not None and page.get("redirect_to"):
+            page = pages.get(page["redirect_to"])
+        why = (page or {}).get("error") or "not fetched"
+        parts.append(f"{seed}: {why}")
+    if len(parts) > MAX_LISTED:  # a job may have taken fifty feed entries: keep it one short line
+        parts[MAX_LISTED:] = [f"and {len(parts) - MAX_LISTED} more (see the manifest)"]
+    return "could not archive " + "; ".join(parts)
+
+
+def seed_failure(manifest: dict[str, Any]) -> str | None:
+    """Why the crawl counts as failed (exit 3), or None: at least one seed was archived."""
+    return None if seeds_archived(manifest) else seed_failure_line(manifest)
+
+
+def report_crawl(
+    result: CrawlResult | None,
+    log_file: Path,
+    console: Console,
+    failure: Callable[[dict[str, Any]], str | None] = seed_failure,
+) -> int:
+    """Print the crawl id (last line of stdout) and, on a terminal, the summary; then return 0 or
+    raise the error that carries the exit code (3 no seed archived, 4 storage failed)."""
+    if result is None:
+        raise StorageFailed(f"the crawl ended before its files were finalized (see {log_file})")
+    print(result.crawl_id, flush=True)
+    if sys.stderr.isatty():
+        print_summary(result, console, str(log_file))
+    why = failure(result.manifest)
+    if why:
+        raise NoSeedArchived(why)
+    if result.storage_error:
+        raise StorageFailed(
+            f"{result.storage_error}; {len(result.pending)} file(s) wait in {result.spool_dir} "
+            f"(run `citewarc push --store {result.store_uri}` once the store works)"
+        )
+    return EXIT_OK

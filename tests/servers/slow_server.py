@@ -1,0 +1,116 @@
+"""A tiny HTTP server for lock tests: ``/slow.html`` is held open until the test releases it.
+
+    with SlowServer() as slow:
+        slow.url("/slow.html")          # answered only after slow.release() (or ``hold`` seconds)
+        slow.wait_for("/slow.html")     # True once a client asked for it
+        slow.url("/fast.html")          # answered at once
+        slow.url("/feed.xml")           # an RSS feed whose only entry is years old: nothing new
+
+Holding until released (rather than for a fixed time) keeps the test exact: the run that holds the
+lock is provably still going while the second run starts.
+"""
+
+from __future__ import annotations
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+PAGE = (
+    "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{title}</title></head>"
+    "<body><article><h1>{title}</h1><p>{text}</p></article></body></html>"
+)
+OLD_FEED = """<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Old news</title><link>{base}/</link><description>x</description>
+<item><title>Long ago</title><link>{base}/fast.html</link>
+<pubDate>Mon, 02 Jan 2006 15:04:05 GMT</pubDate></item>
+</channel></rss>
+"""
+
+
+class SlowServer:
+    def __init__(self, hold: float = 30.0) -> None:
+        self.hold = hold  # the longest a slow response waits for release()
+        self.requests: list[str] = []
+        self.base_url = ""
+        self._released = threading.Event()
+        self._seen = threading.Condition()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> SlowServer:
+        server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
+        server.daemon_threads = True
+        self._server = server
+        self.base_url = f"http://127.0.0.1:{server.server_address[1]}"
+        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="slow-server", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._released.set()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def __enter__(self) -> SlowServer:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def release(self) -> None:
+        """Let every held response (and every later one) go."""
+        self._released.set()
+
+    def wait_for(self, path: str, timeout: float = 30.0) -> bool:
+        with self._seen:
+            return self._seen.wait_for(lambda: path in self.requests, timeout=timeout)
+
+    def _record(self, path: str) -> None:
+        with self._seen:
+            self.requests.append(path)
+            self._seen.notify_all()
+
+
+def _make_handler(server: SlowServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args) -> None:  # noqa: A002  (stdlib signature)
+            pass
+
+        def do_GET(self) -> None:
+            path = self.path.split("?")[0]
+            server._record(path)
+            if path == "/slow.html":
+                server._released.wait(server.hold)
+                self._send(200, "text/html; charset=utf-8",
+                           PAGE.format(title="A slow story", text="It took its time. " * 20))
+            elif path == "/fast.html":
+                self._send(200, "text/html; charset=utf-8",
+                           PAGE.format(title="A quick story", text="Here at once. " * 20))
+            elif path == "/feed.xml":
+                self._send(200, "application/rss+xml", OLD_FEED.format(base=server.base_url))
+            else:
+                self._send(404, "text/plain", "not found")
+
+        def _send(self, status: int, ctype: str, body: str) -> None:
+            data = body.encode("utf-8")
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+            except (ConnectionError, TimeoutError):
+                pass  # the client gave up: not a server error
+
+    return Handler
