@@ -496,16 +496,8 @@ def test_feed_and_sitemap_documents_are_read_each_run(run1, run2):
 # =============================================================================================
 
 
-@pytest.fixture(scope="module")
-def history_cli(scheduled):
-    probe = scheduled.cli("history", "--help")
-    if probe.returncode != 0:
-        pytest.skip(f"no `citewarc history` command yet: {probe.stderr.strip()[-200:]}")
-    return scheduled
-
-
-def test_history_lists_both_captures(history_cli):
-    s = history_cli
+def test_history_lists_both_captures(scheduled):
+    s = scheduled
     result = s.cli("history", s.web.url(ARTICLE_PATH), "--store", str(s.store))
     assert result.returncode == 0, result.stderr
     lines = [ln.split("\t") for ln in result.stdout.strip().splitlines()]
@@ -518,17 +510,20 @@ def test_history_lists_both_captures(history_cli):
     assert first[0] < second[0], "captures in time order"
 
 
-def test_history_diff_shows_the_edit(history_cli):
-    s = history_cli
+def test_history_diff_shows_the_edit(scheduled):
+    s = scheduled
     result = s.cli("history", s.web.url(ARTICLE_PATH), "--store", str(s.store), "--diff")
     assert result.returncode == 0, result.stderr
-    added = [ln for ln in result.stdout.splitlines() if ln.startswith("+") and SOFTENED_CLAIM in ln]
-    removed = [ln for ln in result.stdout.splitlines() if ln.startswith("-") and CLAIM_SENTENCE in ln]
+    lines = [ln.strip() for ln in result.stdout.splitlines()]  # the diff may be indented
+    added = [ln for ln in lines if ln.startswith("+") and SOFTENED_CLAIM in ln]
+    removed = [ln for ln in lines if ln.startswith("-") and CLAIM_SENTENCE in ln]
     assert added and removed, result.stdout[-3000:]
+    run2_row = next(i for i, ln in enumerate(lines) if s.run2.crawl_id in ln.split("\t"))
+    assert lines.index(added[0]) > run2_row, "the diff comes after the capture it belongs to"
 
 
-def test_history_of_churn_page_shows_no_edit(history_cli):
-    s = history_cli
+def test_history_of_churn_page_shows_no_edit(scheduled):
+    s = scheduled
     result = s.cli("history", s.web.url(CHURN_PATH), "--store", str(s.store))
     assert result.returncode == 0, result.stderr
     lines = [ln.split("\t") for ln in result.stdout.strip().splitlines()]
