@@ -379,6 +379,16 @@ def test_change_of_each_page(run1, run2):
         "run 1 is the job's first: everything it captured is new")
 
 
+@pytest.mark.parametrize("which", ["run1", "run2"])
+def test_every_page_of_a_job_crawl_has_the_change_fields(scheduled, which):
+    """The contract's page fields are on every page, redirect hops included (a reader may index)."""
+    crawl = getattr(scheduled, which)
+    fields = ("change", "revisit_of", "diff", "edited_fields", "text")
+    lacking = [(p["url"], p["status"], [f for f in fields if f not in p])
+               for p in crawl.manifest["pages"] if not all(f in p for f in fields)]
+    assert not lacking, f"pages without {fields}: {lacking}"
+
+
 def test_removed_citation_is_not_crawled_again(run1, run2):
     assert run1.has_page(REMOVED_CITATION_PATH), "run 1 should archive the citation"
     assert not run2.has_page(REMOVED_CITATION_PATH), "run 2 archived a citation the edit removed"
