@@ -4,6 +4,9 @@
     web.url(ARTICLE_PATH)          # "http://127.0.0.1:PORT/news/2026/disputed-story.html"
     web.sent["/sources/report.html"].payload   # what a client gets after content decoding
     mark = web.mark(); ...; web.requests_since(mark)
+    web.set_variant("edited")      # the same server now serves the site as edited (run 2)
+    hold = web.hold(ARTICLE_PATH)  # answers to that path wait until hold.release()
+    hold.reached.wait(30)          # ... a request for it has arrived
     web.stop()
 
 The handler writes status line, headers and body bytes itself, so it can send gzip, chunked
@@ -19,6 +22,7 @@ import struct
 import sys
 import threading
 from dataclasses import dataclass
+from datetime import datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
@@ -33,38 +37,78 @@ from tests.servers.site import (  # noqa: F401  (re-exported for tests)
     BARE_URL_PATH,
     BOILERPLATE_PHRASES,
     CHUNKED_PATH,
+    CHURN_LINES,
+    CHURN_PATH,
+    CHURN_SENTENCE,
+    CHURN_TITLE,
     CITED_HTML_200_PATHS,
     CITED_PATHS,
+    CLAIM_SENTENCE,
     CYRILLIC_PATH,
     DEEPER_PATH,
     EDITED_SENTENCE,
+    EDITED_TITLE,
+    ENTRY_AGE_LIMIT_DAYS,
+    ENTRY_PATHS,
+    ENTRY_SENTENCES,
+    FEED_ENTRY_AGES,
+    FEED_NEW_ENTRY_AGE,
+    FEED_NEW_ENTRY_PATH,
+    FEED_OLD_PATHS,
+    FEED_PATH,
+    FEED_RECENT_PATHS,
     GONE_PATH,
     INVALID_HOSTS,
     JAPANESE_PATH,
     MISSING_BODY_SENTENCE,
     MISSING_PATH,
     MOVED_PATH,
+    NEW_CITATION_PATH,
+    NEW_CITATION_SENTENCE,
     NOT_CITATIONS,
     PAGE_SECOND_SENTENCES,
     PAGE_SENTENCES,
     PDF_PATH,
     PRIVATE_PATH,
     REDIRECT_TARGET_PATH,
+    REMOVED_CITATION_PATH,
     REPORT_PATH,
     REQUISITE_PATHS,
     RESET_DECLARED_LENGTH,
     RESET_PATH,
     RESET_SENT_LENGTH,
     SITE_NAME,
+    SITEMAP_ENTRY_AGES,
+    SITEMAP_OLD_PATHS,
+    SITEMAP_PATH,
+    SITEMAP_RECENT_PATHS,
+    SOFTENED_CLAIM,
     TRACKED_JUNK_HREF,
+    UNCHANGED_CITATION_PATH,
+    UNCHANGED_REQUISITE_PATHS,
+    VARIANTS,
     Page,
     build_site,
+    fixture_now,
     gzip_bytes,
     not_found,
 )
 
 SERVER_NAME = "citewarc-fixture/1.0"
 CHUNK_SIZES = (256, 400, 128)  # then the rest: several chunks of uneven size
+HOLD_TIMEOUT = 60.0  # seconds a held answer waits at most for release()
+
+
+class Hold:
+    """Answers to one path wait until ``release()``; ``reached`` is set when a request arrives."""
+
+    def __init__(self, timeout: float = HOLD_TIMEOUT):
+        self.reached = threading.Event()
+        self.released = threading.Event()
+        self.timeout = timeout
+
+    def release(self) -> None:
+        self.released.set()
 
 
 @dataclass
@@ -80,8 +124,10 @@ class SentResponse:
 class FixtureWeb:
     """The fixture site on 127.0.0.1:<OS-picked port>, served from a daemon thread."""
 
-    def __init__(self, variant: str = "default"):
+    def __init__(self, variant: str = "default", now: datetime | None = None):
         self.variant = variant
+        self.now = now or fixture_now()  # feed and sitemap dates are relative to it
+        self._holds: dict[str, Hold] = {}
         self.sent: dict[str, SentResponse] = {}
         self.requests: list[str] = []
         self.base_url = ""
@@ -96,7 +142,7 @@ class FixtureWeb:
         server = _QuietServer(("127.0.0.1", 0), _make_handler(self))
         self._server = server
         self.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-        self._site = build_site(self.base_url, self.variant)
+        self._site = build_site(self.base_url, self.variant, self.now)
         self._thread = threading.Thread(
             target=server.serve_forever,
             kwargs={"poll_interval": 0.05},
@@ -139,6 +185,21 @@ class FixtureWeb:
         with self._lock:
             return list(self.requests[mark:])
 
+    def set_variant(self, variant: str) -> None:
+        """Serve ``variant`` from now on (same port, same ``now``): run 1, edit, run 2."""
+        site = build_site(self.base_url, variant, self.now)  # raises on an unknown variant
+        with self._lock:
+            self.variant = variant
+            self._site = site
+
+    def hold(self, path: str, timeout: float = HOLD_TIMEOUT) -> Hold:
+        """Make answers to ``path`` (query ignored) wait until the returned hold is released (or
+        ``timeout`` passes): a crawl stays running, mid-fetch, for as long as a test needs."""
+        hold = Hold(timeout)
+        with self._lock:
+            self._holds[urlsplit(path).path] = hold
+        return hold
+
     # ---- called from handler threads ----------------------------------------------------------
 
     def _record_request(self, path: str) -> None:
@@ -150,7 +211,16 @@ class FixtureWeb:
             self.sent[path] = sent
 
     def _page_for(self, path: str) -> Page:
-        return self._site.get(urlsplit(path).path) or not_found(path)
+        with self._lock:
+            site = self._site
+        return site.get(urlsplit(path).path) or not_found(path)
+
+    def _wait_if_held(self, path: str) -> None:
+        with self._lock:
+            hold = self._holds.get(urlsplit(path).path)
+        if hold is not None:
+            hold.reached.set()
+            hold.released.wait(hold.timeout)
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -189,6 +259,7 @@ class _FixtureHandler(BaseHTTPRequestHandler):
     def _respond(self, head: bool) -> None:
         web = self.fixture
         web._record_request(self.path)
+        web._wait_if_held(self.path)
         page = web._page_for(self.path)
         keep_alive = not self.close_connection and page.mode != "reset"
 

@@ -10,10 +10,12 @@ crawler bug that fetched them could not leave the machine.
 
 from __future__ import annotations
 
+import email.utils
 import gzip
 import struct
 import zlib
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from html import escape
 
 # --------------------------------------------------------------------------------------------
@@ -191,6 +193,81 @@ PAGE_SECOND_SENTENCES = {
 MISSING_BODY_SENTENCE = "The page you were looking for has been removed or never existed."
 EDITED_SENTENCE = "Correction: an earlier version of this article misstated the number of homes affected."
 
+# --------------------------------------------------------------------------------------------
+# Scheduled crawls: the "edited" variant, feeds and sitemaps
+# --------------------------------------------------------------------------------------------
+# FixtureWeb(variant="default") is the site at run 1; ``web.set_variant("edited")`` turns it into
+# the site at run 2. In "edited" the article has a new headline, a softened claim, the correction
+# (EDITED_SENTENCE), lost one citation and gained another; the churn page changed only its
+# "Updated N minutes ago" and view-counter lines; the feed gained one entry (the newest). Every
+# other response is byte-identical between the variants (gzip mtime 0, dates relative to the
+# server's fixed ``now``), so a re-crawl can write revisit records for them.
+
+EDITED_TITLE = "Residents question council's clean-water report for Millbrook"
+CLAIM_SENTENCE = (  # in the default article; replaced by SOFTENED_CLAIM in "edited"
+    "None of the twelve taps is east of the river, where most of the Victorian housing stock and "
+    "its lead service pipes remain."
+)
+SOFTENED_CLAIM = (
+    "Few, if any, of the twelve taps appear to be east of the river, where some of the Victorian "
+    "housing stock and its lead service pipes may remain."
+)
+REMOVED_CITATION_PATH = JAPANESE_PATH  # cited by the default article only
+NEW_CITATION_PATH = "/sources/agency-statement.html"  # cited by the edited article only
+NEW_CITATION_SENTENCE = (
+    "The agency said on Friday that it stands by the sampling plan but will review the location "
+    "of the taps before the next annual summary."
+)
+# A cited page served byte-identical by both variants (gzip, mtime 0): a revisit at run 2.
+UNCHANGED_CITATION_PATH = REPORT_PATH
+# Requisites of the article served byte-identical by both variants.
+UNCHANGED_REQUISITE_PATHS = frozenset(REQUISITE_PATHS)
+
+# A live page whose only change between the variants is churn (an "Updated N minutes ago" line and a
+# view counter): its bytes change, its text does not in any way an editor would care about.
+CHURN_PATH = "/live/millbrook-water-updates.html"
+CHURN_TITLE = "Millbrook water: live updates"
+CHURN_SENTENCE = (
+    "Council officers will meet residents of the east-side estates at the library on Thursday "
+    "evening to explain the second round of sampling."
+)
+CHURN_LINES = {  # variant -> the churn lines it shows
+    "default": ("Updated 5 minutes ago", "1,234 views"),
+    "edited": ("Updated 47 minutes ago", "1,310 views"),
+}
+
+FEED_PATH = "/feeds/news.xml"  # RSS 2.0
+SITEMAP_PATH = "/sitemaps/news.xml"  # a Google News sitemap (<news:publication_date>)
+
+# Entries, each an article page on this site, with its age relative to the server's ``now``.
+FEED_ENTRY_AGES = {  # in the feed of both variants, newest first
+    "/news/2026/council-vote.html": timedelta(days=1),
+    "/news/2026/school-meals.html": timedelta(days=2),
+    "/news/2026/bridge-repairs.html": timedelta(days=3),
+    "/news/2026/harvest-fair.html": timedelta(days=10),  # older than 7 days
+    "/news/2026/winter-market.html": timedelta(days=40),  # older than 7 days
+}
+FEED_NEW_ENTRY_PATH = "/news/2026/new-test-results.html"  # in the "edited" feed only: the newest
+FEED_NEW_ENTRY_AGE = timedelta(hours=1)
+SITEMAP_ENTRY_AGES = {  # in the news sitemap of both variants (the sitemap never changes)
+    "/news/2026/flood-grant.html": timedelta(days=2),
+    "/news/2026/library-hours.html": timedelta(days=12),  # older than 7 days
+}
+ENTRY_AGE_LIMIT_DAYS = 7  # a max_entry_age_days that splits the entries above into recent and old
+FEED_RECENT_PATHS = tuple(p for p, age in FEED_ENTRY_AGES.items() if age.days < ENTRY_AGE_LIMIT_DAYS)
+FEED_OLD_PATHS = tuple(p for p, age in FEED_ENTRY_AGES.items() if age.days >= ENTRY_AGE_LIMIT_DAYS)
+SITEMAP_RECENT_PATHS = tuple(
+    p for p, age in SITEMAP_ENTRY_AGES.items() if age.days < ENTRY_AGE_LIMIT_DAYS
+)
+SITEMAP_OLD_PATHS = tuple(p for p, age in SITEMAP_ENTRY_AGES.items() if age.days >= ENTRY_AGE_LIMIT_DAYS)
+ENTRY_PATHS = (*FEED_ENTRY_AGES, FEED_NEW_ENTRY_PATH, *SITEMAP_ENTRY_AGES)
+ENTRY_SENTENCES = {
+    path: f"This is the story at {path}: the {name.replace('-', ' ')} report from the Millbrook "
+    "newsroom, written for the fixture web and long enough to be kept as main text."
+    for path in ENTRY_PATHS
+    for name in [path.rsplit("/", 1)[1].removesuffix(".html")]
+}
+
 
 # --------------------------------------------------------------------------------------------
 # Response specs
@@ -219,11 +296,25 @@ def _html(text: str, status: int = 200, **kw) -> Page:
 
 def _article_body(base: str, variant: str) -> str:
     s = ARTICLE_SENTENCES
-    correction = f"<p><em>{escape(EDITED_SENTENCE)}</em></p>" if variant == "edited" else ""
+    edited = variant == "edited"
+    correction = f"<p><em>{escape(EDITED_SENTENCE)}</em></p>" if edited else ""
+    title = EDITED_TITLE if edited else ARTICLE_TITLE
+    claim = SOFTENED_CLAIM if edited else CLAIM_SENTENCE
+    if edited:
+        abroad = (
+            "has covered the story. The agency, for its part, has issued\n"
+            f'    <a href="{base}{NEW_CITATION_PATH}">a statement on the sampling plan</a>.'
+        )
+    else:
+        abroad = (
+            "has covered the story, as has a\n"
+            f'    <a href="{base}{JAPANESE_PATH}">Japanese engineering blog</a> that compared the '
+            "council's\n    sampling plan with the one used in Osaka."
+        )
     return f"""
 <article class="story" id="story">
   <header class="story-header">
-    <h1>{escape(ARTICLE_TITLE)}</h1>
+    <h1>{escape(title)}</h1>
     <p class="byline">By <a href="{base}/authors/jane-okafor" rel="author">{ARTICLE_AUTHOR}</a>,
       environment correspondent &middot;
       <time datetime="{ARTICLE_PUBLISHED}">2 March 2026</time></p>
@@ -257,14 +348,11 @@ def _article_body(base: str, variant: str) -> str:
     <p>{escape(s[2])} Campaigners point to a
     <a href="{base}{RESET_PATH}">live dashboard of sensor readings</a> that the utility switched
     off in January, and to the <a href="{base}{PDF_PATH}">full technical annex (PDF)</a>, which
-    lists the exact locations of every sampling tap. None of the twelve taps is east of the
-    river, where most of the Victorian housing stock and its lead service pipes remain.</p>
+    lists the exact locations of every sampling tap. {escape(claim)}</p>
 
     <p>The dispute has drawn attention well beyond the town. A
     <a href="{base}{CYRILLIC_PATH}">Russian-language community newspaper</a> serving families
-    who settled in Millbrook in the 1990s has covered the story, as has a
-    <a href="{base}{JAPANESE_PATH}">Japanese engineering blog</a> that compared the council's
-    sampling plan with the one used in Osaka. Readers who shared the
+    who settled in Millbrook in the 1990s {abroad} Readers who shared the
     <a href="{base}{escape(TRACKED_JUNK_HREF)}">report on social media</a> often
     quoted the section on storage times, which the laboratory itself flags as a weakness.</p>
 
@@ -285,6 +373,7 @@ def _article_body(base: str, variant: str) -> str:
 
 
 def article(base: str, variant: str = "default") -> Page:
+    title = EDITED_TITLE if variant == "edited" else ARTICLE_TITLE
     nav = "\n".join(
         f'<li><a href="{base}{p}">{label}</a></li>'
         for p, label in zip(
@@ -349,12 +438,12 @@ def article(base: str, variant: str = "default") -> Page:
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<title>{escape(ARTICLE_TITLE)} | {SITE_NAME}</title>
+<title>{escape(title)} | {SITE_NAME}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="author" content="{ARTICLE_AUTHOR}">
 <meta name="description" content="Campaigners say samples were taken upstream of the estates.">
 <meta property="og:site_name" content="{SITE_NAME}">
-<meta property="og:title" content="{escape(ARTICLE_TITLE)}">
+<meta property="og:title" content="{escape(title)}">
 <meta property="og:type" content="article">
 <meta property="og:url" content="{story_url}">
 <meta property="article:published_time" content="{ARTICLE_PUBLISHED}">
@@ -643,6 +732,123 @@ def not_found(path: str) -> Page:
 
 
 # --------------------------------------------------------------------------------------------
+# Scheduled crawls: new citation, churn page, feed and sitemap entries, the feed and the sitemap
+# --------------------------------------------------------------------------------------------
+
+
+def agency_statement(base: str) -> Page:
+    return _html(
+        _source_page(
+            "Regional health agency: statement on the Millbrook sampling plan",
+            [
+                escape(NEW_CITATION_SENTENCE)
+                + " It has asked the council to publish the coordinates of every sampling tap.",
+                "The statement adds that residents who are worried about their supply can ask for "
+                "a free test of their kitchen tap until the end of May.",
+            ],
+            extra_head='<link rel="stylesheet" href="/static/style.css">',
+        )
+    )
+
+
+def churn_page(base: str, variant: str) -> Page:
+    updated, views = CHURN_LINES[variant]
+    text = f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>{escape(CHURN_TITLE)} | {SITE_NAME}</title>
+<meta property="og:title" content="{escape(CHURN_TITLE)}">
+<meta property="og:site_name" content="{SITE_NAME}">
+<link rel="stylesheet" href="/static/style.css">
+</head>
+<body>
+<main>
+<article>
+<h1>{escape(CHURN_TITLE)}</h1>
+<p class="updated">{updated}</p>
+<p>{escape(CHURN_SENTENCE)} Officers will bring the results of the first round and maps of the
+sampling taps, and will take questions for as long as residents want to ask them.</p>
+<p>Bottled water remains available at the leisure centre for households with babies or anyone
+who is pregnant, and the utility says deliveries can be arranged for residents who cannot travel.</p>
+<p class="views">{views}</p>
+</article>
+</main>
+</body>
+</html>
+"""
+    return _html(text)
+
+
+def entry_page(path: str) -> Page:
+    """A short story listed in the feed or the sitemap (a seed when a job takes the entry)."""
+    title = path.rsplit("/", 1)[1].removesuffix(".html").replace("-", " ").capitalize()
+    return _html(
+        _source_page(
+            title,
+            [
+                escape(ENTRY_SENTENCES[path]),
+                "Readers can send tips and corrections to the newsroom at any time of day; every "
+                "message is read by an editor before the next edition goes to press.",
+            ],
+            extra_head='<link rel="stylesheet" href="/static/style.css">',
+        )
+    )
+
+
+def rss_feed(base: str, variant: str, now: datetime) -> Page:
+    ages = dict(FEED_ENTRY_AGES)
+    if variant == "edited":
+        ages = {FEED_NEW_ENTRY_PATH: FEED_NEW_ENTRY_AGE, **ages}
+    items = "\n".join(
+        f"""  <item>
+    <title>{escape(path.rsplit("/", 1)[1].removesuffix(".html").replace("-", " ").capitalize())}</title>
+    <link>{base}{path}</link>
+    <guid isPermaLink="true">{base}{path}</guid>
+    <pubDate>{email.utils.format_datetime(now - age, usegmt=True)}</pubDate>
+  </item>"""
+        for path, age in ages.items()
+    )
+    newest = email.utils.format_datetime(now - min(ages.values()), usegmt=True)
+    text = f"""<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0">
+<channel>
+  <title>{SITE_NAME}: news</title>
+  <link>{base}/</link>
+  <description>The latest stories from {SITE_NAME}.</description>
+  <lastBuildDate>{newest}</lastBuildDate>
+{items}
+</channel>
+</rss>
+"""
+    return Page(200, text.encode("utf-8"), "application/rss+xml; charset=utf-8")
+
+
+def news_sitemap(base: str, now: datetime) -> Page:
+    urls = "\n".join(
+        f"""  <url>
+    <loc>{base}{path}</loc>
+    <news:news>
+      <news:publication>
+        <news:name>{SITE_NAME}</news:name>
+        <news:language>en</news:language>
+      </news:publication>
+      <news:publication_date>{(now - age).strftime("%Y-%m-%dT%H:%M:%SZ")}</news:publication_date>
+      <news:title>{escape(path.rsplit("/", 1)[1].removesuffix(".html").replace("-", " "))}</news:title>
+    </news:news>
+  </url>"""
+        for path, age in SITEMAP_ENTRY_AGES.items()
+    )
+    text = f"""<?xml version="1.0" encoding="UTF-8"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"
+        xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">
+{urls}
+</urlset>
+"""
+    return Page(200, text.encode("utf-8"), "application/xml; charset=utf-8", mode="gzip")
+
+
+# --------------------------------------------------------------------------------------------
 # Binary requisites and the PDF
 # --------------------------------------------------------------------------------------------
 
@@ -743,10 +949,20 @@ ROBOTS_TXT = b"User-agent: *\nDisallow: /private/\nAllow: /\n"
 # --------------------------------------------------------------------------------------------
 
 
-def build_site(base: str, variant: str = "default") -> dict[str, Page]:
-    """Every path the fixture web answers (other paths get a 404 page)."""
-    if variant not in ("default", "edited"):
+VARIANTS = ("default", "edited")
+
+
+def fixture_now() -> datetime:
+    """The reference time of feed and sitemap dates: now, to the second."""
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def build_site(base: str, variant: str = "default", now: datetime | None = None) -> dict[str, Page]:
+    """Every path the fixture web answers (other paths get a 404 page). Feed and sitemap dates are
+    relative to ``now``: give the same ``now`` to both variants to keep the sitemap byte-identical."""
+    if variant not in VARIANTS:
         raise ValueError(f"unknown fixture web variant {variant!r}")
+    now = now or fixture_now()
     site: dict[str, Page] = {
         "/robots.txt": Page(200, ROBOTS_TXT, "text/plain; charset=utf-8"),
         ARTICLE_PATH: article(base, variant),
@@ -775,7 +991,13 @@ def build_site(base: str, variant: str = "default") -> dict[str, Page]:
         "/static/chart.png": Page(200, png(64, 32, (200, 60, 40)), "image/png"),
         "/static/app.js": Page(200, APP_JS, "application/javascript; charset=utf-8"),
         "/favicon.ico": Page(200, ico(), "image/vnd.microsoft.icon"),
+        NEW_CITATION_PATH: agency_statement(base),
+        CHURN_PATH: churn_page(base, variant),
+        FEED_PATH: rss_feed(base, variant, now),
+        SITEMAP_PATH: news_sitemap(base, now),
     }
+    for path in ENTRY_PATHS:
+        site[path] = entry_page(path)
     for path in (*NOT_CITATIONS - {DEEPER_PATH}, *OTHER_BOILERPLATE_PATHS):
         site.setdefault(path, boilerplate_page(path))
     return site
