@@ -16,13 +16,15 @@ from pipelines.stores import StoreError
 from pipelines.text import write_json
 
 
-def change_of(item: PageItem, previous_digest: str | None) -> str:
-    last = item.final_capture
+def capture_change(digest: str | None, previous_digest: str | None) -> str:
     if previous_digest is None:
         return "new"
-    if last is not None and last.payload_digest == previous_digest:
-        return "unchanged"
-    return "changed"
+    return "unchanged" if digest == previous_digest else "changed"
+
+
+def change_of(item: PageItem, previous_digest: str | None) -> str:
+    last = item.final_capture
+    return capture_change(last.payload_digest if last else None, previous_digest)
 
 
 class EditTrackingPipeline:
@@ -36,9 +38,14 @@ class EditTrackingPipeline:
     async def process_item(self, item: PageItem) -> PageItem:
         if self.run.job_state is None or item.final_capture is None:
             return item
+        for cap in item.captures[:-1]:  # redirect hops and failed attempts are captures too
+            before = self.run.previous_capture(cap.url)
+            if cap.status is not None:
+                cap.change = capture_change(cap.payload_digest, before.payload_digest if before else None)
         last = item.final_capture
         previous = self.run.previous_capture(last.url)
         item.change = change_of(item, previous.payload_digest if previous else None)
+        last.change = item.change
         if item.change != "changed" or item.extraction is None or previous is None:
             return item
         after = {k: item.extraction.get(k) for k in ("title", "author", "date", "text")}

@@ -36,6 +36,7 @@ def page_entries(item: PageItem, warc_key: Callable[[str], str]) -> list[dict[st
                 "warc": warc_key(cap.warc_file) if cap.warc_file else None,
                 "warc_record_id": cap.record_id, "fetched_at": cap.fetched_at,
                 "text": None, "title": None, "bytes": cap.bytes,
+                "change": cap.change, "revisit_of": None, "diff": None, "edited_fields": None,
             })
     last = item.final_capture
     final_url = item.final_url or item.url

@@ -30,6 +30,7 @@ class Capture:
     location: str | None = None  # Location header of a redirect, absolute
     payload_digest: str | None = None  # WARC-Payload-Digest of the body as received
     revisit_of: dict | None = None  # the earlier full capture, when written as a revisit
+    change: str | None = None  # scheduled crawls: "new" | "changed" | "unchanged"
 
 
 @dataclass
