@@ -92,13 +92,19 @@ def test_wacz_replays_in_replaywebpage_offline(tmp_path, fixture_web: FixtureWeb
                 context = browser.new_context()
                 context.route("**/*", gate)
                 page = context.new_page()
-                page.goto(f"http://{local}/index.html")
                 frame = None
-                deadline = time.monotonic() + 30
-                while frame is None and time.monotonic() < deadline:
-                    frame = next((f for f in page.frames
-                                  if "mp_/" in f.url and f.url.endswith(ARTICLE_PATH)), None)
-                    page.wait_for_timeout(200)  # lets Playwright process frame events
+                # On a first visit the viewer's service worker may not control its iframe yet
+                # (the static server then answers the iframe itself); a reload, as a reader
+                # would do, finds it installed.
+                for _attempt in range(3):
+                    page.goto(f"http://{local}/index.html")
+                    deadline = time.monotonic() + 15
+                    while frame is None and time.monotonic() < deadline:
+                        frame = next((f for f in page.frames
+                                      if "mp_/" in f.url and f.url.endswith(ARTICLE_PATH)), None)
+                        page.wait_for_timeout(200)  # lets Playwright process frame events
+                    if frame is not None:
+                        break
                 page.wait_for_load_state("networkidle")
                 page.screenshot(path=str(screenshot))
                 where = f"(screenshot: {screenshot})"
