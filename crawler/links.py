@@ -19,6 +19,7 @@ from w3lib.url import canonicalize_url
 
 from crawler.urls import InvalidURL, canonical_url, clean_url
 from pipelines.extract import LinkCandidate
+from pipelines.shallow_html import shallow_html
 
 
 @dataclass(frozen=True)
@@ -73,9 +74,19 @@ def _fetchable(url: str) -> str | None:
         return None
 
 
+def _join(base: str, href: str) -> str:
+    """``urljoin`` that never raises: ``http://[bad`` makes urllib raise ValueError, and one such
+    link must not cost the page its other citations. The href is returned as is (and rejected
+    by ``_fetchable``)."""
+    try:
+        return urljoin(base, href)
+    except ValueError:
+        return href
+
+
 def is_citation_link(link: LinkCandidate, page_url: str) -> bool:
     """Whether a link inside the main text is something the story cites."""
-    url = _fetchable(urljoin(page_url, link.url))
+    url = _fetchable(_join(page_url, link.url))
     if url is None:
         return False
     parts = urlsplit(url)
@@ -134,7 +145,7 @@ def select_citations(links: Iterable[LinkCandidate], text: str, page_url: str) -
     for link in links:
         linked_urls.add(link.url)
         if is_citation_link(link, page_url):
-            add(urljoin(page_url, link.url), link.anchor)
+            add(_join(page_url, link.url), link.anchor)
     for url in bare_urls(text):
         if url in linked_urls:
             continue
@@ -191,14 +202,15 @@ def find_requisites(html: str, page_url: str) -> list[str]:
     if not html.strip():
         return []
     try:
-        doc = lxml.html.document_fromstring(html)
+        doc = lxml.html.document_fromstring(shallow_html(html)[0])
     except (etree.ParserError, ValueError):
         return []
     base_url = page_url
     for base in doc.iter("base"):
         href = (base.get("href") or "").strip()
         if href:
-            base_url = urljoin(page_url, href)
+            joined = _join(page_url, href)
+            base_url = joined if _fetchable(joined) else page_url  # <base href="http://[bad">
         break
     found: list[str] = []
     for el in doc.iter(etree.Element):
@@ -233,7 +245,7 @@ def _absolute_unique(urls: Iterable[str], base_url: str) -> list[str]:
         if not raw or raw.startswith(("data:", "#", "javascript:", "about:", "blob:")):
             continue
         try:
-            clean = clean_url(urljoin(base_url, raw), strip_tracking=False)
+            clean = clean_url(_join(base_url, raw), strip_tracking=False)
             key = canonicalize_url(clean)
         except (InvalidURL, ValueError):
             continue

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from w3lib.url import canonicalize_url
 
 from crawler.errors import EXIT_OK, NoSeedArchived, StorageFailed
 from crawler.summary import print_summary
@@ -19,15 +20,28 @@ from pipelines.manifest import seeds_archived
 MAX_LISTED = 3  # seeds named in the one error line
 
 
+def url_key(url: str) -> str:
+    try:
+        return canonicalize_url(url, keep_fragments=False)
+    except ValueError:
+        return url
+
+
+def _short(url: str, limit: int = 150) -> str:
+    return url if len(url) <= limit else f"{url[:limit - 20]}...{url[-17:]}"
+
+
 def seed_failure_line(manifest: dict[str, Any]) -> str:
-    pages = {p["url"]: p for p in manifest["pages"]}
+    """Matched by canonical URL: Scrapy fetches ``/a b`` as ``/a%20b``, the seed is as typed."""
+    pages = {url_key(p["url"]): p for p in manifest["pages"]}
     parts = []
     for seed in manifest["seeds"]:
-        page = pages.get(seed)
-        while page is not None and page.get("redirect_to"):
-            page = pages.get(page["redirect_to"])
+        page, seen = pages.get(url_key(seed)), set()
+        while page is not None and page.get("redirect_to") and page["url"] not in seen:
+            seen.add(page["url"])
+            page = pages.get(url_key(page["redirect_to"]))
         why = (page or {}).get("error") or "not fetched"
-        parts.append(f"{seed}: {why}")
+        parts.append(f"{_short(seed)}: {why}")
     if len(parts) > MAX_LISTED:  # a job may have taken fifty feed entries: keep it one short line
         parts[MAX_LISTED:] = [f"and {len(parts) - MAX_LISTED} more (see the manifest)"]
     return "could not archive " + "; ".join(parts)

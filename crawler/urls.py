@@ -57,7 +57,8 @@ def clean_url(url: str, strip_tracking: bool = True) -> str:
         raise InvalidURL(f"malformed URL {url!r}: {exc}") from None
     scheme = parts.scheme.lower()
     if not scheme:
-        raise InvalidURL(f"malformed URL {url!r}: no scheme (did you mean http://{url}?)")
+        hint = f" (did you mean http://{url}?)" if "." in url and url[0].isalnum() else ""
+        raise InvalidURL(f"malformed URL {url!r}: no scheme{hint}")
     if scheme not in SUPPORTED_SCHEMES:
         raise InvalidURL(f"unsupported URL scheme {scheme!r} in {url!r} (only http and https)")
     host = parts.hostname

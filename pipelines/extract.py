@@ -20,6 +20,8 @@ from typing import Any, TypeVar
 
 from lxml import etree
 
+from pipelines.shallow_html import DEPTH_NOTE, shallow_html
+
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -57,7 +59,7 @@ class Extraction:
     language: str | None = None
     text: str = ""
     links: list[LinkCandidate] = field(default_factory=list)
-    reason: str | None = None  # why text is empty, when it is
+    reason: str | None = None  # why text is empty, when it is (or how a hostile page was read)
 
 
 _LANG_RE = re.compile(rb"<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]+)*)", re.I)
@@ -85,6 +87,15 @@ def extract_html(
         return Extraction(reason=f"page too large to extract ({len(html)} characters)")
     if not html.strip():
         return Extraction(reason="empty page")
+    html, flattened = shallow_html(html)
+    result = _extract(trafilatura, html, url, content_language, options)
+    if flattened:
+        result.reason = "; ".join(filter(None, [result.reason, DEPTH_NOTE]))
+    return result
+
+
+def _extract(trafilatura, html: str, url: str, content_language: str | None,
+             options: ExtractOptions) -> Extraction:
     try:
         xml = trafilatura.extract(
             html,

@@ -30,7 +30,7 @@ def page_entries(item: PageItem, warc_key: Callable[[str], str]) -> list[dict[st
     for cap in item.captures:
         if cap.status is not None and 300 <= cap.status < 400 and cap.location:
             entries.append({
-                "url": cap.url, **shared, "status": cap.status, "error": None,
+                "url": cap.url, **shared, "status": cap.status, "error": None, "tls_note": None,
                 "truncated": cap.truncated, "redirect_to": cap.location,
                 "content_type": cap.content_type,
                 "warc": warc_key(cap.warc_file) if cap.warc_file else None,
@@ -46,6 +46,7 @@ def page_entries(item: PageItem, warc_key: Callable[[str], str]) -> list[dict[st
         "url": final_url, **shared,
         "status": item.status if item.status is not None else (last.status if last else None),
         "error": item.error,
+        "tls_note": item.tls_note,
         "truncated": last.truncated if last else None,
         "redirect_to": None,
         "content_type": item.content_type or (last.content_type if last else None),

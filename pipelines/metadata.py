@@ -24,6 +24,8 @@ def metadata_fields(item: PageItem) -> list[tuple[str, str]]:
         fields.append(("outlink", f"{url} E =EMBED_MISC"))
     for citation in item.citations:
         fields.append(("citation", json.dumps(citation, ensure_ascii=False)))
+    if item.tls_note:
+        fields.append(("tls-note", item.tls_note))
     ext = item.extraction or {}
     if ext.get("reason"):
         fields.append(("extraction-note", ext["reason"]))

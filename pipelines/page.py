@@ -43,6 +43,7 @@ class PageItem:
     final_url: str | None = None
     status: int | None = None
     error: str | None = None
+    tls_note: str | None = None  # what is wrong with the site's certificate (fetched anyway)
     content_type: str | None = None
     is_html: bool = False
     title: str | None = None

@@ -56,6 +56,8 @@ RETRY_TIMES = 3
 ROBOTSTXT_OBEY = True
 TELNETCONSOLE_ENABLED = False  # would open a listening port
 TWISTED_DNS_RESOLVER = "crawler.ssrf.GuardedResolver"  # refuses private DNS answers (SSRF)
+# No URL length limit: Scrapy's default (2083) drops longer seeds and citations without a trace.
+URLLENGTH_LIMIT = 0
 USER_AGENT = f"citewarc/{__version__} (web archiving of cited sources; +https://github.com/citewarc/citewarc)"
 
 # --- citewarc ------------------------------------------------------------------------------------

@@ -16,11 +16,12 @@ from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
 from crawler.capture import META_CAPTURES
-from crawler.fetch_errors import describe_failure
+from crawler.fetch_errors import describe_failure, describe_redirect_limit
 from crawler.links import css_urls
 from crawler.offline import use_bundled_suffix_list
-from crawler.page_analysis import analyse_page
+from crawler.page_analysis import PageAnalysis, analyse_page
 from crawler.ssrf import refusal_for_host
+from crawler.tls_check import tls_note
 from crawler.urls import InvalidURL, canonical_url, clean_url
 from pipelines.crawl_run import CrawlRun
 from pipelines.extract import ExtractOptions, ProcessPool
@@ -133,15 +134,13 @@ class StorySpider(scrapy.Spider):
         item.content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1") or None
         if response.status >= 400:
             item.error = f"HTTP {response.status}"
+        item.tls_note = tls_note(response.certificate, urlsplit(response.url).hostname or "")
         item.is_html = is_html(response) and isinstance(response, TextResponse)
         follow: list[scrapy.Request] = []
         if item.is_html:
             want_text = role != "requisite"
             content_language = (response.headers.get(b"Content-Language") or b"").decode("latin-1")
-            analysis = await self.pool.run(
-                analyse_page, response.text, response.url, content_language or None,
-                self.extract_options, want_text, self.want_requisites,
-            )
+            analysis = await self.analyse(response, content_language or None, want_text)
             item.extraction = analysis.extraction
             item.title = (analysis.extraction or {}).get("title")
             item.requisites = analysis.requisites
@@ -166,11 +165,28 @@ class StorySpider(scrapy.Spider):
         for req in follow:
             yield req
 
+    async def analyse(self, response: Response, content_language: str | None,
+                      want_text: bool) -> PageAnalysis:
+        """``analyse_page`` in the pool; if a hostile page still breaks it, the page is kept (its
+        capture is already written) with a note saying why it has no text or citations."""
+        try:
+            return await self.pool.run(
+                analyse_page, response.text, response.url, content_language,
+                self.extract_options, want_text, self.want_requisites,
+            )
+        except Exception as exc:  # noqa: BLE001 - one bad page must not lose its record
+            note = f"page analysis failed: {type(exc).__name__}: {exc}"[:200]
+            self.logger.warning("%s: %s", response.url, note)
+            return PageAnalysis(extraction={"text": "", "reason": note} if want_text else None)
+
     def on_error(self, failure: Failure) -> Iterable[PageItem]:
         request = failure.request
         item = self.base_item(request, request.meta)
         last = item.final_capture
         item.error = describe_failure(failure.value, self.settings.getfloat("DOWNLOAD_TIMEOUT"))
+        if item.error == "max redirections reached":
+            chain = [*request.meta.get("redirect_urls", []), request.url]
+            item.error = describe_redirect_limit(chain, self.settings.getint("REDIRECT_MAX_TIMES"))
         if item.error.startswith("DNS lookup failed"):
             item.error = refusal_for_host(urlsplit(request.url).hostname or "") or item.error
         if last is not None and last.status is not None and last.url == request.url:
