@@ -87,6 +87,7 @@ class CrawlRun:
         self.bytes_received = 0
         self.job_state_unavailable = False
         self.feeds: list[str] = []
+        self.upload_budget = 120.0
         self._lock = threading.Lock()
 
     @classmethod
@@ -128,6 +129,7 @@ class CrawlRun:
             max_size=settings.getint("CITEWARC_WARC_MAX_SIZE"),
             gzip_level=settings.getint("CITEWARC_WARC_GZIP_LEVEL"),
         )
+        run.upload_budget = settings.getfloat("CITEWARC_UPLOAD_RETRY_BUDGET")
         run.feeds = settings.getlist("CITEWARC_FEEDS") + settings.getlist("CITEWARC_SITEMAPS")
         job_name = settings.get("CITEWARC_JOB_NAME")
         if job_name:

@@ -93,6 +93,8 @@ CITEWARC_S3_MULTIPART_THRESHOLD = 64 * 1024 * 1024
 CITEWARC_SPOOL = ""
 # Where the crawl goes: a path, file:///abs/path or s3://bucket/prefix.
 CITEWARC_STORE = "./archive"
+# Seconds, from the end of fetching, during which failed uploads are retried with backoff.
+CITEWARC_UPLOAD_RETRY_BUDGET = 120
 # The resolver GuardedResolver asks (tests use a static one: they never ask the machine's DNS).
 CITEWARC_UPSTREAM_RESOLVER = "scrapy.resolver.CachingThreadedResolver"
 # gzip level of each WARC record (warcio's fixed 9 costs twice the CPU for ~1.4% smaller files).
