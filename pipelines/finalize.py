@@ -93,6 +93,9 @@ def save_state(run: CrawlRun) -> None:
 def finalize_run(run: CrawlRun, reason: str) -> CrawlResult:
     """Blocking: close files, build the manifest, upload. Returns what the command reports."""
     warcs = run.writer.close()
+    run.journal.close()
+    # A resumed crawl also ships the WARCs its first, killed run wrote (repaired on resume).
+    warcs = sorted(set(warcs) | set((run.dir / "warc").glob("*.warc.gz")))
     depends_on = sorted({p["revisit_of"]["crawl_id"] for p in run.pages if p.get("revisit_of")})
     with tempfile.TemporaryDirectory(prefix="citewarc-package-") as scratch:
         originals = copy_originals(run, Path(scratch))
