@@ -84,6 +84,8 @@ CITEWARC_EXTRACT_MAX_CHARS = 5_000_000
 CITEWARC_LOG_FILE = ""
 # pywb's own environment for `citewarc replay` ("": the checkout's .venv-replay).
 CITEWARC_REPLAY_VENV = ""
+# Request headers whose values are credentials: sent to the server, archived as "[redacted]".
+CITEWARC_REDACT_HEADERS = ["Authorization"]
 # Set by `citewarc archive --resume`: continue the crawl CITEWARC_CRAWL_ID from its journal.
 CITEWARC_RESUME = False
 # Fetch images, stylesheets, scripts, fonts and CSS-referenced files so pages replay as they looked.
