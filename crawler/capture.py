@@ -49,12 +49,14 @@ def truncation_of(response: Response) -> str | None:
     return None
 
 
-def exchange_from_response(request: Request, response: Response, fetched_at: datetime) -> Exchange:
+def exchange_from_response(request: Request, response: Response, fetched_at: datetime,
+                           redact: tuple[str, ...] = ("authorization",)) -> Exchange:
     ip = response.ip_address
     return Exchange(
         url=request.url,
         method=request.method,
         request_headers=_headers(request.headers),
+        redact=redact,
         request_body=request.body or b"",
         fetched_at=fetched_at,
         status=response.status,
@@ -67,13 +69,15 @@ def exchange_from_response(request: Request, response: Response, fetched_at: dat
 
 
 class WarcCaptureMiddleware:
-    def __init__(self, run: CrawlRun, timeout: float) -> None:
+    def __init__(self, run: CrawlRun, timeout: float, redact: tuple[str, ...]) -> None:
         self.run = run
         self.timeout = timeout
+        self.redact = redact
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(CrawlRun.of(crawler), crawler.settings.getfloat("DOWNLOAD_TIMEOUT"))
+        redact = tuple(h.lower() for h in crawler.settings.getlist("CITEWARC_REDACT_HEADERS"))
+        return cls(CrawlRun.of(crawler), crawler.settings.getfloat("DOWNLOAD_TIMEOUT"), redact)
 
     def process_request(self, request: Request):
         request.meta[META_STARTED] = datetime.now(UTC)
@@ -89,7 +93,7 @@ class WarcCaptureMiddleware:
         if "cached" in response.flags:
             return response
         fetched_at = self._fetch_start(request)
-        exchange = exchange_from_response(request, response, fetched_at)
+        exchange = exchange_from_response(request, response, fetched_at, self.redact)
         digest = payload_digest(exchange.body)
         previous = self._revisit_target(request, exchange, digest)
         capture = await self._write(exchange, previous)
@@ -110,6 +114,7 @@ class WarcCaptureMiddleware:
             url=request.url,
             method=request.method,
             request_headers=_headers(request.headers),
+            redact=self.redact,
             request_body=request.body or b"",
             fetched_at=request.meta.get(META_STARTED) or datetime.now(UTC),
             error=error,

@@ -25,6 +25,7 @@ WARC_VERSION = "WARC/1.1"
 _FRAMING_HEADERS = {"transfer-encoding"}
 # Addressed to a proxy, not to the server the record describes; and a secret.
 _PROXY_ONLY_HEADERS = {"proxy-authorization"}
+REDACTED = "[redacted by citewarc]"
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class Exchange:
     ip_address: str | None = None
     truncated: str | None = None  # "length" | "time" | "disconnect"
     error: str | None = None  # set when no response arrived
+    redact: tuple[str, ...] = ("authorization",)  # request headers whose values are secrets
 
 
 class RawHeaders(StatusAndHeaders):
@@ -96,6 +98,9 @@ def build_request_record(ex: Exchange, record_id: str, concurrent_to: str | None
         if name.lower() in _PROXY_ONLY_HEADERS:
             changes.append(f"removed {name} (a credential for the proxy, never sent to the server)")
             continue
+        if name.lower() in ex.redact:
+            changes.append(f"value of {name} redacted (a credential: sent, but not archived)")
+            value = REDACTED
         headers.append((name, value))
     http_headers = RawHeaders(
         f"{ex.method} {request_target(ex.url)} HTTP/1.1", headers, protocol=""
