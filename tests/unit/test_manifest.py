@@ -79,7 +79,8 @@ def all_entries() -> list[dict]:
 def test_page_entries_for_a_redirect_chain() -> None:
     hop, final = page_entries(seed_item(), warc_key)
     assert hop == {
-        "url": OLD, "role": "seed", "depth": 0, "status": 301, "error": None, "truncated": None,
+        "url": OLD, "role": "seed", "depth": 0, "status": 301, "error": None, "tls_note": None,
+        "truncated": None,
         "redirect_to": STORY, "content_type": None, "warc": warc_key("w-0.warc.gz"),
         "warc_record_id": "<urn:uuid:r1>", "fetched_at": T0, "text": None, "title": None, "bytes": 120,
         "change": None, "revisit_of": None, "diff": None, "edited_fields": None,
