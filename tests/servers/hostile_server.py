@@ -310,7 +310,7 @@ def main(out: Path) -> None:
                              "stderr": done.stderr, "store": str(workdir / "store"),
                              "seconds": round(time.monotonic() - started, 2)}
 
-        with ThreadPoolExecutor(max_workers=int(os.environ.get("CITEWARC_HOSTILE_JOBS", "4"))) as pool:
+        with ThreadPoolExecutor(max_workers=int(os.environ.get("CITEWARC_HOSTILE_JOBS", "2"))) as pool:
             for future in [pool.submit(run, n, a) for n, a in crawls(web).items()]:
                 future.result()
         (out / "result.json").write_text(json.dumps({
