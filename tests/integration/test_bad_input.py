@@ -20,6 +20,7 @@ handshake (here: https to a plain-HTTP port) is an ``error``: "TLS handshake fai
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -27,6 +28,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from filelock import FileLock
 from warcio.archiveiterator import ArchiveIterator
 
 from tests.conftest import REPO_ROOT
@@ -47,7 +49,19 @@ USAGE = [f"usage-{i}" for i in range(9)]
 
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory) -> dict:
-    out = tmp_path_factory.mktemp("hostile")
+    """The crawls, run once per test session even when xdist spreads this module over workers."""
+    run_id = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    if not run_id:
+        return run_scenario(tmp_path_factory.mktemp("hostile"))
+    shared = tmp_path_factory.getbasetemp().parent  # one folder for every worker of this run
+    out = shared / f"hostile-{run_id}"
+    with FileLock(str(shared / f"hostile-{run_id}.lock")):
+        if (out / "result.json").exists():
+            return json.loads((out / "result.json").read_text())
+        return run_scenario(out)
+
+
+def run_scenario(out: Path) -> dict:
     assert shutil.which("unshare"), "util-linux unshare is needed to isolate these crawls"
     script = f"ip link set lo up && exec {sys.executable} -m tests.servers.hostile_server {out}"
     done = subprocess.run(["unshare", "-n", "sh", "-c", script], cwd=REPO_ROOT,
