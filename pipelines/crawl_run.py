@@ -175,6 +175,12 @@ class CrawlRun:
                 run.job_state_unavailable = True
         return run
 
+    def archived_responses(self) -> dict:
+        """Responses already in this crawl's closed WARCs (a resumed crawl's first run)."""
+        from pipelines.warc_reader import archived_responses  # noqa: PLC0415
+
+        return archived_responses(sorted((self.dir / "warc").glob("*.warc.gz")))
+
     def previous_capture(self, url: str) -> PreviousCapture | None:
         return self.job_state.previous(url) if self.job_state is not None else None
 

@@ -27,6 +27,7 @@ DEFAULT_REQUEST_HEADERS = {
 }
 DOWNLOADER_MIDDLEWARES = {
     "crawler.ssrf.PrivateAddressGuard": 50,
+    "crawler.from_archive.ArchivedResponseMiddleware": 940,  # --resume only
     "crawler.capture.WarcCaptureMiddleware": 950,
 }
 # Only http and https: a citation must never make the crawler read files, S3 or FTP.

@@ -17,6 +17,7 @@ from twisted.python.failure import Failure
 
 from crawler.capture import META_CAPTURES
 from crawler.fetch_errors import describe_failure, describe_redirect_limit
+from crawler.from_archive import META_ARCHIVED
 from crawler.links import css_urls
 from crawler.offline import use_bundled_suffix_list
 from crawler.page_analysis import PageAnalysis, analyse_page
@@ -102,8 +103,15 @@ class StorySpider(scrapy.Spider):
         twice); seeds it never got to request are requested now."""
         self._seen.update(journal.requests)
         self.pages_scheduled = sum(1 for r in journal.requests.values() if r["role"] != "requisite")
-        requests = [self.make_page_request(r["url"], key, r["role"], r["depth"], r["via"])
-                    for key, r in journal.requests.items() if key not in journal.done]
+        archived = self.run.archived_responses()
+        requests = []
+        for key, r in journal.requests.items():
+            if key in journal.done:
+                continue
+            request = self.make_page_request(r["url"], key, r["role"], r["depth"], r["via"])
+            if r["url"] in archived:  # fetched before the crash, not yet processed
+                request.meta[META_ARCHIVED] = archived[r["url"]]
+            requests.append(request)
         for url in self.seed_args:
             request = self.page_request(url, role="seed", depth=0, via=None)
             if request is not None:

@@ -93,3 +93,43 @@ def test_resume_refuses_what_cannot_be_resumed(run_citewarc, fixture_web, tmp_pa
     crawl_id = done.stdout.split()[-1]
     again = run_citewarc("archive", "--resume", crawl_id, "--store", str(tmp_path / "s"))
     assert again.returncode == 2 and "already complete" in again.stderr
+
+
+def test_response_archived_before_the_crash_is_not_fetched_again(run_citewarc, fixture_web,
+                                                                 tmp_path: Path):
+    """A page fetched and archived, but not yet processed when the crawl died, is taken from the
+    WARC on resume: processed (citations, text, manifest) and archived exactly once."""
+    store = "/dev/null/unwritable"  # the upload fails, so the finished crawl stays in the spool
+    first = run_citewarc("archive", fixture_web.url(ARTICLE_PATH), "--store", store,
+                         "--no-requisites")
+    assert first.returncode == 4, first.stderr
+    crawl_id = first.stdout.strip().splitlines()[-1]
+    folder = next((tmp_path / "spool").glob(f"*/{crawl_id}"))
+    # Make it look killed: no manifest, the WARC still .open, the report never processed.
+    (folder / "manifest.json").unlink()
+    warc = next(folder.glob("warc/*.warc.gz"))
+    warc.rename(warc.with_name(warc.name + ".open"))
+    report = fixture_web.url(REPORT_PATH)
+    lines = (folder / "journal.jsonl").read_text().splitlines()
+    kept = [line for line in lines
+            if not (json.loads(line)["t"] == "page"
+                    and any(e["url"] == report for e in json.loads(line)["entries"]))]
+    assert len(kept) == len(lines) - 1
+    (folder / "journal.jsonl").write_text("\n".join(kept) + "\n")
+
+    mark = fixture_web.mark()
+    resumed = run_citewarc("archive", "--resume", crawl_id, "--store", store)
+    assert resumed.returncode == 4, resumed.stderr  # the store is still unwritable
+    assert not [r for r in fixture_web.requests_since(mark) if r.startswith(REPORT_PATH)], \
+        "the archived response was fetched again"
+    manifest = json.loads((folder / "manifest.json").read_text())
+    pages = [p for p in manifest["pages"] if p["url"] == report]
+    assert len(pages) == 1 and pages[0]["status"] == 200 and pages[0]["text"]
+    assert pages[0]["warc"].endswith(warc.name), "points at the record archived before the crash"
+    responses = Counter()
+    for path in folder.glob("warc/*.warc.gz"):
+        with open(path, "rb") as fh:
+            for record in ArchiveIterator(fh):
+                if record.rec_type == "response":
+                    responses[record.rec_headers.get_header("WARC-Target-URI")] += 1
+    assert responses[report] == 1
