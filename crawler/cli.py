@@ -77,7 +77,11 @@ def build_parser() -> argparse.ArgumentParser:
                     "scripts and fonts needed to replay them; write WARCs, clean text and a "
                     "manifest to the store. The crawl id is the last line on stdout.",
     )
-    archive.add_argument("urls", nargs="+", metavar="URL", help="http(s) URL of a story")
+    archive.add_argument("urls", nargs="*", metavar="URL", help="http(s) URL of a story")
+    archive.add_argument("--resume", metavar="CRAWL_ID",
+                         help="finish a crawl that was killed: repair its WARC files, fetch only "
+                              "what is missing, complete the same crawl id (same machine, spool "
+                              "and store)")
     archive.add_argument("--depth", type=int, metavar="N",
                          help="citation hops to follow (default 1: the seed's citations; "
                               "0: the seed only)")

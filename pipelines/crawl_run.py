@@ -22,6 +22,7 @@ from typing import Any
 from scrapy import __version__ as scrapy_version
 
 from pipelines.job_state import JobState, PreviousCapture, load_state
+from pipelines.journal import JOURNAL_NAME, Journal, JournalState, read_journal
 from pipelines.keys import warc_key
 from pipelines.stores import Store, StoreError, open_store
 from pipelines.warc_writer import RollingWarcWriter, WrittenRecord
@@ -32,6 +33,16 @@ logger = logging.getLogger(__name__)
 
 def default_spool() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "citewarc" / "spool"
+
+
+def next_serial(warc_dir: Path) -> int:
+    """The serial after the highest one already in ``warc_dir`` (resumed crawls keep counting)."""
+    serials = []
+    for path in warc_dir.glob("*.warc.gz*"):
+        match = re.search(r"-(\d{5})-[a-z0-9-]+\.warc\.gz", path.name)
+        if match:
+            serials.append(int(match.group(1)))
+    return max(serials) + 1 if serials else 0
 
 
 def store_slug(uri: str) -> str:
@@ -64,6 +75,8 @@ class CrawlRun:
         warc_info: dict[str, str],
         max_size: int,
         gzip_level: int,
+        resume: bool = False,
+        options: dict[str, Any] | None = None,
     ) -> None:
         self.crawl_id = crawl_id
         self.seeds = seeds
@@ -72,11 +85,24 @@ class CrawlRun:
         self.started = datetime.now(UTC)
         self.dir = spool_root / store_slug(store.uri) / crawl_id
         self.dir.mkdir(parents=True, exist_ok=True)
+        self.pages: list[dict[str, Any]] = []
+        self.resumed: JournalState | None = None
+        journal_path = self.dir / JOURNAL_NAME
+        if resume:
+            self.resumed = read_journal(journal_path)
+            started = self.resumed.start.get("started")
+            if started:
+                self.started = datetime.fromisoformat(started.replace("Z", "+00:00"))
+            self.pages = list(self.resumed.pages)
         self.writer = RollingWarcWriter(
             self.dir / "warc", prefix=crawl_id, info=warc_info, max_size=max_size,
-            gzip_level=gzip_level,
+            gzip_level=gzip_level, first_serial=next_serial(self.dir / "warc"),
         )
-        self.pages: list[dict[str, Any]] = []
+        self.journal = Journal(journal_path)
+        if not resume:
+            self.journal.write("start", crawl_id=crawl_id, seeds=seeds,
+                               started=self.started.isoformat().replace("+00:00", "Z"),
+                               store=store.uri, options=options or {})
         self.result: CrawlResult | None = None
         self.job_name: str | None = None
         self.job_state: JobState | None = None  # scheduled crawls only
@@ -87,6 +113,7 @@ class CrawlRun:
         self.bytes_received = 0
         self.job_state_unavailable = False
         self.feeds: list[str] = []
+        self.upload_budget = 120.0
         self._lock = threading.Lock()
 
     @classmethod
@@ -127,7 +154,14 @@ class CrawlRun:
             warc_info=info,
             max_size=settings.getint("CITEWARC_WARC_MAX_SIZE"),
             gzip_level=settings.getint("CITEWARC_WARC_GZIP_LEVEL"),
+            resume=settings.getbool("CITEWARC_RESUME"),
+            options={"depth": settings.getint("CITEWARC_DEPTH"),
+                     "requisites": settings.getbool("CITEWARC_REQUISITES"),
+                     "robots": settings.getbool("ROBOTSTXT_OBEY")},
         )
+        if run.resumed is not None:
+            run.skipped = list(run.resumed.skipped)
+        run.upload_budget = settings.getfloat("CITEWARC_UPLOAD_RETRY_BUDGET")
         run.feeds = settings.getlist("CITEWARC_FEEDS") + settings.getlist("CITEWARC_SITEMAPS")
         job_name = settings.get("CITEWARC_JOB_NAME")
         if job_name:
@@ -147,6 +181,7 @@ class CrawlRun:
     def skip(self, url: str, reason: str) -> None:
         with self._lock:
             self.skipped.append({"url": url, "reason": reason})
+        self.journal.write("skip", url=url, reason=reason)
 
     def write_records(self, records: list[object]) -> list[WrittenRecord]:
         """Blocking: call through ``run_in_thread``."""
@@ -160,6 +195,8 @@ class CrawlRun:
         rel = key.split("/", 1)[1]
         return self.dir / rel
 
-    def add_page(self, entry: dict[str, Any]) -> None:
+    def add_pages(self, key: str | None, entries: list[dict[str, Any]]) -> None:
+        """Record a fully processed page: its manifest entries, and in the journal as done."""
         with self._lock:
-            self.pages.append(entry)
+            self.pages.extend(entries)
+        self.journal.write("page", key=key, entries=entries)

@@ -19,7 +19,7 @@ from pipelines.job_state import state_key, updated_state
 from pipelines.manifest import build_manifest
 from pipelines.package import package_crawl, write_originals_warc
 from pipelines.stores import StoreError
-from pipelines.upload import file_entries, sha256_file, spooled_files, upload_crawl
+from pipelines.upload import UploadReport, file_entries, sha256_file, spooled_files, upload_crawl
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +93,9 @@ def save_state(run: CrawlRun) -> None:
 def finalize_run(run: CrawlRun, reason: str) -> CrawlResult:
     """Blocking: close files, build the manifest, upload. Returns what the command reports."""
     warcs = run.writer.close()
+    run.journal.close()
+    # A resumed crawl also ships the WARCs its first, killed run wrote (repaired on resume).
+    warcs = sorted(set(warcs) | set((run.dir / "warc").glob("*.warc.gz")))
     depends_on = sorted({p["revisit_of"]["crawl_id"] for p in run.pages if p.get("revisit_of")})
     with tempfile.TemporaryDirectory(prefix="citewarc-package-") as scratch:
         originals = copy_originals(run, Path(scratch))
@@ -120,7 +123,12 @@ def finalize_run(run: CrawlRun, reason: str) -> CrawlResult:
     manifest_path = run.dir / "manifest.json"
     manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     result = CrawlResult(crawl_id=run.crawl_id, manifest=manifest, store_uri=run.store.uri)
-    report = upload_crawl(run.store, run.dir, run.crawl_id, entries)
+    try:
+        report = upload_crawl(run.store, run.dir, run.crawl_id, entries, budget=run.upload_budget)
+    except Exception as exc:  # a bug or an unexpected store error: the files stay in the spool
+        logger.exception("Upload failed unexpectedly")
+        report = UploadReport(failed=[("", f"upload failed: {type(exc).__name__}: {exc}")],
+                              pending=[e["key"] for e in entries])
     if report.ok:
         result.manifest_location = run.store.location(f"{run.crawl_id}/manifest.json")
         if run.job_state is not None and not run.job_state_unavailable:

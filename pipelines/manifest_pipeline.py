@@ -16,6 +16,5 @@ class ManifestPipeline:
         return cls(CrawlRun.of(crawler))
 
     def process_item(self, item: PageItem) -> PageItem:
-        for entry in page_entries(item, self.run.warc_key):
-            self.run.add_page(entry)
+        self.run.add_pages(item.key, page_entries(item, self.run.warc_key))
         return item

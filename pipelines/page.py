@@ -37,7 +37,8 @@ class Capture:
 class PageItem:
     url: str  # the URL requested (clean form)
     role: str
-    depth: int
+    key: str | None = None  # the request's dedup key (the crawl journal's)
+    depth: int = 0
     via: str | None = None  # the page that cited or embedded it
     captures: list[Capture] = field(default_factory=list)
     final_url: str | None = None

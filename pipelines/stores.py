@@ -42,11 +42,22 @@ MAX_PRESIGN_SECONDS = 7 * 24 * 3600  # SigV4's limit for presigned URLs
 
 
 class StoreError(Exception):
-    """One-line, user-facing message. Never contains credentials."""
+    """One-line, user-facing message. Never contains credentials.
+
+    ``transient`` says whether waiting could help (an outage) or not (bad credentials, no such
+    bucket): uploads retry only the former.
+    """
+
+    def __init__(self, message: str, transient: bool = True) -> None:
+        super().__init__(message)
+        self.transient = transient
 
 
 class NotFoundError(StoreError):
     """The key does not exist in the store."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, transient=False)
 
 
 @dataclass(frozen=True)
@@ -391,13 +402,14 @@ class S3Store:
 
         return sorted(self._call(f"listing of {self.uri}", collect))
 
-    def abort_orphaned_uploads(self, min_age: float = 0.0) -> int:
+    def abort_orphaned_uploads(self, min_age: float = 0.0, key_prefix: str = "") -> int:
         """Abort unfinished multipart uploads under the prefix, started ``min_age`` s ago or more.
 
         A killed multipart upload leaves invisible parts that are billed until aborted. Use a
-        ``min_age`` when other processes may be uploading to the same prefix right now.
+        ``min_age`` when other processes may be uploading to the same prefix right now, or a
+        ``key_prefix`` (e.g. one crawl id) to touch only one's own.
         """
-        root = f"{self.prefix}/" if self.prefix else ""
+        root = (f"{self.prefix}/" if self.prefix else "") + _safe_prefix(key_prefix)
         cutoff = time.time() - min_age
         paginator = self.client.get_paginator("list_multipart_uploads")
 
@@ -425,7 +437,7 @@ class S3Store:
         if isinstance(cause, NoCredentialsError | PartialCredentialsError):
             message = ("no S3 credentials found (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY "
                        "or a profile)")
-            return StoreError(message)
+            return StoreError(message, transient=False)
         if isinstance(cause, BotoConnectionError):  # refused, DNS, connect timeout
             return StoreError(f"cannot reach S3 endpoint {endpoint}")
         if isinstance(cause, ClientError):
@@ -433,13 +445,15 @@ class S3Store:
             code = str(error.get("Code", ""))
             status = cause.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
             if code == "NoSuchBucket" or (code == "404" and cause.operation_name == "HeadBucket"):
-                return StoreError(f"S3 bucket '{self.bucket}' does not exist at {endpoint}")
+                return StoreError(f"S3 bucket '{self.bucket}' does not exist at {endpoint}",
+                                  transient=False)
             if code in ("NoSuchKey", "404", "NotFound"):
                 return NotFoundError(f"S3 {what} failed: no such key")
             if status == 403 or code in ("403", "AccessDenied", "InvalidAccessKeyId",
                                          "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken"):
                 return StoreError(f"S3 credentials were rejected by {endpoint} "
-                                  "(check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY)")
+                                  "(check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY)",
+                                  transient=False)
             detail = f"{code} {error.get('Message', '')}".strip()
         else:
             detail = f"{type(exc).__name__}: {exc}"

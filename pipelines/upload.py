@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +31,8 @@ def spooled_files(crawl_dir: Path, crawl_id: str) -> list[tuple[str, Path]]:
     out = []
     for path in sorted(crawl_dir.rglob("*")):
         if not path.is_file() or path.name.endswith((".open", ".tmp", ".part")):
+            continue
+        if path.name == "journal.jsonl":  # the crawl's own bookkeeping for --resume
             continue
         rel = path.relative_to(crawl_dir).as_posix()
         if rel == "manifest.json":
@@ -52,30 +56,60 @@ class UploadReport:
         return not self.failed
 
 
-def upload_crawl(store: Store, crawl_dir: Path, crawl_id: str, entries: list[dict]) -> UploadReport:
-    """Upload every listed file, then the manifest (already written in ``crawl_dir``) last."""
+def upload_crawl(store: Store, crawl_dir: Path, crawl_id: str, entries: list[dict],
+                 budget: float = 120.0, sleep: Callable[[float], None] = time.sleep) -> UploadReport:
+    """Upload every listed file, then the manifest (already written in ``crawl_dir``) last.
+
+    A failing upload is retried with exponential backoff (1 s, 2 s, 4 s ... at most 30 s) until
+    ``budget`` seconds have passed since this call; then the rest stays in the spool. Multipart
+    uploads an outage left unfinished under the crawl's prefix are aborted once the store answers
+    again, so no orphaned parts stay behind (and are billed) in the bucket.
+    """
     report = UploadReport()
+    deadline = time.monotonic() + budget
     manifest = crawl_dir / "manifest.json"
     keys = [entry["key"] for entry in entries] + [f"{crawl_id}/manifest.json"]
     digests = [entry["sha256"] for entry in entries] + [None]
     for i, (key, sha) in enumerate(zip(keys, digests, strict=True)):
         path = crawl_dir / key.split("/", 1)[1]
-        try:
-            store.put_file(key, path, sha or sha256_file(path))
-        except StoreError as exc:
-            # The store retried already; an error here means it is down or refusing us, and
-            # every later file would wait just as long. Stop and leave them in the spool.
-            report.failed.append((key, str(exc)))
-            report.pending = keys[i:]
-            logger.error("Upload of %s failed: %s", key, exc)
-            return report
+        delay = 1.0
+        while True:
+            try:
+                store.put_file(key, path, sha or sha256_file(path))
+                break
+            except StoreError as exc:
+                if not exc.transient or time.monotonic() + delay > deadline:
+                    report.failed.append((key, str(exc)))
+                    report.pending = keys[i:]
+                    logger.error("Upload of %s failed, giving up after the retry budget "
+                                 "(%g s): %s", key, budget, exc)
+                    _abort_orphans(store, crawl_id)
+                    return report
+                logger.warning("Upload of %s failed (%s); retrying in %g s", key, exc, delay)
+                sleep(delay)
+                delay = min(delay * 2, 30.0)
         report.uploaded.append(key)
-    report.uploaded.append(key)
+    _abort_orphans(store, crawl_id)  # also parts left by an earlier, killed attempt
     for entry in entries:
         (crawl_dir / entry["key"].split("/", 1)[1]).unlink(missing_ok=True)
     manifest.unlink(missing_ok=True)
+    (crawl_dir / "journal.jsonl").unlink(missing_ok=True)
     _remove_empty_dirs(crawl_dir)
     return report
+
+
+def _abort_orphans(store: Store, crawl_id: str) -> None:
+    """Best effort: abort the crawl's unfinished multipart uploads (S3 stores only)."""
+    abort = getattr(store, "abort_orphaned_uploads", None)
+    if abort is None:
+        return
+    try:
+        count = abort(key_prefix=f"{crawl_id}/")
+    except StoreError as exc:
+        logger.warning("Could not abort unfinished uploads of %s: %s", crawl_id, exc)
+        return
+    if count:
+        logger.info("Aborted %d unfinished multipart upload(s) of %s", count, crawl_id)
 
 
 def _remove_empty_dirs(root: Path) -> None:

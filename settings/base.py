@@ -89,6 +89,8 @@ CITEWARC_EXTRACT_MAX_CHARS = 5_000_000
 CITEWARC_LOG_FILE = ""
 # pywb's own environment for `citewarc replay` ("": the checkout's .venv-replay).
 CITEWARC_REPLAY_VENV = ""
+# Set by `citewarc archive --resume`: continue the crawl CITEWARC_CRAWL_ID from its journal.
+CITEWARC_RESUME = False
 # Fetch images, stylesheets, scripts, fonts and CSS-referenced files so pages replay as they looked.
 CITEWARC_REQUISITES = True
 # Bytes per multipart part and the size above which uploads go multipart (S3 stores).
@@ -98,6 +100,8 @@ CITEWARC_S3_MULTIPART_THRESHOLD = 64 * 1024 * 1024
 CITEWARC_SPOOL = ""
 # Where the crawl goes: a path, file:///abs/path or s3://bucket/prefix.
 CITEWARC_STORE = "./archive"
+# Seconds, from the end of fetching, during which failed uploads are retried with backoff.
+CITEWARC_UPLOAD_RETRY_BUDGET = 120
 # The resolver GuardedResolver asks (tests use a static one: they never ask the machine's DNS).
 CITEWARC_UPSTREAM_RESOLVER = "scrapy.resolver.CachingThreadedResolver"
 # gzip level of each WARC record (warcio's fixed 9 costs twice the CPU for ~1.4% smaller files).

@@ -5,6 +5,8 @@ from settings.base import *  # noqa: F403
 AUTOTHROTTLE_ENABLED = False
 # The fixture web is on loopback; the SSRF tests turn the guard back on explicitly.
 CITEWARC_ALLOW_PRIVATE_ADDRESSES = True
+# Outage tests raise it; a short budget keeps failing-store tests quick.
+CITEWARC_UPLOAD_RETRY_BUDGET = 3
 CITEWARC_EXTRACT_WORKERS = 2
 DOWNLOAD_DELAY = 0
 DOWNLOAD_TIMEOUT = 15

@@ -5,18 +5,25 @@ from __future__ import annotations
 import sys
 from argparse import Namespace
 from datetime import UTC, datetime
+from pathlib import Path
 
 from rich.console import Console
 
 from crawler.errors import UsageError
 from crawler.outcome import report_crawl
+from crawler.resume import crawl_folder, prepare
 from crawler.runner import configure_logging, load_settings, log_file_for, run_spider, unique_crawl_id
 from crawler.spiders.story import StorySpider
 from crawler.urls import InvalidURL, clean_url, crawl_id, seed_slug
+from pipelines.crawl_run import default_spool
 from pipelines.stores import StoreError, open_store
 
 
 def run(args: Namespace) -> int:
+    if args.resume:
+        return resume(args)
+    if not args.urls:
+        raise UsageError("give the URL(s) to archive, or --resume CRAWL_ID")
     seeds = []
     for url in args.urls:
         try:
@@ -50,5 +57,43 @@ def run(args: Namespace) -> int:
         if sys.stderr.isatty():
             console.print(f"[yellow]warning:[/yellow] {exc}; crawling anyway, files will wait "
                           "in the local spool")
+    result = run_spider(StorySpider, settings)
+    return report_crawl(result, log_file, console)
+
+
+def resume(args: Namespace) -> int:
+    """Finish a killed crawl under its own id: repair, then fetch only what is missing."""
+    if args.urls:
+        raise UsageError("--resume takes a crawl id, not URLs")
+    settings = load_settings({"CITEWARC_STORE": args.store})
+    try:
+        store = open_store(settings.get("CITEWARC_STORE"), settings)
+    except StoreError as exc:
+        raise UsageError(str(exc)) from None
+    spool = Path(settings.get("CITEWARC_SPOOL") or default_spool()).expanduser()
+    folder = crawl_folder(spool, store, args.resume)
+    log_file = log_file_for(settings, args.resume)
+    configure_logging(log_file, settings.get("LOG_LEVEL"), args.verbose)
+    journal, repairs = prepare(folder)
+    options = journal.start.get("options", {})
+    overrides = {
+        "CITEWARC_CRAWL_ID": args.resume,
+        "CITEWARC_RESUME": True,
+        "CITEWARC_SEEDS": journal.seeds,
+        "CITEWARC_DEPTH": args.depth if args.depth is not None else options.get("depth"),
+        "CITEWARC_REQUISITES": False if args.no_requisites else options.get("requisites"),
+        "ROBOTSTXT_OBEY": False if args.ignore_robots else options.get("robots"),
+        "CITEWARC_ALLOW_PRIVATE_ADDRESSES": True if args.allow_private_addresses else None,
+        "CITEWARC_PROGRESS": sys.stderr.isatty() and not args.verbose,
+    }
+    for name, value in overrides.items():
+        if value is not None:
+            settings.set(name, value, priority="cmdline")
+    console = Console(stderr=True, highlight=False)
+    if sys.stderr.isatty():
+        dropped = sum(r.dropped_bytes for r in repairs)
+        console.print(f"resuming {args.resume}: {len(journal.done)} page(s) already archived, "
+                      f"{len(journal.pending)} to fetch; repaired {len(repairs)} WARC file(s)"
+                      + (f", dropped {dropped} torn bytes" if dropped else ""))
     result = run_spider(StorySpider, settings)
     return report_crawl(result, log_file, console)

@@ -35,7 +35,8 @@ def run(args: Namespace) -> int:
         return 0
     for crawl_dir in crawls:
         manifest = json.loads((crawl_dir / "manifest.json").read_text(encoding="utf-8"))
-        report = upload_crawl(store, crawl_dir, manifest["crawl_id"], manifest["files"])
+        report = upload_crawl(store, crawl_dir, manifest["crawl_id"], manifest["files"],
+                              budget=settings.getfloat("CITEWARC_UPLOAD_RETRY_BUDGET"))
         if not report.ok:
             key, why = report.failed[0]
             raise StorageFailed(f"{why}; {len(report.pending)} file(s) still wait in {crawl_dir}")

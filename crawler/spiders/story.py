@@ -87,10 +87,28 @@ class StorySpider(scrapy.Spider):
         run = CrawlRun.of(self.crawler)
         if not run.seeds:  # started by `scrapy crawl story -a url=...`
             run.seeds = [clean_url(u) for u in self.seed_args]
+        if run.resumed is not None:
+            for request in self.resume_requests(run.resumed):
+                yield request
+            return
         for url in self.seed_args:
             request = self.page_request(url, role="seed", depth=0, via=None)
             if request is not None:
                 yield request
+
+    def resume_requests(self, journal) -> list[scrapy.Request]:
+        """A killed crawl's unfinished requests, and what it had seen (so nothing is fetched
+        twice); seeds it never got to request are requested now."""
+        self._seen.update(journal.requests)
+        self.pages_scheduled = sum(1 for r in journal.requests.values() if r["role"] != "requisite")
+        requests = [self.make_page_request(r["url"], key, r["role"], r["depth"], r["via"])
+                    for key, r in journal.requests.items() if key not in journal.done]
+        for url in self.seed_args:
+            request = self.page_request(url, role="seed", depth=0, via=None)
+            if request is not None:
+                requests.append(request)
+        self.logger.info("Resuming: %d page(s) done, %d to fetch", len(journal.done), len(requests))
+        return requests
 
     def closed(self, reason: str) -> None:
         self.pool.shutdown()
@@ -114,11 +132,18 @@ class StorySpider(scrapy.Spider):
         self._seen.add(key)
         if role != "requisite":
             self.pages_scheduled += 1
+        self.run.journal.write("request", key=key, url=clean, role=role, depth=depth, via=via,
+                               strip_tracking=strip_tracking)
+        return self.make_page_request(clean, key, role, depth, via)
+
+    def make_page_request(self, url: str, key: str, role: str, depth: int,
+                          via: str | None) -> scrapy.Request:
         return scrapy.Request(
-            clean,
+            url,
             callback=self.parse,
             errback=self.on_error,
-            meta={"citewarc_role": role, "citewarc_depth": depth, "citewarc_via": via},
+            meta={"citewarc_role": role, "citewarc_depth": depth, "citewarc_via": via,
+                  "citewarc_key": key},
             priority={"seed": 30, "citation": 20, "requisite": 10}.get(role, 0) - depth,
         )
 
@@ -185,6 +210,7 @@ class StorySpider(scrapy.Spider):
         redirect_urls = meta.get("redirect_urls") or []
         original = redirect_urls[0] if redirect_urls else request.url
         return PageItem(
+            key=meta.get("citewarc_key"),
             url=original,
             role=meta.get("citewarc_role", "seed"),
             depth=meta.get("citewarc_depth", 0),
