@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 from scrapy import exceptions as scrapy_errors
+from scrapy.http import Request
 from twisted.internet import error as net
 from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
+from crawler.limits import redirect_limit_error, size_text
 
-def describe_failure(exc: BaseException, timeout: float | None = None) -> str:
+_REDIRECTS_EXHAUSTED = "max redirections reached"  # RedirectMiddleware's IgnoreRequest message
+
+
+def describe_failure(exc: BaseException, timeout: float | None = None,
+                     request: Request | None = None) -> str:
     """One short line: what went wrong, in words a fact-checker understands."""
     text = str(exc)
     if "refused: " in text and "private or reserved address" in text:  # crawler.ssrf, maybe wrapped
         return text[text.index("refused: "):][:300]
+    limit = getattr(exc.__cause__, "max_size", None)  # HttpCompressionMiddleware's size check
+    if isinstance(exc, scrapy_errors.IgnoreRequest) and isinstance(limit, int):
+        return f"decompressed body exceeds {size_text(limit)} (gzip bomb?); raw bytes archived"
+    if isinstance(exc, scrapy_errors.IgnoreRequest) and text == _REDIRECTS_EXHAUSTED and request:
+        return redirect_limit_error(request)
     if isinstance(exc, scrapy_errors.IgnoreRequest):
         text = str(exc) or "request ignored"
         return "forbidden by robots.txt" if "robots" in text.lower() else text[:200]

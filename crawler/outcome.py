@@ -23,8 +23,11 @@ def seed_failure_line(manifest: dict[str, Any]) -> str:
     pages = {p["url"]: p for p in manifest["pages"]}
     parts = []
     for seed in manifest["seeds"]:
-        page = pages.get(seed)
-        while page is not None and page.get("redirect_to"):
+        page, seen = pages.get(seed), set()
+        while page is not None and page.get("redirect_to") and not page.get("error"):
+            if page["url"] in seen:  # a redirect loop
+                break
+            seen.add(page["url"])
             page = pages.get(page["redirect_to"])
         why = (page or {}).get("error") or "not fetched"
         parts.append(f"{seed}: {why}")

@@ -203,7 +203,8 @@ class StorySpider(scrapy.Spider):
         request = failure.request
         item = self.base_item(request, request.meta)
         last = item.final_capture
-        item.error = describe_failure(failure.value, self.settings.getfloat("DOWNLOAD_TIMEOUT"))
+        item.error = describe_failure(failure.value, self.settings.getfloat("DOWNLOAD_TIMEOUT"),
+                                      request)
         if item.error.startswith("DNS lookup failed"):
             item.error = refusal_for_host(urlsplit(request.url).hostname or "") or item.error
         if last is not None and last.status is not None and last.url == request.url:
