@@ -17,6 +17,7 @@ from scrapy.http import Request, Response
 from scrapy.utils.asyncio import run_in_thread
 
 from crawler.fetch_errors import describe_failure
+from crawler.limits import truncation_reason
 from pipelines.crawl_run import CrawlRun
 from pipelines.page import Capture
 from pipelines.warc import (
@@ -42,11 +43,10 @@ def _headers(headers) -> list[tuple[str, str]]:
     return out
 
 
-def truncation_of(response: Response) -> str | None:
-    flags = set(response.flags)
-    if "dataloss" in flags or "partial" in flags:
-        return "disconnect"
-    return None
+def truncation_of(request: Request, response: Response) -> str | None:
+    """WARC-Truncated value: ``length`` or ``time`` when crawler.limits stopped the download,
+    ``disconnect`` when the connection ended early (Scrapy's ``partial``/``dataloss`` flags)."""
+    return truncation_reason(request, response)
 
 
 def exchange_from_response(request: Request, response: Response, fetched_at: datetime,
@@ -64,7 +64,7 @@ def exchange_from_response(request: Request, response: Response, fetched_at: dat
         response_headers=_headers(response.headers),
         body=response.body,
         ip_address=str(ip) if ip is not None else None,
-        truncated=truncation_of(response),
+        truncated=truncation_of(request, response),
     )
 
 

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from OpenSSL import SSL
 from scrapy import exceptions as scrapy_errors
+from scrapy.http import Request
 from twisted.internet import error as net
 from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
+from crawler.limits import redirect_limit_error, size_text
 
-def describe_failure(exc: BaseException, timeout: float | None = None) -> str:
+_REDIRECTS_EXHAUSTED = "max redirections reached"  # RedirectMiddleware's IgnoreRequest message
+
+
+def describe_failure(exc: BaseException, timeout: float | None = None,
+                     request: Request | None = None) -> str:
     """One short line: what went wrong, in words a fact-checker understands."""
     if isinstance(exc, scrapy_errors.DownloadFailedError) and exc.__cause__ is not None:
         exc = exc.__cause__  # Scrapy 2.19 wraps Twisted's ResponseFailed: describe what it wraps
@@ -18,6 +24,11 @@ def describe_failure(exc: BaseException, timeout: float | None = None) -> str:
     text = str(exc)
     if "refused: " in text and "private or reserved address" in text:  # crawler.ssrf, maybe wrapped
         return text[text.index("refused: "):][:300]
+    limit = getattr(exc.__cause__, "max_size", None)  # HttpCompressionMiddleware's size check
+    if isinstance(exc, scrapy_errors.IgnoreRequest) and isinstance(limit, int):
+        return f"decompressed body exceeds {size_text(limit)} (gzip bomb?); raw bytes archived"
+    if isinstance(exc, scrapy_errors.IgnoreRequest) and text == _REDIRECTS_EXHAUSTED and request:
+        return redirect_limit_error(request)
     if isinstance(exc, scrapy_errors.IgnoreRequest):
         text = str(exc) or "request ignored"
         return "forbidden by robots.txt" if "robots" in text.lower() else text[:200]
@@ -55,13 +66,3 @@ def _tls_failure(exc: BaseException) -> str | None:
                if isinstance(part, tuple) and part]
     return f"TLS handshake failed: {'; '.join(details) or errors[0]}"[:200]
 
-
-def describe_redirect_limit(chain: list[str], limit: int) -> str:
-    """Why a redirect chain was abandoned: a loop (a URL came back) or simply too long."""
-    if len(set(chain)) < len(chain):
-        first = next(url for i, url in enumerate(chain) if url in chain[:i])
-        start = chain.index(first)
-        loop = chain[start:chain.index(first, start + 1) + 1]
-        shown = " -> ".join(loop) if sum(map(len, loop)) < 300 else f"{len(loop) - 1} URLs"
-        return f"redirect loop: {shown}"[:300]
-    return f"too many redirects (more than {limit})"

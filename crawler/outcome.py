@@ -37,7 +37,9 @@ def seed_failure_line(manifest: dict[str, Any]) -> str:
     parts = []
     for seed in manifest["seeds"]:
         page, seen = pages.get(url_key(seed)), set()
-        while page is not None and page.get("redirect_to") and page["url"] not in seen:
+        while page is not None and page.get("redirect_to") and not page.get("error"):
+            if page["url"] in seen:  # a redirect loop
+                break
             seen.add(page["url"])
             page = pages.get(url_key(page["redirect_to"]))
         why = (page or {}).get("error") or "not fetched"

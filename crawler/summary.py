@@ -13,7 +13,7 @@ from pipelines.warc import reason_phrase
 
 
 def outcome(page: dict[str, Any]) -> str:
-    if page.get("redirect_to"):
+    if page.get("redirect_to") and not page.get("error"):
         return f"{page['status']} -> {page['redirect_to']}"
     if page.get("error"):
         if page.get("status"):

@@ -27,8 +27,16 @@ def page_entries(item: PageItem, warc_key: Callable[[str], str]) -> list[dict[st
     """Manifest entries of one item: one per redirect hop, then the final fetch."""
     shared = {"role": item.role, "depth": item.depth}
     entries: list[dict[str, Any]] = []
+    final_url = item.final_url or item.url
+    seen_hops: set[tuple[str, int, str]] = set()
     for cap in item.captures:
         if cap.status is not None and 300 <= cap.status < 400 and cap.location:
+            if cap.url == final_url and item.final_capture and item.final_capture.url == final_url:
+                continue  # the chain ended here (too many redirects): the final entry says so
+            hop = (cap.url, cap.status, cap.location)
+            if hop in seen_hops:
+                continue  # a redirect loop: each hop listed once (every fetch is in the WARC)
+            seen_hops.add(hop)
             entries.append({
                 "url": cap.url, **shared, "status": cap.status, "error": None, "tls_note": None,
                 "truncated": cap.truncated, "redirect_to": cap.location,
@@ -39,7 +47,6 @@ def page_entries(item: PageItem, warc_key: Callable[[str], str]) -> list[dict[st
                 "change": cap.change, "revisit_of": None, "diff": None, "edited_fields": None,
             })
     last = item.final_capture
-    final_url = item.final_url or item.url
     if last is not None and last.url != final_url:
         last = None  # the chain's last request got no response (refused, failed): not that hop's
     entries.append({
@@ -48,7 +55,7 @@ def page_entries(item: PageItem, warc_key: Callable[[str], str]) -> list[dict[st
         "error": item.error,
         "tls_note": item.tls_note,
         "truncated": last.truncated if last else None,
-        "redirect_to": None,
+        "redirect_to": last.location if last and last.location else None,
         "content_type": item.content_type or (last.content_type if last else None),
         "warc": warc_key(last.warc_file) if last and last.warc_file else None,
         "warc_record_id": last.record_id if last else None,

@@ -27,13 +27,14 @@ DEFAULT_REQUEST_HEADERS = {
 }
 DOWNLOADER_MIDDLEWARES = {
     "crawler.ssrf.PrivateAddressGuard": 50,
+    "crawler.limits.ResponseLimits": 800,  # between decompression (590) and capture (950)
     "crawler.from_archive.ArchivedResponseMiddleware": 940,  # --resume only
     "crawler.capture.WarcCaptureMiddleware": 950,
 }
 # Only http and https: a citation must never make the crawler read files, S3 or FTP.
 DOWNLOAD_HANDLERS = {"data": None, "file": None, "ftp": None, "s3": None}
 DOWNLOAD_FAIL_ON_DATALOSS = False  # keep what arrived; the record is marked WARC-Truncated
-DOWNLOAD_MAXSIZE = 100 * 1024 * 1024
+DOWNLOAD_MAXSIZE = 100 * 1024 * 1024  # crawler.limits sets it per request from CITEWARC_MAX_*_SIZE
 DOWNLOAD_TIMEOUT = 60
 DOWNLOAD_WARNSIZE = 32 * 1024 * 1024
 DUPEFILTER_CLASS = "scrapy.dupefilters.BaseDupeFilter"  # the spider dedupes on canonical URLs
@@ -72,6 +73,10 @@ CITEWARC_DEPTH = 1
 CITEWARC_FEEDS = []
 CITEWARC_JOB_NAME = ""
 CITEWARC_SITEMAPS = []
+# Body bytes kept per response, as received; past it the record is WARC-Truncated: length (0: none).
+CITEWARC_MAX_BODY_SIZE = 100 * 1024 * 1024
+# Bytes a compressed body may expand to; beyond, a gzip bomb: page error, raw bytes kept (0: none).
+CITEWARC_MAX_DECOMPRESSED_SIZE = 100 * 1024 * 1024
 # Newest entries taken from each feed or sitemap, and the age beyond which entries are skipped.
 CITEWARC_MAX_ENTRY_AGE_DAYS = 7
 CITEWARC_MAX_FEED_ENTRIES = 50

@@ -16,7 +16,7 @@ from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
 from crawler.capture import META_CAPTURES
-from crawler.fetch_errors import describe_failure, describe_redirect_limit
+from crawler.fetch_errors import describe_failure
 from crawler.from_archive import META_ARCHIVED
 from crawler.links import css_urls
 from crawler.offline import use_bundled_suffix_list
@@ -216,10 +216,8 @@ class StorySpider(scrapy.Spider):
         request = failure.request
         item = self.base_item(request, request.meta)
         last = item.final_capture
-        item.error = describe_failure(failure.value, self.settings.getfloat("DOWNLOAD_TIMEOUT"))
-        if item.error == "max redirections reached":
-            chain = [*request.meta.get("redirect_urls", []), request.url]
-            item.error = describe_redirect_limit(chain, self.settings.getint("REDIRECT_MAX_TIMES"))
+        item.error = describe_failure(failure.value, self.settings.getfloat("DOWNLOAD_TIMEOUT"),
+                                      request)
         if item.error.startswith("DNS lookup failed"):
             item.error = refusal_for_host(urlsplit(request.url).hostname or "") or item.error
         if last is not None and last.status is not None and last.url == request.url:

@@ -88,7 +88,8 @@ class Crawl:
         return json.loads((self.root / "manifest.json").read_text(encoding="utf-8"))
 
     def page(self, url_part: str) -> dict:
-        found = [p for p in self.manifest["pages"] if url_part in p["url"] and not p["redirect_to"]]
+        found = [p for p in self.manifest["pages"]  # a chain's end: no redirect_to, or its error
+                 if url_part in p["url"] and (not p["redirect_to"] or p["error"])]
         assert len(found) == 1, f"{len(found)} final pages match {url_part!r}: " + str(
             [p["url"][:100] for p in self.manifest["pages"]])
         return found[0]

@@ -14,7 +14,7 @@ from scrapy.exceptions import DownloadFailedError
 from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseNeverReceived
 
-from crawler.fetch_errors import describe_failure, describe_redirect_limit
+from crawler.fetch_errors import describe_failure
 from crawler.tls_check import certificate_problems
 from pipelines.shallow_html import flatten, shallow_html, too_deep
 
@@ -63,7 +63,3 @@ def test_wrapped_failures_are_described_not_dumped():
     wrapped.__cause__ = ResponseNeverReceived([failure])
     assert describe_failure(wrapped) == "TLS handshake failed: wrong version number"
 
-
-def test_redirect_limit_names_the_loop():
-    assert describe_redirect_limit(["a", "b", "a", "b"], 3) == "redirect loop: a -> b -> a"
-    assert describe_redirect_limit(["a", "b", "c"], 2) == "too many redirects (more than 2)"
