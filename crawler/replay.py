@@ -7,7 +7,6 @@ replay works offline, or built here on first use when missing.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import signal
@@ -23,6 +22,7 @@ from crawler.errors import CitewarcError, UsageError
 from crawler.urls import is_crawl_id
 from pipelines.crawl_run import store_slug
 from pipelines.stores import NotFoundError, Store, StoreError
+from pipelines.upload import sha256_file
 
 COLLECTION = "citewarc"
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -94,14 +94,6 @@ def complete_crawls(store: Store) -> list[str]:
     return sorted(ids)
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1024 * 1024), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _timestamp14(iso: str | None) -> str:
     digits = "".join(ch for ch in (iso or "") if ch.isdigit())
     return digits[:14]
@@ -137,12 +129,12 @@ def prepare_collection(store: Store, crawl_ids: list[str], cache_root: Path) -> 
             if not key.startswith(f"{crawl_id}/warc/") or not key.endswith(".warc.gz"):
                 continue
             local = collection.archive_dir / key.rsplit("/", 1)[1]
-            if not (local.exists() and _sha256(local) == entry["sha256"]):
+            if not (local.exists() and sha256_file(local) == entry["sha256"]):
                 try:
                     store.get_file(key, local)
                 except StoreError as exc:
                     raise ReplayError(f"cannot fetch {key}: {exc}") from None
-                if _sha256(local) != entry["sha256"]:
+                if sha256_file(local) != entry["sha256"]:
                     local.unlink()
                     raise IntegrityError(f"{key} in {store.uri} does not match its manifest's "
                                          f"sha256; run `citewarc verify {crawl_id}`")

@@ -47,6 +47,22 @@ def unique_crawl_id(store, settings: Settings, base: str) -> str:
         candidate = f"{base}-{n}"
 
 
+def configured_store(settings: Settings):
+    """The store the settings name; a bad store URI is a usage error (exit 2)."""
+    from crawler.errors import UsageError  # noqa: PLC0415
+    from pipelines.stores import StoreError, open_store  # noqa: PLC0415
+
+    try:
+        return open_store(settings.get("CITEWARC_STORE"), settings)
+    except StoreError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def spool_root(settings: Settings) -> Path:
+    """Where files wait until the store confirms them."""
+    return Path(settings.get("CITEWARC_SPOOL") or default_spool()).expanduser()
+
+
 def log_file_for(settings: Settings, crawl_id: str) -> Path:
     configured = settings.get("CITEWARC_LOG_FILE")
     if configured:

@@ -63,16 +63,25 @@ URLLENGTH_LIMIT = 0
 USER_AGENT = f"citewarc/{__version__} (web archiving of cited sources; +https://github.com/citewarc/citewarc)"
 
 # --- citewarc ------------------------------------------------------------------------------------
-# Fetch loopback, private, link-local and reserved addresses too (off: refused, recorded as such).
-CITEWARC_ALLOW_PRIVATE_ADDRESSES = False
 # Host names or addresses fetched even when private (an intranet site you mean to archive).
 CITEWARC_ALLOWED_HOSTS = []
+# Fetch loopback, private, link-local and reserved addresses too (off: refused, recorded as such).
+CITEWARC_ALLOW_PRIVATE_ADDRESSES = False
+# Set by the command line: the crawl's id and its seeds (`scrapy crawl story -a url=` works too).
+CITEWARC_CRAWL_ID = ""
+CITEWARC_SEEDS = []
 # Citation hops to follow from each seed (0: the seed only).
 CITEWARC_DEPTH = 1
+# Pages larger than this (decoded characters) are archived but not text-extracted.
+CITEWARC_EXTRACT_MAX_CHARS = 5_000_000
+# Processes for trafilatura (0: one per CPU core).
+CITEWARC_EXTRACT_WORKERS = 0
 # Scheduled crawls (set from the job file by `citewarc crawl`): the job's name, feeds, sitemaps.
 CITEWARC_FEEDS = []
 CITEWARC_JOB_NAME = ""
 CITEWARC_SITEMAPS = []
+# Where the crawl's log file goes ("" : <spool>/logs/<crawl-id>.log).
+CITEWARC_LOG_FILE = ""
 # Body bytes kept per response, as received; past it the record is WARC-Truncated: length (0: none).
 CITEWARC_MAX_BODY_SIZE = 100 * 1024 * 1024
 # Bytes a compressed body may expand to; beyond, a gzip bomb: page error, raw bytes kept (0: none).
@@ -84,20 +93,18 @@ CITEWARC_MAX_FEED_ENTRIES = 50
 CITEWARC_MAX_PAGES = 1000
 # Requisites fetched at most per page.
 CITEWARC_MAX_REQUISITES_PER_PAGE = 200
-# Processes for trafilatura (0: one per CPU core).
-CITEWARC_EXTRACT_WORKERS = 0
-# Pages larger than this (decoded characters) are archived but not text-extracted.
-CITEWARC_EXTRACT_MAX_CHARS = 5_000_000
-# Where the crawl's log file goes ("" : <spool>/logs/<crawl-id>.log).
-CITEWARC_LOG_FILE = ""
-# pywb's own environment for `citewarc replay` ("": the checkout's .venv-replay).
-CITEWARC_REPLAY_VENV = ""
+# Show the live progress line (the CLI turns it on when stderr is a terminal).
+CITEWARC_PROGRESS = False
 # Request headers whose values are credentials: sent to the server, archived as "[redacted]".
 CITEWARC_REDACT_HEADERS = ["Authorization"]
-# Set by `citewarc archive --resume`: continue the crawl CITEWARC_CRAWL_ID from its journal.
-CITEWARC_RESUME = False
+# pywb's own environment for `citewarc replay` ("": the checkout's .venv-replay).
+CITEWARC_REPLAY_VENV = ""
 # Fetch images, stylesheets, scripts, fonts and CSS-referenced files so pages replay as they looked.
 CITEWARC_REQUISITES = True
+# Set by `citewarc archive --resume`: continue the crawl CITEWARC_CRAWL_ID from its journal.
+CITEWARC_RESUME = False
+# Attempts botocore makes per S3 request before an upload counts as failed (then: backoff).
+CITEWARC_S3_MAX_ATTEMPTS = 3
 # Bytes per multipart part and the size above which uploads go multipart (S3 stores).
 CITEWARC_S3_MULTIPART_CHUNKSIZE = 16 * 1024 * 1024
 CITEWARC_S3_MULTIPART_THRESHOLD = 64 * 1024 * 1024

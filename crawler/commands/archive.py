@@ -5,18 +5,24 @@ from __future__ import annotations
 import sys
 from argparse import Namespace
 from datetime import UTC, datetime
-from pathlib import Path
 
 from rich.console import Console
 
 from crawler.errors import UsageError
 from crawler.outcome import report_crawl
 from crawler.resume import crawl_folder, prepare
-from crawler.runner import configure_logging, load_settings, log_file_for, run_spider, unique_crawl_id
+from crawler.runner import (
+    configure_logging,
+    configured_store,
+    load_settings,
+    log_file_for,
+    run_spider,
+    spool_root,
+    unique_crawl_id,
+)
 from crawler.spiders.story import StorySpider
 from crawler.urls import InvalidURL, clean_url, crawl_id, seed_slug
-from pipelines.crawl_run import default_spool
-from pipelines.stores import StoreError, open_store
+from pipelines.stores import StoreError
 
 
 def run(args: Namespace) -> int:
@@ -42,10 +48,7 @@ def run(args: Namespace) -> int:
         "CITEWARC_PROGRESS": sys.stderr.isatty() and not args.verbose,
     }
     settings = load_settings(overrides)
-    try:
-        store = open_store(settings.get("CITEWARC_STORE"), settings)
-    except StoreError as exc:
-        raise UsageError(str(exc)) from None
+    store = configured_store(settings)
     cid = unique_crawl_id(store, settings, crawl_id(datetime.now(UTC), seed_slug(seeds[0])))
     settings.set("CITEWARC_CRAWL_ID", cid, priority="cmdline")
     log_file = log_file_for(settings, cid)
@@ -66,11 +69,8 @@ def resume(args: Namespace) -> int:
     if args.urls:
         raise UsageError("--resume takes a crawl id, not URLs")
     settings = load_settings({"CITEWARC_STORE": args.store})
-    try:
-        store = open_store(settings.get("CITEWARC_STORE"), settings)
-    except StoreError as exc:
-        raise UsageError(str(exc)) from None
-    spool = Path(settings.get("CITEWARC_SPOOL") or default_spool()).expanduser()
+    store = configured_store(settings)
+    spool = spool_root(settings)
     folder = crawl_folder(spool, store, args.resume)
     log_file = log_file_for(settings, args.resume)
     configure_logging(log_file, settings.get("LOG_LEVEL"), args.verbose)

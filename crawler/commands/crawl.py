@@ -26,10 +26,10 @@ from crawler.job_settings import (
 )
 from crawler.jobfile import Job, load_job
 from crawler.outcome import report_crawl, seed_failure
-from crawler.runner import configure_logging, load_settings, run_spider, unique_crawl_id
+from crawler.runner import configure_logging, configured_store, load_settings, run_spider, unique_crawl_id
 from crawler.spiders.job import JobSpider
 from crawler.urls import crawl_id
-from pipelines.stores import StoreError, open_store
+from pipelines.stores import StoreError
 
 logger = logging.getLogger("citewarc.crawl")
 
@@ -44,10 +44,7 @@ def run(args: Namespace) -> int:
         "CITEWARC_PROGRESS": on_terminal and not args.verbose,
     }
     settings = load_settings(overrides)
-    try:
-        store = open_store(settings.get("CITEWARC_STORE"), settings)
-    except StoreError as exc:
-        raise UsageError(str(exc)) from None
+    store = configured_store(settings)
     template = log_file_template(job, job_path, args.log_file)
     with job_lock(lock_file(store.uri, job.name), job.name) as lock:
         cid = unique_crawl_id(store, settings, crawl_id(datetime.now(UTC), job.name))

@@ -8,10 +8,10 @@ from argparse import Namespace
 
 from crawler.errors import UsageError
 from crawler.replay import ReplayError, complete_crawls
-from crawler.runner import load_settings
+from crawler.runner import configured_store, load_settings
 from crawler.urls import InvalidURL, clean_url
 from pipelines.history import captures_of, format_row
-from pipelines.stores import StoreError, open_store
+from pipelines.stores import StoreError
 
 
 def run(args: Namespace) -> int:
@@ -20,10 +20,7 @@ def run(args: Namespace) -> int:
     except InvalidURL as exc:
         raise UsageError(str(exc)) from None
     settings = load_settings({"CITEWARC_STORE": args.store})
-    try:
-        store = open_store(settings.get("CITEWARC_STORE"), settings)
-    except StoreError as exc:
-        raise UsageError(str(exc)) from None
+    store = configured_store(settings)
     try:
         manifests = [json.loads(store.read_bytes(f"{cid}/manifest.json"))
                      for cid in complete_crawls(store)]

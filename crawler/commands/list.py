@@ -5,18 +5,14 @@ from __future__ import annotations
 import json
 from argparse import Namespace
 
-from crawler.errors import UsageError
 from crawler.replay import ReplayError, complete_crawls
-from crawler.runner import load_settings
-from pipelines.stores import StoreError, open_store
+from crawler.runner import configured_store, load_settings
+from pipelines.stores import StoreError
 
 
 def run(args: Namespace) -> int:
     settings = load_settings({"CITEWARC_STORE": args.store})
-    try:
-        store = open_store(settings.get("CITEWARC_STORE"), settings)
-    except StoreError as exc:
-        raise UsageError(str(exc)) from None
+    store = configured_store(settings)
     try:
         crawl_ids = complete_crawls(store)
         for crawl_id in reversed(crawl_ids):

@@ -7,10 +7,9 @@ import sys
 from argparse import Namespace
 from pathlib import Path
 
-from crawler.errors import StorageFailed, UsageError
-from crawler.runner import load_settings
-from pipelines.crawl_run import default_spool, store_slug
-from pipelines.stores import StoreError, open_store
+from crawler.errors import StorageFailed
+from crawler.runner import configured_store, load_settings, spool_root
+from pipelines.crawl_run import store_slug
 from pipelines.upload import upload_crawl
 
 
@@ -24,11 +23,8 @@ def pending_crawls(spool_root: Path, store_uri: str) -> list[Path]:
 
 def run(args: Namespace) -> int:
     settings = load_settings({"CITEWARC_STORE": args.store})
-    try:
-        store = open_store(settings.get("CITEWARC_STORE"), settings)
-    except StoreError as exc:
-        raise UsageError(str(exc)) from None
-    spool = Path(settings.get("CITEWARC_SPOOL") or default_spool()).expanduser()
+    store = configured_store(settings)
+    spool = spool_root(settings)
     crawls = pending_crawls(spool, store.uri)
     if not crawls:
         print(f"nothing waits in the spool for {store.uri}", file=sys.stderr)

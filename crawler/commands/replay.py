@@ -5,7 +5,6 @@ from __future__ import annotations
 import signal
 import sys
 from argparse import Namespace
-from pathlib import Path
 
 from crawler.errors import UsageError
 from crawler.replay import (
@@ -17,9 +16,8 @@ from crawler.replay import (
     prepare_collection,
     replay_venv,
 )
-from crawler.runner import load_settings
+from crawler.runner import load_settings, spool_root
 from crawler.urls import is_crawl_id
-from pipelines.crawl_run import default_spool
 from pipelines.stores import StoreError, open_store
 
 
@@ -43,7 +41,7 @@ def run(args: Namespace) -> int:
         raise UsageError(f"no complete crawl in {store.uri}")
     check_port_free(args.host, args.port)
     wayback = ensure_replay_venv(replay_venv(settings.get("CITEWARC_REPLAY_VENV")), say)
-    cache = Path(settings.get("CITEWARC_SPOOL") or default_spool()).expanduser().parent / "replay"
+    cache = spool_root(settings).parent / "replay"
     collection = prepare_collection(store, crawl_ids, cache)
     server = PywbServer(wayback, collection.root, args.host, args.port)
 
