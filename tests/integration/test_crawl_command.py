@@ -241,7 +241,9 @@ def test_second_run_of_a_job_exits_5_while_the_first_runs(tmp_path):
             lock = Path(line.split("(lock: ", 1)[1].rstrip(")"))
             assert lock.is_absolute() and lock.name.endswith("-slow-job.lock"), lock
             assert second.stdout == ""
-            assert took < 5, f"the second run took {took:.1f} s to give up"
+            # "At once": it gives up while the first run still waits on its seed, without a crawl
+            # of its own; the bound only allows for interpreter start-up on a loaded 2-core CI.
+            assert took < 15, f"the second run took {took:.1f} s to give up"
             assert first.poll() is None, "the first run should still be waiting for its seed"
 
             # Not blocked: another job in the same store, the same job in another store.
