@@ -28,7 +28,9 @@ import base64
 import threading
 import zlib
 from functools import cache
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from tests.servers.loopback import LoopbackServer
 
 BIG_SIZE = 3 * 1024 * 1024
 DECLARED_SIZE = 5 * 1024 * 1024
@@ -89,45 +91,24 @@ def cites_page(base: str) -> bytes:
     return page("Fifty sources and three hundred photos", "".join(paras) + f"<div>{images}</div>")
 
 
-class LimitsServer:
+class LimitsServer(LoopbackServer):
     def __init__(self) -> None:
-        self.base_url = ""
+        super().__init__()
         self.requests: list[str] = []
         self.sent: dict[str, bytes] = {}
         self.stopping = threading.Event()
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
-    def start(self) -> LimitsServer:
+    name = "limits-server"
+
+    def handler_class(self) -> type[BaseHTTPRequestHandler]:
+        return _make_handler(self)
+
+    def before_start(self) -> None:
         gzip_bomb()
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
-        server.daemon_threads = True
-        self._server = server
-        self.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="limits-server", daemon=True)
-        self._thread.start()
-        return self
 
-    def stop(self) -> None:
+    def before_stop(self) -> None:
         self.stopping.set()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> LimitsServer:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    def url(self, path: str) -> str:
-        return self.base_url + path
 
     def requests_for(self, prefix: str) -> list[str]:
         with self._lock:

@@ -13,7 +13,9 @@ lock is provably still going while the second run starts.
 from __future__ import annotations
 
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from tests.servers.loopback import LoopbackServer
 
 PAGE = (
     "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{title}</title></head>"
@@ -27,44 +29,21 @@ OLD_FEED = """<?xml version="1.0" encoding="utf-8"?>
 """
 
 
-class SlowServer:
+class SlowServer(LoopbackServer):
     def __init__(self, hold: float = 30.0) -> None:
         self.hold = hold  # the longest a slow response waits for release()
         self.requests: list[str] = []
-        self.base_url = ""
+        super().__init__()
         self._released = threading.Event()
         self._seen = threading.Condition()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
-    def start(self) -> SlowServer:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
-        server.daemon_threads = True
-        self._server = server
-        self.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="slow-server", daemon=True)
-        self._thread.start()
-        return self
+    name = "slow-server"
 
-    def stop(self) -> None:
+    def handler_class(self) -> type[BaseHTTPRequestHandler]:
+        return _make_handler(self)
+
+    def before_stop(self) -> None:
         self._released.set()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> SlowServer:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    def url(self, path: str) -> str:
-        return self.base_url + path
 
     def release(self) -> None:
         """Let every held response (and every later one) go."""
