@@ -12,27 +12,14 @@ The methods block; callers run them in a thread.
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import shutil
 import tempfile
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, Protocol, cast
+from typing import Any, BinaryIO, Protocol
 from urllib.parse import unquote, urlparse
-
-import boto3
-from boto3.s3.transfer import TransferConfig
-from botocore.config import Config
-from botocore.exceptions import (
-    BotoCoreError,
-    ClientError,
-    NoCredentialsError,
-    PartialCredentialsError,
-)
-from botocore.exceptions import ConnectionError as BotoConnectionError
 
 DEFAULT_STORE = "archive"
 MAX_KEY_BYTES = 1024  # S3's limit; kept for local stores too so a crawl moves between them
@@ -259,253 +246,6 @@ class LocalStore:
         return sorted(keys)
 
 
-class S3Store:
-    """An S3 bucket (AWS or any S3-compatible service) with an optional key prefix."""
-
-    def __init__(self, bucket: str, prefix: str = "", settings: Mapping[str, Any] | None = None):
-        settings = settings or {}
-        self.bucket = bucket
-        self.prefix = prefix.strip("/")
-        self.uri = f"s3://{bucket}/{self.prefix}" if self.prefix else f"s3://{bucket}"
-        self._secrets = [
-            v for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
-            if len(v := str(_setting(settings, k) or os.environ.get(k) or "")) >= 8
-        ]
-        self.client = self._make_client(settings)
-        self.endpoint = self.client.meta.endpoint_url
-        self.transfer_config = TransferConfig(
-            multipart_threshold=int(_setting(settings, "CITEWARC_S3_MULTIPART_THRESHOLD")
-                                    or 64 * 1024**2),
-            multipart_chunksize=int(_setting(settings, "CITEWARC_S3_MULTIPART_CHUNKSIZE")
-                                    or 16 * 1024**2),
-        )
-
-    def _make_client(self, settings: Mapping[str, Any]):
-        config = Config(
-            # Recent boto3 sends CRC checksums some S3-compatible servers reject; we keep sha256.
-            request_checksum_calculation="when_required",
-            response_checksum_validation="when_required",
-            # Presigned URLs would otherwise be SigV2 on some endpoints: deprecated, no 7-day cap.
-            signature_version="s3v4",
-            retries={"mode": "standard",
-                     "max_attempts": int(_setting(settings, "CITEWARC_S3_MAX_ATTEMPTS") or 3)},
-            connect_timeout=10,
-            read_timeout=60,
-        )
-        kwargs: dict[str, Any] = {"config": config}
-        for setting, arg in (("AWS_ENDPOINT_URL", "endpoint_url"),
-                             ("AWS_REGION_NAME", "region_name"),
-                             ("AWS_USE_SSL", "use_ssl"),
-                             ("AWS_VERIFY", "verify")):
-            value = _setting(settings, setting)
-            if value is not None:
-                kwargs[arg] = _as_bool(value) if arg in ("use_ssl", "verify") else value
-        try:
-            session = boto3.session.Session(
-                aws_access_key_id=_setting(settings, "AWS_ACCESS_KEY_ID"),
-                aws_secret_access_key=_setting(settings, "AWS_SECRET_ACCESS_KEY"),
-                aws_session_token=_setting(settings, "AWS_SESSION_TOKEN"),
-            )
-            return session.client("s3", **kwargs)
-        except BotoCoreError as exc:
-            raise self._error(exc, "configure") from None
-
-    def _key(self, key: str) -> str:
-        key = safe_key(key)
-        return f"{self.prefix}/{key}" if self.prefix else key
-
-    def location(self, key: str) -> str:
-        return f"s3://{self.bucket}/{self._key(key)}"
-
-    def _call(self, what: str, fn: Callable[..., Any], **kwargs: Any) -> Any:
-        try:
-            return fn(**kwargs)
-        except Exception as exc:
-            raise self._error(exc, what) from None
-
-    def check(self) -> None:
-        self._call(f"access to {self.uri}", self.client.head_bucket, Bucket=self.bucket)
-
-    def put_file(self, key: str, path: Path, sha256: str) -> StoredObject:
-        full = self._key(key)
-        try:
-            size = os.stat(path).st_size
-        except OSError as exc:
-            raise StoreError(f"cannot upload {path}: {exc.strerror or exc}") from None
-        self._call(f"upload of {path} to {self.location(key)}", self.client.upload_file,
-                   Filename=str(path), Bucket=self.bucket, Key=full,
-                   ExtraArgs={"Metadata": {"sha256": sha256}}, Config=self.transfer_config)
-        head = self._call(f"check of {self.location(key)}", self.client.head_object,
-                          Bucket=self.bucket, Key=full)
-        got_size, got_sha = head["ContentLength"], head.get("Metadata", {}).get("sha256")
-        if (got_size, got_sha) != (size, sha256):
-            raise StoreError(
-                f"verification failed for {self.location(key)}: stored {got_size} bytes with "
-                f"sha256 {got_sha}, expected {size} bytes with sha256 {sha256}"
-            )
-        return StoredObject(key, size, sha256)
-
-    def stat(self, key: str) -> StoredObject | None:
-        try:
-            head = self._call(f"check of {self.location(key)}", self.client.head_object,
-                              Bucket=self.bucket, Key=self._key(key))
-        except NotFoundError:
-            return None
-        return StoredObject(key, head["ContentLength"], head.get("Metadata", {}).get("sha256"))
-
-    def get_file(self, key: str, dest: Path) -> None:
-        # s3transfer downloads to a temp name and renames, so ``dest`` is never half-written.
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        self._call(f"download of {self.location(key)}", self.client.download_file,
-                   Bucket=self.bucket, Key=self._key(key), Filename=str(dest),
-                   Config=self.transfer_config)
-
-    def read_range(self, key: str, offset: int, length: int) -> bytes:
-        """``length`` bytes at ``offset`` (an HTTP Range request: one record of a big WARC)."""
-        what = f"download of {self.location(key)}"
-        obj = self._call(what, self.client.get_object, Bucket=self.bucket, Key=self._key(key),
-                         Range=f"bytes={offset}-{offset + length - 1}")
-        return self._call(what, obj["Body"].read)
-
-    def read_bytes(self, key: str) -> bytes:
-        what = f"download of {self.location(key)}"
-        obj = self._call(what, self.client.get_object, Bucket=self.bucket, Key=self._key(key))
-        return self._call(what, obj["Body"].read)
-
-    def open_read(self, key: str) -> BinaryIO:
-        """The object's body as a stream (one GET, read as it arrives); close it."""
-        what = f"download of {self.location(key)}"
-        obj = self._call(what, self.client.get_object, Bucket=self.bucket, Key=self._key(key))
-        return cast(BinaryIO, _S3Reader(obj["Body"], lambda exc: self._error(exc, what)))
-
-    def presigned_url(self, key: str, expires_seconds: int) -> str:
-        """A GET URL anyone can use until it expires: signed here, no request is made.
-
-        SigV4 caps the lifetime at 7 days. The URL carries the access key id (as
-        ``X-Amz-Credential``) and a signature, never the secret key.
-        """
-        if not 1 <= expires_seconds <= MAX_PRESIGN_SECONDS:
-            raise StoreError(f"a presigned URL lasts 1 s to {MAX_PRESIGN_SECONDS} s (7 days), "
-                             f"not {expires_seconds} s")
-        return self._call(f"signing of {self.location(key)}", self.client.generate_presigned_url,
-                          ClientMethod="get_object",
-                          Params={"Bucket": self.bucket, "Key": self._key(key)},
-                          ExpiresIn=int(expires_seconds))
-
-    def list_keys(self, prefix: str = "") -> list[str]:
-        root = f"{self.prefix}/" if self.prefix else ""
-        paginator = self.client.get_paginator("list_objects_v2")
-
-        def collect() -> list[str]:
-            pages = paginator.paginate(Bucket=self.bucket, Prefix=root + _safe_prefix(prefix))
-            return [obj["Key"][len(root):] for page in pages for obj in page.get("Contents", [])]
-
-        return sorted(self._call(f"listing of {self.uri}", collect))
-
-    def abort_orphaned_uploads(self, min_age: float = 0.0, key_prefix: str = "") -> int:
-        """Abort unfinished multipart uploads under the prefix, started ``min_age`` s ago or more.
-
-        A killed multipart upload leaves invisible parts that are billed until aborted. Use a
-        ``min_age`` when other processes may be uploading to the same prefix right now, or a
-        ``key_prefix`` (e.g. one crawl id) to touch only one's own.
-        """
-        root = (f"{self.prefix}/" if self.prefix else "") + _safe_prefix(key_prefix)
-        cutoff = time.time() - min_age
-        paginator = self.client.get_paginator("list_multipart_uploads")
-
-        def abort() -> int:
-            count = 0
-            for page in paginator.paginate(Bucket=self.bucket, Prefix=root):
-                for upload in page.get("Uploads", []):
-                    if upload["Initiated"].timestamp() > cutoff:
-                        continue
-                    self.client.abort_multipart_upload(
-                        Bucket=self.bucket, Key=upload["Key"], UploadId=upload["UploadId"])
-                    count += 1
-            return count
-
-        return self._call(f"cleanup of unfinished uploads in {self.uri}", abort)
-
-    def _error(self, exc: BaseException, what: str) -> StoreError:
-        """Turn a boto error into one line that says what to do, without credentials."""
-        # boto3's upload_file wraps the ClientError in S3UploadFailedError: find the cause.
-        known = ClientError | BotoConnectionError | NoCredentialsError | PartialCredentialsError
-        cause: BaseException | None = exc
-        while cause is not None and not isinstance(cause, known):
-            cause = cause.__cause__ or cause.__context__
-        endpoint = getattr(self, "endpoint", None) or "the S3 endpoint"
-        if isinstance(cause, NoCredentialsError | PartialCredentialsError):
-            message = ("no S3 credentials found (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY "
-                       "or a profile)")
-            return StoreError(message, transient=False)
-        if isinstance(cause, BotoConnectionError):  # refused, DNS, connect timeout
-            return StoreError(f"cannot reach S3 endpoint {endpoint}")
-        if isinstance(cause, ClientError):
-            error = cause.response.get("Error", {})
-            code = str(error.get("Code", ""))
-            status = cause.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-            if code == "NoSuchBucket" or (code == "404" and cause.operation_name == "HeadBucket"):
-                return StoreError(f"S3 bucket '{self.bucket}' does not exist at {endpoint}",
-                                  transient=False)
-            if code in ("NoSuchKey", "404", "NotFound"):
-                return NotFoundError(f"S3 {what} failed: no such key")
-            if status == 403 or code in ("403", "AccessDenied", "InvalidAccessKeyId",
-                                         "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken"):
-                return StoreError(f"S3 credentials were rejected by {endpoint} "
-                                  "(check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY)",
-                                  transient=False)
-            detail = f"{code} {error.get('Message', '')}".strip()
-        else:
-            detail = f"{type(exc).__name__}: {exc}"
-        return StoreError(self._redact(f"S3 {what} failed: {detail}"))
-
-    def _redact(self, message: str) -> str:
-        for secret in self._secrets:
-            message = message.replace(secret, "***")
-        return " ".join(message.split())
-
-
-class _S3Reader(io.RawIOBase):
-    """An S3 body as a file object whose read errors are one-line ``StoreError``s."""
-
-    def __init__(self, body: Any, error: Callable[[BaseException], StoreError]):
-        self._body = body
-        self._error = error
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int = -1) -> bytes:
-        try:
-            return self._body.read(None if size is None or size < 0 else size)
-        except Exception as exc:
-            raise self._error(exc) from None
-
-    def readinto(self, buffer: Any) -> int:
-        data = self.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
-
-    def close(self) -> None:
-        if not self.closed:
-            self._body.close()
-        super().close()
-
-
-def _setting(settings: Mapping[str, Any], name: str) -> Any:
-    """A setting's value, None when unset or empty (Scrapy's AWS_* defaults are None)."""
-    value = settings.get(name)
-    return None if value in (None, "") else value
-
-
-def _as_bool(value: Any) -> Any:
-    """Scrapy settings from env or -s arrive as strings; AWS_VERIFY may also be a CA bundle path."""
-    if isinstance(value, str) and value.lower() in ("0", "false", "no", "off", "1", "true",
-                                                     "yes", "on"):
-        return value.lower() in ("1", "true", "yes", "on")
-    return value
-
-
 def _local_store(uri: str, settings: Mapping[str, Any]) -> Store:
     if not uri.lower().startswith("file://"):
         return LocalStore(uri)  # a plain path, kept as typed ('#' and '?' are file name characters)
@@ -528,6 +268,8 @@ def _s3_store(uri: str, settings: Mapping[str, Any]) -> Store:
             safe_key(prefix)
     except ValueError:
         raise StoreError(f"bad S3 store URI {uri!r} (use s3://bucket[/prefix])") from None
+    from pipelines.s3_store import S3Store  # noqa: PLC0415 - boto3 loads only when needed
+
     return S3Store(parsed.netloc, prefix, settings)
 
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.stores import NotFoundError, S3Store, StoredObject, StoreError, open_store
+from pipelines.s3_store import S3Store
+from pipelines.stores import NotFoundError, StoredObject, StoreError, open_store
 from tests.servers.seaweed import SeaweedServer, free_ports
 
 pytestmark = pytest.mark.integration

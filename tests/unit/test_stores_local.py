@@ -7,10 +7,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pipelines import stores
+from pipelines.s3_store import S3Store
 from pipelines.stores import (
     LocalStore,
     NotFoundError,
-    S3Store,
     StoredObject,
     StoreError,
     open_store,
