@@ -15,6 +15,7 @@ import os
 import re
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -232,8 +233,16 @@ class ProcessPool:
         return self._executor
 
     async def run(self, func: Callable[..., T], *args: Any) -> T:
-        future = self._ensure().submit(func, *args)
-        return await asyncio.wrap_future(future)
+        executor = self._ensure()
+        try:
+            return await asyncio.wrap_future(executor.submit(func, *args))
+        except BrokenProcessPool:
+            # A worker died (a crash in a C extension, the OOM killer): this page's analysis is
+            # lost and the caller records that; later pages get a fresh pool.
+            if self._executor is executor:
+                self._executor = None
+                executor.shutdown(wait=False, cancel_futures=True)
+            raise
 
     def shutdown(self) -> None:
         if self._executor is not None:

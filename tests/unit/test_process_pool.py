@@ -34,3 +34,24 @@ def test_pool_runs_page_analysis_in_another_process():
     assert "cracks in two piers" in analysis.extraction["text"]
     assert [c["url"] for c in analysis.citations] == ["https://county.example/inspection.pdf"]
     assert analysis.requisites == ["https://news.example/photo.jpg"]
+
+
+def _die() -> None:
+    os._exit(1)  # what a segfault in a C extension looks like to the pool
+
+
+def test_pool_recovers_after_a_worker_dies():
+    from concurrent.futures.process import BrokenProcessPool
+
+    import pytest
+
+    pool = ProcessPool(workers=1)
+    try:
+        async def go():
+            with pytest.raises(BrokenProcessPool):
+                await pool.run(_die)
+            return await pool.run(os.getpid)
+
+        assert asyncio.run(go()) != os.getpid()
+    finally:
+        pool.shutdown()
