@@ -73,10 +73,10 @@ replay: $(VENV)/.stamp-install $(REPLAY_VENV)/.stamp-replay  ## make replay [CRA
 
 test: $(VENV)/.stamp-test $(REPLAY_VENV)/.stamp-rwp browser  ## unit + integration tests (start their own servers)
 	$(BIN)/ruff check crawler pipelines settings tests
-	CITEWARC_REQUIRE_REPLAYWEBPAGE=1 $(BIN)/python -m pytest -n 2 -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 -q $(PYTEST_ARGS)
 
 test-replay: $(VENV)/.stamp-test $(REPLAY_VENV)/.stamp-rwp browser  ## only the replay tests (pywb, Chromium)
-	CITEWARC_REQUIRE_REPLAYWEBPAGE=1 $(BIN)/python -m pytest -q tests/integration/test_replay*.py tests/integration/test_wacz.py
+	$(BIN)/python -m pytest -q tests/integration/test_replay*.py tests/integration/test_wacz.py
 
 lint: $(VENV)/.stamp-test
 	$(BIN)/ruff check crawler pipelines settings tests

@@ -44,11 +44,9 @@ class _Quiet(SimpleHTTPRequestHandler):
 
 def test_wacz_replays_in_replaywebpage_offline(tmp_path, fixture_web: FixtureWeb):
     package = replaywebpage_dir()
-    if package is None:
-        assert not os.environ.get("CITEWARC_REQUIRE_REPLAYWEBPAGE"), (
-            "ReplayWeb.page is not unpacked in .venv-replay/replaywebpage (make install does it)")
-        pytest.skip("ReplayWeb.page not unpacked: set CITEWARC_REPLAYWEBPAGE or unpack "
-                    "`npm pack replaywebpage` into .venv-replay/replaywebpage")
+    assert package is not None, (
+        "ReplayWeb.page is not unpacked in .venv-replay/replaywebpage (make install does it) "
+        "and CITEWARC_REPLAYWEBPAGE does not name a copy")
     from playwright.sync_api import sync_playwright
 
     store = tmp_path / "store"

@@ -72,9 +72,8 @@ REPLAY_VENV = REPO_ROOT / ".venv-replay" / "bin"
 LOCKED_EXIT = 5
 OVERLAP_DEADLINE = 20.0  # seconds: "at once" for a process that imports the crawler first
 
-needs_pywb = pytest.mark.skipif(
-    not (REPLAY_VENV / "wayback").exists(), reason="no .venv-replay with pywb (run make install)"
-)
+def require_pywb() -> None:
+    assert (REPLAY_VENV / "wayback").exists(), "no .venv-replay with pywb: run make install"
 
 
 # =============================================================================================
@@ -636,22 +635,22 @@ def citewarc_replay(scheduled) -> Iterator[tuple[Wayback, list[str]]]:
         server.stop()
 
 
-@needs_pywb
 def test_replay_prints_run_2_seed_urls(citewarc_replay, run2):
+    require_pywb()
     server, lines = citewarc_replay
     ts = timestamp14(run2.main_record(ARTICLE_PATH).headers["WARC-Date"])
     expected = f"http://127.0.0.1:{server.port}/citewarc/{ts}/{run2.web.url(ARTICLE_PATH)}"
     assert expected in lines, lines
 
 
-@needs_pywb
 def test_replay_resolves_unchanged_citation_from_run_1(citewarc_replay, run2):
+    require_pywb()
     server, _ = citewarc_replay
     assert_replays_from_run_1(server, run2, UNCHANGED_CITATION_PATH)
 
 
-@needs_pywb
 def test_replay_serves_the_edited_article(citewarc_replay, run2):
+    require_pywb()
     server, _ = citewarc_replay
     ts = timestamp14(run2.main_record(ARTICLE_PATH).headers["WARC-Date"])
     status, headers, body = http_get(server.url(ts, run2.web.url(ARTICLE_PATH)))
@@ -666,8 +665,8 @@ def wacz_path(run2) -> Path:
     return path
 
 
-@needs_pywb
 def test_wacz_validates(wacz_path):
+    require_pywb()
     result = subprocess.run([str(REPLAY_VENV / "wacz"), "validate", "-f", str(wacz_path)],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, f"wacz validate:\n{result.stdout}\n{result.stderr}"
@@ -701,8 +700,8 @@ def wayback_collection(root: Path, name: str, *, wacz: Path | None = None,
     return server
 
 
-@needs_pywb
 def test_wacz_alone_replays_the_revisit(wacz_path, run2, tmp_path):
+    require_pywb()
     server = wayback_collection(tmp_path / "pywb", "alone", wacz=wacz_path)
     try:
         with zipfile.ZipFile(wacz_path) as zf:
@@ -713,8 +712,8 @@ def test_wacz_alone_replays_the_revisit(wacz_path, run2, tmp_path):
         server.stop()
 
 
-@needs_pywb
 def test_revisit_without_its_original_does_not_replay(run2, tmp_path):
+    require_pywb()
     """Control: run 2's own WARCs alone cannot serve the revisit (pywb needs the original record,
     found by WARC-Refers-To-Target-URI and the same digest, in the same collection)."""
     warcs = tuple(sorted((run2.dir / "warc").glob("*.warc.gz")))

@@ -176,8 +176,7 @@ def test_intact_crawl_verifies(which: str, request: pytest.FixtureRequest):
 
 def test_wacz_is_verified_when_packaged(local_crawl: Crawl):
     wacz = f"{local_crawl.crawl_id}/{local_crawl.crawl_id}.wacz"
-    if wacz not in local_crawl.keys:
-        pytest.skip("this build does not package a WACZ yet")
+    assert wacz in local_crawl.keys, "every crawl packages a WACZ"
     assert f"ok       {wacz}" in verify(local_crawl).stdout.splitlines()
 
 
