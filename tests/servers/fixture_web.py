@@ -27,6 +27,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
+from tests.servers.loopback import LoopbackServer
 from tests.servers.site import (  # noqa: F401  (re-exported for tests)
     ARTICLE_AUTHOR,
     ARTICLE_DATE,
@@ -121,7 +122,7 @@ class SentResponse:
     payload: bytes  # body after content decoding: what a client ends up with
 
 
-class FixtureWeb:
+class FixtureWeb(LoopbackServer):
     """The fixture site on 127.0.0.1:<OS-picked port>, served from a daemon thread."""
 
     def __init__(self, variant: str = "default", now: datetime | None = None):
@@ -130,51 +131,29 @@ class FixtureWeb:
         self._holds: dict[str, Hold] = {}
         self.sent: dict[str, SentResponse] = {}
         self.requests: list[str] = []
-        self.base_url = ""
+        super().__init__()
         self._site: dict[str, Page] = {}
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
-    # ---- lifecycle ----------------------------------------------------------------------------
+    # ---- lifecycle (tests/servers/loopback.py) ------------------------------------------------
 
-    def start(self) -> FixtureWeb:
-        server = _QuietServer(("127.0.0.1", 0), _make_handler(self))
-        self._server = server
-        self.base_url = f"http://127.0.0.1:{server.server_address[1]}"
+    name = "fixture-web"
+
+    @property
+    def server_class(self) -> type[ThreadingHTTPServer]:
+        return _QuietServer
+
+    def handler_class(self) -> type[BaseHTTPRequestHandler]:
+        return _make_handler(self)
+
+    def after_bind(self) -> None:
         self._site = build_site(self.base_url, self.variant, self.now)
-        self._thread = threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="fixture-web",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> FixtureWeb:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
 
     # ---- helpers for tests --------------------------------------------------------------------
 
     @property
     def port(self) -> int:
         return int(self.base_url.rsplit(":", 1)[1])
-
-    def url(self, path: str) -> str:
-        return self.base_url + path
 
     def mark(self) -> int:
         """A position in ``requests``; pass it to ``requests_since`` after a crawl."""

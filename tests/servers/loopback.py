@@ -10,6 +10,7 @@ from typing import Self
 
 class LoopbackServer:
     name = "loopback-server"
+    server_class: type[ThreadingHTTPServer] = ThreadingHTTPServer
 
     def __init__(self) -> None:
         self.base_url = ""
@@ -22,15 +23,19 @@ class LoopbackServer:
     def before_start(self) -> None:
         """Hook: prepare what the handler serves."""
 
+    def after_bind(self) -> None:
+        """Hook: what needs the port (pages with absolute URLs)."""
+
     def before_stop(self) -> None:
         """Hook: release whatever a handler may be waiting on."""
 
     def start(self) -> Self:
         self.before_start()
-        server = ThreadingHTTPServer(("127.0.0.1", 0), self.handler_class())
+        server = self.server_class(("127.0.0.1", 0), self.handler_class())
         server.daemon_threads = True
         self._server = server
         self.base_url = f"http://127.0.0.1:{server.server_address[1]}"
+        self.after_bind()
         self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                                         name=self.name, daemon=True)
         self._thread.start()
