@@ -140,20 +140,25 @@ def response_http_headers(ex: Exchange) -> tuple[list[tuple[str, str]], list[str
     return kept, changes
 
 
-def build_response_record(ex: Exchange, record_id: str) -> object:
-    """``response`` record holding the body as received (still gzip/br) under its own headers."""
+def _response_head(ex: Exchange) -> tuple[RawHeaders, dict[str, str]]:
+    """Status line and headers of a response as stored, and the WARC fields noting changes."""
     assert ex.status is not None
     headers, changes = response_http_headers(ex)
-    statusline = f"{ex.status} {reason_phrase(ex.status)}"
     protocol = ex.protocol if ex.protocol.startswith("HTTP/") else "HTTP/1.1"
-    http_headers = RawHeaders(statusline, headers, protocol=protocol)
+    http_headers = RawHeaders(f"{ex.status} {reason_phrase(ex.status)}", headers, protocol=protocol)
+    notes = {f"WARC-Citewarc-Header-Change-{i + 1}": c for i, c in enumerate(changes)}
+    return http_headers, notes
+
+
+def build_response_record(ex: Exchange, record_id: str) -> object:
+    """``response`` record holding the body as received (still gzip/br) under its own headers."""
+    http_headers, notes = _response_head(ex)
     warc_headers = {"WARC-Record-ID": record_id, "WARC-Date": warc_date(ex.fetched_at)}
     if ex.ip_address:
         warc_headers["WARC-IP-Address"] = ex.ip_address
     if ex.truncated:
         warc_headers["WARC-Truncated"] = ex.truncated
-    for i, change in enumerate(changes):
-        warc_headers[f"WARC-Citewarc-Header-Change-{i + 1}"] = change
+    warc_headers.update(notes)
     return _BUILDER.create_warc_record(
         ex.url,
         "response",
@@ -184,11 +189,8 @@ class RevisitTarget:
 def build_revisit_records(ex: Exchange, target: RevisitTarget) -> tuple[list[object], str]:
     """``revisit`` (identical-payload-digest) + ``request`` records: the headers of this fetch,
     no payload, and where the identical payload was archived before."""
-    assert ex.status is not None
     revisit_id, request_id = new_record_id(), new_record_id()
-    headers, changes = response_http_headers(ex)
-    protocol = ex.protocol if ex.protocol.startswith("HTTP/") else "HTTP/1.1"
-    http_headers = RawHeaders(f"{ex.status} {reason_phrase(ex.status)}", headers, protocol=protocol)
+    http_headers, notes = _response_head(ex)
     warc_headers = {
         "WARC-Record-ID": revisit_id,
         "WARC-Date": warc_date(ex.fetched_at),
@@ -200,8 +202,7 @@ def build_revisit_records(ex: Exchange, target: RevisitTarget) -> tuple[list[obj
     }
     if ex.ip_address:
         warc_headers["WARC-IP-Address"] = ex.ip_address
-    for i, change in enumerate(changes):
-        warc_headers[f"WARC-Citewarc-Header-Change-{i + 1}"] = change
+    warc_headers.update(notes)
     revisit = _BUILDER.create_warc_record(
         ex.url, "revisit", payload=io.BytesIO(b""), length=0,
         warc_headers_dict=warc_headers, http_headers=http_headers,
