@@ -94,10 +94,7 @@ class WarcCaptureMiddleware:
             return response
         fetched_at = self._fetch_start(request)
         exchange = exchange_from_response(request, response, fetched_at, self.redact)
-        digest = payload_digest(exchange.body)
-        previous = self._revisit_target(request, exchange, digest)
-        capture = await self._write(exchange, previous)
-        capture.payload_digest = digest
+        capture = await self._write(exchange, request.meta.get("citewarc_role") == "seed")
         location = response.headers.get(b"Location")
         if location and 300 <= response.status < 400:
             capture.location = urljoin(request.url, location.decode("latin-1"))
@@ -123,10 +120,10 @@ class WarcCaptureMiddleware:
         request.meta.setdefault(META_CAPTURES, []).append(capture)
         return None
 
-    def _revisit_target(self, request: Request, ex: Exchange, digest: str):
+    def _revisit_target(self, ex: Exchange, digest: str, is_seed: bool):
         """The earlier full capture this response can point to instead of storing the payload
         again: same URL, identical payload, 2xx, complete. Seeds are always captured in full."""
-        if request.meta.get("citewarc_role") == "seed" or ex.truncated:
+        if is_seed or ex.truncated:
             return None
         if ex.status is None or not 200 <= ex.status < 300:
             return None
@@ -137,14 +134,19 @@ class WarcCaptureMiddleware:
             return None
         return previous
 
-    async def _write(self, exchange: Exchange, previous=None) -> Capture:
+    async def _write(self, exchange: Exchange, is_seed: bool = False) -> Capture:
+        # Digests, record building and gzip are CPU work on the whole body: off the reactor.
+        return await run_in_thread(self._write_blocking, exchange, is_seed)
+
+    def _write_blocking(self, exchange: Exchange, is_seed: bool) -> Capture:
+        digest = payload_digest(exchange.body) if exchange.status is not None else None
+        previous = self._revisit_target(exchange, digest, is_seed) if digest else None
         if previous is not None:
             target = RevisitTarget(previous.url, previous.warc_date, previous.record_id)
             records, main_id = build_revisit_records(exchange, target)
         else:
             records, main_id = build_exchange_records(exchange)
-        placed = await run_in_thread(self.run.write_records, records)
-        first = placed[0]
+        first = self.run.write_records(records)[0]
         return Capture(
             url=exchange.url,
             fetched_at=exchange.fetched_at.isoformat().replace("+00:00", "Z"),
@@ -156,6 +158,7 @@ class WarcCaptureMiddleware:
             truncated=exchange.truncated,
             error=exchange.error,
             bytes=len(exchange.body),
+            payload_digest=digest,
             revisit_of=None if previous is None else {
                 "crawl_id": previous.crawl_id, "record_id": previous.record_id,
                 "warc_date": previous.warc_date, "warc": previous.warc,
