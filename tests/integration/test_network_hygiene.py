@@ -28,6 +28,12 @@ def test_crawl_through_proxy_contacts_only_archived_hosts(run_citewarc, tmp_path
     assert result.returncode == 0, result.stderr
     assert proxy.hosts() == {NEWS_HOST, SOURCE_HOST}, proxy.requests
     assert not any(method == "CONNECT" for method, _, _ in proxy.requests)
+    # Politeness: robots.txt asked for before pages, an honest User-Agent naming tool and version.
+    paths = [(host, path) for _, host, path in proxy.requests]
+    assert paths.index((NEWS_HOST, "/robots.txt")) < paths.index((NEWS_HOST, "/story.html"))
+    from crawler import __version__
+
+    assert {ua.split(" ")[0] for ua in proxy.user_agents} == {f"citewarc/{__version__}"}
 
     crawl_id = result.stdout.strip().splitlines()[-1]
     manifest = json.loads((tmp_path / "store" / crawl_id / "manifest.json").read_text())
@@ -46,6 +52,10 @@ def test_no_listening_ports_and_bundled_suffix_list():
     assert settings.getbool("TELNETCONSOLE_ENABLED") is False
     assert settings.getbool("REMOTE_CONTROL_ENABLED") is False
     assert "zstd" not in settings.getdict("DEFAULT_REQUEST_HEADERS")["Accept-Encoding"]
+    # Politeness defaults: robots obeyed, AutoThrottle on, a per-host cap, archiving timeouts.
+    assert settings.getbool("ROBOTSTXT_OBEY") and settings.getbool("AUTOTHROTTLE_ENABLED")
+    assert settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") <= 4
+    assert settings.getint("DOWNLOAD_TIMEOUT") >= 30 and settings.getint("RETRY_TIMES") >= 2
 
     import scrapy.downloadermiddlewares.cookies as cookies
 

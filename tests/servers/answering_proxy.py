@@ -38,6 +38,7 @@ PAGES = {
 class AnsweringProxy:
     def __init__(self) -> None:
         self.requests: list[tuple[str, str, str]] = []  # (method, host, path)
+        self.user_agents: set[str] = set()
         self.extra_pages: dict[tuple[str, str], tuple[str, str]] = {}  # a test's own pages
         self._lock = threading.Lock()
         proxy = self
@@ -57,6 +58,7 @@ class AnsweringProxy:
                     path = target.path or "/"
                 with proxy._lock:
                     proxy.requests.append((self.command, host, path))
+                    proxy.user_agents.add(self.headers.get("User-Agent") or "")
                 if self.command == "CONNECT":  # HTTPS tunnel: refuse, but it was recorded
                     self.send_response(403)
                     self.send_header("Content-Length", "0")
