@@ -104,9 +104,13 @@ def write_failed_result(run: CrawlRun) -> CrawlResult:
 def finalize_run(run: CrawlRun, reason: str) -> CrawlResult:
     """Blocking: close files, build the manifest, upload. Returns what the command reports."""
     warcs = run.writer.close()
-    run.journal.close()
     if run.write_error is not None:
+        try:
+            run.journal.close()
+        except OSError as exc:  # the same full disk: the journal's last line may be lost
+            logger.error("Journal not closed cleanly: %s", exc)
         return write_failed_result(run)
+    run.journal.close()
     # A resumed crawl also ships the WARCs its first, killed run wrote (repaired on resume).
     warcs = sorted(set(warcs) | set((run.dir / "warc").glob("*.warc.gz")))
     depends_on = sorted({p["revisit_of"]["crawl_id"] for p in run.pages if p.get("revisit_of")})

@@ -1,5 +1,6 @@
 """A disk that fills up mid-crawl: the crawl stops with one line and exit 4, and every WARC left in
-the spool is whole (each record complete, every offset the journal recorded points at a record).
+the spool is whole (each record complete, every offset the journal recorded points at a record);
+once there is space again, ``--resume`` finishes the crawl.
 
 The spool lives on a 4 MiB tmpfs mounted in a private mount namespace (``unshare -m``), so the
 disk really fills; the crawl fetches 30 incompressible 256 KiB images.
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import citewarc_command, citewarc_env
+from tests.conftest import citewarc_command, citewarc_env, run_citewarc_in
 from tests.servers.loopback import LoopbackServer
 
 pytestmark = pytest.mark.integration
@@ -109,10 +110,27 @@ def journal_captures(journal: Path) -> list[dict]:
     return captures
 
 
-def test_full_disk_stops_the_crawl_with_whole_warcs(tmp_path: Path) -> None:
+def test_full_disk_stops_the_crawl_with_whole_warcs_then_resume_finishes(tmp_path: Path) -> None:
     with HeavySite() as site:
         code, stdout, stderr, spool = crawl_on_full_disk(tmp_path, site.url("/story.html"))
+        crawl_id = stdout.strip().splitlines()[-1]
+        assert_stopped_whole(code, stderr, spool, tmp_path)
+        # Space is back (the spool copied to a real disk): --resume completes the same crawl.
+        resumed = run_citewarc_in(tmp_path, ["archive", "--resume", crawl_id,
+                                             "--store", tmp_path / "store"],
+                                  env={"CITEWARC_SPOOL": str(spool),
+                                       "CITEWARC_LOG_FILE": str(tmp_path / "resume.log")})
+    assert resumed.returncode == 0, resumed.stderr
+    manifest = json.loads((tmp_path / "store" / crawl_id / "manifest.json").read_text())
+    urls = [p["url"] for p in manifest["pages"]]
+    assert len(urls) == len(set(urls)) == IMAGES + 1
+    assert {p["status"] for p in manifest["pages"]} == {200}
+    verify = run_citewarc_in(tmp_path, ["verify", crawl_id, "--store", tmp_path / "store"])
+    assert verify.returncode == 0, verify.stderr
 
+
+def assert_stopped_whole(code: int, stderr: str, spool: Path, tmp_path: Path) -> None:
+    """Exit 4, one line, no manifest; every WARC whole; every journaled offset a real record."""
     lines = [line for line in stderr.splitlines() if line.strip()]
     assert code == 4, stderr
     assert len(lines) == 1 and lines[0].startswith("citewarc: error: "), stderr
