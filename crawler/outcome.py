@@ -65,6 +65,8 @@ def report_crawl(
     if result is None:
         raise StorageFailed(f"the crawl ended before its files were finalized (see {log_file})")
     print(result.crawl_id, flush=True)
+    if result.write_error:  # the WARC could not be written: no manifest to summarise
+        raise StorageFailed(result.write_error)
     if sys.stderr.isatty():
         print_summary(result, console, str(log_file))
     why = failure(result.manifest)

@@ -13,6 +13,7 @@ import os
 import platform
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import version as _dist_version
@@ -25,9 +26,10 @@ from pipelines.job_state import JobState, PreviousCapture, load_state
 from pipelines.journal import JOURNAL_NAME, Journal, JournalState, read_journal
 from pipelines.keys import warc_key
 from pipelines.stores import Store, StoreError, open_store
-from pipelines.warc_writer import RollingWarcWriter, WrittenRecord
+from pipelines.warc_writer import RollingWarcWriter, WarcWriteError, WrittenRecord
 
 _ATTR = "_citewarc_run"
+WRITE_FAILED_REASON = "warc_write_failed"  # Scrapy close reason after a failed WARC write
 logger = logging.getLogger(__name__)
 
 
@@ -62,6 +64,7 @@ class CrawlResult:
     storage_error: str | None = None
     spool_dir: Path | None = None
     pending: list[str] = field(default_factory=list)
+    write_error: str | None = None  # the WARC could not be written: the crawl stopped (exit 4)
 
 
 class CrawlRun:
@@ -114,6 +117,8 @@ class CrawlRun:
         self.job_state_unavailable = False
         self.feeds: list[str] = []
         self.upload_budget = 120.0
+        self.write_error: str | None = None  # first failed WARC write (disk full, I/O error)
+        self.on_write_error: Callable[[], None] | None = None  # stops the crawl (set by ``of``)
         self._lock = threading.Lock()
 
     @classmethod
@@ -122,6 +127,7 @@ class CrawlRun:
         run = getattr(crawler, _ATTR, None)
         if run is None:
             run = cls.from_settings(crawler.settings)
+            run.on_write_error = lambda: _close_spider_from_thread(crawler, WRITE_FAILED_REASON)
             setattr(crawler, _ATTR, run)
         return run
 
@@ -190,8 +196,23 @@ class CrawlRun:
         self.journal.write("skip", url=url, reason=reason)
 
     def write_records(self, records: list[object]) -> list[WrittenRecord]:
-        """Blocking: call through ``run_in_thread``."""
-        return self.writer.write(records)
+        """Blocking: call through ``run_in_thread``. Returns once the records are on disk
+        (fsynced), so a journal line written afterwards never claims what a crash could lose.
+
+        A failed write stops the crawl: nothing more can be archived faithfully, and what was
+        written stays whole (the writer cut the file back to its last complete record)."""
+        try:
+            return self.writer.write(records)
+        except WarcWriteError as exc:
+            first = False
+            with self._lock:
+                if self.write_error is None:
+                    self.write_error, first = str(exc), True
+            if first:
+                logger.error("%s: stopping the crawl", exc)
+                if self.on_write_error is not None:
+                    self.on_write_error()
+            raise
 
     def warc_key(self, file_name: str) -> str:
         return warc_key(self.crawl_id, file_name)
@@ -202,7 +223,25 @@ class CrawlRun:
         return self.dir / rel
 
     def add_pages(self, key: str | None, entries: list[dict[str, Any]]) -> None:
-        """Record a fully processed page: its manifest entries, and in the journal as done."""
+        """Record a fully processed page: its manifest entries, and in the journal as done.
+
+        Not after a failed WARC write: the page's records may be missing, so a resume must fetch
+        it again rather than trust the journal."""
+        if self.write_error is not None:
+            return
         with self._lock:
             self.pages.extend(entries)
         self.journal.write("page", key=key, entries=entries)
+
+
+def _close_spider_from_thread(crawler: Any, reason: str) -> None:
+    """Ask the engine (on the reactor thread) to close the spider: called from a writer thread."""
+    from scrapy.utils.defer import deferred_from_coro  # noqa: PLC0415
+    from twisted.internet import reactor  # noqa: PLC0415
+
+    def close() -> None:
+        engine = crawler.engine
+        if engine is not None and engine.spider is not None:
+            deferred_from_coro(engine.close_spider_async(reason=reason))
+
+    reactor.callFromThread(close)

@@ -90,9 +90,26 @@ def save_state(run: CrawlRun) -> None:
         path.unlink(missing_ok=True)
 
 
+def write_failed_result(run: CrawlRun) -> CrawlResult:
+    """A WARC write failed (disk full, I/O error): no manifest, nothing uploaded. What was
+    written is whole and stays in the spool with the journal, so the crawl can be resumed."""
+    files = sorted((run.dir / "warc").glob("*.warc.gz"))
+    why = (f"{run.write_error}; the crawl stopped; what was written is intact "
+           f"({len(files)} WARC file(s) in {run.dir}); free space, then run "
+           f"`citewarc archive --resume {run.crawl_id}`")
+    return CrawlResult(crawl_id=run.crawl_id, manifest={}, store_uri=run.store.uri,
+                       spool_dir=run.dir, write_error=why)
+
+
 def finalize_run(run: CrawlRun, reason: str) -> CrawlResult:
     """Blocking: close files, build the manifest, upload. Returns what the command reports."""
     warcs = run.writer.close()
+    if run.write_error is not None:
+        try:
+            run.journal.close()
+        except OSError as exc:  # the same full disk: the journal's last line may be lost
+            logger.error("Journal not closed cleanly: %s", exc)
+        return write_failed_result(run)
     run.journal.close()
     # A resumed crawl also ships the WARCs its first, killed run wrote (repaired on resume).
     warcs = sorted(set(warcs) | set((run.dir / "warc").glob("*.warc.gz")))

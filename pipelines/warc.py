@@ -14,6 +14,7 @@ import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http import HTTPStatus
+from typing import BinaryIO
 from urllib.parse import urlsplit
 
 from warcio.recordbuilder import RecordBuilder
@@ -259,18 +260,57 @@ def _one_line(value: str) -> str:
     return " ".join(str(value).split())
 
 
-def serialize_record(record: object, gzip_level: int = 6) -> bytes:
-    """One record as one gzip member (so a reader can seek to it and a crash loses at most it)."""
+SERIALIZE_CHUNK = 1024 * 1024  # bytes read from a payload at a time when writing a record
+
+
+class _GzipMemberWriter:
+    """Compresses what warcio writes into one gzip member, handing compressed chunks straight to
+    ``out``: a record costs O(chunk) memory on top of its body, never a copy of it."""
+
+    def __init__(self, out: BinaryIO, level: int) -> None:
+        self._compressor = zlib.compressobj(level, zlib.DEFLATED, 31)  # 31: gzip container
+        self._out = out
+
+    def write(self, data: bytes) -> None:
+        compressed = self._compressor.compress(data)
+        if compressed:
+            self._out.write(compressed)
+
+    def flush(self) -> None:
+        self._out.write(self._compressor.flush())
+
+
+class _StreamingWarcWriter(WARCWriter):
+    """warcio's writer reading payloads in SERIALIZE_CHUNK pieces, gzip applied by the caller."""
+
+    @staticmethod
+    def _iter_stream(stream):
+        while True:
+            buf = stream.read(SERIALIZE_CHUNK)
+            if not buf:
+                return
+            yield buf
+
+
+def write_record(record: object, out: BinaryIO, gzip_level: int | None = 6) -> None:
+    """Stream one record into ``out`` as one gzip member (``gzip_level`` None: uncompressed).
+
+    The payload stream is read in chunks and each compressed chunk goes to ``out`` as it is made,
+    so several 100 MiB bodies in flight do not each cost their size again in buffers.
+    """
+    target = out if gzip_level is None else _GzipMemberWriter(out, gzip_level)
+    _StreamingWarcWriter(target, gzip=False, warc_version=WARC_VERSION).write_record(record)
+
+
+def serialize_record(record: object, gzip_level: int | None = 6) -> bytes:
+    """One record as one gzip member (so a reader can seek to it and a crash loses at most it).
+
+    In memory: for small records and tests; the WARC writer streams with ``write_record``."""
     buf = io.BytesIO()
-    WARCWriter(buf, gzip=False, warc_version=WARC_VERSION).write_record(record)
-    raw = buf.getvalue()
-    if gzip_level is None:
-        return raw
-    return gzip_member(raw, gzip_level)
+    write_record(record, buf, gzip_level)
+    return buf.getvalue()
 
 
 def gzip_member(data: bytes, level: int) -> bytes:
     compressor = zlib.compressobj(level, zlib.DEFLATED, 31)  # 31: gzip container
     return compressor.compress(data) + compressor.flush()
-
-

@@ -2,7 +2,8 @@
 
 Each record is its own gzip member, flushed as written, so everything before the first incomplete
 or damaged member is whole. The file is cut there and given its final name; what was cut is
-reported, never silently lost.
+reported, never silently lost. A file left with no record but its warcinfo (or not even that) holds
+no evidence and is deleted rather than shipped.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ class Repair:
     path: Path  # final name
     kept_bytes: int
     dropped_bytes: int
-    records: int
+    records: int  # whole gzip members kept, the warcinfo included
+    deleted: bool = False  # nothing but a warcinfo survived: the file is gone, not shipped
 
 
 def complete_length(path: Path) -> tuple[int, int]:
@@ -42,11 +44,14 @@ def repair_open_warc(path: Path) -> Repair:
     assert path.name.endswith(OPEN_SUFFIX), path
     size = path.stat().st_size
     keep, records = complete_length(path)
+    final = path.with_name(path.name[: -len(OPEN_SUFFIX)])
+    if records <= 1:  # empty, a torn warcinfo, or a warcinfo alone: no record to keep
+        path.unlink()
+        return Repair(final, 0, size, 0, deleted=True)
     if keep < size:
         with open(path, "r+b") as fh:
             fh.truncate(keep)
             fh.flush()
             os.fsync(fh.fileno())
-    final = path.with_name(path.name[: -len(OPEN_SUFFIX)])
     os.replace(path, final)
     return Repair(final, keep, size - keep, records)

@@ -1,18 +1,29 @@
 """pipelines.warc_writer.RollingWarcWriter: names, warcinfo, rotation, crash safety, threads."""
 
+import errno
 import gzip
+import os
 import re
 import shutil
 import subprocess
 import sys
 import threading
+import tracemalloc
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
 from warcio.archiveiterator import ArchiveIterator
 
+from pipelines import warc_writer
 from pipelines.warc import Exchange, build_exchange_records
-from pipelines.warc_writer import OPEN_SUFFIX, RollingWarcWriter, host_label, warc_file_name
+from pipelines.warc_writer import (
+    OPEN_SUFFIX,
+    RollingWarcWriter,
+    WarcWriteError,
+    host_label,
+    warc_file_name,
+)
 
 WARCIO = Path(sys.executable).with_name("warcio")
 NAME = re.compile(r"^citewarc-(\d{17})-(\d{5})-([a-z0-9-]+)\.warc\.gz$")
@@ -243,3 +254,143 @@ def test_other_gzip_levels_write_valid_files(tmp_path: Path) -> None:
     (path,) = w.close()
     assert_whole(path)
     assert [r[0] for r in read(path)] == ["warcinfo", "response", "request"]
+
+
+# --- failed writes (disk full, I/O error) ---------------------------------------------------------
+
+
+class FullDisk:
+    """A real file that takes ``room`` bytes, then fails like a full disk: a short write for what
+    still fits, then OSError(ENOSPC). Injected where the writer opens its files."""
+
+    def __init__(self, path, mode: str, room: int, error: int = errno.ENOSPC, **kwargs) -> None:
+        self._file = open(path, mode, **kwargs)  # noqa: SIM115 - closed through close()
+        self.room = room
+        self.error = error
+
+    def write(self, data) -> int:
+        if self.room <= 0:
+            raise OSError(self.error, os.strerror(self.error))
+        n = self._file.write(bytes(data)[: self.room])
+        self.room -= n
+        return n
+
+    def __getattr__(self, name: str):
+        return getattr(self._file, name)
+
+
+def fill_after(monkeypatch, room_per_file: list[int], error: int = errno.ENOSPC) -> None:
+    """The n-th file the writer opens fails after ``room_per_file[n]`` bytes."""
+    rooms = iter(room_per_file)
+
+    def fake_open(path, mode="r", **kwargs):
+        return FullDisk(path, mode, next(rooms), error, **kwargs)
+
+    monkeypatch.setattr(warc_writer, "open", fake_open, raising=False)
+
+
+def assert_records_at(path: Path, placed: list) -> None:
+    """Every reported placement is one whole gzip member holding one record, in this file."""
+    data = path.read_bytes()
+    for p in placed:
+        assert p.file_name == path.name
+        member = gzip.decompress(data[p.offset : p.offset + p.length])
+        assert member.startswith(b"WARC/1.1\r\n") and member.endswith(b"\r\n\r\n")
+
+
+@pytest.mark.parametrize("error", [errno.ENOSPC, errno.EIO])
+@pytest.mark.parametrize("cut", [30, 300, 600])  # a group takes ~700 bytes
+def test_a_write_failing_mid_record_is_cut_back_to_the_last_whole_group(
+    tmp_path: Path, monkeypatch, error: int, cut: int
+) -> None:
+    probe = writer(tmp_path / "probe")
+    sizes = [sum(p.length for p in probe.write(pair(n, body_size=3000))) for n in range(3)]
+    probe.close()
+    (probe_file,) = (tmp_path / "probe" / "warc").iterdir()
+    info_size = probe_file.stat().st_size - sum(sizes)
+    fill_after(monkeypatch, [info_size + sizes[0] + sizes[1] + cut], error)
+
+    w = writer(tmp_path)
+    placed = w.write(pair(0, body_size=3000)) + w.write(pair(1, body_size=3000))
+    with pytest.raises(WarcWriteError) as failed:
+        w.write(pair(2, body_size=3000))
+    message = str(failed.value)
+    assert "\n" not in message and os.strerror(error) in message
+    with pytest.raises(WarcWriteError, match=re.escape(message)):  # no more writes after that
+        w.write(pair(3, body_size=3000))
+
+    (path,) = w.close()
+    assert [f.name for f in (tmp_path / "warc").iterdir()] == [path.name]  # closed, not .open
+    assert path.stat().st_size == placed[-1].offset + placed[-1].length
+    assert_whole(path)
+    assert_records_at(path, placed)
+    assert [r[1] for r in read(path) if r[0] == "response"] == [
+        "https://news.test/page/0", "https://news.test/page/1"]
+
+
+@pytest.mark.parametrize("room", [0, 100, 900])
+def test_a_file_that_never_got_a_whole_record_is_deleted_not_shipped(
+    tmp_path: Path, monkeypatch, room: int
+) -> None:
+    fill_after(monkeypatch, [room])  # inside the warcinfo or inside the first record
+    w = writer(tmp_path)
+    with pytest.raises(WarcWriteError):
+        w.write(pair(1, body_size=3000))
+    assert w.close() == []
+    assert list((tmp_path / "warc").iterdir()) == []
+
+
+def test_a_failure_in_the_next_file_after_rotation_keeps_the_first_whole(
+    tmp_path: Path, monkeypatch
+) -> None:
+    fill_after(monkeypatch, [10**9, 700])  # the second file fails in its first group
+    w = writer(tmp_path, max_size=2500)
+    placed = w.write(pair(1, body_size=400))
+    with pytest.raises(WarcWriteError):
+        for n in range(2, 12):
+            placed += w.write(pair(n, body_size=400))
+    (path,) = w.close()
+    assert [f.name for f in (tmp_path / "warc").iterdir()] == [path.name]
+    assert_whole(path)
+    assert_records_at(path, placed)
+
+
+# --- durability and memory ------------------------------------------------------------------------
+
+
+def test_records_are_fsynced_before_write_returns(tmp_path: Path, monkeypatch) -> None:
+    """The journal marks a page done right after ``write`` returns: the records must be on disk."""
+    synced: list[int] = []
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        synced.append(fd)
+        real_fsync(fd)
+
+    monkeypatch.setattr(warc_writer.os, "fsync", fsync)
+    w = writer(tmp_path)
+    w.write(pair(1))
+    assert synced, "write returned before the WARC was fsynced"
+    before = len(synced)
+    w.write(pair(2))
+    assert len(synced) > before
+    w.close()
+
+
+def test_serialising_a_big_body_needs_memory_independent_of_its_size(tmp_path: Path) -> None:
+    """Records are streamed to the file: no copy of the body, no whole-record gzip buffer."""
+    body_size = 32 * 1024 * 1024
+    big = Exchange(url="https://news.test/big", method="GET", request_headers=[],
+                   fetched_at=datetime(2026, 3, 1, tzinfo=UTC), status=200,
+                   body=os.urandom(body_size))
+    records, _ = build_exchange_records(big)
+    w = writer(tmp_path, gzip_level=1)
+    tracemalloc.start()
+    try:
+        w.write(records)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    (path,) = w.close()
+    assert path.stat().st_size > body_size
+    assert peak < body_size // 4, f"peak {peak} bytes while writing a {body_size}-byte body"

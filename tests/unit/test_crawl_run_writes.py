@@ -1,0 +1,80 @@
+"""The write path of a crawl (pipelines.crawl_run): records are on disk before the journal calls a
+page done, and a failed write stops the crawl once, with an honest exit 4 and no manifest."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from crawler.errors import EXIT_STORAGE, StorageFailed
+from crawler.outcome import report_crawl
+from pipelines import journal as journal_module
+from pipelines import warc_writer
+from pipelines.crawl_run import CrawlRun
+from pipelines.finalize import finalize_run
+from pipelines.stores import open_store
+from pipelines.warc_writer import WarcWriteError
+from tests.unit.test_warc_writer import INFO, fill_after, pair
+
+CRAWL_ID = "20260301T120000Z-news-test"
+
+
+def crawl_run(tmp_path: Path) -> CrawlRun:
+    return CrawlRun(crawl_id=CRAWL_ID, seeds=["https://news.test/page/0"],
+                    store=open_store(str(tmp_path / "store")), spool_root=tmp_path / "spool",
+                    tool="citewarc test", warc_info=INFO, max_size=1024**3, gzip_level=6)
+
+
+def test_records_are_fsynced_before_the_journal_marks_their_page_done(tmp_path, monkeypatch):
+    events: list[str] = []
+    real_fsync, real_write = warc_writer.os.fsync, journal_module.Journal.write
+
+    def fsync(fd: int) -> None:
+        events.append("fsync")
+        real_fsync(fd)
+
+    def journal_write(self, kind: str, **data) -> None:
+        events.append(f"journal {kind}")
+        real_write(self, kind, **data)
+
+    monkeypatch.setattr(warc_writer.os, "fsync", fsync)
+    monkeypatch.setattr(journal_module.Journal, "write", journal_write)
+    run = crawl_run(tmp_path)
+    run.write_records(pair(0))
+    run.add_pages("page-0", [{"url": "https://news.test/page/0"}])
+    assert "journal page" in events
+    assert "fsync" in events[: events.index("journal page")], events
+
+
+def test_a_failed_write_stops_the_crawl_once_and_exits_4_without_a_manifest(tmp_path, monkeypatch):
+    run = crawl_run(tmp_path)
+    stops: list[int] = []
+    run.on_write_error = lambda: stops.append(1)
+    run.write_records(pair(0))
+    run.add_pages("page-0", [{"url": "https://news.test/page/0"}])
+    fill_after(monkeypatch, [0])  # a new file takes no byte...
+    monkeypatch.setattr(run.writer, "max_size", 1)  # ...and the next group needs one
+    with pytest.raises(WarcWriteError):
+        run.write_records(pair(1))
+    with pytest.raises(WarcWriteError):
+        run.write_records(pair(2))
+    assert stops == [1]  # the crawl is asked to stop once
+    run.add_pages("page-1", [{"url": "https://news.test/page/1"}])  # its records may be missing
+
+    result = finalize_run(run, "warc_write_failed")
+    assert not (run.dir / "manifest.json").exists()
+    assert not list((tmp_path / "store").rglob("*"))
+    journal = [json.loads(line) for line in (run.dir / "journal.jsonl").read_text().splitlines()]
+    assert [j["key"] for j in journal if j["t"] == "page"] == ["page-0"]
+    (warc,) = (run.dir / "warc").iterdir()
+    assert warc.name.endswith(".warc.gz")
+
+    with pytest.raises(StorageFailed) as failed:
+        report_crawl(result, tmp_path / "crawl.log", Console(stderr=True))
+    assert failed.value.exit_code == EXIT_STORAGE
+    line = str(failed.value)
+    assert "\n" not in line and f"citewarc archive --resume {CRAWL_ID}" in line
+    assert str(run.dir) in line
