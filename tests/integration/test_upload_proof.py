@@ -99,13 +99,14 @@ def test_a_server_that_refuses_checksums_gets_a_read_back(run_citewarc, fixture_
         assert stored[f"ev/{entry['key']}"] == entry["bytes"]
 
 
-@pytest.mark.parametrize(("extra_env", "refuse"),
-                         [({}, False), (SMALL_MULTIPART, False), ({}, True)],
+@pytest.mark.parametrize(("extra_env", "only", "refuse"),
+                         [({}, "", False), (SMALL_MULTIPART, "partNumber=", False), ({}, "", True)],
                          ids=["checksum-single-part", "checksum-multipart", "read-back"])
 def test_bytes_corrupted_in_flight_are_never_stored_as_verified(run_citewarc, fixture_web,
                                                                  s3_server, s3_bucket, tmp_path,
-                                                                 extra_env, refuse):
-    with S3Proxy(s3_server.endpoint, corrupt_bodies=True, refuse_checksums=refuse) as proxy:
+                                                                 extra_env, only, refuse):
+    with S3Proxy(s3_server.endpoint, corrupt_bodies=True, corrupt_only=only,
+                 refuse_checksums=refuse) as proxy:
         result = run_citewarc("archive", fixture_web.url(ARTICLE_PATH), "--store",
                               f"s3://{s3_bucket}/ev", env=proxy.env(s3_server.env()) | extra_env)
         corrupted = proxy.corrupted

@@ -36,13 +36,14 @@ class S3Proxy(LoopbackServer):
     name = "s3-proxy"
 
     def __init__(self, upstream: str, refuse_checksums: bool = False,
-                 corrupt_bodies: bool = False, fail_uploads: bool = False,
+                 corrupt_bodies: bool = False, corrupt_only: str = "", fail_uploads: bool = False,
                  hold_when: Callable[[str, str], bool] | None = None) -> None:
         super().__init__()
         target = urlsplit(upstream)
         self.upstream = (target.hostname or "127.0.0.1", target.port or 80)
         self.refuse_checksums = refuse_checksums
         self.corrupt_bodies = corrupt_bodies
+        self.corrupt_only = corrupt_only  # only uploads whose path contains it ("partNumber=")
         self.fail_uploads = fail_uploads
         self.hold_when = hold_when  # (method, path with query) -> hold it?
         self.held = threading.Event()
@@ -85,7 +86,8 @@ class S3Proxy(LoopbackServer):
                         proxy.refused += 1
                     self._error(400, REFUSAL)
                     return
-                if proxy.corrupt_bodies and self.command == "PUT" and body:
+                if (proxy.corrupt_bodies and self.command == "PUT" and body
+                        and proxy.corrupt_only in self.path):
                     middle = len(body) // 2
                     body = body[:middle] + bytes([body[middle] ^ 0x01]) + body[middle + 1:]
                     with proxy._lock:
