@@ -1,12 +1,16 @@
 """The S3 store: boto3 against AWS or any S3-compatible service (SeaweedFS, MinIO, Ceph, R2).
 
 Endpoint and credentials come from boto3's standard sources and Scrapy's ``AWS_*`` settings. Recent
-boto3 sends default checksums some S3-compatible servers reject, so they are sent only when
-required; fixity is our own sha256, kept in each object's metadata and checked with ``head_object``.
+boto3 sends default CRC checksums some S3-compatible servers reject, so those are sent only when
+required. Each upload instead carries an explicit SHA-256 the server checks against the bytes it
+received (a server that refuses or ignores it gets plain uploads, each read back and hashed here);
+our own sha256 is also kept in each object's metadata and checked with ``head_object``.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import io
 import os
 import time
@@ -34,9 +38,19 @@ from pipelines.stores import (
     safe_key,
 )
 
+SHA256_CHECKSUM = "sha256-checksum"  # the server checked each upload's SHA-256 (x-amz-checksum)
+READ_BACK = "read-back"  # the server took plain uploads; each was downloaded and hashed here
+# Error codes of a server that does not take x-amz-checksum-* headers (never BadDigest: that is
+# a checksum the server did check, and the bytes were wrong).
+_CHECKSUM_REFUSALS = {"InvalidRequest", "NotImplemented", "InvalidArgument", "NotSupported",
+                      "UnsupportedHeader", "XAmzContentChecksumNotSupported"}
+
 
 class S3Store:
     """An S3 bucket (AWS or any S3-compatible service) with an optional key prefix."""
+
+    # Decided by the first upload: SHA256_CHECKSUM or READ_BACK, for this object's life.
+    upload_verification: str | None = None
 
     def __init__(self, bucket: str, prefix: str = "", settings: Mapping[str, Any] | None = None):
         settings = settings or {}
@@ -103,23 +117,78 @@ class S3Store:
         self._call(f"access to {self.uri}", self.client.head_bucket, Bucket=self.bucket)
 
     def put_file(self, key: str, path: Path, sha256: str) -> StoredObject:
+        """Upload and prove the stored bytes are ours: by the server's SHA-256 check or by reading back.
+
+        The first upload decides, once for this store object, which proof the server allows
+        (``upload_verification``): a server that refuses (or ignores) ``x-amz-checksum-sha256``
+        gets plain uploads, each followed by a download that is hashed here.
+        """
         full = self._key(key)
         try:
             size = os.stat(path).st_size
         except OSError as exc:
             raise StoreError(f"cannot upload {path}: {exc.strerror or exc}") from None
-        self._call(f"upload of {path} to {self.location(key)}", self.client.upload_file,
+        where = self.location(key)
+        if self.upload_verification != READ_BACK:
+            extra = self._checksum_args(sha256, size)
+            try:
+                self.client.upload_file(Filename=str(path), Bucket=self.bucket, Key=full,
+                                        ExtraArgs={"Metadata": {"sha256": sha256}, **extra},
+                                        Config=self.transfer_config)
+            except Exception as exc:
+                if self.upload_verification is not None or not _refuses_checksums(exc):
+                    raise self._error(exc, f"upload of {path} to {where}") from None
+                self.upload_verification = READ_BACK  # and upload it again, plainly, below
+            else:
+                head = self._head(key, checksums=True)
+                self._check_head(head, where, size, sha256)
+                if _checksum_proves(head.get("ChecksumSHA256"), sha256, size,
+                                    self.transfer_config.multipart_threshold):
+                    self.upload_verification = SHA256_CHECKSUM
+                    return StoredObject(key, size, sha256)
+                if self.upload_verification is not None:  # it was proved before: not now
+                    raise StoreError(f"verification failed for {where}: the server did not "
+                                     "confirm the SHA-256 checksum of the upload")
+                self.upload_verification = READ_BACK  # accepted but ignored: read this one back
+                self._read_back(key, where, sha256)
+                return StoredObject(key, size, sha256)
+        self._call(f"upload of {path} to {where}", self.client.upload_file,
                    Filename=str(path), Bucket=self.bucket, Key=full,
                    ExtraArgs={"Metadata": {"sha256": sha256}}, Config=self.transfer_config)
-        head = self._call(f"check of {self.location(key)}", self.client.head_object,
-                          Bucket=self.bucket, Key=full)
+        self._check_head(self._head(key), where, size, sha256)
+        self._read_back(key, where, sha256)
+        return StoredObject(key, size, sha256)
+
+    def _checksum_args(self, sha256: str, size: int) -> dict[str, str]:
+        """A single-part upload carries our own sha256, so the server checks it against the bytes;
+        a multipart upload has each part's SHA-256 checked (S3 has no whole-object SHA-256 then)."""
+        if size < self.transfer_config.multipart_threshold:
+            return {"ChecksumSHA256": base64.b64encode(bytes.fromhex(sha256)).decode("ascii")}
+        return {"ChecksumAlgorithm": "SHA256"}
+
+    def _head(self, key: str, checksums: bool = False) -> dict[str, Any]:
+        extra = {"ChecksumMode": "ENABLED"} if checksums else {}
+        return self._call(f"check of {self.location(key)}", self.client.head_object,
+                          Bucket=self.bucket, Key=self._key(key), **extra)
+
+    @staticmethod
+    def _check_head(head: dict[str, Any], where: str, size: int, sha256: str) -> None:
         got_size, got_sha = head["ContentLength"], head.get("Metadata", {}).get("sha256")
         if (got_size, got_sha) != (size, sha256):
             raise StoreError(
-                f"verification failed for {self.location(key)}: stored {got_size} bytes with "
+                f"verification failed for {where}: stored {got_size} bytes with "
                 f"sha256 {got_sha}, expected {size} bytes with sha256 {sha256}"
             )
-        return StoredObject(key, size, sha256)
+
+    def _read_back(self, key: str, where: str, sha256: str) -> None:
+        """Download the stored object and hash it: the proof when the server checks nothing."""
+        digest = hashlib.sha256()
+        with self.open_read(key) as body:
+            while block := body.read(1024 * 1024):
+                digest.update(block)
+        if digest.hexdigest() != sha256:
+            raise StoreError(f"verification failed for {where}: read back sha256 "
+                             f"{digest.hexdigest()}, expected {sha256}")
 
     def stat(self, key: str) -> StoredObject | None:
         try:
@@ -266,6 +335,31 @@ class _S3Reader(io.RawIOBase):
         if not self.closed:
             self._body.close()
         super().close()
+
+
+def _refuses_checksums(exc: BaseException) -> bool:
+    """Did the server turn the upload down because it carried a checksum header?"""
+    cause: BaseException | None = exc
+    while cause is not None and not isinstance(cause, ClientError):
+        cause = cause.__cause__ or cause.__context__
+    if cause is None:
+        return False
+    code = str(cause.response.get("Error", {}).get("Code", ""))
+    status = cause.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    return code in _CHECKSUM_REFUSALS or status == 501
+
+
+def _checksum_proves(stored: str | None, sha256: str, size: int, multipart_threshold: int) -> bool:
+    """Whether the checksum the server reports for an upload shows it checked our bytes.
+
+    A single-part object's checksum is the SHA-256 of the whole object, ours; a multipart one
+    is a checksum of the parts' SHA-256s, suffixed with the part count (``...=-3``).
+    """
+    if not stored:
+        return False
+    if size < multipart_threshold:
+        return stored == base64.b64encode(bytes.fromhex(sha256)).decode("ascii")
+    return "-" in stored and stored.rpartition("-")[2].isdigit()
 
 
 def _setting(settings: Mapping[str, Any], name: str) -> Any:

@@ -147,6 +147,8 @@ def _fsync_dir(path: Path) -> None:
 class LocalStore:
     """A folder. Files appear under their final name only whole (temp file, fsync, rename)."""
 
+    upload_verification = "read-back"  # each copy is re-hashed before it gets its final name
+
     def __init__(self, root: str | Path):
         self.root = Path(root).expanduser().resolve()
         self.uri = str(self.root)

@@ -2,12 +2,15 @@
 
 A local copy is deleted only after the store confirmed size and sha256. If any file fails, the
 manifest is not uploaded (its presence means "complete") and everything stays in the spool.
+The manifest says how the store proved the bytes (``upload_verification``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -45,11 +48,31 @@ def file_entries(files: list[tuple[str, Path]]) -> list[dict]:
     return [{"key": key, "sha256": sha256_file(p), "bytes": p.stat().st_size} for key, p in files]
 
 
+def changed_in_spool(crawl_dir: Path, entries: list[dict]) -> str | None:
+    """One line about the first spooled file whose bytes differ from the manifest, else None.
+
+    ``push`` uploads files that may have waited for days: one changed since the crawl (a disk
+    error, an edit) must not reach the store as if it were the evidence the manifest describes.
+    A missing file is left to ``upload_crawl`` (an earlier push may have stored it).
+    """
+    for entry in entries:
+        path = crawl_dir / entry["key"].split("/", 1)[1]
+        if not path.exists():
+            continue
+        got = (path.stat().st_size, sha256_file(path))
+        if got != (entry["bytes"], entry["sha256"]):
+            return (f"{path} changed after the crawl: {got[0]} bytes with sha256 {got[1]}, the "
+                    f"manifest says {entry['bytes']} bytes with sha256 {entry['sha256']}; "
+                    "not uploaded")
+    return None
+
+
 @dataclass
 class UploadReport:
     uploaded: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (key, one-line reason)
     pending: list[str] = field(default_factory=list)  # not uploaded: still in the spool
+    already_stored: list[str] = field(default_factory=list)  # uploaded by an earlier, killed run
 
     @property
     def ok(self) -> bool:
@@ -70,19 +93,31 @@ def upload_crawl(store: Store, crawl_dir: Path, crawl_id: str, entries: list[dic
     manifest = crawl_dir / "manifest.json"
     keys = [entry["key"] for entry in entries] + [f"{crawl_id}/manifest.json"]
     digests = [entry["sha256"] for entry in entries] + [None]
-    for i, (key, sha) in enumerate(zip(keys, digests, strict=True)):
+    sizes = [entry["bytes"] for entry in entries] + [None]
+    modes: set[str] = set()
+    for i, (key, sha, size) in enumerate(zip(keys, digests, sizes, strict=True)):
         path = crawl_dir / key.split("/", 1)[1]
+        if sha is None:  # the manifest, last: it records how the files were proved
+            record_verification(manifest, modes, bool(report.already_stored))
         delay = 1.0
         while True:
             try:
-                store.put_file(key, path, sha or sha256_file(path))
+                if sha is not None and not path.exists():
+                    already_stored(store, key, path, sha, size)
+                    report.already_stored.append(key)
+                else:
+                    store.put_file(key, path, sha or sha256_file(path))
+                    modes.add(getattr(store, "upload_verification", None) or "read-back")
                 break
             except StoreError as exc:
                 if not exc.transient or time.monotonic() + delay > deadline:
                     report.failed.append((key, str(exc)))
                     report.pending = keys[i:]
-                    logger.error("Upload of %s failed, giving up after the retry budget "
-                                 "(%g s): %s", key, budget, exc)
+                    if exc.transient:
+                        logger.error("Upload of %s failed, giving up after the retry budget "
+                                     "(%g s): %s", key, budget, exc)
+                    else:  # waiting cannot help
+                        logger.error("Upload of %s failed: %s", key, exc)
                     _abort_orphans(store, crawl_id)
                     return report
                 logger.warning("Upload of %s failed (%s); retrying in %g s", key, exc, delay)
@@ -92,10 +127,43 @@ def upload_crawl(store: Store, crawl_dir: Path, crawl_id: str, entries: list[dic
     _abort_orphans(store, crawl_id)  # also parts left by an earlier, killed attempt
     for entry in entries:
         (crawl_dir / entry["key"].split("/", 1)[1]).unlink(missing_ok=True)
-    manifest.unlink(missing_ok=True)
     (crawl_dir / "journal.jsonl").unlink(missing_ok=True)
+    manifest.unlink(missing_ok=True)  # last: while it is here, `push` finishes what a kill left
     _remove_empty_dirs(crawl_dir)
     return report
+
+
+def already_stored(store: Store, key: str, path: Path, sha256: str, size: int) -> None:
+    """A spool file that is gone: fine only if an earlier push stored it, and then deleted it.
+
+    Local copies are deleted only after every file and the manifest were stored and verified, so
+    a push killed while deleting leaves exactly this; anything else is a lost file.
+    """
+    stored = store.stat(key)
+    if stored is None or (stored.bytes, stored.sha256) != (size, sha256):
+        found = "is not in the store" if stored is None else (
+            f"is stored with {stored.bytes} bytes and sha256 {stored.sha256}")
+        raise StoreError(f"{path} is missing from the spool and {store.location(key)} {found} "
+                         f"(the manifest expects {size} bytes with sha256 {sha256})",
+                         transient=False)
+
+
+def record_verification(manifest: Path, modes: set[str], earlier: bool) -> None:
+    """Write into the spooled manifest how the store proved the files' bytes.
+
+    ``modes`` are this run's proofs; a file stored by an earlier, killed push was proved as the
+    manifest (written before that push uploaded it) already says.
+    """
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    previous = data.get("upload_verification")
+    if earlier and previous:
+        modes = modes | set(previous.split("+"))
+    if not modes or data.get("upload_verification") == "+".join(sorted(modes)):
+        return
+    data["upload_verification"] = "+".join(sorted(modes))
+    tmp = manifest.with_name(manifest.name + ".tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(tmp, manifest)
 
 
 def _abort_orphans(store: Store, crawl_id: str) -> None:

@@ -7,10 +7,10 @@ import sys
 from argparse import Namespace
 from pathlib import Path
 
-from crawler.errors import StorageFailed
+from crawler.errors import StorageFailed, VerifyFailed
 from crawler.runner import configured_store, load_settings, spool_root
 from pipelines.crawl_run import store_slug
-from pipelines.upload import upload_crawl
+from pipelines.upload import changed_in_spool, upload_crawl
 
 
 def pending_crawls(spool_root: Path, store_uri: str) -> list[Path]:
@@ -29,14 +29,23 @@ def run(args: Namespace) -> int:
     if not crawls:
         print(f"nothing waits in the spool for {store.uri}", file=sys.stderr)
         return 0
+    changed = []
     for crawl_dir in crawls:
         manifest = json.loads((crawl_dir / "manifest.json").read_text(encoding="utf-8"))
+        if why := changed_in_spool(crawl_dir, manifest["files"]):
+            changed.append(why)  # the other crawls still go up
+            continue
         report = upload_crawl(store, crawl_dir, manifest["crawl_id"], manifest["files"],
                               budget=settings.getfloat("CITEWARC_UPLOAD_RETRY_BUDGET"))
         if not report.ok:
             key, why = report.failed[0]
             raise StorageFailed(f"{why}; {len(report.pending)} file(s) still wait in {crawl_dir}")
-        print(f"pushed {manifest['crawl_id']} ({len(report.uploaded)} files) to {store.uri}",
-              file=sys.stderr)
+        earlier = (f", {len(report.already_stored)} stored by an earlier push"
+                   if report.already_stored else "")
+        print(f"pushed {manifest['crawl_id']} ({len(report.uploaded)} files{earlier}) "
+              f"to {store.uri}", file=sys.stderr)
         print(manifest["crawl_id"])
+    if changed:
+        raise VerifyFailed(changed[0] if len(changed) == 1
+                           else f"{changed[0]} (and {len(changed) - 1} more crawl(s))")
     return 0
