@@ -272,7 +272,8 @@ def test_request_that_never_reached_a_server_gives_only_a_metadata_record() -> N
     records, main_id = build_exchange_records(ex)
     assert [r.rec_type for r in records] == ["metadata"]
     assert main_id == ID1
-    body = b"fetch-error: DNS lookup failed: host not found\r\nrequest-sent: no (the request never reached a server)\r\n"
+    body = (b"fetch-error: DNS lookup failed: host not found\r\n"
+            b"request-sent: no (the request never reached a server)\r\n")
     digest = _sha1(body).encode()
     assert serialize_record(records[0], gzip_level=None) == (
         b"WARC/1.1\r\n"
