@@ -57,6 +57,19 @@ CLIENT_CHANGES = (
 )
 
 
+# Twisted gives every 204 and 304 a length of 0 and Scrapy then writes Content-Length: 0, whether
+# or not the server sent one (a server's own is indistinguishable from it afterwards).
+NO_BODY_CHANGE = ("Content-Length: 0 may have been added by the HTTP client, which gives every "
+                  "204 and 304 response one; whether the server sent it is not available")
+
+
+def client_changes(response: Response) -> tuple[str, ...]:
+    """What the HTTP client changed in this response's head (WARC-Citewarc-Header-Change-N)."""
+    if response.status in (204, 304):
+        return (*CLIENT_CHANGES, NO_BODY_CHANGE)
+    return CLIENT_CHANGES
+
+
 def truncation_of(request: Request, response: Response) -> str | None:
     """WARC-Truncated value: ``length`` or ``time`` when crawler.limits stopped the download,
     ``disconnect`` when the connection failed mid-body (Scrapy's ``dataloss`` flag)."""
@@ -98,7 +111,7 @@ def exchange_from_response(request: Request, response: Response, fetched_at: dat
         ip_address=str(ip) if ip is not None else None,
         truncated=truncation_of(request, response),
         framing=body_framing(response),
-        client_changes=CLIENT_CHANGES,
+        client_changes=client_changes(response),
     )
 
 

@@ -157,8 +157,8 @@ def response_http_headers(ex: Exchange) -> tuple[list[tuple[str, str]], list[str
 
 
 _FRAMING_NOTES = {
-    "chunked": "; the body came chunked, and the HTTP client removed Transfer-Encoding: chunked "
-               "and the chunk framing",
+    "chunked": "; the body came chunked, and the HTTP client removed Transfer-Encoding: chunked, "
+               "the chunk framing and any trailer fields",
     "close": "; the body ended when the server closed the connection",
 }
 _HTTP1 = ("HTTP/1.0", "HTTP/1.1")

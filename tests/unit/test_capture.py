@@ -14,7 +14,7 @@ from twisted.internet import error as net
 from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
-from crawler.capture import WarcCaptureMiddleware, body_framing
+from crawler.capture import CLIENT_CHANGES, WarcCaptureMiddleware, body_framing, client_changes
 from crawler.fetch_errors import request_reached_server
 from crawler.http_handler import META_SENT_AT
 from crawler.ssrf import PrivateAddressRefused, PrivateAddressResolved
@@ -105,3 +105,11 @@ def test_fetch_start_is_when_the_request_went_out():
     request.meta[META_SENT_AT] = sent  # what crawler.http_handler notes as it starts the fetch
     request.meta["download_latency"] = 0.5  # time to the headers: not the start once a body trickled
     assert mw._fetch_start(request) == sent
+
+
+def test_client_changes_said_for_every_response_and_the_no_body_length_for_204_and_304():
+    for status in (200, 404, 204, 304):
+        changes = client_changes(Response("http://x.test/", status=status))
+        assert changes[:len(CLIENT_CHANGES)] == CLIENT_CHANGES
+        assert any("Title-Case" in c for c in changes)
+        assert any("Content-Length: 0 may have been added" in c for c in changes) is (status in (204, 304))
