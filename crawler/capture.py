@@ -9,15 +9,17 @@ spider can describe the whole chain in one item.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from urllib.parse import urljoin
 
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
 from scrapy.utils.asyncio import run_in_thread
 
-from crawler.fetch_errors import describe_failure
-from crawler.limits import truncation_reason
+from crawler.fetch_errors import describe_failure, request_reached_server
+from crawler.http_handler import META_SENT_AT
+from crawler.limits import DOWNLOAD_STOPPED, truncation_reason
+from crawler.ssrf import PrivateAddressRefused
 from pipelines.crawl_run import CrawlRun
 from pipelines.page import Capture
 from pipelines.warc import (
@@ -43,10 +45,53 @@ def _headers(headers) -> list[tuple[str, str]]:
     return out
 
 
+# What Twisted's HTTP/1.1 client and Scrapy's Headers change in every response head before this
+# middleware sees it (the raw head is not kept anywhere): said in each response record.
+CLIENT_CHANGES = (
+    "header names as the HTTP client (Twisted, Scrapy) normalised them, in Title-Case; "
+    "the case the server sent is not available",
+    "header order as the HTTP client kept it: repeated headers grouped where the first one was; "
+    "the order the server sent is not available",
+    "connection headers (Connection, Keep-Alive, Transfer-Encoding, TE, Trailers, Upgrade, "
+    "Proxy-Connection) are consumed by the HTTP client: any the server sent are not available",
+)
+
+
+# Twisted gives every 204 and 304 a length of 0 and Scrapy then writes Content-Length: 0, whether
+# or not the server sent one (a server's own is indistinguishable from it afterwards).
+NO_BODY_CHANGE = ("Content-Length: 0 may have been added by the HTTP client, which gives every "
+                  "204 and 304 response one; whether the server sent it is not available")
+
+
+def client_changes(response: Response) -> tuple[str, ...]:
+    """What the HTTP client changed in this response's head (WARC-Citewarc-Header-Change-N)."""
+    if response.status in (204, 304):
+        return (*CLIENT_CHANGES, NO_BODY_CHANGE)
+    return CLIENT_CHANGES
+
+
 def truncation_of(request: Request, response: Response) -> str | None:
     """WARC-Truncated value: ``length`` or ``time`` when crawler.limits stopped the download,
-    ``disconnect`` when the connection ended early (Scrapy's ``partial``/``dataloss`` flags)."""
+    ``disconnect`` when the connection failed mid-body (Scrapy's ``dataloss`` flag)."""
     return truncation_reason(request, response)
+
+
+def body_framing(response: Response) -> str | None:
+    """How the server delimited the body: ``length``, ``chunked`` or ``close``; None if unknown.
+
+    Twisted keeps neither Content-Length nor Transfer-Encoding among the headers; Scrapy puts
+    back a Content-Length only when the server declared one. Without it, a body that ended with
+    the connection is flagged ``partial``; one that ended otherwise was chunked (a cut chunked
+    body is flagged ``dataloss``). A body this crawler stopped early shows neither.
+    """
+    if b"Content-Length" in response.headers:
+        return "length"
+    flags = set(response.flags)
+    if "partial" in flags:
+        return "close"
+    if DOWNLOAD_STOPPED in flags:
+        return None
+    return "chunked"
 
 
 def exchange_from_response(request: Request, response: Response, fetched_at: datetime,
@@ -65,6 +110,8 @@ def exchange_from_response(request: Request, response: Response, fetched_at: dat
         body=response.body,
         ip_address=str(ip) if ip is not None else None,
         truncated=truncation_of(request, response),
+        framing=body_framing(response),
+        client_changes=client_changes(response),
     )
 
 
@@ -81,13 +128,14 @@ class WarcCaptureMiddleware:
 
     def process_request(self, request: Request):
         request.meta[META_STARTED] = datetime.now(UTC)
+        request.meta.pop(META_SENT_AT, None)  # a redirect hop or retry carries its parent's
         return None
 
-    def _fetch_start(self, request: Request) -> datetime:
-        latency = request.meta.get("download_latency")
-        if latency is not None:
-            return datetime.now(UTC) - timedelta(seconds=latency)
-        return request.meta.get(META_STARTED) or datetime.now(UTC)
+    @staticmethod
+    def _fetch_start(request: Request) -> datetime:
+        """When the request went out (crawler.http_handler notes it), not when the body ended;
+        the time it entered the downloader if another handler fetched it."""
+        return request.meta.get(META_SENT_AT) or request.meta.get(META_STARTED) or datetime.now(UTC)
 
     async def process_response(self, request: Request, response: Response):
         if "cached" in response.flags:
@@ -104,17 +152,20 @@ class WarcCaptureMiddleware:
         return response
 
     async def process_exception(self, request: Request, exception: BaseException):
-        if isinstance(exception, IgnoreRequest):
-            return None  # refused before any fetch (robots.txt, limits): nothing went out
-        error = describe_failure(exception, self.timeout)
+        if isinstance(exception, IgnoreRequest) and not isinstance(exception, PrivateAddressRefused):
+            return None  # robots.txt, limits: nothing went out; the manifest says why
+        error = describe_failure(exception, self.timeout, request)
+        sent = request_reached_server(exception)
         exchange = Exchange(
             url=request.url,
             method=request.method,
             request_headers=_headers(request.headers),
             redact=self.redact,
             request_body=request.body or b"",
-            fetched_at=request.meta.get(META_STARTED) or datetime.now(UTC),
+            # Never sent: dated when it was given up (a redirect hop's meta holds its parent's time).
+            fetched_at=self._fetch_start(request) if sent else datetime.now(UTC),
             error=error,
+            reached_server=sent,
         )
         capture = await self._write(exchange)
         request.meta.setdefault(META_CAPTURES, []).append(capture)
@@ -122,8 +173,9 @@ class WarcCaptureMiddleware:
 
     def _revisit_target(self, ex: Exchange, digest: str, is_seed: bool):
         """The earlier full capture this response can point to instead of storing the payload
-        again: same URL, identical payload, 2xx, complete. Seeds are always captured in full."""
-        if is_seed or ex.truncated:
+        again: same URL, identical non-empty payload, 2xx, complete. Seeds are always captured in
+        full; an empty payload is too (a revisit would point at nothing)."""
+        if is_seed or ex.truncated or not ex.body:
             return None
         if ex.status is None or not 200 <= ex.status < 300:
             return None

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from OpenSSL import SSL
 from scrapy import exceptions as scrapy_errors
 from scrapy.http import Request
 from twisted.internet import error as net
-from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
+from twisted.web._newclient import RequestTransmissionFailed, ResponseFailed, ResponseNeverReceived
 
 from crawler.limits import redirect_limit_error, size_text
+from crawler.ssrf import refusal_for_host
 
 _REDIRECTS_EXHAUSTED = "max redirections reached"  # RedirectMiddleware's IgnoreRequest message
 
@@ -33,7 +36,8 @@ def describe_failure(exc: BaseException, timeout: float | None = None,
         text = str(exc) or "request ignored"
         return "forbidden by robots.txt" if "robots" in text.lower() else text[:200]
     if isinstance(exc, (net.DNSLookupError, scrapy_errors.CannotResolveHostError)):
-        return "DNS lookup failed: host not found"
+        refused = refusal_for_host(urlsplit(request.url).hostname or "") if request else None
+        return refused or "DNS lookup failed: host not found"
     if isinstance(exc, (net.ConnectionRefusedError, scrapy_errors.DownloadConnectionRefusedError)):
         return "connection refused"
     if isinstance(exc, (net.TimeoutError, net.TCPTimedOutError, scrapy_errors.DownloadTimeoutError)):
@@ -52,6 +56,23 @@ def describe_failure(exc: BaseException, timeout: float | None = None,
         return f"could not connect: {exc.osError or exc}"[:200]
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return f"{type(exc).__name__}: {text}"[:200] if text else type(exc).__name__
+
+
+def request_reached_server(exc: BaseException) -> bool:
+    """Whether the HTTP request went out to a server before ``exc`` ended the fetch.
+
+    Not when the name did not resolve (or resolved to a refused address), the connection was
+    refused or never established (a connect timeout), the TLS handshake failed (the request is
+    only written once it succeeds), the request could not be written, or a middleware refused it
+    first (SSRF guard, robots.txt): such a fetch gets no ``request`` record, only a ``metadata``
+    record saying why. A fetch that timed out or was reset after connecting did reach the server.
+    """
+    cause = exc.__cause__ if exc.__cause__ is not None else exc  # Scrapy 2.19 wraps Twisted's
+    if isinstance(exc, scrapy_errors.IgnoreRequest) or _tls_failure(cause) or _tls_failure(exc):
+        return False
+    never = (net.DNSLookupError, net.ConnectError, scrapy_errors.CannotResolveHostError,
+             scrapy_errors.DownloadConnectionRefusedError, RequestTransmissionFailed)
+    return not isinstance(exc, never) and not isinstance(cause, never)
 
 
 def _tls_failure(exc: BaseException) -> str | None:

@@ -7,8 +7,9 @@ just before those limits would; the response then comes back with what arrived, 
 ``download_stopped``, and the capture middleware stores it marked ``WARC-Truncated`` with the
 reason noted here in ``request.meta``:
 
-* ``length``: the body reached CITEWARC_MAX_BODY_SIZE (or the server declared a Content-Length
+* ``length``: the body grew past CITEWARC_MAX_BODY_SIZE (or the server declared a Content-Length
   above it, then only the headers are kept: nothing is downloaded that could not be kept whole).
+  A body of exactly the limit is complete: only a byte beyond it proves there was more.
 * ``time``: the body was still arriving shortly before DOWNLOAD_TIMEOUT. A server that goes silent
   is still abandoned by Scrapy at DOWNLOAD_TIMEOUT (no response: the page's error says so).
 
@@ -117,7 +118,7 @@ class ResponseLimits:
         if progress is None:
             return
         progress.received += len(data)
-        if self.max_body and progress.received >= self.max_body:
+        if self.max_body and progress.received > self.max_body:
             logger.info("Truncated %s at %d bytes (max body size %s)",
                         request.url, progress.received, size_text(self.max_body))
             self._stop(request, "length")
@@ -133,11 +134,19 @@ class ResponseLimits:
 
 
 def truncation_reason(request: Request, response: Response) -> str | None:
-    """``length`` | ``time`` | ``disconnect`` for a response whose body is incomplete, else None."""
+    """``length`` | ``time`` | ``disconnect`` for a response whose body is incomplete, else None.
+
+    Scrapy's HTTP/1.1 handler (2.19, with DOWNLOAD_FAIL_ON_DATALOSS off) flags a response
+    ``dataloss`` when Twisted saw the connection end before the body it announced was whole (a
+    Content-Length body cut short, a chunked body without its last chunk): that is ``disconnect``.
+    It flags ``partial`` for every body that had no length and ended when the server closed the
+    connection (Twisted's PotentialDataLoss): RFC 9112 section 6.3 makes that the normal end of
+    such a body, so it is complete, not truncated.
+    """
     flags = set(response.flags)
     if DOWNLOAD_STOPPED in flags:
         return request.meta.get(META_TRUNCATED) or "length"
-    if "dataloss" in flags or "partial" in flags:
+    if "dataloss" in flags:
         return "disconnect"
     return None
 

@@ -21,7 +21,9 @@ class Capture:
     status: int | None = None
     content_type: str | None = None
     warc_file: str | None = None
-    record_id: str | None = None  # response record (request record when nothing came back)
+    # response record; request record when nothing came back; metadata record when the request
+    # never reached a server (DNS, refused connection, SSRF guard, TLS handshake)
+    record_id: str | None = None
     offset: int | None = None
     length: int | None = None
     truncated: str | None = None

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import BinaryIO
-from urllib.parse import urlsplit
+from urllib.parse import urldefrag, urlsplit
 
 from warcio.recordbuilder import RecordBuilder
 from warcio.statusandheaders import StatusAndHeaders
@@ -46,6 +46,14 @@ class Exchange:
     truncated: str | None = None  # "length" | "time" | "disconnect"
     error: str | None = None  # set when no response arrived
     redact: tuple[str, ...] = ("authorization",)  # request headers whose values are secrets
+    # False when the request never reached a server (DNS, refused connection, SSRF guard, TLS):
+    # then there is no request record, only a metadata record saying why.
+    reached_server: bool = True
+    # How the server delimited the body: "length" | "chunked" | "close" | None (not known).
+    framing: str | None = None
+    # What the HTTP client changed in the head before anyone could see it (header-name case, ...),
+    # written as WARC-Citewarc-Header-Change-N after the changes citewarc itself made.
+    client_changes: tuple[str, ...] = ()
 
 
 class RawHeaders(StatusAndHeaders):
@@ -71,6 +79,11 @@ def reason_phrase(status: int) -> str:
         return HTTPStatus(status).phrase
     except ValueError:
         return "Unknown"
+
+
+def target_uri(url: str) -> str:
+    """WARC-Target-URI: the URL without its ``#fragment`` (never sent to a server)."""
+    return urldefrag(url)[0]
 
 
 def request_target(url: str) -> str:
@@ -112,7 +125,7 @@ def build_request_record(ex: Exchange, record_id: str, concurrent_to: str | None
     for i, change in enumerate(changes):
         warc_headers[f"WARC-Citewarc-Header-Change-{i + 1}"] = change
     return _BUILDER.create_warc_record(
-        ex.url,
+        target_uri(ex.url),
         "request",
         payload=io.BytesIO(ex.request_body),
         length=len(ex.request_body),
@@ -136,16 +149,31 @@ def response_http_headers(ex: Exchange) -> tuple[list[tuple[str, str]], list[str
             continue
         kept.append((name, value))
     kept.append(("Content-Length", str(len(ex.body))))
-    if original_length is not None and original_length.strip() != str(len(ex.body)):
+    if original_length is None:
+        changes.append(f"added Content-Length: {len(ex.body)} (the server sent none"
+                       f"{_FRAMING_NOTES.get(ex.framing or '', '')})")
+    elif original_length.strip() != str(len(ex.body)):
         changes.append(f"Content-Length {original_length} replaced by {len(ex.body)} (bytes received)")
     return kept, changes
+
+
+_FRAMING_NOTES = {
+    "chunked": "; the body came chunked, and the HTTP client removed Transfer-Encoding: chunked, "
+               "the chunk framing and any trailer fields",
+    "close": "; the body ended when the server closed the connection",
+}
+_HTTP1 = ("HTTP/1.0", "HTTP/1.1")
 
 
 def _response_head(ex: Exchange) -> tuple[RawHeaders, dict[str, str]]:
     """Status line and headers of a response as stored, and the WARC fields noting changes."""
     assert ex.status is not None
     headers, changes = response_http_headers(ex)
-    protocol = ex.protocol if ex.protocol.startswith("HTTP/") else "HTTP/1.1"
+    protocol = ex.protocol if ex.protocol in _HTTP1 else "HTTP/1.1"
+    if protocol != ex.protocol:
+        changes.append(f"status line written as HTTP/1.1: the response came over {ex.protocol} "
+                       "(its binary framing and pseudo-headers have no HTTP/1.1 form)")
+    changes.extend(ex.client_changes)
     http_headers = RawHeaders(f"{ex.status} {reason_phrase(ex.status)}", headers, protocol=protocol)
     notes = {f"WARC-Citewarc-Header-Change-{i + 1}": c for i, c in enumerate(changes)}
     return http_headers, notes
@@ -161,7 +189,7 @@ def build_response_record(ex: Exchange, record_id: str) -> object:
         warc_headers["WARC-Truncated"] = ex.truncated
     warc_headers.update(notes)
     return _BUILDER.create_warc_record(
-        ex.url,
+        target_uri(ex.url),
         "response",
         payload=io.BytesIO(ex.body),
         length=len(ex.body),
@@ -196,7 +224,7 @@ def build_revisit_records(ex: Exchange, target: RevisitTarget) -> tuple[list[obj
         "WARC-Record-ID": revisit_id,
         "WARC-Date": warc_date(ex.fetched_at),
         "WARC-Profile": REVISIT_PROFILE,
-        "WARC-Refers-To-Target-URI": target.url,
+        "WARC-Refers-To-Target-URI": target_uri(target.url),
         "WARC-Refers-To-Date": target.warc_date,
         "WARC-Refers-To": target.record_id,
         "WARC-Payload-Digest": payload_digest(ex.body),
@@ -205,7 +233,7 @@ def build_revisit_records(ex: Exchange, target: RevisitTarget) -> tuple[list[obj
         warc_headers["WARC-IP-Address"] = ex.ip_address
     warc_headers.update(notes)
     revisit = _BUILDER.create_warc_record(
-        ex.url, "revisit", payload=io.BytesIO(b""), length=0,
+        target_uri(ex.url), "revisit", payload=io.BytesIO(b""), length=0,
         warc_headers_dict=warc_headers, http_headers=http_headers,
     )
     request = build_request_record(ex, request_id, concurrent_to=revisit_id)
@@ -213,15 +241,20 @@ def build_revisit_records(ex: Exchange, target: RevisitTarget) -> tuple[list[obj
 
 
 def build_exchange_records(ex: Exchange) -> tuple[list[object], str]:
-    """Records for one exchange and the id of the main one (response, or request if none came).
-
-    A failed fetch keeps its request and a metadata record saying what went wrong.
+    """Records for one exchange and the id of the main one: the response; for a fetch that got
+    none, its request (followed by a metadata record saying what went wrong); for a request that
+    never reached a server, only that metadata record (a request record would claim it was sent).
     """
     if ex.status is not None:
         response_id, request_id = new_record_id(), new_record_id()
         response = build_response_record(ex, response_id)
         request = build_request_record(ex, request_id, concurrent_to=response_id)
         return [response, request], response_id
+    if not ex.reached_server:
+        meta_id = new_record_id()
+        fields = [("fetch-error", ex.error or "not fetched"),
+                  ("request-sent", "no (the request never reached a server)")]
+        return [build_metadata_record(ex.url, ex.fetched_at, None, fields, meta_id)], meta_id
     request_id = new_record_id()
     request = build_request_record(ex, request_id, concurrent_to=None)
     fields = [("fetch-error", ex.error or "no response")]
@@ -230,18 +263,17 @@ def build_exchange_records(ex: Exchange) -> tuple[list[object], str]:
 
 
 def build_metadata_record(
-    url: str, when: datetime, refers_to: str, fields: list[tuple[str, str]], record_id: str
+    url: str, when: datetime, refers_to: str | None, fields: list[tuple[str, str]], record_id: str
 ) -> object:
-    """``metadata`` record (application/warc-fields) about the record ``refers_to``."""
+    """``metadata`` record (application/warc-fields) about the record ``refers_to``, or about the
+    URL alone when there is no record to refer to (a request that never went out)."""
     body = "".join(f"{name}: {_one_line(value)}\r\n" for name, value in fields).encode("utf-8")
-    warc_headers = {
-        "WARC-Record-ID": record_id,
-        "WARC-Date": warc_date(when),
-        "WARC-Refers-To": refers_to,
-        "WARC-Concurrent-To": refers_to,
-    }
+    warc_headers = {"WARC-Record-ID": record_id, "WARC-Date": warc_date(when)}
+    if refers_to:
+        warc_headers["WARC-Refers-To"] = refers_to
+        warc_headers["WARC-Concurrent-To"] = refers_to
     return _BUILDER.create_warc_record(
-        url,
+        target_uri(url),
         "metadata",
         payload=io.BytesIO(body),
         length=len(body),

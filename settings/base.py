@@ -31,8 +31,13 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.from_archive.ArchivedResponseMiddleware": 940,  # --resume only
     "crawler.capture.WarcCaptureMiddleware": 950,
 }
-# Only http and https: a citation must never make the crawler read files, S3 or FTP.
-DOWNLOAD_HANDLERS = {"data": None, "file": None, "ftp": None, "s3": None}
+# Only http and https: a citation must never make the crawler read files, S3 or FTP. Scrapy's
+# HTTP/1.1 handler, noting when each request goes out (the WARC-Date of its records).
+DOWNLOAD_HANDLERS = {
+    "data": None, "file": None, "ftp": None, "s3": None,
+    "http": "crawler.http_handler.TimedHTTPDownloadHandler",
+    "https": "crawler.http_handler.TimedHTTPDownloadHandler",
+}
 DOWNLOAD_FAIL_ON_DATALOSS = False  # keep what arrived; the record is marked WARC-Truncated
 DOWNLOAD_MAXSIZE = 100 * 1024 * 1024  # crawler.limits sets it per request from CITEWARC_MAX_*_SIZE
 DOWNLOAD_TIMEOUT = 60

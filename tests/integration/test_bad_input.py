@@ -156,6 +156,23 @@ def test_no_crawl_prints_a_traceback_or_a_giant_line(hostile):
             assert len(line) < 600, f"{name}: stderr line of {len(line)} characters"
 
 
+@pytest.mark.parametrize(("name", "sent"), [
+    ("dns", False), ("tls-to-plain-port", False),  # the HTTP request never reached a server
+    ("reset", True),  # read by the server, which then reset the connection
+])
+def test_request_record_only_for_a_request_that_reached_a_server(hostile, name, sent):
+    c = crawl(hostile, name)
+    seed_url = c.manifest["seeds"][0]
+    mine = [(kind, headers, body) for kind, headers, body in c.records()
+            if headers.get_header("WARC-Target-URI") == seed_url]
+    kinds = {kind for kind, _, _ in mine}
+    assert ("request" in kinds) is sent, (name, [k for k, _, _ in mine])
+    assert "response" not in kinds
+    metadata = [body.decode() for kind, _, body in mine if kind == "metadata"]
+    assert metadata and all(f"fetch-error: {c.seed['error']}" in m for m in metadata), metadata
+    assert all(("request-sent: no" in m) is not sent for m in metadata), metadata
+
+
 # ---- degenerate seeds: archived, with text JSON saying why it is thin ----------------------------
 
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -26,10 +28,15 @@ from tests.servers.limits_server import (
     BOMB_DECODED_SIZE,
     CHAIN_LENGTH,
     CITED_COUNT,
+    CUT_DECLARED,
+    CUT_PREFIX,
     DECLARED_SIZE,
+    EXACT_SIZE,
     IMAGE_COUNT,
+    SLOW_BODY_SECONDS,
     STALL_BODY_PREFIX,
     LimitsServer,
+    exact_body,
     gzip_bomb,
 )
 
@@ -154,7 +161,8 @@ def sizes(web, tmp_path_factory) -> Crawl:
         "CITEWARC_MAX_DECOMPRESSED_SIZE": str(MAX_DECOMPRESSED),
     }
     paths = ["/ok.html", "/big.html", "/declared.bin", "/bomb.html", "/stall-body.html",
-             "/stall-headers.html", "/trickle.html"]
+             "/stall-headers.html", "/trickle.html", "/close.html", "/cut-length.html",
+             "/cut-chunked.html", "/exact-length.bin", "/exact-chunked.bin"]
     crawl = run_crawl(web, tmp_path_factory.mktemp("limits-sizes"), paths, env, "--depth", "0")
     assert crawl.proc.returncode == 0, crawl.describe()
     return crawl
@@ -194,6 +202,58 @@ def test_small_page_is_not_marked(sizes):
     page = sizes.final_page("/ok.html")
     assert (page["status"], page["error"], page["truncated"]) == (200, None, None), page
     assert "WARC-Truncated" not in sizes.response("/ok.html").headers
+
+
+@pytest.mark.parametrize("path", ["/exact-length.bin", "/exact-chunked.bin"])
+def test_body_of_exactly_the_limit_is_complete(sizes, path):
+    assert EXACT_SIZE == MAX_BODY
+    page = sizes.final_page(path)
+    assert (page["status"], page["error"], page["truncated"]) == (200, None, None), page
+    record = sizes.response(path)
+    assert "WARC-Truncated" not in record.headers
+    assert record.raw == exact_body()
+
+
+# ---- truncation only when it happened -----------------------------------------------------------
+
+
+def header_changes(record: Record) -> list[str]:
+    return [v for k, v in record.headers.items() if k.startswith("WARC-Citewarc-Header-Change-")]
+
+
+def test_body_ended_by_the_server_closing_is_complete(sizes):
+    """No Content-Length, not chunked: RFC 9112 section 6.3 says the close ends the body."""
+    page = sizes.final_page("/close.html")
+    assert (page["status"], page["error"], page["truncated"]) == (200, None, None), page
+    record = sizes.response("/close.html")
+    assert "WARC-Truncated" not in record.headers, record.headers
+    assert record.raw == sizes.web.sent["/close.html"]
+    assert ("Content-Length", str(len(record.raw))) in record.http_headers
+    notes = header_changes(record)
+    assert any(n.startswith(f"added Content-Length: {len(record.raw)} ") and "closed the connection" in n
+               for n in notes), notes
+
+
+def test_content_length_body_cut_short_is_marked_disconnect(sizes):
+    page = sizes.final_page("/cut-length.html")
+    assert (page["status"], page["error"], page["truncated"]) == (200, None, "disconnect"), page
+    record = sizes.response("/cut-length.html")
+    assert record.headers.get("WARC-Truncated") == "disconnect"
+    assert record.raw == CUT_PREFIX
+    notes = header_changes(record)
+    assert f"Content-Length {CUT_DECLARED} replaced by {len(CUT_PREFIX)} (bytes received)" in notes
+    assert any("Title-Case" in n for n in notes), notes  # the client's own normalisation, said
+
+
+def test_chunked_body_without_its_last_chunk_is_marked_disconnect(sizes):
+    page = sizes.final_page("/cut-chunked.html")
+    assert (page["status"], page["error"], page["truncated"]) == (200, None, "disconnect"), page
+    record = sizes.response("/cut-chunked.html")
+    assert record.headers.get("WARC-Truncated") == "disconnect"
+    assert record.raw == CUT_PREFIX
+    notes = header_changes(record)
+    assert any(n.startswith(f"added Content-Length: {len(CUT_PREFIX)} ") and "chunked" in n
+               for n in notes), notes
 
 
 # ---- decompression -------------------------------------------------------------------------------
@@ -322,3 +382,70 @@ def test_max_requisites_per_page_stops_fetching_and_lists_the_rest(pages):
     assert len(skipped) == IMAGE_COUNT - MAX_REQUISITES
     assert {s["reason"] for s in skipped} == {f"max_requisites_per_page ({MAX_REQUISITES}) reached"}
     assert not {urlsplit(s["url"]).path for s in skipped} & set(fetched)
+
+
+# ---- WARC-Date is the fetch start; no request record for a request that never went out -------
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def warc_time(value: str) -> float:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+
+
+@pytest.fixture(scope="module")
+def honest(web, tmp_path_factory) -> Crawl:
+    """A body trickled over SLOW_BODY_SECONDS, a refused connection and a name that does not
+    resolve (answered from a static table: no DNS server is asked), names mapped to loopback."""
+    port = int(web.base_url.rsplit(":", 1)[1])
+    env = {"CITEWARC_UPSTREAM_RESOLVER": "tests.servers.static_dns.StaticResolver",
+           "CITEWARC_TEST_DNS": json.dumps({"limits.test": "127.0.0.1"})}
+    workdir = tmp_path_factory.mktemp("limits-honest")
+    seeds = [f"http://limits.test:{port}/slow-body.html",
+             f"http://limits.test:{closed_port()}/refused.html",
+             "http://no-such-host.invalid/story.html"]
+    command = [*citewarc_command(), "archive", *seeds, "--store", str(workdir / "store"),
+               "--depth", "0"]
+    proc = subprocess.run(command, cwd=workdir, env=citewarc_env(workdir, env), capture_output=True,
+                          text=True, timeout=CLI_TIMEOUT, stdin=subprocess.DEVNULL)
+    crawl = Crawl(proc, workdir / "store", web, 0)
+    assert proc.returncode == 0, crawl.describe()
+    return crawl
+
+
+def test_warc_date_is_when_the_request_went_out_not_when_the_body_ended(honest):
+    received = honest.web.received_at["/slow-body.html"]
+    response = honest.response("/slow-body.html")
+    (request,) = honest.records("request", "/slow-body.html")
+    assert response.headers["WARC-Date"] == request.headers["WARC-Date"]
+    dated = warc_time(response.headers["WARC-Date"])
+    assert abs(dated - received) < 1.0, (
+        f"WARC-Date {response.headers['WARC-Date']} is {dated - received:.2f} s after the server "
+        f"got the request (the body took {SLOW_BODY_SECONDS} s)")
+    page = honest.final_page("/slow-body.html")
+    assert abs(warc_time(page["fetched_at"]) - dated) < 0.001, page
+
+
+@pytest.mark.parametrize(("path", "error"), [
+    ("/refused.html", "connection refused"),
+    ("/story.html", "DNS lookup failed"),
+])
+def test_request_that_never_reached_a_server_has_only_a_metadata_record(honest, path, error):
+    page = honest.final_page(path)
+    assert page["status"] is None and error in page["error"], page
+    assert honest.records("request", path) == []
+    assert honest.records("response", path) == []
+    metas = honest.records("metadata", path)  # one per attempt (failures are retried once)
+    assert metas and len(metas) == page["attempts"], (len(metas), page)
+    for meta in metas:
+        fields = meta.raw.decode()
+        assert f"fetch-error: {page['error']}\r\n" in fields, fields
+        assert "request-sent: no" in fields, fields
+        assert "WARC-Refers-To" not in meta.headers
+    assert page["warc_record_id"] == metas[-1].headers["WARC-Record-ID"], page
+    assert page["warc"] and (honest.store / page["warc"]).is_file(), page

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from warcio.archiveiterator import ArchiveIterator
 
 from tests.conftest import REPO_ROOT
 from tests.servers.answering_proxy import NEWS_HOST, AnsweringProxy
@@ -31,7 +32,19 @@ def hostile_crawl(tmp_path_factory) -> dict:
     result = json.loads((out / "result.json").read_text())
     crawl_id = result["stdout"].strip().splitlines()[-1]
     result["manifest"] = json.loads((out / "store" / crawl_id / "manifest.json").read_text())
+    result["records"] = warc_records(out / "store" / crawl_id)
     return result
+
+
+def warc_records(root: Path) -> list[tuple[str, str, str, bytes]]:
+    """(type, WARC-Target-URI, WARC-Record-ID, block) of every record of the crawl."""
+    out = []
+    for path in sorted(root.glob("warc/*.warc.gz")):
+        with path.open("rb") as f:
+            for rec in ArchiveIterator(f):
+                out.append((rec.rec_type, rec.rec_headers.get_header("WARC-Target-URI"),
+                            rec.rec_headers.get_header("WARC-Record-ID"), rec.content_stream().read()))
+    return out
 
 
 def test_seed_archived_and_nothing_private_fetched(hostile_crawl):
@@ -54,6 +67,22 @@ def test_each_refusal_is_recorded(hostile_crawl, path):
     assert pages[url]["status"] is None
     assert pages[url]["error"].startswith("refused:"), pages[url]["error"]
     assert "private or reserved" in pages[url]["error"]
+
+
+@pytest.mark.parametrize("path", [
+    "http://127.0.0.1:{port}/secret/loopback",  # refused by the guard (an IP literal)
+    "http://169.254.169.254/latest/meta-data/",
+    "http://internal.test:{port}/secret/resolved-private",  # refused by the resolver
+])
+def test_refused_request_has_no_request_record_only_a_metadata_record(hostile_crawl, path):
+    url = path.format(port=hostile_crawl["port"])
+    page = next(p for p in hostile_crawl["manifest"]["pages"] if p["url"] == url)
+    records = [r for r in hostile_crawl["records"] if r[1] == url]
+    assert [kind for kind, *_ in records if kind != "metadata"] == [], records
+    assert records, f"nothing in the WARC says why {url} was not fetched"
+    for _, _, _, block in records:
+        assert block.decode().startswith(f"fetch-error: {page['error']}\r\nrequest-sent: no"), block
+    assert page["warc_record_id"] == records[-1][2], page
 
 
 def test_decimal_ip_spelling_is_refused(hostile_crawl):

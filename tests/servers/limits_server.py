@@ -13,11 +13,19 @@ Paths:
     /stall-body.html      headers and STALL_BODY_PREFIX of a 10,000-byte body, then silence
     /stall-headers.html   nothing at all: the request is read and never answered
     /trickle.html         chunked HTML, TRICKLE_CHUNK bytes every TRICKLE_EVERY s, for 20 s
+    /close.html           complete HTML without Content-Length or chunks: ends when the server closes
+    /cut-length.html      Content-Length CUT_DECLARED, only CUT_PREFIX sent, then the connection closed
+    /cut-chunked.html     chunked, CUT_PREFIX in one chunk, then closed without the last chunk
+    /exact-length.bin     EXACT_SIZE bytes under Content-Length (as large as the tests' body limit)
+    /exact-chunked.bin    EXACT_SIZE bytes, chunked
+    /slow-body.html       Content-Length HTML sent in SLOW_PIECES pieces over SLOW_BODY_SECONDS
     /loop/a, /loop/b      302 to each other
     /chain/N              302 to /chain/N+1 up to CHAIN_LENGTH, which answers 200
     /cites.html           an article citing CITED_COUNT pages (/cited/N.html), IMAGE_COUNT images
     /cited/N.html         small articles
     /img/N.png            a 1x1 PNG
+
+``web.received_at[path]`` is the wall-clock time (``time.time()``) the server read the request.
 
 Silent answers end when the client hangs up or the server stops, never by themselves before 20 s.
 """
@@ -26,6 +34,7 @@ from __future__ import annotations
 
 import base64
 import threading
+import time
 import zlib
 from functools import cache
 from http.server import BaseHTTPRequestHandler
@@ -42,6 +51,11 @@ CHAIN_LENGTH = 15
 CITED_COUNT = 50
 IMAGE_COUNT = 300
 SILENCE = 20.0  # seconds a stalled answer waits at most
+CUT_PREFIX = b"<!doctype html><html><head><title>Cut</title></head><body>" + b"<p>Half of it.</p>" * 200
+CUT_DECLARED = 10_000
+EXACT_SIZE = 1024 * 1024
+SLOW_BODY_SECONDS = 3.0
+SLOW_PIECES = 6
 BIG_FIRST_SENTENCE = "Paragraph 0 of the very long page: the figures the ministry never published."
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
@@ -80,6 +94,12 @@ def gzip_bomb() -> bytes:
     return b"".join(out)
 
 
+@cache
+def exact_body() -> bytes:
+    """EXACT_SIZE bytes, not all alike (so a cut would show)."""
+    return bytes(range(256)) * (EXACT_SIZE // 256)
+
+
 def cites_page(base: str) -> bytes:
     paras = []
     for n in range(CITED_COUNT):
@@ -96,6 +116,7 @@ class LimitsServer(LoopbackServer):
         super().__init__()
         self.requests: list[str] = []
         self.sent: dict[str, bytes] = {}
+        self.received_at: dict[str, float] = {}
         self.stopping = threading.Event()
         self._lock = threading.Lock()
 
@@ -117,6 +138,7 @@ class LimitsServer(LoopbackServer):
     def _record(self, path: str) -> None:
         with self._lock:
             self.requests.append(path)
+            self.received_at.setdefault(path, time.time())
 
     def _sent(self, path: str, data: bytes) -> None:
         with self._lock:
@@ -168,6 +190,35 @@ def _make_handler(web: LimitsServer) -> type[BaseHTTPRequestHandler]:
                         return
                     line = f"<p>Line {n} of a page that takes its time.</p>".encode()
                     self._write(path, line.ljust(TRICKLE_CHUNK), chunked=True)
+            elif path == "/close.html":
+                body = page("Ended by the close", "<p>All of it, then the server hung up.</p>" * 20)
+                self._head(200, "text/html; charset=utf-8", [("Connection", "close")])
+                self._write(path, body)
+                self.close_connection = True
+            elif path == "/cut-length.html":
+                self._head(200, "text/html; charset=utf-8", [("Content-Length", str(CUT_DECLARED))])
+                self._write(path, CUT_PREFIX)
+                self.close_connection = True
+            elif path == "/cut-chunked.html":
+                self._head(200, "text/html; charset=utf-8", [("Transfer-Encoding", "chunked")])
+                self._write(path, CUT_PREFIX, chunked=True)
+                self.close_connection = True  # no "0" chunk: the body is incomplete
+            elif path == "/exact-length.bin":
+                self._send(200, exact_body(), "application/octet-stream")
+            elif path == "/exact-chunked.bin":
+                self._head(200, "application/octet-stream", [("Transfer-Encoding", "chunked")])
+                body = exact_body()
+                for start in range(0, len(body), 64 * 1024):
+                    self._write(path, body[start:start + 64 * 1024], chunked=True)
+                self.wfile.write(b"0\r\n\r\n")
+            elif path == "/slow-body.html":
+                body = page("A slow body", "<p>Every word weighed before it was sent.</p>" * 60)
+                self._head(200, "text/html; charset=utf-8", [("Content-Length", str(len(body)))])
+                step = -(-len(body) // SLOW_PIECES)
+                for start in range(0, len(body), step):
+                    if start and web.stopping.wait(SLOW_BODY_SECONDS / (SLOW_PIECES - 1)):
+                        return
+                    self._write(path, body[start:start + step])
             elif path in ("/loop/a", "/loop/b"):
                 self._redirect("/loop/b" if path == "/loop/a" else "/loop/a")
             elif path.startswith("/chain/"):

@@ -30,10 +30,12 @@ def test_size_text():
     assert size_text(1000) == "1000 bytes"
 
 
-def test_bytes_received_stops_at_the_limit_and_says_length():
+def test_bytes_received_stops_past_the_limit_and_says_length():
     mw, request = limits(), Request("http://example.com/big")
     mw.process_request(request)
     mw.bytes_received(b"x" * 999, request)
+    mw.bytes_received(b"x", request)  # exactly the limit: a complete body of that size is kept whole
+    assert META_TRUNCATED not in request.meta
     with pytest.raises(StopDownload) as stopped:
         mw.bytes_received(b"x", request)
     assert stopped.value.fail is False  # the response comes back with what arrived
@@ -76,7 +78,8 @@ def test_truncation_reason():
     request = Request("http://example.com/")
     assert truncation_reason(request, Response(request.url)) is None
     assert truncation_reason(request, Response(request.url, flags=["dataloss"])) == "disconnect"
-    assert truncation_reason(request, Response(request.url, flags=["partial"])) == "disconnect"
+    # Close-delimited (no Content-Length, not chunked): complete when the server closes (RFC 9112 6.3).
+    assert truncation_reason(request, Response(request.url, flags=["partial"])) is None
     request.meta[META_TRUNCATED] = "time"
     assert truncation_reason(request, Response(request.url, flags=["download_stopped"])) == "time"
 

@@ -256,3 +256,102 @@ def test_archive_iterator_keeps_repeated_and_latin1_headers() -> None:
     assert cookies == ["a=1; Path=/", "b=2; Path=/"]
     assert response.http_headers.get_header("X-Author") == "Zo\u00eb M\u00fcller"
     assert response.http_headers.get_header("Transfer-Encoding") is None
+
+
+# ---- records say only what happened (issue 8, item 7) -------------------------------------------
+
+
+def _notes(record) -> list[str]:
+    headers = record.rec_headers
+    return [v for k, v in headers.headers if k.startswith("WARC-Citewarc-Header-Change-")]
+
+
+def test_request_that_never_reached_a_server_gives_only_a_metadata_record() -> None:
+    ex = Exchange(url="http://dead.test/story#top", method="GET", request_headers=[("Accept", "*/*")],
+                  fetched_at=WHEN, error="DNS lookup failed: host not found", reached_server=False)
+    records, main_id = build_exchange_records(ex)
+    assert [r.rec_type for r in records] == ["metadata"]
+    assert main_id == ID1
+    body = (b"fetch-error: DNS lookup failed: host not found\r\n"
+            b"request-sent: no (the request never reached a server)\r\n")
+    digest = _sha1(body).encode()
+    assert serialize_record(records[0], gzip_level=None) == (
+        b"WARC/1.1\r\n"
+        b"WARC-Record-ID: <urn:uuid:00000000-0000-4000-8000-000000000001>\r\n"
+        b"WARC-Date: 2026-03-01T12:30:45.123456Z\r\n"
+        b"WARC-Type: metadata\r\n"
+        b"WARC-Target-URI: http://dead.test/story\r\n"
+        b"WARC-Payload-Digest: " + digest + b"\r\n"
+        b"WARC-Block-Digest: " + digest + b"\r\n"
+        b"Content-Type: application/warc-fields\r\n"
+        b"Content-Length: " + str(len(body)).encode() + b"\r\n"
+        b"\r\n" + body + b"\r\n\r\n"
+    )
+
+
+def test_sent_request_that_got_no_response_keeps_its_request_record() -> None:
+    ex = Exchange(url="http://slow.test/", method="GET", request_headers=[], fetched_at=WHEN,
+                  error="timed out after 2 s")  # reached_server defaults to True
+    records, main_id = build_exchange_records(ex)
+    assert [r.rec_type for r in records] == ["request", "metadata"]
+    assert main_id == records[0].rec_headers.get_header("WARC-Record-ID")
+
+
+def test_target_uri_never_carries_a_fragment() -> None:
+    from pipelines.warc import RevisitTarget, build_metadata_record, build_revisit_records
+
+    ex = story_exchange(url="https://news.test/a?x=1#section-2")
+    records = build_exchange_records(ex)[0]
+    records += build_revisit_records(ex, RevisitTarget("https://news.test/a?x=1#old", "2026-01-01T00:00:00Z",
+                                                       ID2))[0]
+    records.append(build_metadata_record(ex.url, WHEN, ID1, [("role", "seed")], new_id()))
+    for record in records:
+        assert record.rec_headers.get_header("WARC-Target-URI") == "https://news.test/a?x=1"
+    revisit = records[2]
+    assert revisit.rec_headers.get_header("WARC-Refers-To-Target-URI") == "https://news.test/a?x=1"
+    request = serialize_record(records[1], gzip_level=None)
+    assert b"GET /a?x=1 HTTP/1.1\r\n" in request and b"#" not in _block(request)
+
+
+def new_id() -> str:
+    return pipelines.warc.new_record_id()
+
+
+@pytest.mark.parametrize(("framing", "why"), [
+    ("chunked", "the body came chunked, and the HTTP client removed Transfer-Encoding: chunked"),
+    ("close", "the body ended when the server closed the connection"),
+    (None, "the server sent none)"),
+])
+def test_content_length_the_client_computed_is_noted(framing, why) -> None:
+    ex = story_exchange(response_headers=[("Content-Type", "text/html")], framing=framing,
+                        truncated=None)
+    response = build_exchange_records(ex)[0][0]
+    notes = _notes(response)
+    assert len(notes) == 1 and notes[0].startswith("added Content-Length: 18 (the server sent none")
+    assert why in notes[0]
+    assert _block(serialize_record(response, gzip_level=None)).endswith(
+        b"Content-Type: text/html\r\nContent-Length: 18\r\n\r\n<html>hello</html>")
+
+
+@pytest.mark.parametrize("protocol", ["h2", "HTTP/2", "HTTP/2.0"])
+def test_http2_written_as_http11_says_so(protocol) -> None:
+    ex = story_exchange(protocol=protocol, response_headers=[("Content-Length", "18")], truncated=None)
+    response = build_exchange_records(ex)[0][0]
+    assert _block(serialize_record(response, gzip_level=None)).startswith(b"HTTP/1.1 200 OK\r\n")
+    assert _notes(response) == [f"status line written as HTTP/1.1: the response came over {protocol} "
+                                "(its binary framing and pseudo-headers have no HTTP/1.1 form)"]
+
+
+def test_client_changes_follow_our_own_on_response_and_revisit() -> None:
+    from pipelines.warc import RevisitTarget, build_revisit_records
+
+    client = ("header names normalised", "header order grouped")
+    ex = story_exchange(client_changes=client)
+    response = build_exchange_records(ex)[0][0]
+    expected = ["removed Transfer-Encoding: chunked (body stored de-chunked)",
+                "Content-Length 999 replaced by 18 (bytes received)", *client]
+    assert _notes(response) == expected
+    revisit = build_revisit_records(ex, RevisitTarget(ex.url, "2026-01-01T00:00:00Z", ID2))[0][0]
+    assert _notes(revisit) == expected
+    raw = serialize_record(response, gzip_level=None)
+    assert b"WARC-Citewarc-Header-Change-4: header order grouped\r\n" in raw
