@@ -18,7 +18,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from crawler.errors import CitewarcError, UsageError
+from crawler.errors import CitewarcError, StorageFailed, UsageError
 from crawler.urls import is_crawl_id
 from pipelines.crawl_run import store_slug
 from pipelines.stores import NotFoundError, Store, StoreError
@@ -117,7 +117,7 @@ def prepare_collection(store: Store, crawl_ids: list[str], cache_root: Path) -> 
             raise UsageError(f"no complete crawl {crawl_id} in {store.uri} "
                              "(see `citewarc list`)") from None
         except StoreError as exc:
-            raise ReplayError(str(exc)) from None
+            raise StorageFailed(str(exc)) from None
         # Revisits resolve only against their originals: load the crawls they point into.
         for earlier in manifest.get("depends_on", []):
             if is_crawl_id(earlier) and earlier not in loaded:
@@ -133,7 +133,7 @@ def prepare_collection(store: Store, crawl_ids: list[str], cache_root: Path) -> 
                 try:
                     store.get_file(key, local)
                 except StoreError as exc:
-                    raise ReplayError(f"cannot fetch {key}: {exc}") from None
+                    raise StorageFailed(f"cannot fetch {key}: {exc}") from None
                 if sha256_file(local) != entry["sha256"]:
                     local.unlink()
                     raise IntegrityError(f"{key} in {store.uri} does not match its manifest's "

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from multiprocessing import resource_tracker
 from typing import Any, TypeVar
 
 from lxml import etree
@@ -248,3 +249,26 @@ class ProcessPool:
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
+
+
+def reap_workers(grace: float = 5.0) -> None:
+    """End every worker process this process started, and multiprocessing's resource tracker.
+
+    Called by the CLI just before it exits. A pool shut down normally has joined its workers, but
+    a crawl that ended on an error may not have; and the ``spawn`` context starts a resource
+    tracker process that only notices its parent is gone after the parent has exited, so a
+    finished ``archive`` left a process behind in its group (what a supervisor or a cron
+    ``timeout`` counts as still running). Workers get ``grace`` seconds, then SIGTERM.
+    """
+    for child in multiprocessing.active_children():
+        child.join(grace)
+        if child.is_alive():
+            child.terminate()
+            child.join(grace)
+    tracker = getattr(resource_tracker, "_resource_tracker", None)
+    stop = getattr(tracker, "_stop", None)  # CPython 3.11+: closes its pipe and waits for it
+    if stop is not None:
+        try:
+            stop()
+        except (OSError, ChildProcessError):
+            pass  # already gone

@@ -40,6 +40,14 @@ class StoreError(Exception):
         self.transient = transient
 
 
+class StoreURIError(StoreError):
+    """The store URI itself is wrong (unknown scheme, credentials in it, no bucket): a usage
+    error (exit 2), not an outage (exit 4)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, transient=False)
+
+
 class NotFoundError(StoreError):
     """The key does not exist in the store."""
 
@@ -251,14 +259,14 @@ def _local_store(uri: str, settings: Mapping[str, Any]) -> Store:
         return LocalStore(uri)  # a plain path, kept as typed ('#' and '?' are file name characters)
     parsed = urlparse(uri)
     if parsed.netloc not in ("", "localhost"):
-        raise StoreError(f"a file:// store must be on this machine, not on {parsed.netloc!r}")
+        raise StoreURIError(f"a file:// store must be on this machine, not on {parsed.netloc!r}")
     return LocalStore(unquote(parsed.path))
 
 
 def _s3_store(uri: str, settings: Mapping[str, Any]) -> Store:
     parsed = urlparse(uri)
     if "@" in parsed.netloc:
-        raise StoreError("S3 credentials do not belong in the store URI "
+        raise StoreURIError("S3 credentials do not belong in the store URI "
                          "(set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY or a profile)")
     prefix = parsed.path.strip("/")
     try:
@@ -267,7 +275,7 @@ def _s3_store(uri: str, settings: Mapping[str, Any]) -> Store:
         if prefix:
             safe_key(prefix)
     except ValueError:
-        raise StoreError(f"bad S3 store URI {uri!r} (use s3://bucket[/prefix])") from None
+        raise StoreURIError(f"bad S3 store URI {uri!r} (use s3://bucket[/prefix])") from None
     from pipelines.s3_store import S3Store  # noqa: PLC0415 - boto3 loads only when needed
 
     return S3Store(parsed.netloc, prefix, settings)
@@ -286,5 +294,5 @@ def open_store(uri: str, settings: Mapping[str, Any] | None = None) -> Store:
     scheme = uri.partition("://")[0].lower() if "://" in uri else ""
     if scheme not in STORE_SCHEMES:
         # Only the scheme is echoed: the rest of a URI may carry a password.
-        raise StoreError(f"unsupported store {scheme + '://'!r} (use a path, file:// or s3://)")
+        raise StoreURIError(f"unsupported store {scheme + '://'!r} (use a path, file:// or s3://)")
     return STORE_SCHEMES[scheme](uri, settings or {})
