@@ -116,7 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="crawls to open (default: every complete crawl in the store)")
     replay.add_argument("--port", type=int, default=8080, help="port to serve on (default 8080)")
     replay.add_argument("--host", default="127.0.0.1",
-                        help="address to bind (default 127.0.0.1: only this machine can connect)")
+                        help="address to bind (default 127.0.0.1: only this machine can connect; "
+                             "any other address makes every replayed crawl readable on the "
+                             "network, and citewarc warns)")
 
     listing = sub.add_parser(
         "list", parents=[common], help="the crawls in a store, newest first",

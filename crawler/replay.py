@@ -7,6 +7,7 @@ replay works offline, or built here on first use when missing.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import signal
@@ -159,6 +160,20 @@ def _seed_urls(manifest: dict) -> list[tuple[str, str]]:
             url = hops[url]
         out.append((_timestamp14((pages.get(url) or {}).get("fetched_at")), seed))
     return out
+
+
+def exposure_warning(host: str, port: int) -> str | None:
+    """A warning when pywb would listen beyond this machine (it has no login of its own)."""
+    if host.lower().rstrip(".") == "localhost":
+        return None
+    try:
+        if ipaddress.ip_address(host.strip("[]")).is_loopback:
+            return None
+    except ValueError:
+        pass  # a host name: whatever it resolves to may be reachable from the network
+    return (f"warning: --host {host} is not a loopback address: every crawl in this replay "
+            f"becomes readable by anyone on the network who can reach {host}:{port} "
+            "(pywb asks no password)")
 
 
 def check_port_free(host: str, port: int) -> None:

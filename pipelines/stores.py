@@ -15,6 +15,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,6 +83,18 @@ class SigningStore(Store, Protocol):
     def presigned_url(self, key: str, expires_seconds: int) -> str: ...
 
 
+def control_character(text: str) -> str | None:
+    """The first control or line-separating character in ``text`` (``repr``-ed), else None.
+
+    A newline in a path ends a crontab entry (and starts a new one, whatever the quoting), forges a
+    log line, and makes a file name nobody can type: paths and names must not hold one.
+    """
+    for char in text:
+        if unicodedata.category(char) in ("Cc", "Zl", "Zp"):
+            return repr(char)
+    return None
+
+
 def safe_key(key: str) -> str:
     """Return ``key`` unchanged if it stays inside a store root, else raise ValueError.
 
@@ -101,6 +114,19 @@ def safe_key(key: str) -> str:
         if segment in ("", ".", ".."):
             raise ValueError(f"store key {key!r} has an empty, '.' or '..' segment")
     return key
+
+
+def inside(root: Path, path: Path) -> Path:
+    """``path`` unchanged if, symbolic links followed, it stays under ``root`` (resolved).
+
+    A link planted in a store or spool folder (``warc -> /home/ana/.aws``) would otherwise make
+    citewarc write outside it, or read a private file and upload it as part of a crawl.
+    """
+    real = path.resolve()
+    if real != root and not real.is_relative_to(root):
+        raise StoreError(f"{path} leads out of {root} through a symbolic link (to {real}); "
+                         "refused", transient=False)
+    return path
 
 
 def _safe_prefix(prefix: str) -> str:
@@ -160,7 +186,7 @@ class LocalStore:
         self.uri = str(self.root)
 
     def _path(self, key: str) -> Path:
-        return self.root / safe_key(key)
+        return inside(self.root, self.root / safe_key(key))
 
     def location(self, key: str) -> str:
         return str(self._path(key))
@@ -291,6 +317,9 @@ STORE_SCHEMES: dict[str, Callable[[str, Mapping[str, Any]], Store]] = {
 def open_store(uri: str, settings: Mapping[str, Any] | None = None) -> Store:
     """The store for a path, ``file:///abs/path`` or ``s3://bucket[/prefix]``; ``""``: ./archive."""
     uri = uri or DEFAULT_STORE
+    if control_character(uri):
+        raise StoreURIError(f"the store holds a control character ({control_character(uri)}): "
+                            "a path or URI cannot")
     scheme = uri.partition("://")[0].lower() if "://" in uri else ""
     if scheme not in STORE_SCHEMES:
         # Only the scheme is echoed: the rest of a URI may carry a password.

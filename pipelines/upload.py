@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipelines.stores import Store, StoreError
+from pipelines.stores import Store, StoreError, inside
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +75,7 @@ def upload_crawl(store: Store, crawl_dir: Path, crawl_id: str, entries: list[dic
         delay = 1.0
         while True:
             try:
+                inside(crawl_dir.resolve(), path)  # never upload what a planted link points at
                 store.put_file(key, path, sha or sha256_file(path))
                 break
             except StoreError as exc:

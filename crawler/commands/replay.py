@@ -13,6 +13,7 @@ from crawler.replay import (
     check_port_free,
     complete_crawls,
     ensure_replay_venv,
+    exposure_warning,
     prepare_collection,
     replay_venv,
 )
@@ -31,6 +32,9 @@ def run(args: Namespace) -> int:
             raise UsageError(f"{crawl_id!r} is not a crawl id (YYYYMMDDTHHMMSSZ-slug)")
     if not 0 < args.port < 65536:
         raise UsageError(f"--port {args.port} is not a TCP port")
+    warning = exposure_warning(args.host, args.port)
+    if warning:
+        say(f"citewarc: {warning}")
     settings = load_settings({"CITEWARC_STORE": args.store})
     store = configured_store(settings)  # a bad store URI is exit 2
     try:
