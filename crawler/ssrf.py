@@ -22,6 +22,8 @@ from twisted.internet.error import DNSLookupError
 from twisted.internet.interfaces import IResolverSimple
 from zope.interface import implementer
 
+from crawler.urls import without_userinfo
+
 logger = logging.getLogger(__name__)
 
 # Twisted's endpoint turns a resolver's error into a bare "no results for hostname lookup", so the
@@ -142,6 +144,23 @@ class PrivateAddressGuard:
                                                                              self.allow_private):
             logger.info("Refused %s: %s", request.url, refusal(address, host))
             raise PrivateAddressRefused(refusal(address, host))
+        return None
+
+
+class UserinfoStripper:
+    """Downloader middleware: no request leaves with a user name or password in its URL.
+
+    Seeds and citations are cleaned before they become requests; this catches what Scrapy makes
+    itself, a redirect to ``http://user:pass@host/``, which would otherwise put the credentials in
+    the manifest, the WARC-Target-URI and the robots.txt request. The request is rescheduled
+    without them (the redirect's own Location header stays in the WARC as received).
+    """
+
+    def process_request(self, request):
+        clean = without_userinfo(request.url)
+        if clean != request.url:
+            logger.info("Dropped the user name and password from a request for %s", clean)
+            return request.replace(url=clean)
         return None
 
 

@@ -67,6 +67,17 @@ def shown(url: str) -> str:
     return url
 
 
+def without_userinfo(url: str) -> str:
+    """``url`` without ``user:pass@`` (anything else kept as written); unchanged if it has none."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
+
+
 def refuse_userinfo(url: str) -> None:
     """InvalidURL for a seed that carries credentials (``http://user:pass@host/``).
 

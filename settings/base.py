@@ -26,6 +26,7 @@ DEFAULT_REQUEST_HEADERS = {
     "Accept-Language": "en;q=0.9, *;q=0.5",
 }
 DOWNLOADER_MIDDLEWARES = {
+    "crawler.ssrf.UserinfoStripper": 40,  # no user:password@ in any request URL (redirects too)
     "crawler.ssrf.PrivateAddressGuard": 50,
     "crawler.limits.ResponseLimits": 800,  # between decompression (590) and capture (950)
     "crawler.from_archive.ArchivedResponseMiddleware": 940,  # --resume only

@@ -245,3 +245,14 @@ def test_password_is_not_echoed_in_errors() -> None:
     with pytest.raises(InvalidURL) as bad:
         clean_url("http://ana:hunter2@exa mple.com/")
     assert "hunter2" not in str(bad.value)
+
+
+@pytest.mark.parametrize(("url", "clean"), [
+    ("http://ana:hunter2@news.test:8080/a?b=c", "http://news.test:8080/a?b=c"),
+    ("http://a@b@news.test/x", "http://news.test/x"),
+    ("http://news.test/@home", "http://news.test/@home"),
+])
+def test_without_userinfo(url: str, clean: str) -> None:
+    from crawler.urls import without_userinfo
+
+    assert without_userinfo(url) == clean
