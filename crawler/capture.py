@@ -20,6 +20,7 @@ from crawler.fetch_errors import describe_failure, request_reached_server
 from crawler.http_handler import META_SENT_AT
 from crawler.limits import DOWNLOAD_STOPPED, truncation_reason
 from crawler.ssrf import PrivateAddressRefused
+from crawler.urls import without_userinfo
 from pipelines.crawl_run import CrawlRun
 from pipelines.page import Capture
 from pipelines.warc import (
@@ -145,7 +146,7 @@ class WarcCaptureMiddleware:
         capture = await self._write(exchange, request.meta.get("citewarc_role") == "seed")
         location = response.headers.get(b"Location")
         if location and 300 <= response.status < 400:
-            capture.location = urljoin(request.url, location.decode("latin-1"))
+            capture.location = without_userinfo(urljoin(request.url, location.decode("latin-1")))
         capture.content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1") or None
         request.meta.setdefault(META_CAPTURES, []).append(capture)
         self.run.bytes_received += len(response.body)

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import sys
 import traceback
 from collections.abc import Sequence
 
 from crawler import __version__
-from crawler.errors import CitewarcError
+from crawler.errors import EXIT_STORAGE, EXIT_USAGE, CitewarcError
 
 EPILOG = """\
 exit codes:
   0  the seed(s) archived and stored (citations may have failed: the manifest says which)
   2  usage or configuration error (malformed URL, unsupported scheme, bad store URI)
   3  no seed could be archived (dead host, HTTP error, refused); the attempt is still recorded
-  4  storage failed; nothing is lost: the message says where the files wait
+  4  storage failed, or the store cannot be read (every command); nothing is lost: the
+     message says where the files wait
   5  another run of the same job holds its lock (crawl)
   6  verify found a missing, changed or corrupt file
 environment:
@@ -114,7 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="crawls to open (default: every complete crawl in the store)")
     replay.add_argument("--port", type=int, default=8080, help="port to serve on (default 8080)")
     replay.add_argument("--host", default="127.0.0.1",
-                        help="address to bind (default 127.0.0.1: only this machine can connect)")
+                        help="address to bind (default 127.0.0.1: only this machine can connect; "
+                             "any other address makes every replayed crawl readable on the "
+                             "network, and citewarc warns)")
 
     listing = sub.add_parser(
         "list", parents=[common], help="the crawls in a store, newest first",
@@ -216,6 +220,17 @@ COMMANDS = ("archive", "push", "replay", "list", "history", "verify", "share", "
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    _quiet_logging(getattr(args, "verbose", False))
+    try:
+        return _dispatch(parser, args)
+    finally:
+        _reap_workers()
+
+
+def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    """Run the command; every failure becomes one ``citewarc: error:`` line and its exit code."""
+    from pipelines.stores import StoreError, StoreURIError  # noqa: PLC0415 - no boto3 here
+
     try:
         if args.command not in COMMANDS:
             parser.error(f"unknown command {args.command}")
@@ -223,21 +238,40 @@ def main(argv: Sequence[str] | None = None) -> int:
         module = importlib.import_module(f"crawler.commands.{args.command}")
         return module.run(args)
     except CitewarcError as exc:
-        if args.debug:
-            traceback.print_exc()
-        print(f"citewarc: error: {exc}", file=sys.stderr)
-        return exc.exit_code
+        return _fail(args, str(exc), exc.exit_code)
+    except StoreURIError as exc:  # the same contract for every command: a bad store URI is 2
+        return _fail(args, str(exc), EXIT_USAGE)
+    except StoreError as exc:  # ... and a store that cannot be reached or read is 4
+        return _fail(args, str(exc), EXIT_STORAGE)
     except KeyboardInterrupt:
         print("citewarc: error: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # a bug: say so in one line, traceback only with --debug
-        if args.debug:
-            traceback.print_exc()
-        print(f"citewarc: error: internal error: {type(exc).__name__}: {exc} "
-              "(run with --debug for a traceback)", file=sys.stderr)
-        return 1
-    return 0
+        return _fail(args, f"internal error: {type(exc).__name__}: {exc} "
+                           "(run with --debug for a traceback)", 1)
 
+
+def _fail(args: argparse.Namespace, message: str, code: int) -> int:
+    if args.debug:
+        traceback.print_exc()
+    print(f"citewarc: error: {message}", file=sys.stderr)
+    return code
+
+
+def _quiet_logging(verbose: bool) -> None:
+    """Log records go to stderr only with --verbose: without a handler Python's last resort
+    prints warnings there, and an error would no longer be one line. (``archive`` and ``crawl``
+    replace this with their log file.)"""
+    root = logging.getLogger()
+    if not root.handlers:
+        root.addHandler(logging.StreamHandler(sys.stderr) if verbose else logging.NullHandler())
+
+
+def _reap_workers() -> None:
+    """No extraction worker (or multiprocessing helper) outlives the command."""
+    extract = sys.modules.get("pipelines.extract")
+    if extract is not None:
+        extract.reap_workers()
 
 if __name__ == "__main__":
     sys.exit(main())

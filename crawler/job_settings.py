@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from crawler.jobfile import Job
+from crawler.jobfile import Job, refuse_control_characters
 from pipelines.crawl_run import store_slug
 
 STORE_ENV = "CITEWARC_STORE"
@@ -48,9 +48,10 @@ def job_store(job: Job, job_path: Path, cli_store: str | None) -> tuple[str | No
 def log_file_template(job: Job, job_path: Path, cli_log_file: str | None) -> str:
     """The log path of a run, ``{job}`` and ``{crawl_id}`` still to fill in."""
     if cli_log_file:
-        return str(Path(cli_log_file).expanduser().absolute())
+        return str(Path(refuse_control_characters(cli_log_file, "--log-file")).expanduser().absolute())
     if os.environ.get(LOG_FILE_ENV):
-        return str(Path(os.environ[LOG_FILE_ENV]).expanduser().absolute())
+        value = refuse_control_characters(os.environ[LOG_FILE_ENV], LOG_FILE_ENV)
+        return str(Path(value).expanduser().absolute())
     if job.log_file:
         return _beside(job.log_file, job_path.parent)
     return str(cache_dir() / "logs" / "{job}" / "{crawl_id}.log")

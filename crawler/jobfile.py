@@ -14,7 +14,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from crawler.errors import UsageError
-from crawler.urls import InvalidURL, clean_url
+from crawler.urls import InvalidURL, clean_url, refuse_userinfo
+from pipelines.stores import control_character
 
 
 class _Strict(BaseModel):
@@ -25,6 +26,7 @@ def _urls(values: list[str]) -> list[str]:
     out = []
     for i, value in enumerate(values):
         try:
+            refuse_userinfo(value)
             out.append(clean_url(value))
         except InvalidURL as exc:
             raise ValueError(f"[{i}]: {exc}") from None
@@ -64,6 +66,14 @@ class Job(_Strict):
     limits: Limits = Field(default_factory=Limits)
     politeness: Politeness = Field(default_factory=Politeness)
     log_file: str | None = Field(None, description="log path; {crawl_id} and {job} are filled in")
+
+    @field_validator("store", "log_file")
+    @classmethod
+    def _no_control_characters(cls, value: str | None) -> str | None:
+        """A newline here would become a second line of the crontab `citewarc cron` prints."""
+        if value is not None and (char := control_character(value)):
+            raise ValueError(f"holds a control character ({char}); a path cannot")
+        return value
 
     @model_validator(mode="after")
     def _has_seeds(self) -> Job:
@@ -110,9 +120,17 @@ def _syntax_error(exc: Exception) -> str:
     return f"line {mark.line + 1}, column {mark.column + 1}: {problem}{hint}"
 
 
+def refuse_control_characters(value: str, field: str) -> str:
+    """``value`` unchanged, or UsageError naming ``field`` if it holds a control character."""
+    char = control_character(value)
+    if char:
+        raise UsageError(f"{field} holds a control character ({char}); a path or name cannot")
+    return value
+
+
 def load_job(path: str | Path) -> Job:
     """Read and validate ``path`` (``.toml`` as TOML, anything else as YAML)."""
-    path = Path(path)
+    path = Path(refuse_control_characters(str(path), "the job file's path"))
     try:
         raw = path.read_text(encoding="utf-8")
     except OSError as exc:

@@ -7,6 +7,7 @@ replay works offline, or built here on first use when missing.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import signal
@@ -18,7 +19,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from crawler.errors import CitewarcError, UsageError
+from crawler.errors import CitewarcError, StorageFailed, UsageError
 from crawler.urls import is_crawl_id
 from pipelines.crawl_run import store_slug
 from pipelines.stores import NotFoundError, Store, StoreError
@@ -117,7 +118,7 @@ def prepare_collection(store: Store, crawl_ids: list[str], cache_root: Path) -> 
             raise UsageError(f"no complete crawl {crawl_id} in {store.uri} "
                              "(see `citewarc list`)") from None
         except StoreError as exc:
-            raise ReplayError(str(exc)) from None
+            raise StorageFailed(str(exc)) from None
         # Revisits resolve only against their originals: load the crawls they point into.
         for earlier in manifest.get("depends_on", []):
             if is_crawl_id(earlier) and earlier not in loaded:
@@ -133,7 +134,7 @@ def prepare_collection(store: Store, crawl_ids: list[str], cache_root: Path) -> 
                 try:
                     store.get_file(key, local)
                 except StoreError as exc:
-                    raise ReplayError(f"cannot fetch {key}: {exc}") from None
+                    raise StorageFailed(f"cannot fetch {key}: {exc}") from None
                 if sha256_file(local) != entry["sha256"]:
                     local.unlink()
                     raise IntegrityError(f"{key} in {store.uri} does not match its manifest's "
@@ -159,6 +160,20 @@ def _seed_urls(manifest: dict) -> list[tuple[str, str]]:
             url = hops[url]
         out.append((_timestamp14((pages.get(url) or {}).get("fetched_at")), seed))
     return out
+
+
+def exposure_warning(host: str, port: int) -> str | None:
+    """A warning when pywb would listen beyond this machine (it has no login of its own)."""
+    if host.lower().rstrip(".") == "localhost":
+        return None
+    try:
+        if ipaddress.ip_address(host.strip("[]")).is_loopback:
+            return None
+    except ValueError:
+        pass  # a host name: whatever it resolves to may be reachable from the network
+    return (f"warning: --host {host} is not a loopback address: every crawl in this replay "
+            f"becomes readable by anyone on the network who can reach {host}:{port} "
+            "(pywb asks no password)")
 
 
 def check_port_free(host: str, port: int) -> None:

@@ -13,7 +13,7 @@ from scrapy.settings import Settings
 
 from crawler.offline import use_bundled_suffix_list
 from pipelines.crawl_run import CrawlResult, CrawlRun, default_spool, store_slug
-from pipelines.stores import StoreError
+from pipelines.stores import StoreError, inside
 
 SETTINGS_ENV = "CITEWARC_SETTINGS"
 
@@ -34,7 +34,8 @@ def load_settings(overrides: dict[str, Any] | None = None) -> Settings:
 
 def unique_crawl_id(store, settings: Settings, base: str) -> str:
     """Two runs in the same second for the same story must not share (and overwrite) an id."""
-    spool = Path(settings.get("CITEWARC_SPOOL") or default_spool()).expanduser()
+    spool = spool_root(settings)
+    inside(spool.resolve(), spool / store_slug(store.uri) / base)  # no link out of the spool
     candidate, n = base, 1
     while True:
         try:
@@ -59,14 +60,19 @@ def configured_store(settings: Settings):
 
 
 def spool_root(settings: Settings) -> Path:
-    """Where files wait until the store confirms them."""
-    return Path(settings.get("CITEWARC_SPOOL") or default_spool()).expanduser()
+    """Where files wait until the store confirms them (no control character: file names)."""
+    from crawler.jobfile import refuse_control_characters  # noqa: PLC0415
+
+    spool = str(settings.get("CITEWARC_SPOOL") or default_spool())
+    return Path(refuse_control_characters(spool, "CITEWARC_SPOOL")).expanduser()
 
 
 def log_file_for(settings: Settings, crawl_id: str) -> Path:
     configured = settings.get("CITEWARC_LOG_FILE")
     if configured:
-        return Path(configured).expanduser()
+        from crawler.jobfile import refuse_control_characters  # noqa: PLC0415
+
+        return Path(refuse_control_characters(configured, "CITEWARC_LOG_FILE")).expanduser()
     spool = Path(settings.get("CITEWARC_SPOOL") or default_spool()).expanduser()
     return spool.parent / "logs" / f"{crawl_id}.log"
 

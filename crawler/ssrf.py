@@ -16,11 +16,13 @@ import urllib.request
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
-from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.misc import load_object
 from twisted.internet.error import DNSLookupError
 from twisted.internet.interfaces import IResolverSimple
 from zope.interface import implementer
+
+from crawler.urls import without_userinfo
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +55,28 @@ def is_forbidden(address: str) -> bool:
     return not ip.is_global or ip.is_multicast or ip.is_reserved or ip.is_unspecified
 
 
+# Cloud instance-metadata services: they hand out the machine's credentials to whoever asks, so
+# they stay refused even with CITEWARC_ALLOW_PRIVATE_ADDRESSES (a page archived on a cloud machine
+# must not make it fetch its own keys into a WARC). Naming one in CITEWARC_ALLOWED_HOSTS allows it.
+METADATA_ADDRESSES = frozenset({
+    "169.254.169.254",  # AWS, GCP, Azure, OpenStack, DigitalOcean, Oracle ...
+    "169.254.170.2",  # AWS ECS task metadata and credentials
+    "fd00:ec2::254",  # AWS over IPv6
+    "100.100.100.200",  # Alibaba Cloud
+})
+
+
+def is_metadata(address: str) -> bool:
+    """A cloud metadata address, in any spelling (IPv4-mapped IPv6 included)."""
+    try:
+        ip = ipaddress.ip_address(address.strip("[]").split("%")[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return str(ip) in METADATA_ADDRESSES
+
+
 def ip_literal(host: str) -> str | None:
     """The address if ``host`` is an IP literal in any spelling browsers accept, else None.
 
@@ -76,8 +100,17 @@ def ip_literal(host: str) -> str | None:
 
 def refusal(address: str, host: str) -> str:
     where = address if address == host else f"{host} ({address})"
+    if is_metadata(address):
+        return (f"refused: {where} is a cloud metadata address, a private or reserved address "
+                "that hands out credentials (name it in CITEWARC_ALLOWED_HOSTS to archive it)")
     return (f"refused: {where} is a private or reserved address "
             "(set CITEWARC_ALLOW_PRIVATE_ADDRESSES to archive it)")
+
+
+def refused(address: str, allow_private: bool) -> bool:
+    """Whether the guard refuses ``address``: every private one, or with private addresses
+    allowed still the cloud metadata ones."""
+    return is_metadata(address) if allow_private else is_forbidden(address)
 
 
 def proxy_hosts() -> set[str]:
@@ -93,23 +126,41 @@ def proxy_hosts() -> set[str]:
 class PrivateAddressGuard:
     """Downloader middleware: refuse requests for forbidden IP literals (proxied or not)."""
 
-    def __init__(self, allowed_hosts: Iterable[str]) -> None:
-        self.allowed = {h.lower() for h in allowed_hosts}
+    def __init__(self, allowed_hosts: Iterable[str], allow_private: bool = False) -> None:
+        self.allowed = {h.lower().strip("[]") for h in allowed_hosts}
+        self.allow_private = allow_private
 
     @classmethod
     def from_crawler(cls, crawler):
-        if crawler.settings.getbool("CITEWARC_ALLOW_PRIVATE_ADDRESSES"):
-            raise NotConfigured
-        return cls(crawler.settings.getlist("CITEWARC_ALLOWED_HOSTS"))
+        return cls(crawler.settings.getlist("CITEWARC_ALLOWED_HOSTS"),
+                   crawler.settings.getbool("CITEWARC_ALLOW_PRIVATE_ADDRESSES"))
 
     def process_request(self, request):
         host = (urlsplit(request.url).hostname or "").lower()
         if host in self.allowed:
             return None
         address = ip_literal(host)
-        if address is not None and is_forbidden(address):
+        if address is not None and address not in self.allowed and refused(address,
+                                                                             self.allow_private):
             logger.info("Refused %s: %s", request.url, refusal(address, host))
             raise PrivateAddressRefused(refusal(address, host))
+        return None
+
+
+class UserinfoStripper:
+    """Downloader middleware: no request leaves with a user name or password in its URL.
+
+    Seeds and citations are cleaned before they become requests; this catches what Scrapy makes
+    itself, a redirect to ``http://user:pass@host/``, which would otherwise put the credentials in
+    the manifest, the WARC-Target-URI and the robots.txt request. The request is rescheduled
+    without them (the redirect's own Location header stays in the WARC as received).
+    """
+
+    def process_request(self, request):
+        clean = without_userinfo(request.url)
+        if clean != request.url:
+            logger.info("Dropped the user name and password from a request for %s", clean)
+            return request.replace(url=clean)
         return None
 
 
@@ -121,10 +172,10 @@ class GuardedResolver:
     default; tests put a static one there so no test ever asks the machine's DNS).
     """
 
-    def __init__(self, upstream, allowed_hosts: Iterable[str], enabled: bool) -> None:
+    def __init__(self, upstream, allowed_hosts: Iterable[str], allow_private: bool) -> None:
         self.upstream = upstream
-        self.allowed = {h.lower() for h in allowed_hosts} | proxy_hosts()
-        self.enabled = enabled
+        self.allowed = {h.lower().strip("[]") for h in allowed_hosts} | proxy_hosts()
+        self.allow_private = allow_private
         self.reactor = upstream.reactor
 
     @classmethod
@@ -133,19 +184,19 @@ class GuardedResolver:
         upstream_cls = load_object(settings.get("CITEWARC_UPSTREAM_RESOLVER"))
         upstream = upstream_cls.from_crawler(crawler, reactor)
         return cls(upstream, settings.getlist("CITEWARC_ALLOWED_HOSTS"),
-                   not settings.getbool("CITEWARC_ALLOW_PRIVATE_ADDRESSES"))
+                   settings.getbool("CITEWARC_ALLOW_PRIVATE_ADDRESSES"))
 
     def install_on_reactor(self) -> None:
         self.reactor.installResolver(self)
 
     def getHostByName(self, name: str, timeout=()):  # noqa: N802 - Twisted's interface
         d = self.upstream.getHostByName(name, timeout)
-        if self.enabled and name.lower() not in self.allowed:
+        if name.lower() not in self.allowed:
             d.addCallback(self._check, name)
         return d
 
     def _check(self, address: str, name: str) -> str:
-        if is_forbidden(address):
+        if address not in self.allowed and refused(address, self.allow_private):
             message = refusal(address, name)
             _REFUSED_NAMES[name.lower()] = message
             logger.info("Refused %s: %s", name, message)

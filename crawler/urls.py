@@ -42,10 +42,59 @@ def is_tracking_param(name: str) -> bool:
     return lowered in TRACKING_PARAMS or lowered.startswith(TRACKING_PREFIXES)
 
 
+def has_userinfo(url: str) -> bool:
+    """Whether ``url`` carries a user name or password (``http://user:pass@host/``)."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return False
+    return parts.scheme.lower() in SUPPORTED_SCHEMES and "@" in parts.netloc
+
+
+def shown(url: str) -> str:
+    """``url`` fit for a message or a log: its user name and password replaced by ``***``."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        parts = None
+    if parts is not None and parts.netloc and "@" in parts.netloc:
+        return url.replace(parts.netloc, "***@" + parts.netloc.rsplit("@", 1)[1], 1)
+    if "@" in url and "://" in url:  # unparsable: hide everything up to the last @ of the authority
+        scheme, rest = url.split("://", 1)
+        authority, slash, tail = rest.partition("/")
+        if "@" in authority:
+            return f"{scheme}://***@{authority.rsplit('@', 1)[1]}{slash}{tail}"
+    return url
+
+
+def without_userinfo(url: str) -> str:
+    """``url`` without ``user:pass@`` (anything else kept as written); unchanged if it has none."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
+
+
+def refuse_userinfo(url: str) -> None:
+    """InvalidURL for a seed that carries credentials (``http://user:pass@host/``).
+
+    Refused rather than quietly stripped: the person meant them to be used, and archiving the
+    URL without them would store a login page under the story's name. Sending them is no
+    better: they would end up in the WARC, the manifest and the log.
+    """
+    if has_userinfo(url):
+        raise InvalidURL(f"{shown(url.strip())!r} holds a user name or password: citewarc never "
+                         "sends or records credentials in a URL; give the URL without them")
+
+
 def clean_url(url: str, strip_tracking: bool = True) -> str:
     """The URL to fetch: fragment (and tracking parameters) removed, scheme/host normalised.
 
     Requisites keep their tracking parameters: a replaying browser asks for them as written.
+    A user name and password (``user:pass@``) are dropped: never sent, never recorded.
 
     Raises InvalidURL for anything that is not an absolute http(s) URL with a host.
     """
@@ -54,34 +103,31 @@ def clean_url(url: str, strip_tracking: bool = True) -> str:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        raise InvalidURL(f"malformed URL {url!r}: {exc}") from None
+        raise InvalidURL(f"malformed URL {shown(url)!r}: {exc}") from None
     scheme = parts.scheme.lower()
     if not scheme:
         hint = f" (did you mean http://{url}?)" if "." in url and url[0].isalnum() else ""
-        raise InvalidURL(f"malformed URL {url!r}: no scheme{hint}")
+        raise InvalidURL(f"malformed URL {shown(url)!r}: no scheme{hint}")
     if scheme not in SUPPORTED_SCHEMES:
-        raise InvalidURL(f"unsupported URL scheme {scheme!r} in {url!r} (only http and https)")
+        raise InvalidURL(f"unsupported URL scheme {scheme!r} in {shown(url)!r} (only http and https)")
     host = parts.hostname
     if not host or any(c.isspace() for c in host):
-        raise InvalidURL(f"malformed URL {url!r}: no host")
+        raise InvalidURL(f"malformed URL {shown(url)!r}: no host")
     try:
         host = host.encode("idna").decode("ascii") if not host.isascii() else host
     except UnicodeError:
-        raise InvalidURL(f"malformed URL {url!r}: host is not a valid domain name") from None
+        raise InvalidURL(f"malformed URL {shown(url)!r}: host is not a valid domain name") from None
     if ":" in host:  # IPv6 literal
         host = f"[{host}]"
     elif not _HOST_RE.fullmatch(host):
-        raise InvalidURL(f"malformed URL {url!r}: {host!r} is not a valid host name")
+        raise InvalidURL(f"malformed URL {shown(url)!r}: {host!r} is not a valid host name")
     netloc = host
     if port is not None and port != _DEFAULT_PORTS[scheme]:
         netloc = f"{host}:{port}"
     if parts.username or parts.password:
         if any(c in parts.netloc.rsplit("@", 1)[0] for c in "[]/\\ "):
-            raise InvalidURL(f"malformed URL {url!r}: invalid user name in the address")
-        userinfo = parts.username or ""
-        if parts.password:
-            userinfo += ":" + parts.password
-        netloc = f"{userinfo}@{netloc}"
+            raise InvalidURL(f"malformed URL {shown(url)!r}: invalid user name in the address")
+        # Dropped: a user name or password in a URL is never sent, nor recorded anywhere.
     query = parts.query
     if query and strip_tracking:
         # Filter the raw segments so what remains keeps its original spelling.

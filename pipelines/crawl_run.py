@@ -25,7 +25,7 @@ from scrapy import __version__ as scrapy_version
 from pipelines.job_state import JobState, PreviousCapture, load_state
 from pipelines.journal import JOURNAL_NAME, Journal, JournalState, read_journal
 from pipelines.keys import warc_key
-from pipelines.stores import Store, StoreError, open_store
+from pipelines.stores import Store, StoreError, inside, open_store
 from pipelines.warc_writer import RollingWarcWriter, WarcWriteError, WrittenRecord
 
 _ATTR = "_citewarc_run"
@@ -87,6 +87,8 @@ class CrawlRun:
         self.tool = tool
         self.started = datetime.now(UTC)
         self.dir = spool_root / store_slug(store.uri) / crawl_id
+        spool_root.mkdir(parents=True, exist_ok=True)
+        inside(spool_root.resolve(), self.dir)  # before mkdir: it would follow a planted link
         self.dir.mkdir(parents=True, exist_ok=True)
         self.pages: list[dict[str, Any]] = []
         self.resumed: JournalState | None = None

@@ -9,14 +9,17 @@ says why instead of a bare None.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import multiprocessing
 import os
 import re
+import weakref
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from multiprocessing import resource_tracker
 from typing import Any, TypeVar
 
 from lxml import etree
@@ -217,12 +220,16 @@ def _pool_initializer() -> None:
     logging.getLogger("htmldate").setLevel(logging.ERROR)
 
 
+_LIVE_POOLS: weakref.WeakSet[ProcessPool] = weakref.WeakSet()  # for reap_workers
+
+
 class ProcessPool:
     """CPU-heavy page analysis off the reactor thread, awaited from spider callbacks."""
 
     def __init__(self, workers: int = 0) -> None:
         self.workers = workers or os.cpu_count() or 1
         self._executor: ProcessPoolExecutor | None = None
+        _LIVE_POOLS.add(self)
 
     def _ensure(self) -> ProcessPoolExecutor:
         if self._executor is None:
@@ -244,7 +251,34 @@ class ProcessPool:
                 executor.shutdown(wait=False, cancel_futures=True)
             raise
 
-    def shutdown(self) -> None:
+    def shutdown(self, wait: bool = True) -> None:
         if self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor.shutdown(wait=wait, cancel_futures=True)
             self._executor = None
+
+
+def reap_workers(grace: float = 1.0) -> None:
+    """End every worker process this process started, and multiprocessing's resource tracker.
+
+    Called by the CLI just before it exits. A pool shut down normally has joined its workers, but
+    a crawl that ended on an error may not have; and the ``spawn`` context starts a resource
+    tracker process that only notices its parent is gone after the parent has exited, so a
+    finished ``archive`` left a process behind in its group (what a supervisor or a cron
+    ``timeout`` counts as still running). Idle workers are told to stop; any still busy after
+    ``grace`` seconds get SIGTERM.
+    """
+    for pool in list(_LIVE_POOLS):
+        pool.shutdown(wait=False)
+    for child in multiprocessing.active_children():
+        child.join(grace)
+        if child.is_alive():
+            child.terminate()
+            child.join(grace)
+    gc.collect()  # the pools' queues release their semaphores before the tracker goes
+    tracker = getattr(resource_tracker, "_resource_tracker", None)
+    stop = getattr(tracker, "_stop", None)  # CPython 3.11+: closes its pipe and waits for it
+    if stop is not None:
+        try:
+            stop()
+        except (OSError, ChildProcessError):
+            pass  # already gone

@@ -15,6 +15,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +39,14 @@ class StoreError(Exception):
     def __init__(self, message: str, transient: bool = True) -> None:
         super().__init__(message)
         self.transient = transient
+
+
+class StoreURIError(StoreError):
+    """The store URI itself is wrong (unknown scheme, credentials in it, no bucket): a usage
+    error (exit 2), not an outage (exit 4)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, transient=False)
 
 
 class NotFoundError(StoreError):
@@ -74,6 +83,18 @@ class SigningStore(Store, Protocol):
     def presigned_url(self, key: str, expires_seconds: int) -> str: ...
 
 
+def control_character(text: str) -> str | None:
+    """The first control or line-separating character in ``text`` (``repr``-ed), else None.
+
+    A newline in a path ends a crontab entry (and starts a new one, whatever the quoting), forges a
+    log line, and makes a file name nobody can type: paths and names must not hold one.
+    """
+    for char in text:
+        if unicodedata.category(char) in ("Cc", "Zl", "Zp"):
+            return repr(char)
+    return None
+
+
 def safe_key(key: str) -> str:
     """Return ``key`` unchanged if it stays inside a store root, else raise ValueError.
 
@@ -93,6 +114,19 @@ def safe_key(key: str) -> str:
         if segment in ("", ".", ".."):
             raise ValueError(f"store key {key!r} has an empty, '.' or '..' segment")
     return key
+
+
+def inside(root: Path, path: Path) -> Path:
+    """``path`` unchanged if, symbolic links followed, it stays under ``root`` (resolved).
+
+    A link planted in a store or spool folder (``warc -> /home/ana/.aws``) would otherwise make
+    citewarc write outside it, or read a private file and upload it as part of a crawl.
+    """
+    real = path.resolve()
+    if real != root and not real.is_relative_to(root):
+        raise StoreError(f"{path} leads out of {root} through a symbolic link (to {real}); "
+                         "refused", transient=False)
+    return path
 
 
 def _safe_prefix(prefix: str) -> str:
@@ -154,7 +188,7 @@ class LocalStore:
         self.uri = str(self.root)
 
     def _path(self, key: str) -> Path:
-        return self.root / safe_key(key)
+        return inside(self.root, self.root / safe_key(key))
 
     def location(self, key: str) -> str:
         return str(self._path(key))
@@ -253,14 +287,14 @@ def _local_store(uri: str, settings: Mapping[str, Any]) -> Store:
         return LocalStore(uri)  # a plain path, kept as typed ('#' and '?' are file name characters)
     parsed = urlparse(uri)
     if parsed.netloc not in ("", "localhost"):
-        raise StoreError(f"a file:// store must be on this machine, not on {parsed.netloc!r}")
+        raise StoreURIError(f"a file:// store must be on this machine, not on {parsed.netloc!r}")
     return LocalStore(unquote(parsed.path))
 
 
 def _s3_store(uri: str, settings: Mapping[str, Any]) -> Store:
     parsed = urlparse(uri)
     if "@" in parsed.netloc:
-        raise StoreError("S3 credentials do not belong in the store URI "
+        raise StoreURIError("S3 credentials do not belong in the store URI "
                          "(set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY or a profile)")
     prefix = parsed.path.strip("/")
     try:
@@ -269,7 +303,7 @@ def _s3_store(uri: str, settings: Mapping[str, Any]) -> Store:
         if prefix:
             safe_key(prefix)
     except ValueError:
-        raise StoreError(f"bad S3 store URI {uri!r} (use s3://bucket[/prefix])") from None
+        raise StoreURIError(f"bad S3 store URI {uri!r} (use s3://bucket[/prefix])") from None
     from pipelines.s3_store import S3Store  # noqa: PLC0415 - boto3 loads only when needed
 
     return S3Store(parsed.netloc, prefix, settings)
@@ -285,8 +319,11 @@ STORE_SCHEMES: dict[str, Callable[[str, Mapping[str, Any]], Store]] = {
 def open_store(uri: str, settings: Mapping[str, Any] | None = None) -> Store:
     """The store for a path, ``file:///abs/path`` or ``s3://bucket[/prefix]``; ``""``: ./archive."""
     uri = uri or DEFAULT_STORE
+    if control_character(uri):
+        raise StoreURIError(f"the store holds a control character ({control_character(uri)}): "
+                            "a path or URI cannot")
     scheme = uri.partition("://")[0].lower() if "://" in uri else ""
     if scheme not in STORE_SCHEMES:
         # Only the scheme is echoed: the rest of a URI may carry a password.
-        raise StoreError(f"unsupported store {scheme + '://'!r} (use a path, file:// or s3://)")
+        raise StoreURIError(f"unsupported store {scheme + '://'!r} (use a path, file:// or s3://)")
     return STORE_SCHEMES[scheme](uri, settings or {})

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipelines.stores import Store, StoreError
+from pipelines.stores import Store, StoreError, inside
 
 logger = logging.getLogger(__name__)
 
@@ -106,6 +106,7 @@ def upload_crawl(store: Store, crawl_dir: Path, crawl_id: str, entries: list[dic
                     already_stored(store, key, path, sha, size)
                     report.already_stored.append(key)
                 else:
+                    inside(crawl_dir.resolve(), path)  # never upload what a planted link points at
                     store.put_file(key, path, sha or sha256_file(path))
                     modes.add(getattr(store, "upload_verification", None) or "read-back")
                 break

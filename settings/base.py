@@ -26,6 +26,7 @@ DEFAULT_REQUEST_HEADERS = {
     "Accept-Language": "en;q=0.9, *;q=0.5",
 }
 DOWNLOADER_MIDDLEWARES = {
+    "crawler.ssrf.UserinfoStripper": 40,  # no user:password@ in any request URL (redirects too)
     "crawler.ssrf.PrivateAddressGuard": 50,
     "crawler.limits.ResponseLimits": 800,  # between decompression (590) and capture (950)
     "crawler.from_archive.ArchivedResponseMiddleware": 940,  # --resume only
@@ -68,9 +69,11 @@ URLLENGTH_LIMIT = 0
 USER_AGENT = f"citewarc/{__version__} (web archiving of cited sources; +https://github.com/citewarc/citewarc)"
 
 # --- citewarc ------------------------------------------------------------------------------------
-# Host names or addresses fetched even when private (an intranet site you mean to archive).
+# Host names or addresses fetched even when private (an intranet site you mean to archive); the
+# only way to fetch a cloud metadata address (169.254.169.254, fd00:ec2::254, ...).
 CITEWARC_ALLOWED_HOSTS = []
-# Fetch loopback, private, link-local and reserved addresses too (off: refused, recorded as such).
+# Fetch loopback, private, link-local and reserved addresses too (off: refused, recorded as such);
+# cloud metadata addresses stay refused unless named in CITEWARC_ALLOWED_HOSTS.
 CITEWARC_ALLOW_PRIVATE_ADDRESSES = False
 # Set by the command line: the crawl's id and its seeds (`scrapy crawl story -a url=` works too).
 CITEWARC_CRAWL_ID = ""

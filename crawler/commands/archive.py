@@ -21,7 +21,7 @@ from crawler.runner import (
     unique_crawl_id,
 )
 from crawler.spiders.story import StorySpider
-from crawler.urls import InvalidURL, clean_url, crawl_id, seed_slug
+from crawler.urls import InvalidURL, clean_url, crawl_id, refuse_userinfo, seed_slug
 from pipelines.stores import StoreError
 
 
@@ -33,6 +33,7 @@ def run(args: Namespace) -> int:
     seeds = []
     for url in args.urls:
         try:
+            refuse_userinfo(url)
             seeds.append(clean_url(url))
         except InvalidURL as exc:
             raise UsageError(str(exc)) from None

@@ -27,7 +27,7 @@ from crawler.job_settings import (
     lock_file,
     log_file_template,
 )
-from crawler.jobfile import load_job
+from crawler.jobfile import load_job, refuse_control_characters
 from pipelines.stores import StoreError, open_store
 
 # Variables that change where a run goes or how it is configured, carried into the line when set;
@@ -123,6 +123,7 @@ def cron_entry(args: Namespace) -> CronEntry:
     job = load_job(job_path)
     when = schedule(args.every, job.name)
     store_uri, store_source = job_store(job, job_path, args.store)
+    refuse_control_characters(store_uri or "", f"the store (from {store_source})")
     if store_uri and "://" not in store_uri:
         store_uri = str(Path(store_uri).expanduser().absolute())
     try:
@@ -133,7 +134,8 @@ def cron_entry(args: Namespace) -> CronEntry:
     cron_log = cron_log_file(job.name)
 
     carried = CARRIED_ENV + (CARRIED_S3_ENV if store.uri.startswith("s3://") else ())
-    env = [f"{name}={_cron_quote(os.environ[name])}" for name in carried if os.environ.get(name)]
+    env = [f"{name}={_cron_quote(refuse_control_characters(os.environ[name], name))}"
+           for name in carried if os.environ.get(name)]
     command = [*citewarc_executable(), "crawl", str(job_path)]
     if store_source == "--store" or store_source == "default":
         # Pinned: under cron ./archive would be $HOME/archive, not the folder you are in now.
@@ -150,6 +152,10 @@ def cron_entry(args: Namespace) -> CronEntry:
     example_log = fill_log_file(log_template, job.name, "{crawl_id}")
     comment = (f"# citewarc job '{job.name}' every {when.every}: store {store.uri}; "
                f"lock {lock_file(store.uri, job.name)}; log {example_log}")
+    # Whatever the quoting, a newline ends a crontab entry: the two lines must stay two lines
+    # (HOME, the cache folder or the interpreter's path could still bring one in).
+    refuse_control_characters(comment, "a path in the crontab comment (HOME? XDG_CACHE_HOME?)")
+    refuse_control_characters(line, "a path in the crontab line (HOME? the citewarc executable?)")
     return CronEntry(comment, line, cron_log, store.uri)
 
 

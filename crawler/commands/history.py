@@ -6,8 +6,8 @@ import json
 import sys
 from argparse import Namespace
 
-from crawler.errors import UsageError
-from crawler.replay import ReplayError, complete_crawls
+from crawler.errors import StorageFailed, UsageError
+from crawler.replay import complete_crawls
 from crawler.runner import configured_store, load_settings
 from crawler.urls import InvalidURL, clean_url
 from pipelines.history import captures_of, format_row
@@ -37,5 +37,5 @@ def run(args: Namespace) -> int:
                 for line in (diff.get("text_diff") or "").splitlines():
                     print(f"  {line}")
     except StoreError as exc:
-        raise ReplayError(str(exc)) from None
+        raise StorageFailed(str(exc)) from None
     return 0

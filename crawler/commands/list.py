@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from argparse import Namespace
 
-from crawler.replay import ReplayError, complete_crawls
+from crawler.errors import StorageFailed
+from crawler.replay import complete_crawls
 from crawler.runner import configured_store, load_settings
 from pipelines.stores import StoreError
 
@@ -22,5 +23,5 @@ def run(args: Namespace) -> int:
             print(f"{crawl_id}\t{summary.get('pages', len(manifest.get('pages', [])))} fetches"
                   f"\t{summary.get('failed', 0)} failed\t{seeds}")
     except StoreError as exc:
-        raise ReplayError(str(exc)) from None
+        raise StorageFailed(str(exc)) from None
     return 0

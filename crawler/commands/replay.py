@@ -6,19 +6,20 @@ import signal
 import sys
 from argparse import Namespace
 
-from crawler.errors import UsageError
+from crawler.errors import StorageFailed, UsageError
 from crawler.replay import (
     PywbServer,
     ReplayError,
     check_port_free,
     complete_crawls,
     ensure_replay_venv,
+    exposure_warning,
     prepare_collection,
     replay_venv,
 )
-from crawler.runner import load_settings, spool_root
+from crawler.runner import configured_store, load_settings, spool_root
 from crawler.urls import is_crawl_id
-from pipelines.stores import StoreError, open_store
+from pipelines.stores import StoreError
 
 
 def say(message: str) -> None:
@@ -31,12 +32,15 @@ def run(args: Namespace) -> int:
             raise UsageError(f"{crawl_id!r} is not a crawl id (YYYYMMDDTHHMMSSZ-slug)")
     if not 0 < args.port < 65536:
         raise UsageError(f"--port {args.port} is not a TCP port")
+    warning = exposure_warning(args.host, args.port)
+    if warning:
+        say(f"citewarc: {warning}")
     settings = load_settings({"CITEWARC_STORE": args.store})
+    store = configured_store(settings)  # a bad store URI is exit 2
     try:
-        store = open_store(settings.get("CITEWARC_STORE"), settings)
         crawl_ids = list(args.crawl_ids) or complete_crawls(store)
     except StoreError as exc:
-        raise ReplayError(str(exc)) from None
+        raise StorageFailed(str(exc)) from None
     if not crawl_ids:
         raise UsageError(f"no complete crawl in {store.uri}")
     check_port_free(args.host, args.port)

@@ -118,3 +118,43 @@ def test_ip_literals_refused_even_through_a_proxy(run_citewarc, tmp_path: Path):
     manifest = json.loads((tmp_path / "store" / crawl_id / "manifest.json").read_text())
     refused = [p for p in manifest["pages"] if (p["error"] or "").startswith("refused:")]
     assert len(refused) == 3, manifest["pages"]
+
+
+# --- cloud metadata: refused even with --allow-private-addresses --------------------------------
+
+METADATA_SETUP = ("ip link set lo up && ip addr add 169.254.169.254/32 dev lo && "
+                  "ip -6 addr add fd00:ec2::254/128 dev lo && ")
+
+
+def metadata_crawl(out: Path, allowed: str = "") -> dict:
+    """A crawl that cites metadata endpoints which really answer (inside the namespace)."""
+    script = f"{METADATA_SETUP}exec {sys.executable} -m tests.servers.metadata_scenario {out} {allowed}"
+    done = subprocess.run(["unshare", "-n", "sh", "-c", script], cwd=REPO_ROOT,
+                          capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, f"scenario failed to run:\n{done.stderr[-3000:]}"
+    result = json.loads((out / "result.json").read_text())
+    assert result["returncode"] == 0, result["stderr"]
+    crawl_id = result["stdout"].strip().splitlines()[-1]
+    manifest = json.loads((out / "store" / crawl_id / "manifest.json").read_text())
+    result["pages"] = {p["url"]: p for p in manifest["pages"]}
+    return result
+
+
+def test_metadata_addresses_refused_with_private_addresses_allowed(tmp_path: Path):
+    result = metadata_crawl(tmp_path)
+    asked = [r for r in result["requests"] if "meta" in r.lower() or "token" in r]
+    assert asked == [], f"the metadata service was asked: {asked}"
+    *metadata, private = result["cited"]
+    for url in metadata:
+        page = result["pages"][url]
+        assert page["status"] is None and page["error"].startswith("refused:"), page
+        assert "metadata" in page["error"] and "CITEWARC_ALLOWED_HOSTS" in page["error"]
+    assert result["pages"][private]["status"] == 200, "other private addresses are allowed"
+
+
+def test_metadata_address_named_in_allowed_hosts_is_fetched(tmp_path: Path):
+    result = metadata_crawl(tmp_path, "169.254.169.254")
+    v4, v6, by_name, _ = result["cited"]
+    assert result["pages"][v4]["status"] == 200
+    assert result["pages"][by_name]["status"] == 200, "the name resolves to the allowed address"
+    assert result["pages"][v6]["error"].startswith("refused:"), "only what is named"

@@ -193,3 +193,53 @@ def test_s3_variables_stay_out_of_a_local_job(home, tmp_path, monkeypatch):
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:8333")
     _, words = lines_for(tmp_path / "job.yaml")
     assert not any(w.startswith("AWS_") for w in words)
+
+
+# --- hostile job files: nothing may add a line to the crontab ----------------------------------
+
+INJECTED = "\n* * * * * touch /tmp/citewarc-pwned"
+
+
+@pytest.mark.parametrize(("field", "where"), [("store", "store"), ("log_file", "log_file")])
+def test_control_characters_in_the_job_file_are_refused(home, tmp_path, field, where):
+    job = tmp_path / "job.yaml"
+    job.write_text(f"name: deir-ez-zor\n{field}: {str(tmp_path / 'x')+INJECTED!r}\n"
+                   "seeds:\n  urls: [http://example.com/story]\n".replace("'", '"'))
+    with pytest.raises(UsageError, match=rf"{where}: holds a control character \('\\n'\)"):
+        lines_for(job)
+
+
+@pytest.mark.parametrize("char", ["\r", "\x00", "\x1b", "\u2028", "\x85"])
+def test_every_control_character_in_the_store_is_refused(home, tmp_path, char):
+    write_job(tmp_path)
+    with pytest.raises(UsageError, match="--store.*control character"):
+        lines_for(tmp_path / "job.yaml", store=f"{tmp_path}/a{char}b")
+
+
+def test_control_characters_in_options_are_refused(home, tmp_path):
+    write_job(tmp_path)
+    with pytest.raises(UsageError, match="--log-file holds a control character"):
+        lines_for(tmp_path / "job.yaml", log_file="x.log" + INJECTED)
+
+
+@pytest.mark.parametrize("variable", ["CITEWARC_STORE", "CITEWARC_LOG_FILE", "CITEWARC_SPOOL",
+                                      "XDG_CACHE_HOME", "CITEWARC_SETTINGS"])
+def test_control_characters_in_carried_environment_are_refused(home, tmp_path, monkeypatch,
+                                                                variable):
+    write_job(tmp_path)
+    monkeypatch.setenv(variable, str(tmp_path / "v") + INJECTED)
+    with pytest.raises(UsageError, match=f"{variable}.*control character"):
+        lines_for(tmp_path / "job.yaml")
+
+
+def test_control_characters_in_the_job_file_path_are_refused(home, tmp_path):
+    job = write_job(tmp_path / ("jobs" + INJECTED.replace("/", "_")))
+    with pytest.raises(UsageError, match="job file's path holds a control character"):
+        lines_for(job)
+
+
+def test_control_characters_in_home_are_refused(home, tmp_path, monkeypatch):
+    write_job(tmp_path, store="s3://bucket/news")
+    monkeypatch.setenv("HOME", str(tmp_path / "home") + INJECTED)
+    with pytest.raises(UsageError, match="control character"):
+        lines_for(tmp_path / "job.yaml")

@@ -55,3 +55,16 @@ def test_pool_recovers_after_a_worker_dies():
         assert asyncio.run(go()) != os.getpid()
     finally:
         pool.shutdown()
+
+
+def test_reap_workers_ends_a_pool_left_running():
+    """What the CLI does before it exits, even when a crawl ended without shutting its pool."""
+    import multiprocessing
+
+    from pipelines.extract import reap_workers
+
+    pool = ProcessPool(workers=1)
+    assert asyncio.run(pool.run(os.getpid)) != os.getpid()
+    assert multiprocessing.active_children(), "the worker waits for more pages"
+    reap_workers(grace=0.1)
+    assert multiprocessing.active_children() == []

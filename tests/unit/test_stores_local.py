@@ -231,3 +231,51 @@ def test_open_read_streams_the_stored_bytes(store: LocalStore, tmp_path: Path) -
 def test_local_store_has_no_presigned_urls(store: LocalStore) -> None:
     with pytest.raises(StoreError, match="local store"):
         store.presigned_url("c1/c1.wacz", 60)
+
+
+# --- symbolic links never lead out of the store ---------------------------------------------
+
+
+def test_a_link_out_of_the_store_is_not_written_through(store: LocalStore, tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (store.root / "c1").symlink_to(outside)
+    src, sha = write(tmp_path / "src.bin", b"warc bytes")
+    with pytest.raises(StoreError, match="symbolic link"):
+        store.put_file("c1/warc/a.warc.gz", src, sha)
+    assert list(outside.iterdir()) == []
+
+
+def test_a_link_out_of_the_store_is_not_read_through(store: LocalStore, tmp_path: Path) -> None:
+    secret = tmp_path / "credentials"
+    secret.write_text("aws_secret_access_key = hunter2")
+    (store.root / "c1").mkdir()
+    (store.root / "c1" / "manifest.json").symlink_to(secret)
+    for read in (lambda: store.read_bytes("c1/manifest.json"), lambda: store.stat("c1/manifest.json"),
+                 lambda: store.get_file("c1/manifest.json", tmp_path / "copy"),
+                 lambda: store.open_read("c1/manifest.json")):
+        with pytest.raises(StoreError, match="symbolic link"):
+            read()
+
+
+def test_links_inside_the_store_still_work(store: LocalStore, tmp_path: Path) -> None:
+    src, sha = write(tmp_path / "src.bin", b"warc bytes")
+    store.put_file("c1/warc/a.warc.gz", src, sha)
+    (store.root / "c2").symlink_to(store.root / "c1")
+    assert store.read_bytes("c2/warc/a.warc.gz") == b"warc bytes"
+
+
+def test_a_store_whose_root_is_a_link_works(tmp_path: Path) -> None:
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    src, sha = write(tmp_path / "src.bin", b"warc bytes")
+    LocalStore(tmp_path / "link").put_file("c1/a", src, sha)
+    assert (tmp_path / "real" / "c1" / "a").read_bytes() == b"warc bytes"
+
+
+@pytest.mark.parametrize("uri", ["/tmp/a\nb", "s3://bucket/a\rb", "/tmp/\x1b[31m", "/tmp/a\u2028b"])
+def test_control_characters_in_a_store_uri_are_refused(uri: str) -> None:
+    from pipelines.stores import StoreURIError
+
+    with pytest.raises(StoreURIError, match="control character"):
+        open_store(uri)

@@ -225,3 +225,34 @@ def test_bracketed_userinfo_is_rejected_or_canonicalised() -> None:
     except InvalidURL:
         return
     assert canonical_url(clean) and page_key(clean)
+
+
+@pytest.mark.parametrize("url", ["http://ana:hunter2@news.test/story", "http://ana@news.test:8080/",
+                                 "https://:hunter2@news.test/a?b=c"])
+def test_userinfo_is_never_kept(url: str) -> None:
+    from crawler.urls import has_userinfo, refuse_userinfo, shown
+
+    assert has_userinfo(url)
+    cleaned = clean_url(url)
+    assert "@" not in cleaned and "hunter2" not in cleaned and "ana" not in cleaned
+    assert "hunter2" not in shown(url) and "***@" in shown(url)
+    with pytest.raises(InvalidURL) as refused:
+        refuse_userinfo(url)
+    assert "hunter2" not in str(refused.value)
+
+
+def test_password_is_not_echoed_in_errors() -> None:
+    with pytest.raises(InvalidURL) as bad:
+        clean_url("http://ana:hunter2@exa mple.com/")
+    assert "hunter2" not in str(bad.value)
+
+
+@pytest.mark.parametrize(("url", "clean"), [
+    ("http://ana:hunter2@news.test:8080/a?b=c", "http://news.test:8080/a?b=c"),
+    ("http://a@b@news.test/x", "http://news.test/x"),
+    ("http://news.test/@home", "http://news.test/@home"),
+])
+def test_without_userinfo(url: str, clean: str) -> None:
+    from crawler.urls import without_userinfo
+
+    assert without_userinfo(url) == clean
