@@ -24,6 +24,7 @@ from scrapy import __version__ as scrapy_version
 from pipelines.job_state import JobState, PreviousCapture, load_state
 from pipelines.journal import JOURNAL_NAME, Journal, JournalState, read_journal
 from pipelines.keys import warc_key
+from pipelines.kill_hook import KillSwitch
 from pipelines.stores import Store, StoreError, open_store
 from pipelines.warc_writer import RollingWarcWriter, WrittenRecord
 
@@ -115,6 +116,7 @@ class CrawlRun:
         self.feeds: list[str] = []
         self.upload_budget = 120.0
         self._lock = threading.Lock()
+        self._kill_switch = KillSwitch.from_env()
 
     @classmethod
     def of(cls, crawler: Any) -> CrawlRun:
@@ -191,7 +193,9 @@ class CrawlRun:
 
     def write_records(self, records: list[object]) -> list[WrittenRecord]:
         """Blocking: call through ``run_in_thread``."""
-        return self.writer.write(records)
+        written = self.writer.write(records)
+        self._kill_switch.count(len(records))  # test hook, inert unless its env variable is set
+        return written
 
     def warc_key(self, file_name: str) -> str:
         return warc_key(self.crawl_id, file_name)
