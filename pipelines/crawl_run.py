@@ -22,7 +22,7 @@ from typing import Any
 from scrapy import __version__ as scrapy_version
 
 from pipelines.job_state import JobState, PreviousCapture, load_state
-from pipelines.journal import JOURNAL_NAME, Journal, JournalState, read_journal
+from pipelines.journal import JOURNAL_NAME, Journal, JournalState, crawl_settings, read_journal
 from pipelines.keys import warc_key
 from pipelines.kill_hook import KillSwitch
 from pipelines.stores import Store, StoreError, open_store
@@ -117,6 +117,7 @@ class CrawlRun:
         self.upload_budget = 120.0
         self._lock = threading.Lock()
         self._kill_switch = KillSwitch.from_env()
+        self._archived = None
 
     @classmethod
     def of(cls, crawler: Any) -> CrawlRun:
@@ -159,7 +160,8 @@ class CrawlRun:
             resume=settings.getbool("CITEWARC_RESUME"),
             options={"depth": settings.getint("CITEWARC_DEPTH"),
                      "requisites": settings.getbool("CITEWARC_REQUISITES"),
-                     "robots": settings.getbool("ROBOTSTXT_OBEY")},
+                     "robots": settings.getbool("ROBOTSTXT_OBEY"),
+                     "settings": crawl_settings(settings)},
         )
         if run.resumed is not None:
             run.skipped = list(run.resumed.skipped)
@@ -177,11 +179,15 @@ class CrawlRun:
                 run.job_state_unavailable = True
         return run
 
-    def archived_responses(self) -> dict:
-        """Responses already in this crawl's closed WARCs (a resumed crawl's first run)."""
-        from pipelines.warc_reader import archived_responses  # noqa: PLC0415
+    def archived(self):
+        """What this crawl's closed WARCs already hold (a resumed crawl's killed runs), read once:
+        ``pipelines.warc_reader.Archived``. Empty for a crawl that is not resumed."""
+        from pipelines.warc_reader import Archived, read_archived  # noqa: PLC0415
 
-        return archived_responses(sorted((self.dir / "warc").glob("*.warc.gz")))
+        if self._archived is None:
+            self._archived = (Archived() if self.resumed is None
+                              else read_archived(sorted((self.dir / "warc").glob("*.warc.gz"))))
+        return self._archived
 
     def previous_capture(self, url: str) -> PreviousCapture | None:
         return self.job_state.previous(url) if self.job_state is not None else None
