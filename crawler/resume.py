@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 from crawler.errors import UsageError
 from crawler.urls import is_crawl_id
@@ -51,3 +52,17 @@ def repair_warcs(folder: Path) -> list[Repair]:
 def prepare(folder: Path) -> tuple[JournalState, list[Repair]]:
     repairs = repair_warcs(folder)
     return read_journal(folder / JOURNAL_NAME), repairs
+
+
+def resumed_settings(journal: JournalState) -> dict[str, Any]:
+    """The settings the killed crawl was started with (depth, requisites, robots, private
+    addresses, every limit), so the resumed crawl fetches by the same rules. Journals written
+    before the settings were kept give what they have."""
+    options = journal.start.get("options") or {}
+    saved = options.get("settings")
+    if isinstance(saved, dict):
+        return dict(saved)
+    legacy = {"CITEWARC_DEPTH": options.get("depth"),
+              "CITEWARC_REQUISITES": options.get("requisites"),
+              "ROBOTSTXT_OBEY": options.get("robots")}
+    return {name: value for name, value in legacy.items() if value is not None}

@@ -23,8 +23,9 @@ from typing import Any
 from scrapy import __version__ as scrapy_version
 
 from pipelines.job_state import JobState, PreviousCapture, load_state
-from pipelines.journal import JOURNAL_NAME, Journal, JournalState, read_journal
+from pipelines.journal import JOURNAL_NAME, Journal, JournalState, crawl_settings, read_journal
 from pipelines.keys import warc_key
+from pipelines.kill_hook import KillSwitch
 from pipelines.stores import Store, StoreError, inside, open_store
 from pipelines.warc_writer import RollingWarcWriter, WarcWriteError, WrittenRecord
 
@@ -122,6 +123,8 @@ class CrawlRun:
         self.write_error: str | None = None  # first failed WARC write (disk full, I/O error)
         self.on_write_error: Callable[[], None] | None = None  # stops the crawl (set by ``of``)
         self._lock = threading.Lock()
+        self._kill_switch = KillSwitch.from_env()
+        self._archived = None
 
     @classmethod
     def of(cls, crawler: Any) -> CrawlRun:
@@ -165,7 +168,8 @@ class CrawlRun:
             resume=settings.getbool("CITEWARC_RESUME"),
             options={"depth": settings.getint("CITEWARC_DEPTH"),
                      "requisites": settings.getbool("CITEWARC_REQUISITES"),
-                     "robots": settings.getbool("ROBOTSTXT_OBEY")},
+                     "robots": settings.getbool("ROBOTSTXT_OBEY"),
+                     "settings": crawl_settings(settings)},
         )
         if run.resumed is not None:
             run.skipped = list(run.resumed.skipped)
@@ -183,11 +187,15 @@ class CrawlRun:
                 run.job_state_unavailable = True
         return run
 
-    def archived_responses(self) -> dict:
-        """Responses already in this crawl's closed WARCs (a resumed crawl's first run)."""
-        from pipelines.warc_reader import archived_responses  # noqa: PLC0415
+    def archived(self):
+        """What this crawl's closed WARCs already hold (a resumed crawl's killed runs), read once:
+        ``pipelines.warc_reader.Archived``. Empty for a crawl that is not resumed."""
+        from pipelines.warc_reader import Archived, read_archived  # noqa: PLC0415
 
-        return archived_responses(sorted((self.dir / "warc").glob("*.warc.gz")))
+        if self._archived is None:
+            self._archived = (Archived() if self.resumed is None
+                              else read_archived(sorted((self.dir / "warc").glob("*.warc.gz"))))
+        return self._archived
 
     def previous_capture(self, url: str) -> PreviousCapture | None:
         return self.job_state.previous(url) if self.job_state is not None else None
@@ -204,7 +212,7 @@ class CrawlRun:
         A failed write stops the crawl: nothing more can be archived faithfully, and what was
         written stays whole (the writer cut the file back to its last complete record)."""
         try:
-            return self.writer.write(records)
+            written = self.writer.write(records)
         except WarcWriteError as exc:
             first = False
             with self._lock:
@@ -215,6 +223,8 @@ class CrawlRun:
                 if self.on_write_error is not None:
                     self.on_write_error()
             raise
+        self._kill_switch.count(len(records))  # test hook, inert unless its env variable is set
+        return written
 
     def warc_key(self, file_name: str) -> str:
         return warc_key(self.crawl_id, file_name)

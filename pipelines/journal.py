@@ -19,6 +19,30 @@ from pipelines.page import Capture
 
 JOURNAL_NAME = "journal.jsonl"
 
+# What a crawl was told (command line, job file, environment) that decides what it fetches: the
+# journal keeps it, so a resumed crawl runs under the same rules, not today's defaults (a crawl
+# allowed private addresses must not be refused them on resume). Every CITEWARC_MAX_* limit too.
+RESUMED_SETTINGS = (
+    "CITEWARC_DEPTH", "CITEWARC_REQUISITES", "ROBOTSTXT_OBEY", "CITEWARC_ALLOW_PRIVATE_ADDRESSES",
+    "CITEWARC_ALLOWED_HOSTS", "CITEWARC_REDACT_HEADERS", "CITEWARC_TIME_LIMIT", "DOWNLOAD_TIMEOUT",
+    "USER_AGENT",
+)
+RESUMED_PREFIX = "CITEWARC_MAX_"
+
+
+def crawl_settings(settings: Any) -> dict[str, Any]:
+    """The settings a resumed crawl must reuse, as JSON values (Scrapy ``Settings`` or a dict)."""
+    names = sorted({*RESUMED_SETTINGS, *(n for n in settings if str(n).startswith(RESUMED_PREFIX))})
+    out: dict[str, Any] = {}
+    for name in names:
+        if name in settings:
+            value = settings.get(name)
+            if isinstance(value, (tuple, set, frozenset)):
+                value = sorted(value) if isinstance(value, (set, frozenset)) else list(value)
+            if value is None or isinstance(value, (str, int, float, bool, list)):
+                out[name] = value
+    return out
+
 
 class Journal:
     def __init__(self, path: Path) -> None:

@@ -44,6 +44,8 @@ class WarcMetadataPipeline:
         last = item.final_capture
         if not item.is_html or last is None or last.record_id is None or last.status is None:
             return item
+        if last.record_id in self.run.archived().described:
+            return item  # written before a crash: a resumed crawl does not describe it twice
         when = datetime.fromisoformat(last.fetched_at.replace("Z", "+00:00"))
         record = build_metadata_record(
             last.url, when, last.record_id, metadata_fields(item), new_record_id()

@@ -10,7 +10,7 @@ from rich.console import Console
 
 from crawler.errors import UsageError
 from crawler.outcome import report_crawl
-from crawler.resume import crawl_folder, prepare
+from crawler.resume import crawl_folder, prepare, resumed_settings
 from crawler.runner import (
     configure_logging,
     configured_store,
@@ -76,15 +76,18 @@ def resume(args: Namespace) -> int:
     log_file = log_file_for(settings, args.resume)
     configure_logging(log_file, settings.get("LOG_LEVEL"), args.verbose)
     journal, repairs = prepare(folder)
-    options = journal.start.get("options", {})
+    given = {  # options given again on the command line win over those the crawl started with
+        "CITEWARC_DEPTH": args.depth,
+        "CITEWARC_REQUISITES": False if args.no_requisites else None,
+        "ROBOTSTXT_OBEY": False if args.ignore_robots else None,
+        "CITEWARC_ALLOW_PRIVATE_ADDRESSES": True if args.allow_private_addresses else None,
+    }
     overrides = {
+        **resumed_settings(journal),
+        **{name: value for name, value in given.items() if value is not None},
         "CITEWARC_CRAWL_ID": args.resume,
         "CITEWARC_RESUME": True,
         "CITEWARC_SEEDS": journal.seeds,
-        "CITEWARC_DEPTH": args.depth if args.depth is not None else options.get("depth"),
-        "CITEWARC_REQUISITES": False if args.no_requisites else options.get("requisites"),
-        "ROBOTSTXT_OBEY": False if args.ignore_robots else options.get("robots"),
-        "CITEWARC_ALLOW_PRIVATE_ADDRESSES": True if args.allow_private_addresses else None,
         "CITEWARC_PROGRESS": sys.stderr.isatty() and not args.verbose,
     }
     for name, value in overrides.items():

@@ -17,7 +17,6 @@ from twisted.python.failure import Failure
 
 from crawler.capture import META_CAPTURES
 from crawler.fetch_errors import describe_failure
-from crawler.from_archive import META_ARCHIVED
 from crawler.links import css_urls
 from crawler.offline import use_bundled_suffix_list
 from crawler.page_analysis import PageAnalysis, analyse_page
@@ -103,15 +102,13 @@ class StorySpider(scrapy.Spider):
         twice); seeds it never got to request are requested now."""
         self._seen.update(journal.requests)
         self.pages_scheduled = sum(1 for r in journal.requests.values() if r["role"] != "requisite")
-        archived = self.run.archived_responses()
         requests = []
         for key, r in journal.requests.items():
             if key in journal.done:
                 continue
-            request = self.make_page_request(r["url"], key, r["role"], r["depth"], r["via"])
-            if r["url"] in archived:  # fetched before the crash, not yet processed
-                request.meta[META_ARCHIVED] = archived[r["url"]]
-            requests.append(request)
+            # What was fetched before the crash is answered from the WARC, by URL, in
+            # crawler.from_archive (redirect hops and robots.txt included).
+            requests.append(self.make_page_request(r["url"], key, r["role"], r["depth"], r["via"]))
         for url in self.seed_args:
             request = self.page_request(url, role="seed", depth=0, via=None)
             if request is not None:
@@ -141,9 +138,11 @@ class StorySpider(scrapy.Spider):
         self._seen.add(key)
         if role != "requisite":
             self.pages_scheduled += 1
-        self.run.journal.write("request", key=key, url=clean, role=role, depth=depth, via=via,
-                               strip_tracking=strip_tracking)
-        return self.make_page_request(clean, key, role, depth, via)
+        request = self.make_page_request(clean, key, role, depth, via)
+        # The URL as Scrapy sends it (spaces and non-ASCII escaped), the form the WARC records.
+        self.run.journal.write("request", key=key, url=request.url, role=role, depth=depth,
+                               via=via, strip_tracking=strip_tracking)
+        return request
 
     def make_page_request(self, url: str, key: str, role: str, depth: int,
                           via: str | None) -> scrapy.Request:

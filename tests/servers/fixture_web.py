@@ -78,6 +78,15 @@ from tests.servers.site import (  # noqa: F401  (re-exported for tests)
     RESET_DECLARED_LENGTH,
     RESET_PATH,
     RESET_SENT_LENGTH,
+    RESUME_CITED_PATHS,
+    RESUME_CLOSE_PATH,
+    RESUME_MISSING_PATH,
+    RESUME_MOVED_PATH,
+    RESUME_MOVED_TARGET_PATH,
+    RESUME_SEED_PATH,
+    RESUME_SPACE_PATH,
+    RESUME_STORY_PATH,
+    RESUME_UNICODE_PATH,
     SITE_NAME,
     SITEMAP_ENTRY_AGES,
     SITEMAP_OLD_PATHS,
@@ -240,7 +249,7 @@ class _FixtureHandler(BaseHTTPRequestHandler):
         web._record_request(self.path)
         web._wait_if_held(self.path)
         page = web._page_for(self.path)
-        keep_alive = not self.close_connection and page.mode != "reset"
+        keep_alive = not self.close_connection and page.mode not in ("reset", "close")
 
         if page.mode == "gzip":
             raw_body = gzip_bytes(page.body)
@@ -259,7 +268,7 @@ class _FixtureHandler(BaseHTTPRequestHandler):
         headers += page.headers
         if page.mode == "chunked":
             headers.append(("Transfer-Encoding", "chunked"))
-        elif not declared_length:
+        elif not declared_length and page.mode != "close":
             headers.append(("Content-Length", str(len(raw_body))))
         headers.append(("Connection", "keep-alive" if keep_alive else "close"))
 

@@ -282,7 +282,7 @@ class Page:
     body: bytes
     content_type: str | None
     headers: list[tuple[str, str]] = field(default_factory=list)
-    mode: str = "plain"  # "plain" | "gzip" | "chunked" | "reset"
+    mode: str = "plain"  # "plain" | "gzip" | "chunked" | "reset" | "close" (no length)
 
 
 def _html(text: str, status: int = 200, **kw) -> Page:
@@ -939,6 +939,65 @@ APP_JS = b"""(function () {
 })();
 """
 
+# --------------------------------------------------------------------------------------------
+# A small story for resume tests: few pages, every kind of exchange a resume must replay exactly
+# --------------------------------------------------------------------------------------------
+
+RESUME_SEED_PATH = "/resume/start"  # 301 -> RESUME_STORY_PATH: the seed is a redirect
+RESUME_STORY_PATH = "/resume/story.html"
+RESUME_MISSING_PATH = "/resume/missing.html"  # 404
+RESUME_CLOSE_PATH = "/resume/close.html"  # no Content-Length: the body ends when the server closes
+RESUME_SPACE_PATH = "/resume/with%20space.html"  # cited as "with space.html"
+RESUME_UNICODE_PATH = "/resume/caf%C3%A9.html"  # cited as "café.html"
+RESUME_MOVED_PATH = "/resume/moved"  # 302 -> RESUME_MOVED_TARGET_PATH: a cited redirect
+RESUME_MOVED_TARGET_PATH = "/resume/moved-target.html"
+RESUME_CITED_PATHS = (RESUME_MISSING_PATH, RESUME_CLOSE_PATH, RESUME_SPACE_PATH, RESUME_UNICODE_PATH,
+                      RESUME_MOVED_PATH, RESET_PATH)
+
+
+def resume_story(base: str) -> Page:
+    links = [
+        (f"{base}{RESUME_MISSING_PATH}", "a report that has since been taken down"),
+        (f"{base}{RESUME_CLOSE_PATH}", "the utility's own statement"),
+        (f"{base}/resume/with space.html", "the residents' petition"),
+        (f"{base}/resume/café.html", "the café owners' letter"),
+        (f"{base}{RESUME_MOVED_PATH}", "the council minutes"),
+        (f"{base}{RESET_PATH}", "the live sensor dashboard"),
+    ]
+    paragraphs = [
+        f"Residents of the eastern estates say the water still tastes of metal, citing "
+        f'<a href="{escape(href)}">{escape(text)}</a> as the clearest account of the problem so far.'
+        for href, text in links
+    ]
+    text = _source_page("Millbrook residents keep complaining about the water", paragraphs)
+    return _html(text)
+
+
+def resume_source(title: str, mode: str = "plain") -> Page:
+    text = _source_page(title, [
+        f"{escape(title)}: the document describes the sampling plan, the taps used and the dates "
+        "on which every sample was drawn, with the laboratory's comments on each result.",
+    ])
+    return Page(200, text.encode("utf-8"), "text/html; charset=utf-8", mode=mode)
+
+
+def resume_pages(base: str) -> dict[str, Page]:
+    return {
+        RESUME_SEED_PATH: Page(301, b"", "text/html; charset=utf-8",
+                               headers=[("Location", f"{base}{RESUME_STORY_PATH}")]),
+        RESUME_STORY_PATH: resume_story(base),
+        RESUME_MISSING_PATH: _html("<!DOCTYPE html><html><head><title>Not found</title></head>"
+                                   "<body><p>This report is no longer here.</p></body></html>\n",
+                                   status=404),
+        RESUME_CLOSE_PATH: resume_source("Statement by the water utility", mode="close"),
+        RESUME_SPACE_PATH: resume_source("Petition of the eastern estates"),
+        RESUME_UNICODE_PATH: resume_source("Letter from the café owners"),
+        RESUME_MOVED_PATH: Page(302, b"", "text/html; charset=utf-8",
+                                headers=[("Location", RESUME_MOVED_TARGET_PATH)]),
+        RESUME_MOVED_TARGET_PATH: resume_source("Minutes of the council meeting"),
+    }
+
+
 FAKE_WOFF2 = b"wOF2\x00\x01\x00\x00" + bytes(range(256)) * 2
 
 ROBOTS_TXT = b"User-agent: *\nDisallow: /private/\nAllow: /\n"
@@ -996,6 +1055,7 @@ def build_site(base: str, variant: str = "default", now: datetime | None = None)
         FEED_PATH: rss_feed(base, variant, now),
         SITEMAP_PATH: news_sitemap(base, now),
     }
+    site.update(resume_pages(base))
     for path in ENTRY_PATHS:
         site[path] = entry_page(path)
     for path in (*NOT_CITATIONS - {DEEPER_PATH}, *OTHER_BOILERPLATE_PATHS):
