@@ -25,6 +25,7 @@ from pipelines.job_state import JobState, PreviousCapture, load_state
 from pipelines.journal import JOURNAL_NAME, Journal, JournalState, read_journal
 from pipelines.keys import warc_key
 from pipelines.stores import Store, StoreError, open_store
+from pipelines.unfinished import hold_journal
 from pipelines.warc_writer import RollingWarcWriter, WrittenRecord
 
 _ATTR = "_citewarc_run"
@@ -62,6 +63,10 @@ class CrawlResult:
     storage_error: str | None = None
     spool_dir: Path | None = None
     pending: list[str] = field(default_factory=list)
+    # Set when the crawl stopped before its end and was not finalised (no manifest): the close
+    # reason, and how many requested pages were never fetched. ``--resume`` finishes it.
+    stopped: str | None = None
+    not_fetched: int = 0
 
 
 class CrawlRun:
@@ -99,6 +104,14 @@ class CrawlRun:
             gzip_level=gzip_level, first_serial=next_serial(self.dir / "warc"),
         )
         self.journal = Journal(journal_path)
+        self._running = hold_journal(journal_path)  # `list` and `push` see it is not stopped
+        # Every page request made (key -> URL) and the keys fully processed: what a stop leaves
+        # unfetched, and what a time limit lists as skipped.
+        self.requested: dict[str, str] = {}
+        self.done: set[str] = set()
+        if self.resumed is not None:
+            self.requested = {k: r["url"] for k, r in self.resumed.requests.items()}
+            self.done = set(self.resumed.done)
         if not resume:
             self.journal.write("start", crawl_id=crawl_id, seeds=seeds,
                                started=self.started.isoformat().replace("+00:00", "Z"),
@@ -114,6 +127,9 @@ class CrawlRun:
         self.job_state_unavailable = False
         self.feeds: list[str] = []
         self.upload_budget = 120.0
+        # Set by a limit the crawl was given (the time limit) when it closes the crawl: the reason
+        # every request not made is listed with in ``skipped``; the crawl is then complete.
+        self.limit_reached: str | None = None
         self._lock = threading.Lock()
 
     @classmethod
@@ -157,10 +173,15 @@ class CrawlRun:
             resume=settings.getbool("CITEWARC_RESUME"),
             options={"depth": settings.getint("CITEWARC_DEPTH"),
                      "requisites": settings.getbool("CITEWARC_REQUISITES"),
-                     "robots": settings.getbool("ROBOTSTXT_OBEY")},
+                     "robots": settings.getbool("ROBOTSTXT_OBEY"),
+                     "time_limit": settings.getfloat("CITEWARC_TIME_LIMIT"),
+                     "job": settings.get("CITEWARC_JOB_NAME") or None},
         )
         if run.resumed is not None:
             run.skipped = list(run.resumed.skipped)
+            # Feed and sitemap entries the stopped run took as seeds (their via is the feed).
+            run.new_feed_entries = {k: r["url"] for k, r in run.resumed.requests.items()
+                                    if r.get("role") == "seed" and r.get("via")}
         run.upload_budget = settings.getfloat("CITEWARC_UPLOAD_RETRY_BUDGET")
         run.feeds = settings.getlist("CITEWARC_FEEDS") + settings.getlist("CITEWARC_SITEMAPS")
         job_name = settings.get("CITEWARC_JOB_NAME")
@@ -184,6 +205,26 @@ class CrawlRun:
     def previous_capture(self, url: str) -> PreviousCapture | None:
         return self.job_state.previous(url) if self.job_state is not None else None
 
+    def request(self, key: str, url: str, **fields: Any) -> None:
+        """A page request the spider makes: journaled first, so a stop or a kill loses nothing."""
+        with self._lock:
+            self.requested[key] = url
+        self.journal.write("request", key=key, url=url, **fields)
+
+    def add_seed(self, url: str) -> None:
+        """A seed taken during the crawl (a feed entry): journaled, so a resume keeps it."""
+        self.seeds.append(url)
+        self.journal.write("seed", url=url)
+
+    def not_fetched(self) -> list[tuple[str, str]]:
+        """(key, URL) of requests made but never fully processed, in the order they were made."""
+        with self._lock:
+            return [(k, u) for k, u in self.requested.items() if k not in self.done]
+
+    def release(self) -> None:
+        """The crawl process is done with this crawl (finalised or stopped)."""
+        self._running.close()
+
     def skip(self, url: str, reason: str) -> None:
         with self._lock:
             self.skipped.append({"url": url, "reason": reason})
@@ -205,4 +246,6 @@ class CrawlRun:
         """Record a fully processed page: its manifest entries, and in the journal as done."""
         with self._lock:
             self.pages.extend(entries)
+            if key is not None:
+                self.done.add(key)
         self.journal.write("page", key=key, entries=entries)

@@ -13,6 +13,7 @@ import logging
 import multiprocessing
 import os
 import re
+import signal
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -212,6 +213,9 @@ def _squash(text: str) -> str:
 
 
 def _pool_initializer() -> None:
+    # Ctrl-C reaches the whole process group: the crawler stops gracefully and still needs its
+    # workers for the pages in flight, so only the parent decides when they end.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # Workers run no crawl: they must not touch the network or the reactor.
     logging.getLogger("trafilatura").setLevel(logging.ERROR)
     logging.getLogger("htmldate").setLevel(logging.ERROR)

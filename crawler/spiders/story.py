@@ -141,8 +141,8 @@ class StorySpider(scrapy.Spider):
         self._seen.add(key)
         if role != "requisite":
             self.pages_scheduled += 1
-        self.run.journal.write("request", key=key, url=clean, role=role, depth=depth, via=via,
-                               strip_tracking=strip_tracking)
+        self.run.request(key, clean, role=role, depth=depth, via=via,
+                         strip_tracking=strip_tracking)
         return self.make_page_request(clean, key, role, depth, via)
 
     def make_page_request(self, url: str, key: str, role: str, depth: int,
