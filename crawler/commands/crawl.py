@@ -40,6 +40,7 @@ from crawler.spiders.job import JobSpider
 from crawler.time_limit import parse_time_limit
 from crawler.urls import crawl_id
 from pipelines.crawl_run import store_slug
+from pipelines.journal import JOURNAL_NAME, read_journal
 from pipelines.stores import StoreError
 from pipelines.unfinished import unfinished_crawls
 
@@ -104,11 +105,11 @@ def crawl_to_resume(settings, store, job: Job, wanted: str | None) -> tuple[str,
     spool = spool_root(settings)
     if wanted:
         folder = crawl_folder(spool, store, wanted)
-        journal, _ = prepare(folder)
-        owner = (journal.start.get("options") or {}).get("job")
-        if owner != job.name:
+        owner = (read_journal(folder / JOURNAL_NAME).start.get("options") or {}).get("job")
+        if owner != job.name:  # checked before anything is repaired
             raise UsageError(f"crawl {wanted} is not a crawl of job {job.name!r}"
                              + (f" (it belongs to job {owner!r})" if owner else ""))
+        journal, _ = prepare(folder)
         return wanted, journal.seeds
     for crawl in unfinished_crawls(spool / store_slug(store.uri)):
         if crawl.job != job.name or store_has_manifest(store, crawl.crawl_id):

@@ -114,6 +114,28 @@ def test_stop_leaves_the_crawl_unfinished_and_resume_completes_it(tmp_path: Path
     assert "page analysis failed" not in log, "Ctrl-C must not kill the extraction workers"
 
 
+def test_second_ctrl_c_is_a_hard_stop_finished_by_resume(tmp_path: Path):
+    """The second Ctrl-C does not wait for the pages in flight: nothing is finalised, the WARC is
+    left as a kill leaves it, and --resume repairs it and finishes the crawl."""
+    store = tmp_path / "store"
+
+    def twice(pid: int) -> None:
+        os.killpg(pid, signal.SIGINT)
+        time.sleep(0.3)
+        os.killpg(pid, signal.SIGINT)
+
+    with SlowServer(site_pages=SITE_PAGES, page_delay=0.5) as slow:
+        proc = start(tmp_path, "archive", slow.url(INDEX), "--store", str(store), "--depth", "1",
+                     "--no-requisites")
+        out, err = stop_mid_crawl(slow, proc, twice)
+        crawl_id = assert_stopped(proc, out, err, store, tmp_path,
+                                  "citewarc archive --resume {crawl_id} --store")
+        assert "hard stop" in err
+        resumed = run_citewarc_in(tmp_path, ["archive", "--resume", crawl_id, "--store", store])
+        assert resumed.returncode == 0, resumed.stderr
+        assert_complete_once(store, crawl_id, slow, stopped=False)  # in flight: fetched again
+
+
 def test_time_limit_ends_a_slow_crawl_on_time_listing_the_rest_as_skipped(tmp_path: Path):
     pages, delay, limit = 60, 2.0, 3  # unlimited: 60 pages x 2 s / 4 at a time = 30 s at least
     store = tmp_path / "store"
