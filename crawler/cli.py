@@ -104,7 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="upload crawls waiting in the local spool after a storage outage",
         description="Upload every crawl that waits in the local spool for the store (files "
                     "first, each verified by sha256, the manifest last). Prints each pushed "
-                    "crawl id on stdout.",
+                    "crawl id on stdout. An unfinished crawl (stopped or killed) is not pushed: "
+                    "push names it and the command that finishes it.",
     )
     push.set_defaults(command="push")
 
@@ -124,7 +125,9 @@ def build_parser() -> argparse.ArgumentParser:
     listing = sub.add_parser(
         "list", parents=[common], help="the crawls in a store, newest first",
         description="One line per complete crawl, newest first: crawl id, fetches, failures, "
-                    "seeds (tab-separated, the crawl id first).",
+                    "seeds (tab-separated, the crawl id first). Crawls stopped or killed before "
+                    "their end, waiting in the local spool, show `unfinished` and how many pages "
+                    "they have not fetched.",
     )
     listing.set_defaults(command="list")
 
