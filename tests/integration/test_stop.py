@@ -167,10 +167,10 @@ def test_time_limit_ends_a_slow_crawl_on_time_listing_the_rest_as_skipped(tmp_pa
 # =============================================================================================
 
 
-def write_job(folder: Path, slow: SlowServer, store: Path) -> Path:
+def write_job(folder: Path, slow: SlowServer, store: Path, **fields) -> Path:
     job = {"name": "slow-news", "store": str(store), "depth": 1, "requisites": False,
            "seeds": {"urls": [slow.url(INDEX)]},
-           "politeness": {"delay": 0, "timeout": 15, "retries": 0}}
+           "politeness": {"delay": 0, "timeout": 15, "retries": 0}, **fields}
     path = folder / "slow-news.yaml"
     path.write_text(yaml.safe_dump(job), encoding="utf-8")
     return path
@@ -222,5 +222,24 @@ def test_killed_job_crawl_is_finished_by_resume_option(tmp_path):
         assert resumed.returncode == 0, resumed.stderr
         assert resumed.stdout.strip().splitlines()[-1] == crawl_id
         assert_complete_once(store, crawl_id, slow, stopped=False)  # SIGKILL: in flight lost
+    state = json.loads((store / "jobs" / "slow-news" / "state.json").read_text())
+    assert crawl_id in state["crawls"]
+
+
+def test_job_time_limit_from_the_job_file(tmp_path):
+    """``limits.max_minutes``: the run ends on time, complete, and the job state is saved."""
+    store = tmp_path / "store"
+    with SlowServer(site_pages=60, page_delay=2.0) as slow:
+        job = write_job(tmp_path, slow, store, limits={"max_minutes": 0.05})  # 3 s
+        began = time.monotonic()
+        proc = run_citewarc_in(tmp_path, ["crawl", job])
+        took = time.monotonic() - began
+    assert proc.returncode == 0, proc.stderr
+    assert took < 20, f"a 3 s limit took {took:.0f} s"
+    crawl_id = proc.stdout.strip().splitlines()[-1]
+    manifest = json.loads((store / crawl_id / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["finish_reason"] == "time_limit"
+    reasons = {s["reason"] for s in manifest["skipped"] if "/site/" in s["url"]}
+    assert reasons == {"time_limit (3s) reached"}
     state = json.loads((store / "jobs" / "slow-news" / "state.json").read_text())
     assert crawl_id in state["crawls"]
