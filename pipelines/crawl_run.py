@@ -121,6 +121,7 @@ class CrawlRun:
         self.job_state: JobState | None = None  # scheduled crawls only
         self.depends_on: set[str] = set()  # earlier crawls whose records our revisits need
         self.skipped: list[dict[str, str]] = []  # URLs not fetched, with the reason
+        self._skip_seen: set[tuple[str, str]] = set()
         self.warnings: list[str] = []  # one-line notes for the manifest and the log
         self.new_feed_entries: dict[str, str] = {}  # canonical URL -> URL, taken from feeds this run
         self.bytes_received = 0
@@ -178,7 +179,10 @@ class CrawlRun:
                      "job": settings.get("CITEWARC_JOB_NAME") or None},
         )
         if run.resumed is not None:
-            run.skipped = list(run.resumed.skipped)
+            for entry in run.resumed.skipped:
+                if (entry["url"], entry["reason"]) not in run._skip_seen:
+                    run._skip_seen.add((entry["url"], entry["reason"]))
+                    run.skipped.append(entry)
             # Feed and sitemap entries the stopped run took as seeds (their via is the feed).
             run.new_feed_entries = {k: r["url"] for k, r in run.resumed.requests.items()
                                     if r.get("role") == "seed" and r.get("via")}
@@ -226,7 +230,12 @@ class CrawlRun:
         self._running.close()
 
     def skip(self, url: str, reason: str) -> None:
+        """A URL not fetched, listed once with the reason (a page cited twice, a resumed crawl
+        parsing a page again)."""
         with self._lock:
+            if (url, reason) in self._skip_seen:
+                return
+            self._skip_seen.add((url, reason))
             self.skipped.append({"url": url, "reason": reason})
         self.journal.write("skip", url=url, reason=reason)
 
