@@ -2,8 +2,9 @@
 fetching and finishes cleanly, so a scheduled run never overlaps the next one.
 
 A limit the crawl was given makes it complete, not stopped: the finalizer lists every request not
-made as ``skipped`` with the reason ``time_limit``. Fetches in flight at the limit still finish
-(each bounded by DOWNLOAD_TIMEOUT), so their records stay whole.
+made as ``skipped`` with the reason ``time_limit``. Requests waiting in the downloader are dropped
+unsent; fetches in flight at the limit still finish (each bounded by DOWNLOAD_TIMEOUT), so their
+records stay whole.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ import logging
 import re
 
 from scrapy import signals
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.utils.asyncio import call_later
 from scrapy.utils.defer import deferred_from_coro
+from twisted.python.failure import Failure
 
 from crawler.errors import UsageError
 from pipelines.crawl_run import CrawlRun
@@ -47,6 +49,23 @@ def skip_reason(seconds: float) -> str:
     return f"{TIME_LIMIT_REASON} ({describe_seconds(seconds)}) reached"
 
 
+class TimeLimitReached(IgnoreRequest):
+    """A request waiting in the downloader when the time limit came: never sent, so listed in
+    ``skipped`` rather than recorded as a failed fetch."""
+
+
+def drop_waiting(downloader) -> int:
+    """Fail the requests queued in the downloader's slots but not yet sent; those being fetched
+    go on (their records stay whole). Returns how many were dropped."""
+    dropped = 0
+    for slot in list(downloader.slots.values()):
+        while slot.queue:
+            request, deferred = slot.queue.popleft()
+            deferred.errback(Failure(TimeLimitReached(f"time limit reached before {request.url}")))
+            dropped += 1
+    return dropped
+
+
 class CrawlTimeLimit:
     """Closes the spider with reason ``time_limit`` once CITEWARC_TIME_LIMIT seconds have passed."""
 
@@ -76,6 +95,8 @@ class CrawlTimeLimit:
         if engine is not None and engine.spider is not None:
             CrawlRun.of(self.crawler).limit_reached = skip_reason(self.seconds)
             deferred_from_coro(engine.close_spider_async(reason=TIME_LIMIT_REASON))
+            dropped = drop_waiting(engine.downloader)
+            logger.info("%d request(s) waiting in the downloader will not be sent", dropped)
 
     def spider_closed(self, spider) -> None:
         if self._call is not None:

@@ -22,6 +22,7 @@ from crawler.links import css_urls
 from crawler.offline import use_bundled_suffix_list
 from crawler.page_analysis import PageAnalysis, analyse_page
 from crawler.ssrf import refusal_for_host
+from crawler.time_limit import TimeLimitReached
 from crawler.tls_check import tls_note
 from crawler.urls import InvalidURL, canonical_url, clean_url
 from pipelines.crawl_run import CrawlRun
@@ -214,6 +215,8 @@ class StorySpider(scrapy.Spider):
 
     def on_error(self, failure: Failure) -> Iterable[PageItem]:
         request = failure.request
+        if isinstance(failure.value, TimeLimitReached) and not request.meta.get(META_CAPTURES):
+            return  # never sent: the finalizer lists it in skipped (time_limit)
         item = self.base_item(request, request.meta)
         last = item.final_capture
         item.error = describe_failure(failure.value, self.settings.getfloat("DOWNLOAD_TIMEOUT"),

@@ -14,6 +14,7 @@ import signal
 import subprocess
 import time
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -160,6 +161,11 @@ def test_time_limit_ends_a_slow_crawl_on_time_listing_the_rest_as_skipped(tmp_pa
     assert not {s["url"] for s in skipped} & listed
     assert {slow.url(p) for p in asked} <= listed, "every request made is in the manifest"
     assert not list((tmp_path / "spool").rglob("journal.jsonl")), "a limited crawl is complete"
+    log = (tmp_path / "spool").parent.joinpath("logs", f"{crawl_id}.log").read_text()
+    when = next(line[:23] for line in log.splitlines() if "Time limit (3s) reached" in line)
+    limit_at = datetime.strptime(when, "%Y-%m-%d %H:%M:%S,%f").timestamp()
+    late = [p for t, p in slow.arrived if t > limit_at + 0.5]
+    assert not late, f"requests sent after the limit: {late}"
 
 
 # =============================================================================================

@@ -39,6 +39,7 @@ class SlowServer(LoopbackServer):
         self.site_pages = site_pages  # /site/index.html cites /site/0.html ... (N-1)
         self.page_delay = page_delay  # seconds each /site/N.html takes to answer
         self.requests: list[str] = []
+        self.arrived: list[tuple[float, str]] = []  # (time.time(), path) of each request
         super().__init__()
         self._released = threading.Event()
         self._seen = threading.Condition()
@@ -62,6 +63,7 @@ class SlowServer(LoopbackServer):
     def _record(self, path: str) -> None:
         with self._seen:
             self.requests.append(path)
+            self.arrived.append((time.time(), path))
             self._seen.notify_all()
 
 
