@@ -21,6 +21,7 @@ exit codes:
      message says where the files wait
   5  another run of the same job holds its lock (crawl)
   6  verify found a missing, changed or corrupt file
+  7  stopped before the end (SIGTERM, Ctrl-C); nothing lost: finish it with --resume
 environment:
   CITEWARC_STORE     default store (instead of ./archive)
   CITEWARC_SPOOL     where files wait until the store confirms them (~/.cache/citewarc/spool)
@@ -36,6 +37,7 @@ exit codes:
   3  no seed could be archived, or no feed or sitemap could be read
   4  storage failed; nothing is lost: the message says where the files wait
   5  another run of the same job (same name and store) still holds the lock
+  7  stopped before the end (SIGTERM, Ctrl-C); nothing lost: the next run (or --resume) finishes it
 environment:
   CITEWARC_STORE     store (after --store, before the job's store)
   CITEWARC_LOG_FILE  log file of each run (after --log-file, before the job's log_file)
@@ -91,6 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
                          help="do not fetch images, stylesheets, scripts and fonts")
     archive.add_argument("--ignore-robots", action="store_true",
                          help="do not obey robots.txt (it is obeyed by default)")
+    archive.add_argument("--time-limit", metavar="T",
+                         help="stop fetching after T (30s, 90m, 2h) and finish the crawl: what "
+                              "it did not fetch is listed in the manifest as skipped")
     archive.add_argument("--allow-private-addresses", action="store_true",
                          help="also fetch loopback, private, link-local and reserved addresses "
                               "(refused by default, so a hostile page cannot make the crawler "
@@ -101,7 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="upload crawls waiting in the local spool after a storage outage",
         description="Upload every crawl that waits in the local spool for the store (files "
                     "first, each verified by sha256, the manifest last). Prints each pushed "
-                    "crawl id on stdout.",
+                    "crawl id on stdout. An unfinished crawl (stopped or killed) is not pushed: "
+                    "push names it and the command that finishes it.",
     )
     push.set_defaults(command="push")
 
@@ -123,7 +129,9 @@ def build_parser() -> argparse.ArgumentParser:
     listing = sub.add_parser(
         "list", parents=[common], help="the crawls in a store, newest first",
         description="One line per complete crawl, newest first: crawl id, fetches, failures, "
-                    "seeds (tab-separated, the crawl id first).",
+                    "seeds (tab-separated, the crawl id first). Crawls stopped or killed before "
+                    "their end, waiting in the local spool, show `unfinished` and how many pages "
+                    "they have not fetched.",
     )
     listing.set_defaults(command="list")
 
@@ -186,6 +194,12 @@ def build_parser() -> argparse.ArgumentParser:
                        help="this run's log file; {job} and {crawl_id} are filled in (default: "
                             "$CITEWARC_LOG_FILE, else the job's log_file, else "
                             "~/.cache/citewarc/logs/{job}/{crawl_id}.log)")
+    crawl.add_argument("--time-limit", metavar="T",
+                       help="stop fetching after T (30s, 90m, 2h) and finish the run (overrides "
+                            "the job's limits.max_minutes); the rest is listed as skipped")
+    crawl.add_argument("--resume", metavar="CRAWL_ID",
+                       help="finish this job's stopped or killed crawl CRAWL_ID (a run without "
+                            "it resumes the job's oldest unfinished crawl by itself)")
     crawl.add_argument("-v", "--verbose", action="store_true",
                        help="show the crawler's log on stderr too (it always goes to the log file)")
     crawl.add_argument("--debug", action="store_true",

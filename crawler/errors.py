@@ -8,6 +8,7 @@ EXIT_NO_SEED = 3
 EXIT_STORAGE = 4
 EXIT_LOCKED = 5
 EXIT_VERIFY = 6
+EXIT_STOPPED = 7
 
 
 class CitewarcError(Exception):
@@ -44,3 +45,10 @@ class JobLocked(CitewarcError):
     """Another run of the same job (same name, same store) still holds the job's lock."""
 
     exit_code = EXIT_LOCKED
+
+
+class CrawlStopped(CitewarcError):
+    """The crawl was stopped (SIGTERM, Ctrl-C) before its end: nothing is lost, it is not
+    finalised (no manifest), and ``--resume`` finishes it under the same id."""
+
+    exit_code = EXIT_STOPPED

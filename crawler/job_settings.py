@@ -86,6 +86,7 @@ def job_overrides(job: Job) -> dict[str, Any]:
         "CITEWARC_MAX_FEED_ENTRIES": job.limits.max_feed_entries,
         "CITEWARC_MAX_ENTRY_AGE_DAYS": job.limits.max_entry_age_days,
         "CITEWARC_MAX_REQUISITES_PER_PAGE": job.limits.max_requisites_per_page,
+        "CITEWARC_TIME_LIMIT": job.limits.max_minutes * 60 if job.limits.max_minutes else None,
         "ROBOTSTXT_OBEY": polite.obey_robots,
         "DOWNLOAD_DELAY": polite.delay,
         "AUTOTHROTTLE_START_DELAY": polite.delay,

@@ -46,6 +46,8 @@ class Limits(_Strict):
     max_feed_entries: int = Field(50, ge=0, description="newest entries taken from each feed/sitemap")
     max_entry_age_days: float = Field(7, gt=0, description="older feed/sitemap entries are skipped")
     max_requisites_per_page: int = Field(200, ge=0)
+    max_minutes: float | None = Field(None, gt=0, description="then the run stops fetching and "
+                                      "finishes; the rest is listed as skipped")
 
 
 class Politeness(_Strict):

@@ -12,7 +12,7 @@ from typing import Any
 from rich.console import Console
 from w3lib.url import canonicalize_url
 
-from crawler.errors import EXIT_OK, NoSeedArchived, StorageFailed
+from crawler.errors import EXIT_OK, CrawlStopped, NoSeedArchived, StorageFailed
 from crawler.summary import print_summary
 from pipelines.crawl_run import CrawlResult
 from pipelines.manifest import seeds_archived
@@ -54,19 +54,31 @@ def seed_failure(manifest: dict[str, Any]) -> str | None:
     return None if seeds_archived(manifest) else seed_failure_line(manifest)
 
 
+def stopped_line(result: CrawlResult, finish: str | None = None) -> str:
+    """The one line a stopped crawl leaves: what is missing and how to finish it."""
+    finish = finish or f"citewarc archive --resume {result.crawl_id} --store {result.store_uri}"
+    return (f"crawl {result.crawl_id} stopped before the end ({result.stopped}): "
+            f"{result.not_fetched} page(s) not fetched; nothing is lost, finish it with "
+            f"`{finish}`")
+
+
 def report_crawl(
     result: CrawlResult | None,
     log_file: Path,
     console: Console,
     failure: Callable[[dict[str, Any]], str | None] = seed_failure,
+    finish: str | None = None,
 ) -> int:
     """Print the crawl id (last line of stdout) and, on a terminal, the summary; then return 0 or
-    raise the error that carries the exit code (3 no seed archived, 4 storage failed)."""
+    raise the error that carries the exit code (3 no seed archived, 4 storage failed, 7 stopped
+    before the end; ``finish`` is the command that resumes it)."""
     if result is None:
         raise StorageFailed(f"the crawl ended before its files were finalized (see {log_file})")
     print(result.crawl_id, flush=True)
     if result.write_error:  # the WARC could not be written: no manifest to summarise
         raise StorageFailed(result.write_error)
+    if result.stopped:
+        raise CrawlStopped(stopped_line(result, finish))
     if sys.stderr.isatty():
         print_summary(result, console, str(log_file))
     why = failure(result.manifest)

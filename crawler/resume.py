@@ -12,6 +12,7 @@ from crawler.urls import is_crawl_id
 from pipelines.crawl_run import store_slug
 from pipelines.journal import JOURNAL_NAME, JournalState, read_journal
 from pipelines.stores import Store, StoreError
+from pipelines.unfinished import is_running
 from pipelines.warc_repair import Repair, repair_open_warc
 from pipelines.warc_writer import OPEN_SUFFIX
 
@@ -35,6 +36,8 @@ def crawl_folder(spool_root: Path, store: Store, crawl_id: str) -> Path:
     if (folder / "manifest.json").is_file():
         raise UsageError(f"crawl {crawl_id} finished but is not stored yet: run "
                          f"`citewarc push --store {store.uri}`")
+    if is_running(folder):
+        raise UsageError(f"crawl {crawl_id} is still running (another process holds its journal)")
     return folder
 
 

@@ -98,11 +98,21 @@ def configure_logging(log_file: Path, level: str, verbose: bool) -> None:
 
 
 def run_spider(spider_cls: type, settings: Settings, **spider_args: Any) -> CrawlResult | None:
-    """Run one crawl to the end and return what the finalizer reported."""
+    """Run one crawl and return what the finalizer reported, or that it was stopped.
+
+    Scrapy's own signal handlers stay in place: the first SIGTERM or Ctrl-C closes the spider
+    (reason ``shutdown``: the finalizer keeps the crawl unfinished), a second one stops the reactor
+    at once (nothing is finalised; the spool is left as after SIGKILL)."""
     use_bundled_suffix_list()
     process = CrawlerProcess(settings, install_root_handler=False)
     crawler = process.create_crawler(spider_cls)
     process.crawl(crawler, **spider_args)
     process.start()
     run = getattr(crawler, "_citewarc_run", None)
-    return run.result if isinstance(run, CrawlRun) else None
+    if not isinstance(run, CrawlRun):
+        return None
+    if run.result is None:  # a hard stop (second Ctrl-C or SIGTERM): as after SIGKILL
+        return CrawlResult(crawl_id=run.crawl_id, manifest={}, store_uri=run.store.uri,
+                           spool_dir=run.dir, stopped="hard stop",
+                           not_fetched=len(run.not_fetched()))
+    return run.result

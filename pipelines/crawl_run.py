@@ -27,6 +27,7 @@ from pipelines.journal import JOURNAL_NAME, Journal, JournalState, crawl_setting
 from pipelines.keys import warc_key
 from pipelines.kill_hook import KillSwitch
 from pipelines.stores import Store, StoreError, inside, open_store
+from pipelines.unfinished import hold_journal
 from pipelines.warc_writer import RollingWarcWriter, WarcWriteError, WrittenRecord
 
 _ATTR = "_citewarc_run"
@@ -66,6 +67,10 @@ class CrawlResult:
     spool_dir: Path | None = None
     pending: list[str] = field(default_factory=list)
     write_error: str | None = None  # the WARC could not be written: the crawl stopped (exit 4)
+    # Set when the crawl stopped before its end and was not finalised (no manifest): the close
+    # reason, and how many requested pages were never fetched. ``--resume`` finishes it.
+    stopped: str | None = None
+    not_fetched: int = 0
 
 
 class CrawlRun:
@@ -105,6 +110,14 @@ class CrawlRun:
             gzip_level=gzip_level, first_serial=next_serial(self.dir / "warc"),
         )
         self.journal = Journal(journal_path)
+        self._running = hold_journal(journal_path)  # `list` and `push` see it is not stopped
+        # Every page request made (key -> URL) and the keys fully processed: what a stop leaves
+        # unfetched, and what a time limit lists as skipped.
+        self.requested: dict[str, str] = {}
+        self.done: set[str] = set()
+        if self.resumed is not None:
+            self.requested = {k: r["url"] for k, r in self.resumed.requests.items()}
+            self.done = set(self.resumed.done)
         if not resume:
             self.journal.write("start", crawl_id=crawl_id, seeds=seeds,
                                started=self.started.isoformat().replace("+00:00", "Z"),
@@ -114,6 +127,7 @@ class CrawlRun:
         self.job_state: JobState | None = None  # scheduled crawls only
         self.depends_on: set[str] = set()  # earlier crawls whose records our revisits need
         self.skipped: list[dict[str, str]] = []  # URLs not fetched, with the reason
+        self._skip_seen: set[tuple[str, str]] = set()
         self.warnings: list[str] = []  # one-line notes for the manifest and the log
         self.new_feed_entries: dict[str, str] = {}  # canonical URL -> URL, taken from feeds this run
         self.bytes_received = 0
@@ -122,6 +136,9 @@ class CrawlRun:
         self.upload_budget = 120.0
         self.write_error: str | None = None  # first failed WARC write (disk full, I/O error)
         self.on_write_error: Callable[[], None] | None = None  # stops the crawl (set by ``of``)
+        # Set by a limit the crawl was given (the time limit) when it closes the crawl: the reason
+        # every request not made is listed with in ``skipped``; the crawl is then complete.
+        self.limit_reached: str | None = None
         self._lock = threading.Lock()
         self._kill_switch = KillSwitch.from_env()
         self._archived = None
@@ -169,10 +186,18 @@ class CrawlRun:
             options={"depth": settings.getint("CITEWARC_DEPTH"),
                      "requisites": settings.getbool("CITEWARC_REQUISITES"),
                      "robots": settings.getbool("ROBOTSTXT_OBEY"),
-                     "settings": crawl_settings(settings)},
+                     "settings": crawl_settings(settings),
+                     "time_limit": settings.getfloat("CITEWARC_TIME_LIMIT"),
+                     "job": settings.get("CITEWARC_JOB_NAME") or None},
         )
         if run.resumed is not None:
-            run.skipped = list(run.resumed.skipped)
+            for entry in run.resumed.skipped:
+                if (entry["url"], entry["reason"]) not in run._skip_seen:
+                    run._skip_seen.add((entry["url"], entry["reason"]))
+                    run.skipped.append(entry)
+            # Feed and sitemap entries the stopped run took as seeds (their via is the feed).
+            run.new_feed_entries = {k: r["url"] for k, r in run.resumed.requests.items()
+                                    if r.get("role") == "seed" and r.get("via")}
         run.upload_budget = settings.getfloat("CITEWARC_UPLOAD_RETRY_BUDGET")
         run.feeds = settings.getlist("CITEWARC_FEEDS") + settings.getlist("CITEWARC_SITEMAPS")
         job_name = settings.get("CITEWARC_JOB_NAME")
@@ -200,8 +225,33 @@ class CrawlRun:
     def previous_capture(self, url: str) -> PreviousCapture | None:
         return self.job_state.previous(url) if self.job_state is not None else None
 
-    def skip(self, url: str, reason: str) -> None:
+    def request(self, key: str, url: str, **fields: Any) -> None:
+        """A page request the spider makes: journaled first, so a stop or a kill loses nothing."""
         with self._lock:
+            self.requested[key] = url
+        self.journal.write("request", key=key, url=url, **fields)
+
+    def add_seed(self, url: str) -> None:
+        """A seed taken during the crawl (a feed entry): journaled, so a resume keeps it."""
+        self.seeds.append(url)
+        self.journal.write("seed", url=url)
+
+    def not_fetched(self) -> list[tuple[str, str]]:
+        """(key, URL) of requests made but never fully processed, in the order they were made."""
+        with self._lock:
+            return [(k, u) for k, u in self.requested.items() if k not in self.done]
+
+    def release(self) -> None:
+        """The crawl process is done with this crawl (finalised or stopped)."""
+        self._running.close()
+
+    def skip(self, url: str, reason: str) -> None:
+        """A URL not fetched, listed once with the reason (a page cited twice, a resumed crawl
+        parsing a page again)."""
+        with self._lock:
+            if (url, reason) in self._skip_seen:
+                return
+            self._skip_seen.add((url, reason))
             self.skipped.append({"url": url, "reason": reason})
         self.journal.write("skip", url=url, reason=reason)
 
@@ -243,6 +293,8 @@ class CrawlRun:
             return
         with self._lock:
             self.pages.extend(entries)
+            if key is not None:
+                self.done.add(key)
         self.journal.write("page", key=key, entries=entries)
 
 

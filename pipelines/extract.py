@@ -14,6 +14,7 @@ import logging
 import multiprocessing
 import os
 import re
+import signal
 import weakref
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -215,6 +216,9 @@ def _squash(text: str) -> str:
 
 
 def _pool_initializer() -> None:
+    # Ctrl-C reaches the whole process group: the crawler stops gracefully and still needs its
+    # workers for the pages in flight, so only the parent decides when they end.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # Workers run no crawl: they must not touch the network or the reactor.
     logging.getLogger("trafilatura").setLevel(logging.ERROR)
     logging.getLogger("htmldate").setLevel(logging.ERROR)

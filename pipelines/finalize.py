@@ -36,7 +36,46 @@ class FinalizeCrawl:
 
     async def spider_closed(self, spider, reason: str) -> None:
         run = CrawlRun.of(self.crawler)
+        if run.write_error is not None:  # disk full or I/O error: exit 4, resumable, never exit 7
+            run.result = await run_in_thread(finalize_run, run, reason)
+            return
+        not_fetched = run.not_fetched()
+        end = how_it_ends(reason, bool(not_fetched), run.limit_reached)
+        if end == "stop":
+            run.result = await run_in_thread(stop_run, run, reason, len(not_fetched))
+            return
+        if end == "limit":
+            for _, url in not_fetched:
+                run.skip(url, run.limit_reached)
         run.result = await run_in_thread(finalize_run, run, reason)
+
+
+def how_it_ends(reason: str, requests_left: bool, limit_reached: str | None = None) -> str:
+    """``finish``, ``limit`` (finish, listing what was not fetched as skipped) or ``stop``.
+
+    Only Scrapy's ``finished`` and a limit the crawl was given (``limit_reached``, the skip reason
+    set by the limit that closed it) end it: any other close reason (``shutdown`` after SIGTERM or
+    Ctrl-C, ``cancelled``, an error) with requests still waiting leaves it unfinished and
+    resumable, never finalised as if complete.
+    """
+    if reason == "finished" or not requests_left:
+        return "finish"
+    if limit_reached:
+        return "limit"
+    return "stop"
+
+
+def stop_run(run: CrawlRun, reason: str, not_fetched: int) -> CrawlResult:
+    """Blocking: close the WARC and the journal cleanly, write no manifest, upload nothing; the
+    spool folder stays for ``--resume``."""
+    run.writer.close()
+    run.journal.write("stop", reason=reason, not_fetched=not_fetched)
+    run.journal.close()
+    run.release()
+    logger.warning("Crawl %s stopped (%s) with %d page(s) not fetched; it stays in %s until "
+                   "resumed", run.crawl_id, reason, not_fetched, run.dir)
+    return CrawlResult(crawl_id=run.crawl_id, manifest={}, store_uri=run.store.uri,
+                       spool_dir=run.dir, stopped=reason, not_fetched=not_fetched)
 
 
 def manifest_extra(run: CrawlRun, depends_on: list[str]) -> dict:
@@ -109,8 +148,10 @@ def finalize_run(run: CrawlRun, reason: str) -> CrawlResult:
             run.journal.close()
         except OSError as exc:  # the same full disk: the journal's last line may be lost
             logger.error("Journal not closed cleanly: %s", exc)
+        run.release()
         return write_failed_result(run)
     run.journal.close()
+    run.release()
     # A resumed crawl also ships the WARCs its first, killed run wrote (repaired on resume).
     warcs = sorted(set(warcs) | set((run.dir / "warc").glob("*.warc.gz")))
     depends_on = sorted({p["revisit_of"]["crawl_id"] for p in run.pages if p.get("revisit_of")})

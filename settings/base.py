@@ -46,6 +46,7 @@ DOWNLOAD_WARNSIZE = 32 * 1024 * 1024
 DUPEFILTER_CLASS = "scrapy.dupefilters.BaseDupeFilter"  # the spider dedupes on canonical URLs
 EXTENSIONS = {
     "crawler.progress.ProgressDisplay": 500,
+    "crawler.time_limit.CrawlTimeLimit": 800,
     "pipelines.finalize.FinalizeCrawl": 900,
 }
 HTTPERROR_ALLOW_ALL = True  # 404s and 500s are evidence too: they reach the spider and the WARC
@@ -120,6 +121,8 @@ CITEWARC_S3_MULTIPART_THRESHOLD = 64 * 1024 * 1024
 CITEWARC_SPOOL = ""
 # Where the crawl goes: a path, file:///abs/path or s3://bucket/prefix.
 CITEWARC_STORE = "./archive"
+# Seconds of crawling, then no more fetching: the crawl finishes, the rest listed skipped (0: none).
+CITEWARC_TIME_LIMIT = 0
 # Seconds, from the end of fetching, during which failed uploads are retried with backoff.
 CITEWARC_UPLOAD_RETRY_BUDGET = 120
 # The resolver GuardedResolver asks (tests use a static one: they never ask the machine's DNS).

@@ -21,6 +21,7 @@ from crawler.runner import (
     unique_crawl_id,
 )
 from crawler.spiders.story import StorySpider
+from crawler.time_limit import parse_time_limit
 from crawler.urls import InvalidURL, clean_url, crawl_id, refuse_userinfo, seed_slug
 from pipelines.stores import StoreError
 
@@ -47,6 +48,7 @@ def run(args: Namespace) -> int:
         "CITEWARC_ALLOW_PRIVATE_ADDRESSES": True if args.allow_private_addresses else None,
         "CITEWARC_SEEDS": seeds,
         "CITEWARC_PROGRESS": sys.stderr.isatty() and not args.verbose,
+        "CITEWARC_TIME_LIMIT": time_limit(args),
     }
     settings = load_settings(overrides)
     store = configured_store(settings)
@@ -63,6 +65,10 @@ def run(args: Namespace) -> int:
                           "in the local spool")
     result = run_spider(StorySpider, settings)
     return report_crawl(result, log_file, console)
+
+
+def time_limit(args: Namespace) -> float | None:
+    return parse_time_limit(args.time_limit) if args.time_limit else None
 
 
 def resume(args: Namespace) -> int:
@@ -89,6 +95,7 @@ def resume(args: Namespace) -> int:
         "CITEWARC_RESUME": True,
         "CITEWARC_SEEDS": journal.seeds,
         "CITEWARC_PROGRESS": sys.stderr.isatty() and not args.verbose,
+        "CITEWARC_TIME_LIMIT": time_limit(args),
     }
     for name, value in overrides.items():
         if value is not None:

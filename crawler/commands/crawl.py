@@ -7,6 +7,7 @@ run, one run per job and store at a time (exit 5 at once if another still holds 
 from __future__ import annotations
 
 import logging
+import shlex
 import sys
 from argparse import Namespace
 from datetime import UTC, datetime
@@ -26,10 +27,22 @@ from crawler.job_settings import (
 )
 from crawler.jobfile import Job, load_job
 from crawler.outcome import report_crawl, seed_failure
-from crawler.runner import configure_logging, configured_store, load_settings, run_spider, unique_crawl_id
+from crawler.resume import crawl_folder, prepare
+from crawler.runner import (
+    configure_logging,
+    configured_store,
+    load_settings,
+    run_spider,
+    spool_root,
+    unique_crawl_id,
+)
 from crawler.spiders.job import JobSpider
+from crawler.time_limit import parse_time_limit
 from crawler.urls import crawl_id
+from pipelines.crawl_run import store_slug
+from pipelines.journal import JOURNAL_NAME, read_journal
 from pipelines.stores import StoreError
+from pipelines.unfinished import unfinished_crawls
 
 logger = logging.getLogger("citewarc.crawl")
 
@@ -43,11 +56,19 @@ def run(args: Namespace) -> int:
         "CITEWARC_STORE": store_uri,
         "CITEWARC_PROGRESS": on_terminal and not args.verbose,
     }
+    if args.time_limit:
+        overrides["CITEWARC_TIME_LIMIT"] = parse_time_limit(args.time_limit)
     settings = load_settings(overrides)
     store = configured_store(settings)
     template = log_file_template(job, job_path, args.log_file)
     with job_lock(lock_file(store.uri, job.name), job.name) as lock:
-        cid = unique_crawl_id(store, settings, crawl_id(datetime.now(UTC), job.name))
+        resumed = crawl_to_resume(settings, store, job, args.resume)
+        if resumed is not None:
+            cid, seeds = resumed
+            settings.set("CITEWARC_RESUME", True, priority="cmdline")
+            settings.set("CITEWARC_SEEDS", seeds, priority="cmdline")
+        else:
+            cid = unique_crawl_id(store, settings, crawl_id(datetime.now(UTC), job.name))
         settings.set("CITEWARC_CRAWL_ID", cid, priority="cmdline")
         log_file = fill_log_file(template, job.name, cid)
         settings.set("CITEWARC_LOG_FILE", str(log_file), priority="cmdline")
@@ -66,8 +87,43 @@ def run(args: Namespace) -> int:
             if on_terminal:
                 console.print(f"[yellow]warning:[/yellow] {exc}; crawling anyway, files will wait "
                               "in the local spool")
+        if resumed is not None:
+            logger.info("Resuming crawl %s of job %r (stopped or killed before its end)", cid,
+                        job.name)
         result = run_spider(JobSpider, settings)
-        return report_crawl(result, log_file, console, failure=lambda m: job_failure(m, job))
+        finish = f"citewarc crawl {shlex.quote(str(job_path))} --resume {cid}"
+        return report_crawl(result, log_file, console, failure=lambda m: job_failure(m, job),
+                            finish=finish)
+
+
+def crawl_to_resume(settings, store, job: Job, wanted: str | None) -> tuple[str, list[str]] | None:
+    """(crawl id, seeds) of the job's crawl this run finishes, its WARCs repaired; or None.
+
+    ``--resume ID`` names it; without it, the job's oldest unfinished crawl in the spool (stopped
+    or killed) is finished first, so no run of a job is ever left half done.
+    """
+    spool = spool_root(settings)
+    if wanted:
+        folder = crawl_folder(spool, store, wanted)
+        owner = (read_journal(folder / JOURNAL_NAME).start.get("options") or {}).get("job")
+        if owner != job.name:  # checked before anything is repaired
+            raise UsageError(f"crawl {wanted} is not a crawl of job {job.name!r}"
+                             + (f" (it belongs to job {owner!r})" if owner else ""))
+        journal, _ = prepare(folder)
+        return wanted, journal.seeds
+    for crawl in unfinished_crawls(spool / store_slug(store.uri)):
+        if crawl.job != job.name or store_has_manifest(store, crawl.crawl_id):
+            continue
+        journal, _ = prepare(crawl.folder)
+        return crawl.crawl_id, journal.seeds
+    return None
+
+
+def store_has_manifest(store, cid: str) -> bool:
+    try:
+        return bool(store.stat(f"{cid}/manifest.json"))
+    except StoreError:
+        return False  # the store is down: the spool decides
 
 
 def job_failure(manifest: dict[str, Any], job: Job) -> str | None:

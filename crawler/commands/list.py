@@ -1,4 +1,5 @@
-"""``citewarc list``: the crawls in a store, newest first."""
+"""``citewarc list``: the crawls in a store, newest first, and the unfinished ones (stopped or
+killed) that wait in the local spool for ``--resume``."""
 
 from __future__ import annotations
 
@@ -7,16 +8,23 @@ from argparse import Namespace
 
 from crawler.errors import StorageFailed
 from crawler.replay import complete_crawls
-from crawler.runner import configured_store, load_settings
+from crawler.runner import configured_store, load_settings, spool_root
+from pipelines.crawl_run import store_slug
 from pipelines.stores import StoreError
+from pipelines.unfinished import Unfinished, unfinished_crawls
 
 
 def run(args: Namespace) -> int:
     settings = load_settings({"CITEWARC_STORE": args.store})
     store = configured_store(settings)
+    unfinished = {c.crawl_id: c for c in
+                  unfinished_crawls(spool_root(settings) / store_slug(store.uri))}
     try:
         crawl_ids = complete_crawls(store)
-        for crawl_id in reversed(crawl_ids):
+        for crawl_id in sorted(set(crawl_ids) | set(unfinished), reverse=True):
+            if crawl_id in unfinished and crawl_id not in crawl_ids:
+                print(unfinished_row(unfinished[crawl_id]))
+                continue
             manifest = json.loads(store.read_bytes(f"{crawl_id}/manifest.json"))
             summary = manifest.get("summary", {})
             seeds = " ".join(manifest.get("seeds", []))
@@ -25,3 +33,10 @@ def run(args: Namespace) -> int:
     except StoreError as exc:
         raise StorageFailed(str(exc)) from None
     return 0
+
+
+def unfinished_row(crawl: Unfinished) -> str:
+    """A stopped or killed crawl waiting in the spool: ``unfinished`` where a complete crawl's
+    fetch count is, then how many pages it has not fetched yet."""
+    seeds = " ".join(crawl.journal.seeds)
+    return (f"{crawl.crawl_id}\tunfinished\t{crawl.not_fetched} not fetched\t{seeds}")

@@ -10,6 +10,7 @@ from pathlib import Path
 from crawler.errors import StorageFailed, VerifyFailed
 from crawler.runner import configured_store, load_settings, spool_root
 from pipelines.crawl_run import store_slug
+from pipelines.unfinished import finish_hint, unfinished_crawls
 from pipelines.upload import changed_in_spool, upload_crawl
 
 
@@ -26,8 +27,14 @@ def run(args: Namespace) -> int:
     store = configured_store(settings)
     spool = spool_root(settings)
     crawls = pending_crawls(spool, store.uri)
+    unfinished = unfinished_crawls(spool / store_slug(store.uri))
+    for crawl in unfinished:  # not ours to push: finishing it fetches what it lacks
+        print(f"found unfinished crawl {crawl.crawl_id} ({crawl.not_fetched} page(s) not "
+              f"fetched): push does not store it; to finish it, "
+              f"{finish_hint(crawl, store.uri)}", file=sys.stderr)
     if not crawls:
-        print(f"nothing waits in the spool for {store.uri}", file=sys.stderr)
+        if not unfinished:
+            print(f"nothing waits in the spool for {store.uri}", file=sys.stderr)
         return 0
     changed = []
     for crawl_dir in crawls:

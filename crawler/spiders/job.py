@@ -45,21 +45,22 @@ class JobSpider(StorySpider):
         return request
 
     async def parse_feed(self, response: Response) -> AsyncIterator[Any]:
+        # Entries are journaled before the feed counts as done, so a stop in between loses none.
+        requests = self.entry_requests(feed_entries(response.body, response.url), response.url)
         yield self.document_item(response)
-        for request in self.entry_requests(feed_entries(response.body, response.url), response.url):
+        for request in requests:
             yield request
 
     async def parse_sitemap(self, response: Response) -> AsyncIterator[Any]:
-        yield self.document_item(response)
         kind, entries = sitemap_entries(response.body, response.url)
         if kind == "sitemapindex":
-            for entry in entries:
-                request = self.document_request(entry.url, self.parse_sitemap)
-                if request is not None:
-                    yield request
-            return
-        for request in self.entry_requests(entries, response.url):
-            yield request
+            requests = [self.document_request(entry.url, self.parse_sitemap) for entry in entries]
+        else:
+            requests = self.entry_requests(entries, response.url)
+        yield self.document_item(response)  # after its entries are journaled (see parse_feed)
+        for request in requests:
+            if request is not None:
+                yield request
 
     def document_item(self, response: Response):
         item = self.base_item(response.request, response.meta)
@@ -85,7 +86,7 @@ class JobSpider(StorySpider):
             request = self.page_request(entry.url, "seed", 0, source)
             if request is None:
                 continue
-            self.run.seeds.append(entry.url)
+            self.run.add_seed(entry.url)
             self.run.new_feed_entries[canonical_url(entry.url)] = entry.url
             requests.append(request)
         return requests

@@ -21,6 +21,7 @@ from crawler.links import css_urls
 from crawler.offline import use_bundled_suffix_list
 from crawler.page_analysis import PageAnalysis, analyse_page
 from crawler.ssrf import refusal_for_host
+from crawler.time_limit import TimeLimitReached
 from crawler.tls_check import tls_note
 from crawler.urls import InvalidURL, canonical_url, clean_url
 from pipelines.crawl_run import CrawlRun
@@ -139,9 +140,10 @@ class StorySpider(scrapy.Spider):
         if role != "requisite":
             self.pages_scheduled += 1
         request = self.make_page_request(clean, key, role, depth, via)
-        # The URL as Scrapy sends it (spaces and non-ASCII escaped), the form the WARC records.
-        self.run.journal.write("request", key=key, url=request.url, role=role, depth=depth,
-                               via=via, strip_tracking=strip_tracking)
+        # Journaled first, as the URL Scrapy sends (spaces and non-ASCII escaped): the form the
+        # WARC records, so a resume matches it.
+        self.run.request(key, request.url, role=role, depth=depth, via=via,
+                         strip_tracking=strip_tracking)
         return request
 
     def make_page_request(self, url: str, key: str, role: str, depth: int,
@@ -213,6 +215,8 @@ class StorySpider(scrapy.Spider):
 
     def on_error(self, failure: Failure) -> Iterable[PageItem]:
         request = failure.request
+        if isinstance(failure.value, TimeLimitReached) and not request.meta.get(META_CAPTURES):
+            return  # never sent: the finalizer lists it in skipped (time_limit)
         item = self.base_item(request, request.meta)
         last = item.final_capture
         item.error = describe_failure(failure.value, self.settings.getfloat("DOWNLOAD_TIMEOUT"),

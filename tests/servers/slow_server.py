@@ -6,6 +6,9 @@
         slow.url("/fast.html")          # answered at once
         slow.url("/feed.xml")           # an RSS feed whose only entry is years old: nothing new
 
+    with SlowServer(site_pages=30, page_delay=1.0) as slow:
+        slow.url("/site/index.html")    # cites /site/0.html ... /site/29.html, each 1 s to answer
+
 Holding until released (rather than for a fixed time) keeps the test exact: the run that holds the
 lock is provably still going while the second run starts.
 """
@@ -13,6 +16,7 @@ lock is provably still going while the second run starts.
 from __future__ import annotations
 
 import threading
+import time
 from http.server import BaseHTTPRequestHandler
 
 from tests.servers.loopback import LoopbackServer
@@ -30,9 +34,12 @@ OLD_FEED = """<?xml version="1.0" encoding="utf-8"?>
 
 
 class SlowServer(LoopbackServer):
-    def __init__(self, hold: float = 30.0) -> None:
+    def __init__(self, hold: float = 30.0, site_pages: int = 0, page_delay: float = 0.0) -> None:
         self.hold = hold  # the longest a slow response waits for release()
+        self.site_pages = site_pages  # /site/index.html cites /site/0.html ... (N-1)
+        self.page_delay = page_delay  # seconds each /site/N.html takes to answer
         self.requests: list[str] = []
+        self.arrived: list[tuple[float, str]] = []  # (time.time(), path) of each request
         super().__init__()
         self._released = threading.Event()
         self._seen = threading.Condition()
@@ -56,6 +63,7 @@ class SlowServer(LoopbackServer):
     def _record(self, path: str) -> None:
         with self._seen:
             self.requests.append(path)
+            self.arrived.append((time.time(), path))
             self._seen.notify_all()
 
 
@@ -76,6 +84,15 @@ def _make_handler(server: SlowServer) -> type[BaseHTTPRequestHandler]:
             elif path == "/fast.html":
                 self._send(200, "text/html; charset=utf-8",
                            PAGE.format(title="A quick story", text="Here at once. " * 20))
+            elif path == "/site/index.html":
+                links = "".join(f"<p>See <a href='/site/{n}.html'>source {n}</a>.</p>"
+                                for n in range(server.site_pages))
+                self._send(200, "text/html; charset=utf-8",
+                           PAGE.format(title="A story citing slow sources", text=links))
+            elif path.startswith("/site/") and path[6:-5].isdigit() and path.endswith(".html"):
+                time.sleep(server.page_delay)
+                self._send(200, "text/html; charset=utf-8",
+                           PAGE.format(title=f"Slow source {path[6:-5]}", text="Slowly. " * 20))
             elif path == "/feed.xml":
                 self._send(200, "application/rss+xml", OLD_FEED.format(base=server.base_url))
             else:

@@ -1,0 +1,79 @@
+"""Unfinished crawls in the spool: a journal and no manifest. A stopped or killed crawl waits
+there until ``--resume`` (or the next run of its job) finishes it; ``list`` and ``push`` name them.
+
+A running crawl holds an exclusive ``flock`` on its journal for its whole life (the kernel drops it
+when the process dies, even by SIGKILL), so "unfinished" never includes a crawl still running.
+"""
+
+from __future__ import annotations
+
+import fcntl
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from pipelines.journal import JOURNAL_NAME, JournalState, read_journal
+
+
+def hold_journal(journal_path: Path) -> IO[bytes]:
+    """Mark the crawl as running; keep the returned file open for the crawl's life."""
+    fh = open(journal_path, "ab")  # noqa: SIM115 - held open for the crawl's life
+    try:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        fh.close()
+        raise RuntimeError(f"another process is running the crawl in {journal_path.parent}") from None
+    return fh
+
+
+def is_running(folder: Path) -> bool:
+    """True while a process holds the crawl's journal (it is crawling or finalising)."""
+    try:
+        with open(folder / JOURNAL_NAME, "rb") as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except OSError:
+                return True
+            return False
+    except FileNotFoundError:
+        return False
+
+
+@dataclass
+class Unfinished:
+    """One unfinished crawl of a store, as its journal tells it."""
+
+    crawl_id: str
+    folder: Path
+    journal: JournalState
+
+    @property
+    def job(self) -> str | None:
+        return (self.journal.start.get("options") or {}).get("job") or None
+
+    @property
+    def not_fetched(self) -> int:
+        return len(self.journal.pending)
+
+
+def unfinished_crawls(store_spool: Path) -> list[Unfinished]:
+    """Crawls of one store's spool folder that were stopped or killed, oldest first (not the ones
+    still running, nor finished ones waiting for ``push``)."""
+    if not store_spool.is_dir():
+        return []
+    found = []
+    for folder in sorted(store_spool.iterdir()):
+        journal = folder / JOURNAL_NAME
+        if not journal.is_file() or (folder / "manifest.json").exists() or is_running(folder):
+            continue
+        found.append(Unfinished(folder.name, folder, read_journal(journal)))
+    return found
+
+
+def finish_hint(crawl: Unfinished, store_uri: str) -> str:
+    """How to finish it: a job crawl by its job (which then updates the job state), else
+    ``archive --resume``."""
+    if crawl.job:  # the job file's path is not recorded: name the job
+        return (f"run job {crawl.job!r} again (`citewarc crawl JOBFILE`), or "
+                f"`citewarc crawl JOBFILE --resume {crawl.crawl_id}`")
+    return f"`citewarc archive --resume {crawl.crawl_id} --store {store_uri}`"
