@@ -21,6 +21,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from multiprocessing import resource_tracker
+from multiprocessing import util as multiprocessing_util
 from typing import Any, TypeVar
 
 from lxml import etree
@@ -279,6 +280,13 @@ def reap_workers(grace: float = 1.0) -> None:
             child.terminate()
             child.join(grace)
     gc.collect()  # the pools' queues release their semaphores before the tracker goes
+    # A pool still referenced (a hard stop leaves the crawl's objects alive) keeps its named
+    # semaphores until interpreter exit, when their finalizers unlink them: run those exit-time
+    # finalizers now, so the tracker stops with nothing registered (no leak warnings, no
+    # "No such file" tracebacks on stderr afterwards).
+    run_exit_finalizers = getattr(multiprocessing_util, "_run_finalizers", None)
+    if run_exit_finalizers is not None:
+        run_exit_finalizers(0)
     tracker = getattr(resource_tracker, "_resource_tracker", None)
     stop = getattr(tracker, "_stop", None)  # CPython 3.11+: closes its pipe and waits for it
     if stop is not None:
