@@ -15,12 +15,13 @@ from crawler.errors import EXIT_STORAGE, EXIT_USAGE, CitewarcError
 EPILOG = """\
 exit codes:
   0  the seed(s) archived and stored (citations may have failed: the manifest says which)
-  2  usage or configuration error (malformed URL, unsupported scheme, bad store URI)
+  2  usage or configuration error (malformed URL, a URL with a password, unsupported scheme,
+     bad store URI, a control character in a path or name)
   3  no seed could be archived (dead host, HTTP error, refused); the attempt is still recorded
-  4  storage failed, or the store cannot be read (every command); nothing is lost: the
-     message says where the files wait
+  4  storage failed, or the store cannot be read (every command), or the WARC could not be
+     written (disk full); nothing is lost: the message says where the files wait
   5  another run of the same job holds its lock (crawl)
-  6  verify found a missing, changed or corrupt file
+  6  verify found a missing, changed or corrupt file; push found a spooled file that changed
   7  stopped before the end (SIGTERM, Ctrl-C); nothing lost: finish it with --resume
 environment:
   CITEWARC_STORE     default store (instead of ./archive)
@@ -35,7 +36,8 @@ exit codes:
      taken this run; a run whose feeds hold nothing new is a success too)
   2  usage or configuration error (bad job file: the message names the field; bad store URI)
   3  no seed could be archived, or no feed or sitemap could be read
-  4  storage failed; nothing is lost: the message says where the files wait
+  4  storage failed, or the WARC could not be written (disk full); nothing is lost: the
+     message says where the files wait
   5  another run of the same job (same name and store) still holds the lock
   7  stopped before the end (SIGTERM, Ctrl-C); nothing lost: the next run (or --resume) finishes it
 environment:
