@@ -44,14 +44,23 @@ class PrivateAddressResolved(DNSLookupError):
     """A DNS answer pointing into a private network; the connection is never made."""
 
 
-def is_forbidden(address: str) -> bool:
-    """Loopback, private, link-local, multicast, reserved, unspecified, or IPv4 in IPv6 thereof."""
+def _address(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address an answer or literal names (brackets and zone dropped, IPv4-mapped IPv6 as
+    IPv4), or None if it is not an address."""
     try:
         ip = ipaddress.ip_address(address.strip("[]").split("%")[0])
     except ValueError:
-        return False
+        return None
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+        return ip.ipv4_mapped
+    return ip
+
+
+def is_forbidden(address: str) -> bool:
+    """Loopback, private, link-local, multicast, reserved, unspecified, or IPv4 in IPv6 thereof."""
+    ip = _address(address)
+    if ip is None:
+        return False
     return not ip.is_global or ip.is_multicast or ip.is_reserved or ip.is_unspecified
 
 
@@ -68,13 +77,8 @@ METADATA_ADDRESSES = frozenset({
 
 def is_metadata(address: str) -> bool:
     """A cloud metadata address, in any spelling (IPv4-mapped IPv6 included)."""
-    try:
-        ip = ipaddress.ip_address(address.strip("[]").split("%")[0])
-    except ValueError:
-        return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return str(ip) in METADATA_ADDRESSES
+    ip = _address(address)
+    return ip is not None and str(ip) in METADATA_ADDRESSES
 
 
 def ip_literal(host: str) -> str | None:
