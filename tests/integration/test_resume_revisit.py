@@ -145,10 +145,14 @@ def answers(recs) -> Counter:
                    if kind in ("response", "revisit", "metadata"))
 
 
+def labels(run: Run2, run1_id: str):
+    """Crawl ids as "run 1" / "run 2", so runs with different ids compare."""
+    return lambda crawl_id: {run1_id: "run 1", run.crawl_id: "run 2"}.get(crawl_id, crawl_id)
+
+
 def page_facts(run: Run2, run1_id: str) -> Counter:
-    """What an exact resume keeps of each manifest page; crawl ids as "run 1" / "run 2"."""
-    def which(crawl_id):
-        return {run1_id: "run 1", run.crawl_id: "run 2"}.get(crawl_id, crawl_id)
+    """What an exact resume keeps of each manifest page."""
+    which = labels(run, run1_id)
     return Counter(
         (p["url"], p["role"], p["status"], p.get("change"),
          which((p.get("revisit_of") or {}).get("crawl_id")), p["redirect_to"], p["truncated"],
@@ -159,8 +163,7 @@ def page_facts(run: Run2, run1_id: str) -> Counter:
 
 def state_facts(run: Run2, run1_id: str) -> tuple[list[str], dict[str, tuple[str, str]]]:
     """The job's crawls, and per URL which run holds its last full capture (and its digest)."""
-    def which(crawl_id):
-        return {run1_id: "run 1", run.crawl_id: "run 2"}.get(crawl_id, crawl_id)
+    which = labels(run, run1_id)
     return ([which(c) for c in run.state["crawls"]],
             {url: (which(c["crawl_id"]), c["payload_digest"])
              for url, c in run.state["captures"].items()})
@@ -172,6 +175,7 @@ def test_run2_has_revisits(run1, baseline):
     changes = Counter(p.get("change") for p in baseline.manifest["pages"])
     assert changes["unchanged"] >= 3, baseline.manifest["pages"]
     assert baseline.manifest.get("depends_on") == [run1[1]]
+    assert state_facts(baseline, run1[1])[0] == ["run 1", "run 2"]
 
 
 # Kill points: after the Nth record of any type, or after the Nth revisit record (counted by the
