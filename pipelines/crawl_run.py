@@ -273,7 +273,7 @@ class CrawlRun:
                 if self.on_write_error is not None:
                     self.on_write_error()
             raise
-        self._kill_switch.count(len(records))  # test hook, inert unless its env variable is set
+        self._kill_switch.count(records)  # test hook, inert unless its env variable is set
         return written
 
     def warc_key(self, file_name: str) -> str:

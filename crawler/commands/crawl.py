@@ -41,7 +41,7 @@ from crawler.time_limit import parse_time_limit
 from crawler.urls import crawl_id
 from pipelines.crawl_run import store_slug
 from pipelines.journal import JOURNAL_NAME, read_journal
-from pipelines.stores import StoreError
+from pipelines.stores import StoreError, inside
 from pipelines.unfinished import unfinished_crawls
 
 logger = logging.getLogger("citewarc.crawl")
@@ -114,6 +114,7 @@ def crawl_to_resume(settings, store, job: Job, wanted: str | None) -> tuple[str,
     for crawl in unfinished_crawls(spool / store_slug(store.uri)):
         if crawl.job != job.name or store_has_manifest(store, crawl.crawl_id):
             continue
+        inside(spool.resolve(), crawl.folder)  # a planted link: nothing repaired through it
         journal, _ = prepare(crawl.folder)
         return crawl.crawl_id, journal.seeds
     return None

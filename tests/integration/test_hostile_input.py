@@ -203,6 +203,55 @@ def test_spool_link_out_of_the_root_is_not_written_through(run_citewarc, fixture
     assert list(outside.iterdir()) == [], "nothing written through the link"
 
 
+def planted_crawl(tmp_path, store, url: str, job: str | None = None):
+    """A spool crawl folder that is a link to a killed-looking crawl outside the spool; returns
+    (its crawl id, the outside folder, a snapshot of the files there)."""
+    crawl_id = "20260101T000000Z-planted"
+    outside = tmp_path / "outside"
+    (outside / "warc").mkdir(parents=True)
+    options = {"job": job} if job else {}
+    (outside / "journal.jsonl").write_text(json.dumps(
+        {"t": "start", "seeds": [url], "options": options}) + "\n")
+    (outside / "warc" / "a.warc.gz.open").write_bytes(b"not a warc record")
+    slug = tmp_path / "spool" / store_slug(str(store))
+    slug.mkdir(parents=True)
+    (slug / crawl_id).symlink_to(outside)
+    return crawl_id, outside, files_under(outside)
+
+
+def files_under(folder):
+    return sorted((p.relative_to(folder), p.read_bytes()) for p in folder.rglob("*") if p.is_file())
+
+
+def test_spool_link_resume_refuses_a_crawl_folder_leading_out(run_citewarc, fixture_web, tmp_path):
+    """``archive --resume ID`` where the spool's crawl folder is a link out of the spool: refused
+    (exit 4, as every link refusal) before anything is repaired or crawled through the link."""
+    store = tmp_path / "store"
+    crawl_id, outside, before = planted_crawl(tmp_path, store, fixture_web.url(ARTICLE_PATH))
+    result = run_citewarc("archive", "--resume", crawl_id, "--store", str(store))
+    assert result.returncode == 4, result.stderr
+    assert "symbolic link" in one_error_line(result.stderr)
+    assert files_under(outside) == before, "nothing repaired, written or crawled through the link"
+
+
+@pytest.mark.parametrize("how", ["next run", "--resume"])
+def test_spool_link_job_run_refuses_a_crawl_folder_leading_out(run_citewarc, fixture_web, tmp_path,
+                                                               how):
+    """The same for a job: its next run, which finishes the job's unfinished crawls, or
+    ``crawl JOBFILE --resume ID``."""
+    store = tmp_path / "store"
+    crawl_id, outside, before = planted_crawl(tmp_path, store, fixture_web.url(ARTICLE_PATH),
+                                              job="planted-job")
+    job = tmp_path / "job.yaml"
+    job.write_text(json.dumps({"name": "planted-job", "store": str(store), "depth": 0,
+                               "requisites": False,
+                               "seeds": {"urls": [fixture_web.url(ARTICLE_PATH)]}}))
+    result = run_citewarc("crawl", str(job), *(["--resume", crawl_id] if how == "--resume" else []))
+    assert result.returncode == 4, result.stderr
+    assert "symbolic link" in one_error_line(result.stderr)
+    assert files_under(outside) == before, "nothing repaired, written or crawled through the link"
+
+
 def test_push_never_uploads_what_a_spool_link_points_at(run_citewarc, tmp_path):
     store = tmp_path / "store"
     secret = tmp_path / "credentials"
