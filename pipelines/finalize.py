@@ -19,7 +19,7 @@ from pipelines.job_state import JobState, contribution, updated_state
 from pipelines.kill_hook import kill_at
 from pipelines.manifest import build_manifest
 from pipelines.package import package_crawl, write_originals_warc
-from pipelines.state_update import UPDATE_NAME, PendingUpdate, fold_into_store, write_update
+from pipelines.state_update import PendingUpdate, fold_into_store, write_update
 from pipelines.stores import StoreError
 from pipelines.upload import UploadReport, file_entries, spooled_files, upload_crawl
 
@@ -123,7 +123,7 @@ def state_update(run: CrawlRun) -> dict:
     return contribution(after, run.crawl_id)
 
 
-def save_state(run: CrawlRun) -> None:
+def save_state(run: CrawlRun, update: dict) -> None:
     """The job's state goes up after the crawl is stored, so revisits only point to stored data.
 
     The crawl's contribution, written to its spool folder before the upload, is folded into the
@@ -131,7 +131,7 @@ def save_state(run: CrawlRun) -> None:
     in the spool, for the job's next run or ``push`` to fold in, until the state is saved.
     """
     kill_at("before_state_saved")
-    pending = PendingUpdate(run.dir, json.loads((run.dir / UPDATE_NAME).read_text("utf-8")))
+    pending = PendingUpdate(run.dir, update)
     try:
         fold_into_store(run.store, run.job_name, [pending], run.dir.parent)
     except StoreError as exc:
@@ -175,6 +175,13 @@ def finalize_run(run: CrawlRun, reason: str) -> CrawlResult:
         except Exception as exc:  # the WARCs are the evidence; a failed package must not lose them
             logger.exception("Could not build the replay index and WACZ: %s", exc)
             run.warnings.append(f"no replay index or WACZ: {exc}")
+    update = state_update(run) if run.job_name else None
+    if update is not None:
+        try:
+            write_update(run.dir, update)
+        except OSError as exc:  # the crawl still goes up: only a kill before its state is saved
+            logger.error("Could not keep this crawl's job state update in the spool: %s", exc)
+            run.warnings.append(f"job state update not kept in the spool: {exc}")
     files = spooled_files(run.dir, run.crawl_id)
     entries = file_entries(files)
     manifest = build_manifest(
@@ -191,8 +198,6 @@ def finalize_run(run: CrawlRun, reason: str) -> CrawlResult:
     manifest["finish_reason"] = reason
     manifest_path = run.dir / "manifest.json"
     manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
-    if run.job_name:
-        write_update(run.dir, state_update(run))
     result = CrawlResult(crawl_id=run.crawl_id, manifest=manifest, store_uri=run.store.uri)
     try:
         report = upload_crawl(run.store, run.dir, run.crawl_id, entries, budget=run.upload_budget)
@@ -202,8 +207,8 @@ def finalize_run(run: CrawlRun, reason: str) -> CrawlResult:
                               pending=[e["key"] for e in entries])
     if report.ok:
         result.manifest_location = run.store.location(f"{run.crawl_id}/manifest.json")
-        if run.job_name:
-            save_state(run)
+        if update is not None:
+            save_state(run, update)
     else:
         _, why = report.failed[0]
         result.storage_error = why
