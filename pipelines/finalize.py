@@ -15,11 +15,13 @@ from scrapy import signals
 from scrapy.utils.asyncio import run_in_thread
 
 from pipelines.crawl_run import CrawlResult, CrawlRun
-from pipelines.job_state import state_key, updated_state
+from pipelines.job_state import JobState, contribution, updated_state
+from pipelines.kill_hook import kill_at
 from pipelines.manifest import build_manifest
 from pipelines.package import package_crawl, write_originals_warc
+from pipelines.state_update import PendingUpdate, fold_into_store, write_update
 from pipelines.stores import StoreError
-from pipelines.upload import UploadReport, file_entries, sha256_file, spooled_files, upload_crawl
+from pipelines.upload import UploadReport, file_entries, spooled_files, upload_crawl
 
 logger = logging.getLogger(__name__)
 
@@ -114,19 +116,28 @@ def copy_originals(run: CrawlRun, scratch: Path) -> list[Path]:
     return [write_originals_warc(path, members, info)]
 
 
-def save_state(run: CrawlRun) -> None:
-    """The job's state goes up after the crawl is stored, so revisits only point to stored data."""
-    state = updated_state(run.job_state, run.crawl_id, run.pages, run.new_feed_entries,
-                          run.warc_key)
-    path = run.dir.parent / f".state-{run.job_name}.json"
-    path.write_text(state.to_json(), encoding="utf-8")
+def state_update(run: CrawlRun) -> dict:
+    """This crawl's contribution to its job's state (its full captures, the feed entries it took)."""
+    after = updated_state(run.job_state or JobState(job=run.job_name), run.crawl_id, run.pages,
+                          run.new_feed_entries, run.warc_key)
+    return contribution(after, run.crawl_id)
+
+
+def save_state(run: CrawlRun, update: dict) -> None:
+    """The job's state goes up after the crawl is stored, so revisits only point to stored data.
+
+    The crawl's contribution, written to its spool folder before the upload, is folded into the
+    state as the store holds it now (also when the state could not be read at the start); it stays
+    in the spool, for the job's next run or ``push`` to fold in, until the state is saved.
+    """
+    kill_at("before_state_saved")
+    pending = PendingUpdate(run.dir, update)
     try:
-        run.store.put_file(state_key(run.job_name), path, sha256_file(path))
+        fold_into_store(run.store, run.job_name, [pending], run.dir.parent)
     except StoreError as exc:
-        logger.error("Job state not saved (%s): the next run captures everything in full", exc)
+        logger.error("Job state not saved (%s): the job's next run (or `citewarc push`) adds this "
+                     "crawl to it", exc)
         run.warnings.append(f"job state not saved: {exc}")
-    finally:
-        path.unlink(missing_ok=True)
 
 
 def write_failed_result(run: CrawlRun) -> CrawlResult:
@@ -164,6 +175,13 @@ def finalize_run(run: CrawlRun, reason: str) -> CrawlResult:
         except Exception as exc:  # the WARCs are the evidence; a failed package must not lose them
             logger.exception("Could not build the replay index and WACZ: %s", exc)
             run.warnings.append(f"no replay index or WACZ: {exc}")
+    update = state_update(run) if run.job_name else None
+    if update is not None:
+        try:
+            write_update(run.dir, update)
+        except OSError as exc:  # the crawl still goes up: only a kill before its state is saved
+            logger.error("Could not keep this crawl's job state update in the spool: %s", exc)
+            run.warnings.append(f"job state update not kept in the spool: {exc}")
     files = spooled_files(run.dir, run.crawl_id)
     entries = file_entries(files)
     manifest = build_manifest(
@@ -189,8 +207,8 @@ def finalize_run(run: CrawlRun, reason: str) -> CrawlResult:
                               pending=[e["key"] for e in entries])
     if report.ok:
         result.manifest_location = run.store.location(f"{run.crawl_id}/manifest.json")
-        if run.job_state is not None and not run.job_state_unavailable:
-            save_state(run)
+        if update is not None:
+            save_state(run, update)
     else:
         _, why = report.failed[0]
         result.storage_error = why

@@ -124,6 +124,41 @@ def updated_state(state: JobState, crawl_id: str, raw_pages: list[dict[str, Any]
                     crawls=[*state.crawls, crawl_id])
 
 
+def contribution(after: JobState, crawl_id: str) -> dict[str, Any]:
+    """What one crawl adds to its job's state (its full captures, the feed entries it took), as
+    JSON: kept in the spool until folded into the stored state, so a kill between storing the
+    crawl and saving the state (or a crawl that waited in the spool for ``push``) is not lost."""
+    return {
+        "job": after.job,
+        "crawl_id": crawl_id,
+        "captures": {k: asdict(v) for k, v in sorted(after.captures.items())
+                     if v.crawl_id == crawl_id},
+        "feed_entries": {k: v for k, v in sorted(after.feed_entries.items()) if v == crawl_id},
+    }
+
+
+def fold(state: JobState, update: dict[str, Any]) -> JobState:
+    """The state with one stored crawl's contribution folded in; folding it twice changes nothing.
+
+    A crawl folded late (it waited in the spool while later runs of the job were stored) never
+    replaces a newer capture: the latest full capture of a URL wins, by WARC-Date.
+    """
+    crawl_id = update["crawl_id"]
+    if crawl_id in state.crawls:
+        return state
+    captures = dict(state.captures)
+    for key, raw in update.get("captures", {}).items():
+        capture = PreviousCapture(**raw)
+        current = captures.get(key)
+        if current is None or current.warc_date <= capture.warc_date:
+            captures[key] = capture
+    feed_entries = dict(state.feed_entries)
+    for key in update.get("feed_entries", {}):
+        feed_entries.setdefault(key, crawl_id)
+    return JobState(job=state.job, captures=captures, feed_entries=feed_entries,
+                    crawls=[*state.crawls, crawl_id])
+
+
 def _warc_date(fetched_at: str) -> str:
     """Capture times are stored as ISO 8601 with a Z; WARC-Date has exactly six decimals."""
     when = datetime.fromisoformat(fetched_at.replace("Z", "+00:00"))

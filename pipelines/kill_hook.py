@@ -6,7 +6,8 @@ itself, deterministically, when ``CITEWARC_TEST_KILL_AFTER_RECORDS=N`` is set in
 (N counts the records this process wrote through the crawl run, warcinfo records not included).
 With ``CITEWARC_TEST_KILL_RECORD_TYPE=revisit`` (any WARC record type) only records of that type
 count: pages fetched concurrently are written in a varying order, so "right after the 2nd revisit
-record" is a kill point no record index names reliably. Unset, nothing happens.
+record" is a kill point no record index names reliably. ``CITEWARC_TEST_KILL_AT=NAME`` kills it at
+a named point of its end instead (see ``kill_at``). Unset, nothing happens.
 """
 
 from __future__ import annotations
@@ -18,6 +19,14 @@ from collections.abc import Sequence
 
 KILL_ENV = "CITEWARC_TEST_KILL_AFTER_RECORDS"
 KILL_TYPE_ENV = "CITEWARC_TEST_KILL_RECORD_TYPE"
+KILL_AT_ENV = "CITEWARC_TEST_KILL_AT"
+
+
+def kill_at(point: str) -> None:
+    """Die by SIGKILL here if ``CITEWARC_TEST_KILL_AT`` names this point (e.g.
+    ``before_state_saved``: the crawl is stored, its job state not yet saved). Unset, nothing."""
+    if os.environ.get(KILL_AT_ENV, "").strip() == point:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 class KillSwitch:

@@ -20,6 +20,10 @@ from pipelines.stores import Store, StoreError, inside
 
 logger = logging.getLogger(__name__)
 
+# A job crawl's contribution to its job state (pipelines/state_update.py): spool bookkeeping that
+# stays until the state holds the crawl, never one of the crawl's stored files.
+STATE_UPDATE_NAME = "job-state-update.json"
+
 
 def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
@@ -35,7 +39,7 @@ def spooled_files(crawl_dir: Path, crawl_id: str) -> list[tuple[str, Path]]:
     for path in sorted(crawl_dir.rglob("*")):
         if not path.is_file() or path.name.endswith((".open", ".tmp", ".part")):
             continue
-        if path.name == "journal.jsonl":  # the crawl's own bookkeeping for --resume
+        if path.name in ("journal.jsonl", STATE_UPDATE_NAME):  # the crawl's own bookkeeping
             continue
         rel = path.relative_to(crawl_dir).as_posix()
         if rel == "manifest.json":

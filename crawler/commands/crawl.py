@@ -41,6 +41,7 @@ from crawler.time_limit import parse_time_limit
 from crawler.urls import crawl_id
 from pipelines.crawl_run import store_slug
 from pipelines.journal import JOURNAL_NAME, read_journal
+from pipelines.state_update import fold_into_store, pending_updates
 from pipelines.stores import StoreError, inside
 from pipelines.unfinished import unfinished_crawls
 
@@ -87,6 +88,7 @@ def run(args: Namespace) -> int:
             if on_terminal:
                 console.print(f"[yellow]warning:[/yellow] {exc}; crawling anyway, files will wait "
                               "in the local spool")
+        fold_stored_crawls(settings, store, job.name)
         if resumed is not None:
             logger.info("Resuming crawl %s of job %r (stopped or killed before its end)", cid,
                         job.name)
@@ -118,6 +120,25 @@ def crawl_to_resume(settings, store, job: Job, wanted: str | None) -> tuple[str,
         journal, _ = prepare(crawl.folder)
         return crawl.crawl_id, journal.seeds
     return None
+
+
+def fold_stored_crawls(settings, store, job_name: str) -> None:
+    """Before the run: the job's crawls that are stored but not yet in its state (a run killed
+    between storing its manifest and saving the state, or stored later by ``push`` while the job
+    was running) are folded into the state, so this run's revisits point at their captures."""
+    store_spool = spool_root(settings) / store_slug(store.uri)
+    stored = [p for p in pending_updates(store_spool, job_name)
+              if store_has_manifest(store, p.crawl_id)]
+    if not stored:
+        return
+    try:
+        fold_into_store(store, job_name, stored, store_spool)
+    except StoreError as exc:  # the run goes on; a later run folds them
+        logger.warning("Job state not updated with stored crawl(s) %s: %s",
+                       ", ".join(p.crawl_id for p in stored), exc)
+        return
+    logger.info("Job state updated with stored crawl(s) %s (their run ended before saving it)",
+                ", ".join(p.crawl_id for p in stored))
 
 
 def store_has_manifest(store, cid: str) -> bool:

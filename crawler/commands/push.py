@@ -7,9 +7,14 @@ import sys
 from argparse import Namespace
 from pathlib import Path
 
-from crawler.errors import StorageFailed, VerifyFailed
+from crawler.commands.crawl import store_has_manifest
+from crawler.errors import JobLocked, StorageFailed, VerifyFailed
+from crawler.job_lock import job_lock
+from crawler.job_settings import lock_file
 from crawler.runner import configured_store, load_settings, spool_root
 from pipelines.crawl_run import store_slug
+from pipelines.state_update import PendingUpdate, fold_into_store, pending_updates
+from pipelines.stores import StoreError
 from pipelines.unfinished import finish_hint, unfinished_crawls
 from pipelines.upload import changed_in_spool, upload_crawl
 
@@ -33,7 +38,8 @@ def run(args: Namespace) -> int:
               f"fetched): push does not store it; to finish it, "
               f"{finish_hint(crawl, store.uri)}", file=sys.stderr)
     if not crawls:
-        if not unfinished:
+        folded = fold_job_states(store, spool / store_slug(store.uri))
+        if not unfinished and not folded:
             print(f"nothing waits in the spool for {store.uri}", file=sys.stderr)
         return 0
     changed = []
@@ -52,7 +58,38 @@ def run(args: Namespace) -> int:
         print(f"pushed {manifest['crawl_id']} ({len(report.uploaded)} files{earlier}) "
               f"to {store.uri}", file=sys.stderr)
         print(manifest["crawl_id"])
+    fold_job_states(store, spool / store_slug(store.uri))
     if changed:
         raise VerifyFailed(changed[0] if len(changed) == 1
                            else f"{changed[0]} (and {len(changed) - 1} more crawl(s))")
     return 0
+
+
+def fold_job_states(store, store_spool: Path) -> int:
+    """Add the job crawls now stored (pushed here, or whose run was killed before saving its job
+    state) to their jobs' states, as the job's run would have; returns how many were added.
+
+    Each job's state is written under the job's lock; a job running now is left to its next run,
+    which folds them before crawling.
+    """
+    by_job: dict[str, list[PendingUpdate]] = {}
+    for item in pending_updates(store_spool):
+        if store_has_manifest(store, item.crawl_id):
+            by_job.setdefault(item.update["job"], []).append(item)
+    done = 0
+    for job_name, items in sorted(by_job.items()):
+        ids = ", ".join(i.crawl_id for i in items)
+        try:
+            with job_lock(lock_file(store.uri, job_name), job_name):
+                fold_into_store(store, job_name, items, store_spool)
+        except JobLocked:
+            print(f"job {job_name!r} is running: its next run adds {ids} to its state",
+                  file=sys.stderr)
+            continue
+        except StoreError as exc:
+            print(f"job state of {job_name!r} not updated with {ids}: {exc}; the job's next run "
+                  "adds them", file=sys.stderr)
+            continue
+        print(f"job state of {job_name!r} updated with {ids}", file=sys.stderr)
+        done += len(items)
+    return done
