@@ -10,21 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from w3lib.url import canonicalize_url
 
 from crawler.errors import EXIT_OK, CrawlStopped, NoSeedArchived, StorageFailed
 from crawler.summary import print_summary
 from pipelines.crawl_run import CrawlResult
+from pipelines.keys import url_key
 from pipelines.manifest import seeds_archived
 
 MAX_LISTED = 3  # seeds named in the one error line
-
-
-def url_key(url: str) -> str:
-    try:
-        return canonicalize_url(url, keep_fragments=False)
-    except ValueError:
-        return url
 
 
 def _short(url: str, limit: int = 150) -> str:

@@ -13,20 +13,12 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from w3lib.url import canonicalize_url
-
+from pipelines.keys import url_key
 from pipelines.stores import NotFoundError, Store
 
 
 def state_key(job_name: str) -> str:
     return f"jobs/{job_name}/state.json"
-
-
-def url_key(url: str) -> str:
-    try:
-        return canonicalize_url(url, keep_fragments=False)
-    except ValueError:
-        return url
 
 
 @dataclass

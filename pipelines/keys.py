@@ -7,6 +7,16 @@ import hashlib
 from w3lib.url import canonicalize_url
 
 
+def url_key(url: str) -> str:
+    """The one canonical form two spellings of a URL share (``/a b`` and ``/a%20b``, ``#top`` or
+    not), used wherever manifest rows, seeds and job-state captures are matched. A URL w3lib
+    cannot parse is only ever equal to itself."""
+    try:
+        return canonicalize_url(url, keep_fragments=False)
+    except Exception:
+        return url
+
+
 def page_key(url: str) -> str:
     """A stable, path-safe name for a page's files: a hash of its canonical URL, so no URL can
     shape a path. Callers pass clean URLs (fragment and tracking parameters already removed)."""
