@@ -22,6 +22,7 @@ from pathlib import Path
 from crawler.errors import CitewarcError, StorageFailed, UsageError
 from crawler.urls import is_crawl_id
 from pipelines.crawl_run import store_slug
+from pipelines.manifest import seed_ends
 from pipelines.stores import NotFoundError, Store, StoreError
 from pipelines.upload import sha256_file
 
@@ -150,16 +151,7 @@ def prepare_collection(store: Store, crawl_ids: list[str], cache_root: Path) -> 
 
 def _seed_urls(manifest: dict) -> list[tuple[str, str]]:
     """(timestamp, url) of each seed, the timestamp of its final (post-redirect) capture."""
-    pages = {p["url"]: p for p in manifest.get("pages", []) if not p.get("redirect_to")}
-    hops = {p["url"]: p["redirect_to"] for p in manifest.get("pages", []) if p.get("redirect_to")}
-    out = []
-    for seed in manifest.get("seeds", []):
-        url, seen = seed, set()
-        while url in hops and url not in seen:
-            seen.add(url)
-            url = hops[url]
-        out.append((_timestamp14((pages.get(url) or {}).get("fetched_at")), seed))
-    return out
+    return [(_timestamp14((page or {}).get("fetched_at")), seed) for seed, page in seed_ends(manifest)]
 
 
 def exposure_warning(host: str, port: int) -> str | None:

@@ -159,22 +159,33 @@ def summarize(pages: list[dict[str, Any]]) -> dict[str, int]:
     return counts
 
 
-def seeds_archived(manifest: dict[str, Any]) -> list[str]:
-    """Seeds whose final fetch succeeded (2xx, no error), following redirects."""
+def seed_ends(manifest: dict[str, Any]) -> list[tuple[str, dict[str, Any] | None]]:
+    """Each seed (as typed, in order) with the manifest row where its redirect chain ends.
+
+    The one walk every caller uses (exit code, failure line, replay), on canonical URLs: a seed is
+    typed ``/a b`` but fetched and recorded as ``/a%20b``. A redirect row without an error is a hop
+    (the first one of a URL counts); any other row is an end (the last one counts), including a
+    redirect that failed ("too many redirects"). The end is None when the chain leads to a URL that
+    was never fetched, or loops without a row saying why.
+    """
     hops: dict[str, str] = {}
     ends: dict[str, dict[str, Any]] = {}
-    for page in manifest["pages"]:
-        if page.get("redirect_to"):
+    for page in manifest.get("pages", []):
+        if page.get("redirect_to") and not page.get("error"):
             hops.setdefault(url_key(page["url"]), url_key(page["redirect_to"]))
         else:
             ends[url_key(page["url"])] = page
-    ok = []
-    for seed in manifest["seeds"]:
+    out = []
+    for seed in manifest.get("seeds", []):
         key, seen = url_key(seed), set()
-        while key in hops and key not in seen:  # a loop never reaches an end
+        while key in hops and key not in seen:
             seen.add(key)
             key = hops[key]
-        page = None if key in seen else ends.get(key)
-        if page and page["error"] is None and page["status"] and 200 <= page["status"] < 300:
-            ok.append(seed)
-    return ok
+        out.append((seed, ends.get(key)))
+    return out
+
+
+def seeds_archived(manifest: dict[str, Any]) -> list[str]:
+    """Seeds whose final fetch succeeded (2xx, no error), following redirects."""
+    return [seed for seed, page in seed_ends(manifest)
+            if page and page["error"] is None and page["status"] and 200 <= page["status"] < 300]
