@@ -7,12 +7,18 @@ import hashlib
 from w3lib.url import canonicalize_url
 
 
-def url_key(url: str) -> str:
+def strict_url_key(url: str) -> str:
     """The one canonical form two spellings of a URL share (``/a b`` and ``/a%20b``, ``#top`` or
-    not), used wherever manifest rows, seeds and job-state captures are matched. A URL w3lib
-    cannot parse is only ever equal to itself."""
+    not); raises ValueError for a URL w3lib cannot parse. Every URL comparison in the project
+    goes through this or ``url_key``."""
+    return canonicalize_url(url, keep_fragments=False)
+
+
+def url_key(url: str) -> str:
+    """``strict_url_key`` for matching recorded rows (manifest pages, seeds, job-state captures),
+    where a URL w3lib cannot parse is only ever equal to itself."""
     try:
-        return canonicalize_url(url, keep_fragments=False)
+        return strict_url_key(url)
     except Exception:
         return url
 
@@ -20,7 +26,7 @@ def url_key(url: str) -> str:
 def page_key(url: str) -> str:
     """A stable, path-safe name for a page's files: a hash of its canonical URL, so no URL can
     shape a path. Callers pass clean URLs (fragment and tracking parameters already removed)."""
-    return hashlib.sha256(canonicalize_url(url, keep_fragments=False).encode("utf-8")).hexdigest()[:32]
+    return hashlib.sha256(strict_url_key(url).encode("utf-8")).hexdigest()[:32]
 
 
 MANIFEST_NAME = "manifest.json"
