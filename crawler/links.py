@@ -15,10 +15,10 @@ from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 from lxml import etree
-from w3lib.url import canonicalize_url
 
 from crawler.urls import InvalidURL, canonical_url, clean_url
 from pipelines.extract import LinkCandidate
+from pipelines.keys import strict_url_key
 from pipelines.shallow_html import shallow_html
 
 
@@ -246,7 +246,7 @@ def _absolute_unique(urls: Iterable[str], base_url: str) -> list[str]:
             continue
         try:
             clean = clean_url(_join(base_url, raw), strip_tracking=False)
-            key = canonicalize_url(clean)
+            key = strict_url_key(clean)
         except (InvalidURL, ValueError):
             continue
         if key not in seen:

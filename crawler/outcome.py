@@ -10,21 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from w3lib.url import canonicalize_url
 
 from crawler.errors import EXIT_OK, CrawlStopped, NoSeedArchived, StorageFailed
 from crawler.summary import print_summary
 from pipelines.crawl_run import CrawlResult
-from pipelines.manifest import seeds_archived
+from pipelines.manifest import seed_ends, seeds_archived
 
 MAX_LISTED = 3  # seeds named in the one error line
-
-
-def url_key(url: str) -> str:
-    try:
-        return canonicalize_url(url, keep_fragments=False)
-    except ValueError:
-        return url
 
 
 def _short(url: str, limit: int = 150) -> str:
@@ -32,16 +24,9 @@ def _short(url: str, limit: int = 150) -> str:
 
 
 def seed_failure_line(manifest: dict[str, Any]) -> str:
-    """Matched by canonical URL: Scrapy fetches ``/a b`` as ``/a%20b``, the seed is as typed."""
-    pages = {url_key(p["url"]): p for p in manifest["pages"]}
+    """Why each seed failed, read at the end of its redirect chain (``seed_ends``)."""
     parts = []
-    for seed in manifest["seeds"]:
-        page, seen = pages.get(url_key(seed)), set()
-        while page is not None and page.get("redirect_to") and not page.get("error"):
-            if page["url"] in seen:  # a redirect loop
-                break
-            seen.add(page["url"])
-            page = pages.get(url_key(page["redirect_to"]))
+    for seed, page in seed_ends(manifest):
         why = (page or {}).get("error") or "not fetched"
         parts.append(f"{_short(seed)}: {why}")
     if len(parts) > MAX_LISTED:  # a job may have taken fifty feed entries: keep it one short line

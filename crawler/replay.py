@@ -22,6 +22,8 @@ from pathlib import Path
 from crawler.errors import CitewarcError, StorageFailed, UsageError
 from crawler.urls import is_crawl_id
 from pipelines.crawl_run import store_slug
+from pipelines.keys import index_key, manifest_crawl_id, manifest_key, warc_prefix
+from pipelines.manifest import seed_ends
 from pipelines.stores import NotFoundError, Store, StoreError
 from pipelines.upload import sha256_file
 
@@ -89,9 +91,9 @@ def complete_crawls(store: Store) -> list[str]:
     """Crawl ids with a manifest (complete crawls), oldest first."""
     ids = set()
     for key in store.list_keys(""):
-        parts = key.split("/")
-        if len(parts) == 2 and parts[1] == "manifest.json" and is_crawl_id(parts[0]):
-            ids.add(parts[0])
+        crawl_id = manifest_crawl_id(key)
+        if crawl_id and is_crawl_id(crawl_id):
+            ids.add(crawl_id)
     return sorted(ids)
 
 
@@ -113,7 +115,7 @@ def prepare_collection(store: Store, crawl_ids: list[str], cache_root: Path) -> 
             continue
         loaded.add(crawl_id)
         try:
-            manifest = json.loads(store.read_bytes(f"{crawl_id}/manifest.json"))
+            manifest = json.loads(store.read_bytes(manifest_key(crawl_id)))
         except NotFoundError:
             raise UsageError(f"no complete crawl {crawl_id} in {store.uri} "
                              "(see `citewarc list`)") from None
@@ -127,7 +129,7 @@ def prepare_collection(store: Store, crawl_ids: list[str], cache_root: Path) -> 
             collection.seeds.extend(_seed_urls(manifest))
         files = {f["key"]: f for f in manifest.get("files", [])}
         for key, entry in files.items():
-            if not key.startswith(f"{crawl_id}/warc/") or not key.endswith(".warc.gz"):
+            if not key.startswith(warc_prefix(crawl_id)) or not key.endswith(".warc.gz"):
                 continue
             local = collection.archive_dir / key.rsplit("/", 1)[1]
             if not (local.exists() and sha256_file(local) == entry["sha256"]):
@@ -139,10 +141,10 @@ def prepare_collection(store: Store, crawl_ids: list[str], cache_root: Path) -> 
                     local.unlink()
                     raise IntegrityError(f"{key} in {store.uri} does not match its manifest's "
                                          f"sha256; run `citewarc verify {crawl_id}`")
-        index_key = f"{crawl_id}/indexes/index.cdxj"
-        if index_key not in files:
-            raise ReplayError(f"crawl {crawl_id} has no replay index ({index_key})")
-        lines.extend(store.read_bytes(index_key).decode("utf-8").splitlines())
+        cdxj = index_key(crawl_id)
+        if cdxj not in files:
+            raise ReplayError(f"crawl {crawl_id} has no replay index ({cdxj})")
+        lines.extend(store.read_bytes(cdxj).decode("utf-8").splitlines())
     collection.crawl_ids = sorted(loaded)
     collection.index_path.write_text("\n".join(sorted(set(lines))) + "\n", encoding="utf-8")
     return collection
@@ -150,16 +152,7 @@ def prepare_collection(store: Store, crawl_ids: list[str], cache_root: Path) -> 
 
 def _seed_urls(manifest: dict) -> list[tuple[str, str]]:
     """(timestamp, url) of each seed, the timestamp of its final (post-redirect) capture."""
-    pages = {p["url"]: p for p in manifest.get("pages", []) if not p.get("redirect_to")}
-    hops = {p["url"]: p["redirect_to"] for p in manifest.get("pages", []) if p.get("redirect_to")}
-    out = []
-    for seed in manifest.get("seeds", []):
-        url, seen = seed, set()
-        while url in hops and url not in seen:
-            seen.add(url)
-            url = hops[url]
-        out.append((_timestamp14((pages.get(url) or {}).get("fetched_at")), seed))
-    return out
+    return [(_timestamp14((page or {}).get("fetched_at")), seed) for seed, page in seed_ends(manifest)]
 
 
 def exposure_warning(host: str, port: int) -> str | None:

@@ -11,6 +11,7 @@ from crawler.errors import UsageError
 from crawler.urls import is_crawl_id
 from pipelines.crawl_run import store_slug
 from pipelines.journal import JOURNAL_NAME, JournalState, read_journal
+from pipelines.keys import manifest_key
 from pipelines.stores import Store, StoreError, inside
 from pipelines.unfinished import is_running
 from pipelines.warc_repair import Repair, repair_open_warc
@@ -24,7 +25,7 @@ def crawl_folder(spool_root: Path, store: Store, crawl_id: str) -> Path:
     if not is_crawl_id(crawl_id):
         raise UsageError(f"{crawl_id!r} is not a crawl id (YYYYMMDDTHHMMSSZ-slug)")
     try:
-        complete = bool(store.stat(f"{crawl_id}/manifest.json"))
+        complete = bool(store.stat(manifest_key(crawl_id)))
     except StoreError:
         complete = False  # the store is down: the spool decides
     if complete:

@@ -13,6 +13,7 @@ from scrapy.settings import Settings
 
 from crawler.offline import use_bundled_suffix_list
 from pipelines.crawl_run import CrawlResult, CrawlRun, default_spool, store_slug
+from pipelines.keys import crawl_prefix
 from pipelines.stores import StoreError, inside
 
 SETTINGS_ENV = "CITEWARC_SETTINGS"
@@ -39,7 +40,7 @@ def unique_crawl_id(store, settings: Settings, base: str) -> str:
     candidate, n = base, 1
     while True:
         try:
-            taken = bool(store.list_keys(candidate + "/"))
+            taken = bool(store.list_keys(crawl_prefix(candidate)))
         except StoreError:
             taken = False  # the store is down: the spool alone decides; upload reports the outage
         if not taken and not (spool / store_slug(store.uri) / candidate).exists():

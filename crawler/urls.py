@@ -12,8 +12,6 @@ import re
 from datetime import datetime
 from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
-from w3lib.url import canonicalize_url
-
 from pipelines import keys
 
 SUPPORTED_SCHEMES = ("http", "https")
@@ -142,7 +140,7 @@ def canonical_url(url: str) -> str:
     """The dedup key of a URL: two spellings of one document give the same string."""
     clean = clean_url(url)
     try:
-        return canonicalize_url(clean, keep_fragments=False)
+        return keys.strict_url_key(clean)
     except ValueError as exc:
         raise InvalidURL(f"malformed URL {url!r}: {exc}") from None
 

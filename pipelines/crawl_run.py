@@ -24,7 +24,7 @@ from scrapy import __version__ as scrapy_version
 
 from pipelines.job_state import JobState, PreviousCapture, load_state
 from pipelines.journal import JOURNAL_NAME, Journal, JournalState, crawl_settings, read_journal
-from pipelines.keys import warc_key
+from pipelines.keys import key_in_crawl, warc_key
 from pipelines.kill_hook import KillSwitch
 from pipelines.stores import Store, StoreError, inside, open_store
 from pipelines.unfinished import hold_journal
@@ -281,8 +281,7 @@ class CrawlRun:
 
     def spool_path(self, key: str) -> Path:
         """Where a store key waits locally (keys start with the crawl id)."""
-        rel = key.split("/", 1)[1]
-        return self.dir / rel
+        return self.dir / key_in_crawl(key)
 
     def add_pages(self, key: str | None, entries: list[dict[str, Any]]) -> None:
         """Record a fully processed page: its manifest entries, and in the journal as done.

@@ -10,7 +10,7 @@ from scrapy.utils.asyncio import run_in_thread
 
 from pipelines.crawl_run import CrawlRun
 from pipelines.diff import build_diff, text_digest
-from pipelines.keys import page_key
+from pipelines.keys import diff_key
 from pipelines.page import PageItem
 from pipelines.stores import StoreError
 from pipelines.text import write_json
@@ -60,7 +60,7 @@ class EditTrackingPipeline:
             return item
         diff = await run_in_thread(self._diff, item, previous, after)
         if diff is not None:
-            key = f"{self.run.crawl_id}/diffs/{page_key(item.url)}.json"
+            key = diff_key(self.run.crawl_id, item.url)
             await run_in_thread(write_json, self.run.spool_path(key), diff)
             item.diff_key = key
             item.edited_fields = diff["fields_changed"]

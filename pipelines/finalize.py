@@ -16,6 +16,7 @@ from scrapy.utils.asyncio import run_in_thread
 
 from pipelines.crawl_run import CrawlResult, CrawlRun
 from pipelines.job_state import JobState, contribution, updated_state
+from pipelines.keys import manifest_key
 from pipelines.kill_hook import kill_at
 from pipelines.manifest import build_manifest
 from pipelines.package import package_crawl, write_originals_warc
@@ -206,7 +207,7 @@ def finalize_run(run: CrawlRun, reason: str) -> CrawlResult:
         report = UploadReport(failed=[("", f"upload failed: {type(exc).__name__}: {exc}")],
                               pending=[e["key"] for e in entries])
     if report.ok:
-        result.manifest_location = run.store.location(f"{run.crawl_id}/manifest.json")
+        result.manifest_location = run.store.location(manifest_key(run.crawl_id))
         if update is not None:
             save_state(run, update)
     else:

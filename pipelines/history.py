@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from w3lib.url import canonicalize_url
+from pipelines.keys import url_key
 
 
 @dataclass(frozen=True)
@@ -20,20 +20,13 @@ class CaptureRow:
     revisit_of: str | None  # crawl id holding the identical payload
 
 
-def _key(url: str) -> str:
-    try:
-        return canonicalize_url(url, keep_fragments=False)
-    except ValueError:
-        return url
-
-
 def captures_of(url: str, manifests: list[dict[str, Any]]) -> list[CaptureRow]:
     """Captures of ``url`` (any spelling of it) in the given manifests, oldest first."""
-    wanted = _key(url)
+    wanted = url_key(url)
     rows = []
     for manifest in manifests:
         for page in manifest.get("pages", []):
-            if _key(page["url"]) != wanted or not page.get("fetched_at"):
+            if url_key(page["url"]) != wanted or not page.get("fetched_at"):
                 continue
             rows.append(CaptureRow(
                 fetched_at=page["fetched_at"],

@@ -13,20 +13,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from w3lib.url import canonicalize_url
-
+from pipelines.keys import job_state_key, url_key
 from pipelines.stores import NotFoundError, Store
-
-
-def state_key(job_name: str) -> str:
-    return f"jobs/{job_name}/state.json"
-
-
-def url_key(url: str) -> str:
-    try:
-        return canonicalize_url(url, keep_fragments=False)
-    except ValueError:
-        return url
 
 
 @dataclass
@@ -82,7 +70,7 @@ class JobState:
 def load_state(store: Store, job_name: str) -> JobState:
     """The job's state from the store; an empty one for a job's first run."""
     try:
-        return JobState.from_json(store.read_bytes(state_key(job_name)).decode("utf-8"))
+        return JobState.from_json(store.read_bytes(job_state_key(job_name)).decode("utf-8"))
     except NotFoundError:
         return JobState(job=job_name)
 

@@ -7,19 +7,84 @@ import hashlib
 from w3lib.url import canonicalize_url
 
 
+def strict_url_key(url: str) -> str:
+    """The one canonical form two spellings of a URL share (``/a b`` and ``/a%20b``, ``#top`` or
+    not); raises ValueError for a URL w3lib cannot parse. Every URL comparison in the project
+    goes through this or ``url_key``."""
+    return canonicalize_url(url, keep_fragments=False)
+
+
+def url_key(url: str) -> str:
+    """``strict_url_key`` for matching recorded rows (manifest pages, seeds, job-state captures),
+    where a URL w3lib cannot parse is only ever equal to itself."""
+    try:
+        return strict_url_key(url)
+    except Exception:
+        return url
+
+
 def page_key(url: str) -> str:
     """A stable, path-safe name for a page's files: a hash of its canonical URL, so no URL can
     shape a path. Callers pass clean URLs (fragment and tracking parameters already removed)."""
-    return hashlib.sha256(canonicalize_url(url, keep_fragments=False).encode("utf-8")).hexdigest()[:32]
+    return hashlib.sha256(strict_url_key(url).encode("utf-8")).hexdigest()[:32]
+
+
+MANIFEST_NAME = "manifest.json"
+
+
+def crawl_prefix(crawl_id: str) -> str:
+    """Every key of a crawl starts with this (its WARCs, texts, diffs, index, WACZ, manifest)."""
+    return f"{crawl_id}/"
+
+
+def crawl_file_key(crawl_id: str, rel: str) -> str:
+    """The key of a file of the crawl's spool folder, by its path inside that folder: the spool
+    folder mirrors the crawl's keys."""
+    return crawl_prefix(crawl_id) + rel
+
+
+def key_in_crawl(key: str) -> str:
+    """The inverse of ``crawl_file_key``: where a crawl's key waits inside its spool folder."""
+    return key.split("/", 1)[1]
+
+
+def warc_prefix(crawl_id: str) -> str:
+    return crawl_file_key(crawl_id, "warc/")
 
 
 def warc_key(crawl_id: str, file_name: str) -> str:
-    return f"{crawl_id}/warc/{file_name}"
+    return warc_prefix(crawl_id) + file_name
 
 
 def text_key(crawl_id: str, url: str) -> str:
-    return f"{crawl_id}/text/{page_key(url)}.json"
+    return crawl_file_key(crawl_id, f"text/{page_key(url)}.json")
+
+
+def diff_key(crawl_id: str, url: str) -> str:
+    return crawl_file_key(crawl_id, f"diffs/{page_key(url)}.json")
+
+
+def index_key(crawl_id: str) -> str:
+    """The crawl's CDXJ index (inside the WACZ it is ``indexes/index.cdx``; see package.py)."""
+    return crawl_file_key(crawl_id, "indexes/index.cdxj")
+
+
+def wacz_key(crawl_id: str) -> str:
+    return crawl_file_key(crawl_id, f"{crawl_id}.wacz")
 
 
 def manifest_key(crawl_id: str) -> str:
-    return f"{crawl_id}/manifest.json"
+    """Written last: a crawl is complete in a store exactly when this key exists."""
+    return crawl_file_key(crawl_id, MANIFEST_NAME)
+
+
+def manifest_crawl_id(key: str) -> str | None:
+    """The crawl id whose manifest ``key`` is, or None for any other key (the caller checks the
+    id's shape)."""
+    crawl_id, _, rest = key.partition("/")
+    return crawl_id if rest == MANIFEST_NAME else None
+
+
+def job_state_key(job_name: str) -> str:
+    """A scheduled job's state, outside every crawl's prefix."""
+    return f"jobs/{job_name}/state.json"

@@ -6,21 +6,13 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from w3lib.url import canonicalize_url
-
 from pipelines.diff import text_digest
+from pipelines.keys import url_key
 from pipelines.page import PageItem
 
 
 def iso(when: datetime) -> str:
     return when.isoformat().replace("+00:00", "Z")
-
-
-def _key(url: str) -> str:
-    try:
-        return canonicalize_url(url, keep_fragments=False)
-    except Exception:  # a URL w3lib cannot parse is only ever equal to itself
-        return url
 
 
 def page_entries(item: PageItem, warc_key: Callable[[str], str]) -> list[dict[str, Any]]:
@@ -99,18 +91,18 @@ def resolve_cited_by(entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     for entry in entries:
         source = entry["url"]
         for link in entry.get("_links", []):
-            citers.setdefault(_key(link), set()).add(source)
+            citers.setdefault(url_key(link), set()).add(source)
     chain_origin: dict[str, str] = {}
     for entry in entries:
         if entry.get("redirect_to"):
-            origin = chain_origin.get(_key(entry["url"]), entry["url"])
-            chain_origin[_key(entry["redirect_to"])] = origin
+            origin = chain_origin.get(url_key(entry["url"]), entry["url"])
+            chain_origin[url_key(entry["redirect_to"])] = origin
     out = []
     for entry in entries:
-        by = set(citers.get(_key(entry["url"]), set()))
-        origin = chain_origin.get(_key(entry["url"]))
+        by = set(citers.get(url_key(entry["url"]), set()))
+        origin = chain_origin.get(url_key(entry["url"]))
         if origin:
-            by |= citers.get(_key(origin), set())
+            by |= citers.get(url_key(origin), set())
         if entry.get("_via"):
             by.add(entry["_via"])
         clean = {k: v for k, v in entry.items() if not k.startswith("_")}
@@ -167,22 +159,33 @@ def summarize(pages: list[dict[str, Any]]) -> dict[str, int]:
     return counts
 
 
-def seeds_archived(manifest: dict[str, Any]) -> list[str]:
-    """Seeds whose final fetch succeeded (2xx, no error), following redirects."""
+def seed_ends(manifest: dict[str, Any]) -> list[tuple[str, dict[str, Any] | None]]:
+    """Each seed (as typed, in order) with the manifest row where its redirect chain ends.
+
+    The one walk every caller uses (exit code, failure line, replay), on canonical URLs: a seed is
+    typed ``/a b`` but fetched and recorded as ``/a%20b``. A redirect row without an error is a hop
+    (the first one of a URL counts); any other row is an end (the last one counts), including a
+    redirect that failed ("too many redirects"). The end is None when the chain leads to a URL that
+    was never fetched, or loops without a row saying why.
+    """
     hops: dict[str, str] = {}
     ends: dict[str, dict[str, Any]] = {}
-    for page in manifest["pages"]:
-        if page.get("redirect_to"):
-            hops.setdefault(_key(page["url"]), _key(page["redirect_to"]))
+    for page in manifest.get("pages", []):
+        if page.get("redirect_to") and not page.get("error"):
+            hops.setdefault(url_key(page["url"]), url_key(page["redirect_to"]))
         else:
-            ends[_key(page["url"])] = page
-    ok = []
-    for seed in manifest["seeds"]:
-        key, seen = _key(seed), set()
-        while key in hops and key not in seen:  # a loop never reaches an end
+            ends[url_key(page["url"])] = page
+    out = []
+    for seed in manifest.get("seeds", []):
+        key, seen = url_key(seed), set()
+        while key in hops and key not in seen:
             seen.add(key)
             key = hops[key]
-        page = None if key in seen else ends.get(key)
-        if page and page["error"] is None and page["status"] and 200 <= page["status"] < 300:
-            ok.append(seed)
-    return ok
+        out.append((seed, ends.get(key)))
+    return out
+
+
+def seeds_archived(manifest: dict[str, Any]) -> list[str]:
+    """Seeds whose final fetch succeeded (2xx, no error), following redirects."""
+    return [seed for seed, page in seed_ends(manifest)
+            if page and page["error"] is None and page["status"] and 200 <= page["status"] < 300]

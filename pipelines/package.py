@@ -23,6 +23,8 @@ from typing import Any
 
 from cdxj_indexer.main import CDXJIndexer
 
+from pipelines.keys import index_key, key_in_crawl, wacz_key
+
 WACZ_VERSION = "1.1.1"
 PAGE_ROLES = ("seed", "citation", "feed")
 
@@ -151,7 +153,7 @@ def read_texts(crawl_dir: Path, pages: Iterable[dict[str, Any]]) -> dict[str, st
         key = page.get("text")
         if not key:
             continue
-        path = crawl_dir / key.split("/", 1)[1]
+        path = crawl_dir / key_in_crawl(key)
         try:
             texts[key] = json.loads(path.read_text(encoding="utf-8")).get("text") or ""
         except (OSError, ValueError):
@@ -181,13 +183,13 @@ def package_crawl(crawl_dir: Path, crawl_id: str, warc_paths: list[Path], pages:
     """
     if not warc_paths:
         return []
-    index = write_cdxj(warc_paths, crawl_dir / "indexes" / "index.cdxj")
+    index = write_cdxj(warc_paths, crawl_dir / key_in_crawl(index_key(crawl_id)))
     records = page_records(pages, read_texts(crawl_dir, pages))
     wacz_warcs, wacz_index = list(warc_paths), index
     if originals:
         wacz_warcs += originals
         wacz_index = write_cdxj(wacz_warcs, originals[0].parent / "wacz-index.cdxj")
-    wacz = write_wacz(crawl_dir / f"{crawl_id}.wacz", wacz_warcs, wacz_index, records, title,
+    wacz = write_wacz(crawl_dir / key_in_crawl(wacz_key(crawl_id)), wacz_warcs, wacz_index, records, title,
                       software)
     return [index, wacz]
 

@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from pipelines.keys import manifest_key
+from pipelines.keys import crawl_prefix, manifest_key, wacz_key
 from pipelines.stores import NotFoundError, SigningStore
 
 REPLAYWEB = "https://replayweb.page/"
@@ -26,10 +26,6 @@ class SharedCrawl:
     viewer: str  # ReplayWeb.page link that loads it
 
 
-def wacz_key(crawl_id: str) -> str:
-    return f"{crawl_id}/{crawl_id}.wacz"
-
-
 def replayweb_link(url: str) -> str:
     """ReplayWeb.page loads ``source``; the whole URL is encoded so its own query survives."""
     return f"{REPLAYWEB}?source={quote(url, safe='')}"
@@ -41,7 +37,7 @@ def share_crawl(store: SigningStore, crawl_id: str, expires_seconds: int) -> Sha
     try:
         manifest = json.loads(store.read_bytes(manifest_key(crawl_id)))
     except NotFoundError:
-        if store.list_keys(f"{crawl_id}/"):
+        if store.list_keys(crawl_prefix(crawl_id)):
             raise ShareError(f"crawl {crawl_id} in {store.uri} is incomplete (no manifest)") from None
         raise ShareError(f"no crawl {crawl_id} in store {store.uri}") from None
     except ValueError:

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipelines.job_state import fold, load_state, state_key
+from pipelines.job_state import fold, load_state
+from pipelines.keys import job_state_key
 from pipelines.stores import Store
 from pipelines.upload import STATE_UPDATE_NAME as UPDATE_NAME
 from pipelines.upload import sha256_file
@@ -72,7 +73,7 @@ def fold_into_store(store: Store, job_name: str, pending: list[PendingUpdate],
     path = scratch / f".state-{job_name}.json"
     path.write_text(state.to_json(), encoding="utf-8")
     try:
-        store.put_file(state_key(job_name), path, sha256_file(path))
+        store.put_file(job_state_key(job_name), path, sha256_file(path))
     finally:
         path.unlink(missing_ok=True)
     for item in pending:

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipelines.keys import MANIFEST_NAME, crawl_file_key, crawl_prefix, key_in_crawl, manifest_key
 from pipelines.stores import Store, StoreError, inside
 
 logger = logging.getLogger(__name__)
@@ -42,9 +43,9 @@ def spooled_files(crawl_dir: Path, crawl_id: str) -> list[tuple[str, Path]]:
         if path.name in ("journal.jsonl", STATE_UPDATE_NAME):  # the crawl's own bookkeeping
             continue
         rel = path.relative_to(crawl_dir).as_posix()
-        if rel == "manifest.json":
+        if rel == MANIFEST_NAME:
             continue
-        out.append((f"{crawl_id}/{rel}", path))
+        out.append((crawl_file_key(crawl_id, rel), path))
     return out
 
 
@@ -60,7 +61,7 @@ def changed_in_spool(crawl_dir: Path, entries: list[dict]) -> str | None:
     A missing file is left to ``upload_crawl`` (an earlier push may have stored it).
     """
     for entry in entries:
-        path = crawl_dir / entry["key"].split("/", 1)[1]
+        path = crawl_dir / key_in_crawl(entry["key"])
         if not path.exists():
             continue
         got = (path.stat().st_size, sha256_file(path))
@@ -95,12 +96,12 @@ def upload_crawl(store: Store, crawl_dir: Path, crawl_id: str, entries: list[dic
     report = UploadReport()
     deadline = time.monotonic() + budget
     manifest = crawl_dir / "manifest.json"
-    keys = [entry["key"] for entry in entries] + [f"{crawl_id}/manifest.json"]
+    keys = [entry["key"] for entry in entries] + [manifest_key(crawl_id)]
     digests = [entry["sha256"] for entry in entries] + [None]
     sizes = [entry["bytes"] for entry in entries] + [None]
     modes: set[str] = set()
     for i, (key, sha, size) in enumerate(zip(keys, digests, sizes, strict=True)):
-        path = crawl_dir / key.split("/", 1)[1]
+        path = crawl_dir / key_in_crawl(key)
         if sha is None:  # the manifest, last: it records how the files were proved
             record_verification(manifest, modes, bool(report.already_stored))
         delay = 1.0
@@ -131,7 +132,7 @@ def upload_crawl(store: Store, crawl_dir: Path, crawl_id: str, entries: list[dic
         report.uploaded.append(key)
     _abort_orphans(store, crawl_id)  # also parts left by an earlier, killed attempt
     for entry in entries:
-        (crawl_dir / entry["key"].split("/", 1)[1]).unlink(missing_ok=True)
+        (crawl_dir / key_in_crawl(entry["key"])).unlink(missing_ok=True)
     (crawl_dir / "journal.jsonl").unlink(missing_ok=True)
     manifest.unlink(missing_ok=True)  # last: while it is here, `push` finishes what a kill left
     _remove_empty_dirs(crawl_dir)
@@ -177,7 +178,7 @@ def _abort_orphans(store: Store, crawl_id: str) -> None:
     if abort is None:
         return
     try:
-        count = abort(key_prefix=f"{crawl_id}/")
+        count = abort(key_prefix=crawl_prefix(crawl_id))
     except StoreError as exc:
         logger.warning("Could not abort unfinished uploads of %s: %s", crawl_id, exc)
         return

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from pipelines.keys import manifest_key
+from pipelines.keys import crawl_prefix, manifest_key
 from pipelines.stores import NotFoundError, Store, StoreError, safe_key
 from pipelines.warc_check import check_stream
 
@@ -99,7 +99,7 @@ def _entry_problem(item: object, key: object, crawl_id: str, seen: set[str]) -> 
         safe_key(key)
     except ValueError:
         return f"has an unsafe key {key!r}"
-    if not key.startswith(f"{crawl_id}/") or key == manifest_key(crawl_id):
+    if not key.startswith(crawl_prefix(crawl_id)) or key == manifest_key(crawl_id):
         return f"key {key!r} is not a file of this crawl"
     if key in seen:
         return f"lists {key} twice"
@@ -131,7 +131,7 @@ def load_manifest(store: Store, crawl_id: str) -> dict:
     try:
         raw = store.read_bytes(key)
     except NotFoundError:
-        if store.list_keys(f"{crawl_id}/"):
+        if store.list_keys(crawl_prefix(crawl_id)):
             raise IncompleteCrawl(f"incomplete crawl {crawl_id} in {store.uri} (no manifest): "
                                   "it was interrupted or is still uploading") from None
         raise UnknownCrawl(f"no crawl {crawl_id} in store {store.uri}") from None
@@ -154,7 +154,7 @@ def verify_crawl(store: Store, crawl_id: str,
     entries, bad = parse_entries(manifest, crawl_id)
     report = VerifyReport(crawl_id, store.uri)
     report.results += [FileResult(manifest_key(crawl_id), CORRUPT, f"manifest {why}") for why in bad]
-    stored = set(store.list_keys(f"{crawl_id}/"))
+    stored = set(store.list_keys(crawl_prefix(crawl_id)))
     for index, entry in enumerate(entries):
         if on_file:
             on_file(entry.key, index, len(entries))

@@ -41,6 +41,7 @@ from crawler.time_limit import parse_time_limit
 from crawler.urls import crawl_id
 from pipelines.crawl_run import store_slug
 from pipelines.journal import JOURNAL_NAME, read_journal
+from pipelines.keys import manifest_key
 from pipelines.state_update import fold_into_store, pending_updates
 from pipelines.stores import StoreError, inside
 from pipelines.unfinished import unfinished_crawls
@@ -143,7 +144,7 @@ def fold_stored_crawls(settings, store, job_name: str) -> None:
 
 def store_has_manifest(store, cid: str) -> bool:
     try:
-        return bool(store.stat(f"{cid}/manifest.json"))
+        return bool(store.stat(manifest_key(cid)))
     except StoreError:
         return False  # the store is down: the spool decides
 

@@ -11,6 +11,7 @@ from crawler.replay import complete_crawls
 from crawler.runner import configured_store, load_settings
 from crawler.urls import InvalidURL, clean_url
 from pipelines.history import captures_of, format_row
+from pipelines.keys import manifest_key
 from pipelines.stores import StoreError
 
 
@@ -22,7 +23,7 @@ def run(args: Namespace) -> int:
     settings = load_settings({"CITEWARC_STORE": args.store})
     store = configured_store(settings)
     try:
-        manifests = [json.loads(store.read_bytes(f"{cid}/manifest.json"))
+        manifests = [json.loads(store.read_bytes(manifest_key(cid)))
                      for cid in complete_crawls(store)]
         rows = captures_of(url, manifests)
         if not rows:

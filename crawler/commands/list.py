@@ -10,6 +10,7 @@ from crawler.errors import StorageFailed
 from crawler.replay import complete_crawls
 from crawler.runner import configured_store, load_settings, spool_root
 from pipelines.crawl_run import store_slug
+from pipelines.keys import manifest_key
 from pipelines.stores import StoreError
 from pipelines.unfinished import Unfinished, unfinished_crawls
 
@@ -25,7 +26,7 @@ def run(args: Namespace) -> int:
             if crawl_id in unfinished and crawl_id not in crawl_ids:
                 print(unfinished_row(unfinished[crawl_id]))
                 continue
-            manifest = json.loads(store.read_bytes(f"{crawl_id}/manifest.json"))
+            manifest = json.loads(store.read_bytes(manifest_key(crawl_id)))
             summary = manifest.get("summary", {})
             seeds = " ".join(manifest.get("seeds", []))
             print(f"{crawl_id}\t{summary.get('pages', len(manifest.get('pages', [])))} fetches"

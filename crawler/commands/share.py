@@ -9,7 +9,8 @@ from typing import cast
 
 from crawler.commands.verify import open_crawl_store
 from crawler.errors import StorageFailed, UsageError
-from pipelines.share import ShareError, share_crawl, wacz_key
+from pipelines.keys import wacz_key
+from pipelines.share import ShareError, share_crawl
 from pipelines.stores import MAX_PRESIGN_SECONDS, SigningStore, StoreError
 
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}

@@ -282,3 +282,38 @@ def test_seeds_archived_rejects_a_redirect_loop() -> None:
     item = PageItem(url=a, role="seed", depth=0, captures=hops, final_url=b, status=301,
                     error="maximum redirections reached")
     assert seeds_archived(_manifest_for(item, seeds=[a])) == []
+
+
+# --- one seed-through-redirects walk for every caller ------------------------------------------------
+# A seed is kept as typed; Scrapy fetches and records it percent-encoded. Exit code (seeds_archived),
+# failure line (seed_failure_line) and replay's seed list (_seed_urls) must all find its chain.
+
+SEED_SPELLINGS = [
+    ("https://a.test/old page", "https://a.test/old%20page"),
+    ("https://a.test/café", "https://a.test/caf%C3%A9"),
+]
+
+
+def _typed_seed_manifest(recorded: str, typed: str, *, reached: bool) -> dict:
+    new = "https://a.test/new"
+    captures = [Capture(url=recorded, fetched_at=T0, status=301, location=new)]
+    if reached:
+        captures.append(Capture(url=new, fetched_at="2026-03-01T12:00:05.000000Z", status=200))
+    item = PageItem(url=recorded, role="seed", depth=0, captures=captures, final_url=new,
+                    status=200 if reached else None, error=None if reached else "Connection refused")
+    return _manifest_for(item, seeds=[typed])
+
+
+@pytest.mark.parametrize(("typed", "recorded"), SEED_SPELLINGS, ids=["space", "non-ascii"])
+def test_a_typed_seed_resolves_through_its_redirects_in_every_caller(typed: str, recorded: str) -> None:
+    from crawler.outcome import seed_failure_line
+    from crawler.replay import _seed_urls
+
+    archived = _typed_seed_manifest(recorded, typed, reached=True)
+    assert seeds_archived(archived) == [typed]
+    assert _seed_urls(archived) == [("20260301120005", typed)]  # the final capture's time
+
+    failed = _typed_seed_manifest(recorded, typed, reached=False)
+    assert seeds_archived(failed) == []
+    assert seed_failure_line(failed) == f"could not archive {typed}: Connection refused"
+    assert _seed_urls(failed) == [("", typed)]

@@ -10,7 +10,8 @@ import pytest
 
 from crawler.commands.share import parse_expiry
 from crawler.errors import UsageError
-from pipelines.share import ShareError, replayweb_link, share_crawl, wacz_key
+from pipelines.keys import wacz_key
+from pipelines.share import ShareError, replayweb_link, share_crawl
 from pipelines.stores import LocalStore, StoreError
 
 CID = "20260101T000000Z-example"
