@@ -22,8 +22,7 @@ from pathlib import Path
 from crawler.errors import CitewarcError, StorageFailed, UsageError
 from crawler.urls import is_crawl_id
 from pipelines.crawl_run import store_slug
-from pipelines.stores import NotFoundError, Store, StoreError
-from pipelines.upload import sha256_file
+from pipelines.stores import NotFoundError, Store, StoreError, sha256_file
 
 COLLECTION = "citewarc"
 REPO_ROOT = Path(__file__).resolve().parent.parent

@@ -17,9 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.job_state import fold, load_state, state_key
-from pipelines.stores import Store
+from pipelines.stores import Store, sha256_file
 from pipelines.upload import STATE_UPDATE_NAME as UPDATE_NAME
-from pipelines.upload import sha256_file
 
 
 @dataclass

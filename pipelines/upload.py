@@ -7,7 +7,6 @@ The manifest says how the store proved the bytes (``upload_verification``).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -16,21 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipelines.stores import Store, StoreError, inside
+from pipelines.stores import Store, StoreError, inside, sha256_file
 
 logger = logging.getLogger(__name__)
 
 # A job crawl's contribution to its job state (pipelines/state_update.py): spool bookkeeping that
 # stays until the state holds the crawl, never one of the crawl's stored files.
 STATE_UPDATE_NAME = "job-state-update.json"
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1024 * 1024), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def spooled_files(crawl_dir: Path, crawl_id: str) -> list[tuple[str, Path]]:
