@@ -21,7 +21,7 @@ from pathlib import Path
 
 from crawler.errors import CitewarcError, StorageFailed, UsageError
 from crawler.urls import is_crawl_id
-from pipelines.crawl_run import store_slug
+from pipelines.spool import cache_dir, store_slug
 from pipelines.stores import NotFoundError, Store, StoreError, sha256_file
 
 COLLECTION = "citewarc"
@@ -64,7 +64,7 @@ def replay_venv(configured: str | None = None) -> Path:
     local = REPO_ROOT / ".venv-replay"
     if (local / "bin" / "wayback").exists() or (REPO_ROOT / "pyproject.toml").exists():
         return local
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "citewarc" / "venv-replay"
+    return cache_dir() / "venv-replay"
 
 
 def ensure_replay_venv(venv: Path, say=lambda msg: None) -> Path:

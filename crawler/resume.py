@@ -9,8 +9,8 @@ from typing import Any
 
 from crawler.errors import UsageError
 from crawler.urls import is_crawl_id
-from pipelines.crawl_run import store_slug
 from pipelines.journal import JOURNAL_NAME, JournalState, read_journal
+from pipelines.spool import store_slug
 from pipelines.stores import Store, StoreError, inside
 from pipelines.unfinished import is_running
 from pipelines.warc_repair import Repair, repair_open_warc

@@ -12,7 +12,9 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from crawler.offline import use_bundled_suffix_list
-from pipelines.crawl_run import CrawlResult, CrawlRun, default_spool, store_slug
+from pipelines import spool as spool_layout
+from pipelines.crawl_run import CrawlResult, CrawlRun
+from pipelines.spool import store_slug
 from pipelines.stores import StoreError, inside
 
 SETTINGS_ENV = "CITEWARC_SETTINGS"
@@ -60,11 +62,12 @@ def configured_store(settings: Settings):
 
 
 def spool_root(settings: Settings) -> Path:
-    """Where files wait until the store confirms them (no control character: file names)."""
+    """The spool root (``pipelines.spool``), refused if its setting holds a control character:
+    it names files."""
     from crawler.jobfile import refuse_control_characters  # noqa: PLC0415
 
-    spool = str(settings.get("CITEWARC_SPOOL") or default_spool())
-    return Path(refuse_control_characters(spool, "CITEWARC_SPOOL")).expanduser()
+    refuse_control_characters(spool_layout.spool_setting(settings), spool_layout.SPOOL_SETTING)
+    return spool_layout.spool_root(settings)
 
 
 def log_file_for(settings: Settings, crawl_id: str) -> Path:
@@ -73,8 +76,7 @@ def log_file_for(settings: Settings, crawl_id: str) -> Path:
         from crawler.jobfile import refuse_control_characters  # noqa: PLC0415
 
         return Path(refuse_control_characters(configured, "CITEWARC_LOG_FILE")).expanduser()
-    spool = Path(settings.get("CITEWARC_SPOOL") or default_spool()).expanduser()
-    return spool.parent / "logs" / f"{crawl_id}.log"
+    return spool_layout.spool_root(settings).parent / "logs" / f"{crawl_id}.log"
 
 
 def configure_logging(log_file: Path, level: str, verbose: bool) -> None:

@@ -39,8 +39,8 @@ from crawler.runner import (
 from crawler.spiders.job import JobSpider
 from crawler.time_limit import parse_time_limit
 from crawler.urls import crawl_id
-from pipelines.crawl_run import store_slug
 from pipelines.journal import JOURNAL_NAME, read_journal
+from pipelines.spool import store_slug
 from pipelines.state_update import fold_into_store, pending_updates
 from pipelines.stores import StoreError, inside
 from pipelines.unfinished import unfinished_crawls

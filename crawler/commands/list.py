@@ -9,7 +9,7 @@ from argparse import Namespace
 from crawler.errors import StorageFailed
 from crawler.replay import complete_crawls
 from crawler.runner import configured_store, load_settings, spool_root
-from pipelines.crawl_run import store_slug
+from pipelines.spool import store_slug
 from pipelines.stores import StoreError
 from pipelines.unfinished import Unfinished, unfinished_crawls
 

@@ -12,7 +12,7 @@ from crawler.errors import JobLocked, StorageFailed, VerifyFailed
 from crawler.job_lock import job_lock
 from crawler.job_settings import lock_file
 from crawler.runner import configured_store, load_settings, spool_root
-from pipelines.crawl_run import store_slug
+from pipelines.spool import store_slug
 from pipelines.state_update import PendingUpdate, fold_into_store, pending_updates
 from pipelines.stores import StoreError
 from pipelines.unfinished import finish_hint, unfinished_crawls
