@@ -8,7 +8,6 @@ replay works offline, or built here on first use when missing.
 from __future__ import annotations
 
 import ipaddress
-import json
 import os
 import signal
 import socket
@@ -21,6 +20,7 @@ from pathlib import Path
 
 from crawler.errors import CitewarcError, StorageFailed, UsageError
 from crawler.urls import is_crawl_id
+from pipelines.manifest import stored_manifest
 from pipelines.spool import cache_dir, store_slug
 from pipelines.stores import NotFoundError, Store, StoreError, sha256_file
 
@@ -112,7 +112,7 @@ def prepare_collection(store: Store, crawl_ids: list[str], cache_root: Path) -> 
             continue
         loaded.add(crawl_id)
         try:
-            manifest = json.loads(store.read_bytes(f"{crawl_id}/manifest.json"))
+            manifest = stored_manifest(store, crawl_id)
         except NotFoundError:
             raise UsageError(f"no complete crawl {crawl_id} in {store.uri} "
                              "(see `citewarc list`)") from None

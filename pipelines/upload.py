@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipelines.manifest import spooled_manifest
 from pipelines.stores import Store, StoreError, inside, sha256_file
 
 logger = logging.getLogger(__name__)
@@ -150,7 +151,7 @@ def record_verification(manifest: Path, modes: set[str], earlier: bool) -> None:
     ``modes`` are this run's proofs; a file stored by an earlier, killed push was proved as the
     manifest (written before that push uploaded it) already says.
     """
-    data = json.loads(manifest.read_text(encoding="utf-8"))
+    data = spooled_manifest(manifest.parent)
     previous = data.get("upload_verification")
     if earlier and previous:
         modes = modes | set(previous.split("+"))

@@ -3,12 +3,12 @@ killed) that wait in the local spool for ``--resume``."""
 
 from __future__ import annotations
 
-import json
 from argparse import Namespace
 
 from crawler.errors import StorageFailed
 from crawler.replay import complete_crawls
 from crawler.runner import configured_store, load_settings, spool_root
+from pipelines.manifest import stored_manifest
 from pipelines.spool import store_slug
 from pipelines.stores import StoreError
 from pipelines.unfinished import Unfinished, unfinished_crawls
@@ -25,7 +25,7 @@ def run(args: Namespace) -> int:
             if crawl_id in unfinished and crawl_id not in crawl_ids:
                 print(unfinished_row(unfinished[crawl_id]))
                 continue
-            manifest = json.loads(store.read_bytes(f"{crawl_id}/manifest.json"))
+            manifest = stored_manifest(store, crawl_id)
             summary = manifest.get("summary", {})
             seeds = " ".join(manifest.get("seeds", []))
             print(f"{crawl_id}\t{summary.get('pages', len(manifest.get('pages', [])))} fetches"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from argparse import Namespace
 from pathlib import Path
@@ -12,6 +11,7 @@ from crawler.errors import JobLocked, StorageFailed, VerifyFailed
 from crawler.job_lock import job_lock
 from crawler.job_settings import lock_file
 from crawler.runner import configured_store, load_settings, spool_root
+from pipelines.manifest import spooled_manifest
 from pipelines.spool import store_slug
 from pipelines.state_update import PendingUpdate, fold_into_store, pending_updates
 from pipelines.stores import StoreError
@@ -44,7 +44,7 @@ def run(args: Namespace) -> int:
         return 0
     changed = []
     for crawl_dir in crawls:
-        manifest = json.loads((crawl_dir / "manifest.json").read_text(encoding="utf-8"))
+        manifest = spooled_manifest(crawl_dir)
         if why := changed_in_spool(crawl_dir, manifest["files"]):
             changed.append(why)  # the other crawls still go up
             continue
