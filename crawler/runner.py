@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from crawler.offline import use_bundled_suffix_list
 from pipelines import spool as spool_layout
 from pipelines.crawl_run import CrawlResult, CrawlRun
 from pipelines.spool import store_slug
-from pipelines.stores import StoreError, inside
+from pipelines.stores import Store, StoreError, inside, open_store
 
 SETTINGS_ENV = "CITEWARC_SETTINGS"
 
@@ -50,15 +51,20 @@ def unique_crawl_id(store, settings: Settings, base: str) -> str:
         candidate = f"{base}-{n}"
 
 
-def configured_store(settings: Settings):
-    """The store the settings name; a bad store URI is a usage error (exit 2)."""
+def command_store(uri: str | None, settings: Mapping[str, Any] | None = None) -> Store:
+    """How every command opens its store: a store that cannot be opened (bad URI, S3 set-up) is a
+    usage error (exit 2); a store that is down fails later, on first use (exit 4)."""
     from crawler.errors import UsageError  # noqa: PLC0415
-    from pipelines.stores import StoreError, open_store  # noqa: PLC0415
 
     try:
-        return open_store(settings.get("CITEWARC_STORE"), settings)
+        return open_store(uri or "", settings)
     except StoreError as exc:
         raise UsageError(str(exc)) from None
+
+
+def configured_store(settings: Settings) -> Store:
+    """The store the settings name (CITEWARC_STORE), opened as every command opens a store."""
+    return command_store(settings.get("CITEWARC_STORE"), settings)
 
 
 def spool_root(settings: Settings) -> Path:
