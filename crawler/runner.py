@@ -15,7 +15,7 @@ from scrapy.settings import Settings
 from crawler.offline import use_bundled_suffix_list
 from pipelines import spool as spool_layout
 from pipelines.crawl_run import CrawlResult, CrawlRun
-from pipelines.spool import store_slug
+from pipelines.spool import crawl_spool
 from pipelines.stores import Store, StoreError, inside, open_store
 
 SETTINGS_ENV = "CITEWARC_SETTINGS"
@@ -38,14 +38,14 @@ def load_settings(overrides: dict[str, Any] | None = None) -> Settings:
 def unique_crawl_id(store, settings: Settings, base: str) -> str:
     """Two runs in the same second for the same story must not share (and overwrite) an id."""
     spool = spool_root(settings)
-    inside(spool.resolve(), spool / store_slug(store.uri) / base)  # no link out of the spool
+    inside(spool.resolve(), crawl_spool(spool, store.uri, base))  # no link out of the spool
     candidate, n = base, 1
     while True:
         try:
             taken = bool(store.list_keys(candidate + "/"))
         except StoreError:
             taken = False  # the store is down: the spool alone decides; upload reports the outage
-        if not taken and not (spool / store_slug(store.uri) / candidate).exists():
+        if not taken and not crawl_spool(spool, store.uri, candidate).exists():
             return candidate
         n += 1
         candidate = f"{base}-{n}"

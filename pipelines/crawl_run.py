@@ -24,7 +24,7 @@ from pipelines.job_state import JobState, PreviousCapture, load_state
 from pipelines.journal import JOURNAL_NAME, Journal, JournalState, crawl_settings, read_journal
 from pipelines.keys import warc_key
 from pipelines.kill_hook import KillSwitch
-from pipelines.spool import spool_root, store_slug
+from pipelines.spool import crawl_spool, spool_root
 from pipelines.stores import Store, StoreError, inside, open_store
 from pipelines.unfinished import hold_journal
 from pipelines.warc_writer import RollingWarcWriter, WarcWriteError, WrittenRecord
@@ -81,7 +81,7 @@ class CrawlRun:
         self.store = store
         self.tool = tool
         self.started = datetime.now(UTC)
-        self.dir = spool_root / store_slug(store.uri) / crawl_id
+        self.dir = crawl_spool(spool_root, store.uri, crawl_id)
         spool_root.mkdir(parents=True, exist_ok=True)
         inside(spool_root.resolve(), self.dir)  # before mkdir: it would follow a planted link
         self.dir.mkdir(parents=True, exist_ok=True)

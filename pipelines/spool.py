@@ -41,3 +41,13 @@ def store_slug(uri: str) -> str:
     """Folder name of a store inside the spool: readable, plus a hash so two stores never collide."""
     readable = re.sub(r"[^a-z0-9]+", "-", uri.lower()).strip("-")[-40:] or "store"
     return f"{readable}-{hashlib.sha256(uri.encode()).hexdigest()[:8]}"
+
+
+def store_spool(root: Path, store_uri: str) -> Path:
+    """A store's folder in the spool: the crawls that wait for that store."""
+    return root / store_slug(store_uri)
+
+
+def crawl_spool(root: Path, store_uri: str, crawl_id: str) -> Path:
+    """A crawl's folder in the spool, where its files wait until the store confirms them."""
+    return store_spool(root, store_uri) / crawl_id

@@ -9,7 +9,7 @@ from crawler.errors import StorageFailed
 from crawler.replay import complete_crawls
 from crawler.runner import configured_store, load_settings, spool_root
 from pipelines.manifest import stored_manifest
-from pipelines.spool import store_slug
+from pipelines.spool import store_spool
 from pipelines.stores import StoreError
 from pipelines.unfinished import Unfinished, unfinished_crawls
 
@@ -18,7 +18,7 @@ def run(args: Namespace) -> int:
     settings = load_settings({"CITEWARC_STORE": args.store})
     store = configured_store(settings)
     unfinished = {c.crawl_id: c for c in
-                  unfinished_crawls(spool_root(settings) / store_slug(store.uri))}
+                  unfinished_crawls(store_spool(spool_root(settings), store.uri))}
     try:
         crawl_ids = complete_crawls(store)
         for crawl_id in sorted(set(crawl_ids) | set(unfinished), reverse=True):
