@@ -15,15 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from crawler.jobfile import Job, refuse_control_characters
-from pipelines.crawl_run import store_slug
+from pipelines.spool import cache_dir, store_slug
 
 STORE_ENV = "CITEWARC_STORE"
 LOG_FILE_ENV = "CITEWARC_LOG_FILE"
-
-
-def cache_dir() -> Path:
-    """``$XDG_CACHE_HOME/citewarc`` or ``~/.cache/citewarc`` (where the spool lives too)."""
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "citewarc"
 
 
 def _beside(value: str, folder: Path) -> str:

@@ -8,7 +8,6 @@ replay works offline, or built here on first use when missing.
 from __future__ import annotations
 
 import ipaddress
-import json
 import os
 import signal
 import socket
@@ -21,11 +20,10 @@ from pathlib import Path
 
 from crawler.errors import CitewarcError, StorageFailed, UsageError
 from crawler.urls import is_crawl_id
-from pipelines.crawl_run import store_slug
-from pipelines.keys import index_key, manifest_crawl_id, manifest_key, warc_prefix
-from pipelines.manifest import seed_ends
-from pipelines.stores import NotFoundError, Store, StoreError
-from pipelines.upload import sha256_file
+from pipelines.keys import index_key, manifest_crawl_id, warc_prefix
+from pipelines.manifest import seed_ends, stored_manifest
+from pipelines.spool import cache_dir, store_slug
+from pipelines.stores import NotFoundError, Store, StoreError, sha256_file
 
 COLLECTION = "citewarc"
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -67,7 +65,7 @@ def replay_venv(configured: str | None = None) -> Path:
     local = REPO_ROOT / ".venv-replay"
     if (local / "bin" / "wayback").exists() or (REPO_ROOT / "pyproject.toml").exists():
         return local
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "citewarc" / "venv-replay"
+    return cache_dir() / "venv-replay"
 
 
 def ensure_replay_venv(venv: Path, say=lambda msg: None) -> Path:
@@ -115,7 +113,7 @@ def prepare_collection(store: Store, crawl_ids: list[str], cache_root: Path) -> 
             continue
         loaded.add(crawl_id)
         try:
-            manifest = json.loads(store.read_bytes(manifest_key(crawl_id)))
+            manifest = stored_manifest(store, crawl_id)
         except NotFoundError:
             raise UsageError(f"no complete crawl {crawl_id} in {store.uri} "
                              "(see `citewarc list`)") from None

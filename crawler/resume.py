@@ -9,9 +9,9 @@ from typing import Any
 
 from crawler.errors import UsageError
 from crawler.urls import is_crawl_id
-from pipelines.crawl_run import store_slug
 from pipelines.journal import JOURNAL_NAME, JournalState, read_journal
 from pipelines.keys import manifest_key
+from pipelines.spool import crawl_spool
 from pipelines.stores import Store, StoreError, inside
 from pipelines.unfinished import is_running
 from pipelines.warc_repair import Repair, repair_open_warc
@@ -30,7 +30,7 @@ def crawl_folder(spool_root: Path, store: Store, crawl_id: str) -> Path:
         complete = False  # the store is down: the spool decides
     if complete:
         raise UsageError(f"crawl {crawl_id} is already complete in {store.uri}")
-    folder = spool_root / store_slug(store.uri) / crawl_id
+    folder = crawl_spool(spool_root, store.uri, crawl_id)
     inside(spool_root.resolve(), folder)  # a planted link: nothing repaired or crawled through it
     if not (folder / JOURNAL_NAME).is_file():
         raise UsageError(f"no unfinished crawl {crawl_id} for {store.uri} in {folder.parent} "

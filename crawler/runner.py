@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +13,11 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from crawler.offline import use_bundled_suffix_list
-from pipelines.crawl_run import CrawlResult, CrawlRun, default_spool, store_slug
+from pipelines import spool as spool_layout
+from pipelines.crawl_run import CrawlResult, CrawlRun
 from pipelines.keys import crawl_prefix
-from pipelines.stores import StoreError, inside
+from pipelines.spool import crawl_spool
+from pipelines.stores import Store, StoreError, inside, open_store
 
 SETTINGS_ENV = "CITEWARC_SETTINGS"
 
@@ -36,36 +39,42 @@ def load_settings(overrides: dict[str, Any] | None = None) -> Settings:
 def unique_crawl_id(store, settings: Settings, base: str) -> str:
     """Two runs in the same second for the same story must not share (and overwrite) an id."""
     spool = spool_root(settings)
-    inside(spool.resolve(), spool / store_slug(store.uri) / base)  # no link out of the spool
+    inside(spool.resolve(), crawl_spool(spool, store.uri, base))  # no link out of the spool
     candidate, n = base, 1
     while True:
         try:
             taken = bool(store.list_keys(crawl_prefix(candidate)))
         except StoreError:
             taken = False  # the store is down: the spool alone decides; upload reports the outage
-        if not taken and not (spool / store_slug(store.uri) / candidate).exists():
+        if not taken and not crawl_spool(spool, store.uri, candidate).exists():
             return candidate
         n += 1
         candidate = f"{base}-{n}"
 
 
-def configured_store(settings: Settings):
-    """The store the settings name; a bad store URI is a usage error (exit 2)."""
+def command_store(uri: str | None, settings: Mapping[str, Any] | None = None) -> Store:
+    """How every command opens its store: a store that cannot be opened (bad URI, S3 set-up) is a
+    usage error (exit 2); a store that is down fails later, on first use (exit 4)."""
     from crawler.errors import UsageError  # noqa: PLC0415
-    from pipelines.stores import StoreError, open_store  # noqa: PLC0415
 
     try:
-        return open_store(settings.get("CITEWARC_STORE"), settings)
+        return open_store(uri or "", settings)
     except StoreError as exc:
         raise UsageError(str(exc)) from None
 
 
+def configured_store(settings: Settings) -> Store:
+    """The store the settings name (CITEWARC_STORE), opened as every command opens a store."""
+    return command_store(settings.get("CITEWARC_STORE"), settings)
+
+
 def spool_root(settings: Settings) -> Path:
-    """Where files wait until the store confirms them (no control character: file names)."""
+    """The spool root (``pipelines.spool``), refused if its setting holds a control character:
+    it names files."""
     from crawler.jobfile import refuse_control_characters  # noqa: PLC0415
 
-    spool = str(settings.get("CITEWARC_SPOOL") or default_spool())
-    return Path(refuse_control_characters(spool, "CITEWARC_SPOOL")).expanduser()
+    refuse_control_characters(spool_layout.spool_setting(settings), spool_layout.SPOOL_SETTING)
+    return spool_layout.spool_root(settings)
 
 
 def log_file_for(settings: Settings, crawl_id: str) -> Path:
@@ -74,8 +83,7 @@ def log_file_for(settings: Settings, crawl_id: str) -> Path:
         from crawler.jobfile import refuse_control_characters  # noqa: PLC0415
 
         return Path(refuse_control_characters(configured, "CITEWARC_LOG_FILE")).expanduser()
-    spool = Path(settings.get("CITEWARC_SPOOL") or default_spool()).expanduser()
-    return spool.parent / "logs" / f"{crawl_id}.log"
+    return spool_layout.spool_root(settings).parent / "logs" / f"{crawl_id}.log"
 
 
 def configure_logging(log_file: Path, level: str, verbose: bool) -> None:

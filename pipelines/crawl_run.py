@@ -7,9 +7,7 @@ manifest will list.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
 import platform
 import re
 import threading
@@ -26,6 +24,7 @@ from pipelines.job_state import JobState, PreviousCapture, load_state
 from pipelines.journal import JOURNAL_NAME, Journal, JournalState, crawl_settings, read_journal
 from pipelines.keys import key_in_crawl, warc_key
 from pipelines.kill_hook import KillSwitch
+from pipelines.spool import crawl_spool, spool_root
 from pipelines.stores import Store, StoreError, inside, open_store
 from pipelines.unfinished import hold_journal
 from pipelines.warc_writer import RollingWarcWriter, WarcWriteError, WrittenRecord
@@ -33,10 +32,6 @@ from pipelines.warc_writer import RollingWarcWriter, WarcWriteError, WrittenReco
 _ATTR = "_citewarc_run"
 WRITE_FAILED_REASON = "warc_write_failed"  # Scrapy close reason after a failed WARC write
 logger = logging.getLogger(__name__)
-
-
-def default_spool() -> Path:
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "citewarc" / "spool"
 
 
 def next_serial(warc_dir: Path) -> int:
@@ -47,12 +42,6 @@ def next_serial(warc_dir: Path) -> int:
         if match:
             serials.append(int(match.group(1)))
     return max(serials) + 1 if serials else 0
-
-
-def store_slug(uri: str) -> str:
-    """Folder name of a store inside the spool: readable, plus a hash so two stores never collide."""
-    readable = re.sub(r"[^a-z0-9]+", "-", uri.lower()).strip("-")[-40:] or "store"
-    return f"{readable}-{hashlib.sha256(uri.encode()).hexdigest()[:8]}"
 
 
 @dataclass
@@ -92,7 +81,7 @@ class CrawlRun:
         self.store = store
         self.tool = tool
         self.started = datetime.now(UTC)
-        self.dir = spool_root / store_slug(store.uri) / crawl_id
+        self.dir = crawl_spool(spool_root, store.uri, crawl_id)
         spool_root.mkdir(parents=True, exist_ok=True)
         inside(spool_root.resolve(), self.dir)  # before mkdir: it would follow a planted link
         self.dir.mkdir(parents=True, exist_ok=True)
@@ -160,7 +149,7 @@ class CrawlRun:
         if not crawl_id:  # plain `scrapy crawl story -a url=...`
             crawl_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-scrapy-crawl"
         store = open_store(settings.get("CITEWARC_STORE") or "./archive", settings)
-        spool = Path(settings.get("CITEWARC_SPOOL") or default_spool()).expanduser()
+        spool = spool_root(settings)
         tool = f"citewarc {version}"
         libs = f"warcio {_dist_version('warcio')}, Scrapy {scrapy_version}"
         info = {

@@ -1,14 +1,21 @@
-"""The manifest: what a crawl captured, what failed, and every stored file's fixity (pure)."""
+"""The manifest: what a crawl captured, what failed, and every stored file's fixity.
+
+Building it is pure; the two readers at the end are the one way to load a crawl's manifest from
+a store or from its spool folder.
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from pipelines.diff import text_digest
-from pipelines.keys import url_key
+from pipelines.keys import MANIFEST_NAME, manifest_key, url_key
 from pipelines.page import PageItem
+from pipelines.stores import Store
 
 
 def iso(when: datetime) -> str:
@@ -189,3 +196,16 @@ def seeds_archived(manifest: dict[str, Any]) -> list[str]:
     """Seeds whose final fetch succeeded (2xx, no error), following redirects."""
     return [seed for seed, page in seed_ends(manifest)
             if page and page["error"] is None and page["status"] and 200 <= page["status"] < 300]
+
+
+def stored_manifest(store: Store, crawl_id: str) -> Any:
+    """The parsed manifest of a crawl in ``store`` (a JSON object unless the file is damaged).
+
+    NotFoundError: the crawl is not complete there; StoreError: the store failed; ValueError: the
+    file is not JSON. Each caller says what that means for its command."""
+    return json.loads(store.read_bytes(manifest_key(crawl_id)))
+
+
+def spooled_manifest(crawl_dir: Path) -> Any:
+    """The parsed manifest waiting in a crawl's spool folder (written by finalize, read by push)."""
+    return json.loads((crawl_dir / MANIFEST_NAME).read_text(encoding="utf-8"))

@@ -24,6 +24,7 @@ from typing import Any
 from cdxj_indexer.main import CDXJIndexer
 
 from pipelines.keys import index_key, key_in_crawl, wacz_key
+from pipelines.stores import sha256_stream
 
 WACZ_VERSION = "1.1.1"
 PAGE_ROLES = ("seed", "citation", "feed")
@@ -84,15 +85,6 @@ def pages_jsonl(records: list[dict]) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
-def _sha256_file(path: Path) -> tuple[str, int]:
-    digest, size = hashlib.sha256(), 0
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1024 * 1024), b""):
-            digest.update(block)
-            size += len(block)
-    return digest.hexdigest(), size
-
-
 def write_wacz(
     out_path: Path,
     warc_paths: Iterable[Path],
@@ -110,10 +102,12 @@ def write_wacz(
         for warc in sorted(Path(p) for p in warc_paths):
             arcname = f"archive/{warc.name}"
             zf.write(warc, arcname, compress_type=zipfile.ZIP_STORED)
-            sha, size = _sha256_file(warc)
+            with open(warc, "rb") as fh:
+                sha, size = sha256_stream(fh)
             resources.append(_resource(arcname, sha, size))
         zf.write(index_path, "indexes/index.cdx", compress_type=zipfile.ZIP_DEFLATED)
-        sha, size = _sha256_file(index_path)
+        with open(index_path, "rb") as fh:
+            sha, size = sha256_stream(fh)
         resources.append(_resource("indexes/index.cdx", sha, size))
         page_bytes = pages_jsonl(pages)
         zf.writestr("pages/pages.jsonl", page_bytes, compress_type=zipfile.ZIP_DEFLATED)

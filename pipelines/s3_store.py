@@ -10,7 +10,6 @@ our own sha256 is also kept in each object's metadata and checked with ``head_ob
 from __future__ import annotations
 
 import base64
-import hashlib
 import io
 import os
 import time
@@ -36,6 +35,7 @@ from pipelines.stores import (
     StoreError,
     _safe_prefix,
     safe_key,
+    sha256_stream,
 )
 
 SHA256_CHECKSUM = "sha256-checksum"  # the server checked each upload's SHA-256 (x-amz-checksum)
@@ -182,13 +182,11 @@ class S3Store:
 
     def _read_back(self, key: str, where: str, sha256: str) -> None:
         """Download the stored object and hash it: the proof when the server checks nothing."""
-        digest = hashlib.sha256()
         with self.open_read(key) as body:
-            while block := body.read(1024 * 1024):
-                digest.update(block)
-        if digest.hexdigest() != sha256:
+            got = sha256_stream(body)[0]
+        if got != sha256:
             raise StoreError(f"verification failed for {where}: read back sha256 "
-                             f"{digest.hexdigest()}, expected {sha256}")
+                             f"{got}, expected {sha256}")
 
     def stat(self, key: str) -> StoredObject | None:
         try:

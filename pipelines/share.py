@@ -6,11 +6,11 @@ key id (``X-Amz-Credential``), as every presigned URL does; the secret key never
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from pipelines.keys import crawl_prefix, manifest_key, wacz_key
+from pipelines.keys import crawl_prefix, wacz_key
+from pipelines.manifest import stored_manifest
 from pipelines.stores import NotFoundError, SigningStore
 
 REPLAYWEB = "https://replayweb.page/"
@@ -35,7 +35,7 @@ def share_crawl(store: SigningStore, crawl_id: str, expires_seconds: int) -> Sha
     """Sign the WACZ of a complete crawl whose manifest lists it; ShareError otherwise."""
     key = wacz_key(crawl_id)
     try:
-        manifest = json.loads(store.read_bytes(manifest_key(crawl_id)))
+        manifest = stored_manifest(store, crawl_id)
     except NotFoundError:
         if store.list_keys(crawl_prefix(crawl_id)):
             raise ShareError(f"crawl {crawl_id} in {store.uri} is incomplete (no manifest)") from None

@@ -18,9 +18,8 @@ from typing import Any
 
 from pipelines.job_state import fold, load_state
 from pipelines.keys import job_state_key
-from pipelines.stores import Store
+from pipelines.stores import Store, sha256_file
 from pipelines.upload import STATE_UPDATE_NAME as UPDATE_NAME
-from pipelines.upload import sha256_file
 
 
 @dataclass

@@ -136,12 +136,20 @@ def _safe_prefix(prefix: str) -> str:
     return prefix
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
+def sha256_stream(stream: BinaryIO) -> tuple[str, int]:
+    """sha256 (hex) and byte count of a stream read to its end: the one fixity hash of a file,
+    whether it sits in the spool, in a local store or comes back from S3."""
+    digest, size = hashlib.sha256(), 0
+    while chunk := stream.read(_CHUNK):
+        digest.update(chunk)
+        size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def sha256_file(path: Path) -> str:
+    """sha256 (hex) of a file, as the manifest records it."""
     with open(path, "rb") as f:
-        while chunk := f.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return sha256_stream(f)[0]
 
 
 def _copy(src: BinaryIO, dst: BinaryIO) -> None:
@@ -205,7 +213,7 @@ class LocalStore:
         dest = self._path(key)
 
         def verify(written: Path) -> None:
-            got = (written.stat().st_size, file_sha256(written))
+            got = (written.stat().st_size, sha256_file(written))
             if got != (size, sha256):
                 raise StoreError(
                     f"verification failed for {dest}: wrote {got[0]} bytes with sha256 "
@@ -223,7 +231,7 @@ class LocalStore:
         path = self._path(key)
         if not path.is_file():
             return None
-        return StoredObject(key, path.stat().st_size, file_sha256(path))
+        return StoredObject(key, path.stat().st_size, sha256_file(path))
 
     def get_file(self, key: str, dest: Path) -> None:
         src = self._path(key)

@@ -7,7 +7,6 @@ The manifest says how the store proved the bytes (``upload_verification``).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -17,21 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipelines.keys import MANIFEST_NAME, crawl_file_key, crawl_prefix, key_in_crawl, manifest_key
-from pipelines.stores import Store, StoreError, inside
+from pipelines.manifest import spooled_manifest
+from pipelines.stores import Store, StoreError, inside, sha256_file
 
 logger = logging.getLogger(__name__)
 
 # A job crawl's contribution to its job state (pipelines/state_update.py): spool bookkeeping that
 # stays until the state holds the crawl, never one of the crawl's stored files.
 STATE_UPDATE_NAME = "job-state-update.json"
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1024 * 1024), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def spooled_files(crawl_dir: Path, crawl_id: str) -> list[tuple[str, Path]]:
@@ -160,7 +152,7 @@ def record_verification(manifest: Path, modes: set[str], earlier: bool) -> None:
     ``modes`` are this run's proofs; a file stored by an earlier, killed push was proved as the
     manifest (written before that push uploaded it) already says.
     """
-    data = json.loads(manifest.read_text(encoding="utf-8"))
+    data = spooled_manifest(manifest.parent)
     previous = data.get("upload_verification")
     if earlier and previous:
         modes = modes | set(previous.split("+"))

@@ -8,12 +8,12 @@ decides how results are shown.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from pipelines.keys import crawl_prefix, manifest_key
+from pipelines.manifest import stored_manifest
 from pipelines.stores import NotFoundError, Store, StoreError, safe_key
 from pipelines.warc_check import check_stream
 
@@ -127,20 +127,18 @@ def compare(entry: Entry, sha256: str, size: int, problems: Iterable[tuple[int, 
 
 def load_manifest(store: Store, crawl_id: str) -> dict:
     """The crawl's manifest; UnknownCrawl / IncompleteCrawl when there is none to trust."""
-    key = manifest_key(crawl_id)
     try:
-        raw = store.read_bytes(key)
+        manifest = stored_manifest(store, crawl_id)
+        if not isinstance(manifest, dict):
+            raise ValueError("not a JSON object")
     except NotFoundError:
         if store.list_keys(crawl_prefix(crawl_id)):
             raise IncompleteCrawl(f"incomplete crawl {crawl_id} in {store.uri} (no manifest): "
                                   "it was interrupted or is still uploading") from None
         raise UnknownCrawl(f"no crawl {crawl_id} in store {store.uri}") from None
-    try:
-        manifest = json.loads(raw)
-        if not isinstance(manifest, dict):
-            raise ValueError("not a JSON object")
     except ValueError as exc:
-        raise IncompleteCrawl(f"the manifest {store.location(key)} is not valid JSON ({exc})") from None
+        location = store.location(manifest_key(crawl_id))
+        raise IncompleteCrawl(f"the manifest {location} is not valid JSON ({exc})") from None
     return manifest
 
 

@@ -39,9 +39,9 @@ from crawler.runner import (
 from crawler.spiders.job import JobSpider
 from crawler.time_limit import parse_time_limit
 from crawler.urls import crawl_id
-from pipelines.crawl_run import store_slug
 from pipelines.journal import JOURNAL_NAME, read_journal
 from pipelines.keys import manifest_key
+from pipelines.spool import store_spool
 from pipelines.state_update import fold_into_store, pending_updates
 from pipelines.stores import StoreError, inside
 from pipelines.unfinished import unfinished_crawls
@@ -114,7 +114,7 @@ def crawl_to_resume(settings, store, job: Job, wanted: str | None) -> tuple[str,
                              + (f" (it belongs to job {owner!r})" if owner else ""))
         journal, _ = prepare(folder)
         return wanted, journal.seeds
-    for crawl in unfinished_crawls(spool / store_slug(store.uri)):
+    for crawl in unfinished_crawls(store_spool(spool, store.uri)):
         if crawl.job != job.name or store_has_manifest(store, crawl.crawl_id):
             continue
         inside(spool.resolve(), crawl.folder)  # a planted link: nothing repaired through it
@@ -127,13 +127,13 @@ def fold_stored_crawls(settings, store, job_name: str) -> None:
     """Before the run: the job's crawls that are stored but not yet in its state (a run killed
     between storing its manifest and saving the state, or stored later by ``push`` while the job
     was running) are folded into the state, so this run's revisits point at their captures."""
-    store_spool = spool_root(settings) / store_slug(store.uri)
-    stored = [p for p in pending_updates(store_spool, job_name)
+    folder = store_spool(spool_root(settings), store.uri)
+    stored = [p for p in pending_updates(folder, job_name)
               if store_has_manifest(store, p.crawl_id)]
     if not stored:
         return
     try:
-        fold_into_store(store, job_name, stored, store_spool)
+        fold_into_store(store, job_name, stored, folder)
     except StoreError as exc:  # the run goes on; a later run folds them
         logger.warning("Job state not updated with stored crawl(s) %s: %s",
                        ", ".join(p.crawl_id for p in stored), exc)

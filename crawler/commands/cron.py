@@ -28,7 +28,7 @@ from crawler.job_settings import (
     log_file_template,
 )
 from crawler.jobfile import load_job, refuse_control_characters
-from pipelines.stores import StoreError, open_store
+from crawler.runner import command_store
 
 # Variables that change where a run goes or how it is configured, carried into the line when set;
 # for an s3:// store also where S3 is and which profile to use. Never the keys themselves: secrets
@@ -126,10 +126,7 @@ def cron_entry(args: Namespace) -> CronEntry:
     refuse_control_characters(store_uri or "", f"the store (from {store_source})")
     if store_uri and "://" not in store_uri:
         store_uri = str(Path(store_uri).expanduser().absolute())
-    try:
-        store = open_store(store_uri or "")
-    except StoreError as exc:
-        raise UsageError(str(exc)) from None
+    store = command_store(store_uri)
     log_template = log_file_template(job, job_path, args.log_file)
     cron_log = cron_log_file(job.name)
 

@@ -11,7 +11,7 @@ from crawler.replay import complete_crawls
 from crawler.runner import configured_store, load_settings
 from crawler.urls import InvalidURL, clean_url
 from pipelines.history import captures_of, format_row
-from pipelines.keys import manifest_key
+from pipelines.manifest import stored_manifest
 from pipelines.stores import StoreError
 
 
@@ -23,8 +23,7 @@ def run(args: Namespace) -> int:
     settings = load_settings({"CITEWARC_STORE": args.store})
     store = configured_store(settings)
     try:
-        manifests = [json.loads(store.read_bytes(manifest_key(cid)))
-                     for cid in complete_crawls(store)]
+        manifests = [stored_manifest(store, cid) for cid in complete_crawls(store)]
         rows = captures_of(url, manifests)
         if not rows:
             print(f"no capture of {url} in {store.uri}", file=sys.stderr)

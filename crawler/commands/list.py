@@ -3,14 +3,13 @@ killed) that wait in the local spool for ``--resume``."""
 
 from __future__ import annotations
 
-import json
 from argparse import Namespace
 
 from crawler.errors import StorageFailed
 from crawler.replay import complete_crawls
 from crawler.runner import configured_store, load_settings, spool_root
-from pipelines.crawl_run import store_slug
-from pipelines.keys import manifest_key
+from pipelines.manifest import stored_manifest
+from pipelines.spool import store_spool
 from pipelines.stores import StoreError
 from pipelines.unfinished import Unfinished, unfinished_crawls
 
@@ -19,14 +18,14 @@ def run(args: Namespace) -> int:
     settings = load_settings({"CITEWARC_STORE": args.store})
     store = configured_store(settings)
     unfinished = {c.crawl_id: c for c in
-                  unfinished_crawls(spool_root(settings) / store_slug(store.uri))}
+                  unfinished_crawls(store_spool(spool_root(settings), store.uri))}
     try:
         crawl_ids = complete_crawls(store)
         for crawl_id in sorted(set(crawl_ids) | set(unfinished), reverse=True):
             if crawl_id in unfinished and crawl_id not in crawl_ids:
                 print(unfinished_row(unfinished[crawl_id]))
                 continue
-            manifest = json.loads(store.read_bytes(manifest_key(crawl_id)))
+            manifest = stored_manifest(store, crawl_id)
             summary = manifest.get("summary", {})
             seeds = " ".join(manifest.get("seeds", []))
             print(f"{crawl_id}\t{summary.get('pages', len(manifest.get('pages', [])))} fetches"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from argparse import Namespace
 from pathlib import Path
@@ -12,7 +11,8 @@ from crawler.errors import JobLocked, StorageFailed, VerifyFailed
 from crawler.job_lock import job_lock
 from crawler.job_settings import lock_file
 from crawler.runner import configured_store, load_settings, spool_root
-from pipelines.crawl_run import store_slug
+from pipelines.manifest import spooled_manifest
+from pipelines.spool import store_spool
 from pipelines.state_update import PendingUpdate, fold_into_store, pending_updates
 from pipelines.stores import StoreError
 from pipelines.unfinished import finish_hint, unfinished_crawls
@@ -21,7 +21,7 @@ from pipelines.upload import changed_in_spool, upload_crawl
 
 def pending_crawls(spool_root: Path, store_uri: str) -> list[Path]:
     """Crawl folders of this store whose manifest is written but not yet confirmed by the store."""
-    folder = spool_root / store_slug(store_uri)
+    folder = store_spool(spool_root, store_uri)
     if not folder.is_dir():
         return []
     return sorted(p for p in folder.iterdir() if (p / "manifest.json").is_file())
@@ -32,19 +32,19 @@ def run(args: Namespace) -> int:
     store = configured_store(settings)
     spool = spool_root(settings)
     crawls = pending_crawls(spool, store.uri)
-    unfinished = unfinished_crawls(spool / store_slug(store.uri))
+    unfinished = unfinished_crawls(store_spool(spool, store.uri))
     for crawl in unfinished:  # not ours to push: finishing it fetches what it lacks
         print(f"found unfinished crawl {crawl.crawl_id} ({crawl.not_fetched} page(s) not "
               f"fetched): push does not store it; to finish it, "
               f"{finish_hint(crawl, store.uri)}", file=sys.stderr)
     if not crawls:
-        folded = fold_job_states(store, spool / store_slug(store.uri))
+        folded = fold_job_states(store, store_spool(spool, store.uri))
         if not unfinished and not folded:
             print(f"nothing waits in the spool for {store.uri}", file=sys.stderr)
         return 0
     changed = []
     for crawl_dir in crawls:
-        manifest = json.loads((crawl_dir / "manifest.json").read_text(encoding="utf-8"))
+        manifest = spooled_manifest(crawl_dir)
         if why := changed_in_spool(crawl_dir, manifest["files"]):
             changed.append(why)  # the other crawls still go up
             continue
@@ -58,7 +58,7 @@ def run(args: Namespace) -> int:
         print(f"pushed {manifest['crawl_id']} ({len(report.uploaded)} files{earlier}) "
               f"to {store.uri}", file=sys.stderr)
         print(manifest["crawl_id"])
-    fold_job_states(store, spool / store_slug(store.uri))
+    fold_job_states(store, store_spool(spool, store.uri))
     if changed:
         raise VerifyFailed(changed[0] if len(changed) == 1
                            else f"{changed[0]} (and {len(changed) - 1} more crawl(s))")

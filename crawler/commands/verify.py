@@ -11,9 +11,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from crawler.errors import StorageFailed, UsageError, VerifyFailed
-from crawler.runner import load_settings
+from crawler.runner import configured_store, load_settings
 from crawler.urls import is_crawl_id
-from pipelines.stores import Store, StoreError, open_store
+from pipelines.stores import Store, StoreError
 from pipelines.verify import IncompleteCrawl, UnknownCrawl, verify_crawl
 
 
@@ -22,11 +22,7 @@ def open_crawl_store(args: Namespace) -> Store:
     if not is_crawl_id(args.crawl_id):
         raise UsageError(f"{args.crawl_id!r} is not a crawl id (YYYYMMDDTHHMMSSZ-slug, as printed "
                          "by `citewarc archive`)")
-    settings = load_settings({"CITEWARC_STORE": args.store})
-    try:
-        return open_store(settings.get("CITEWARC_STORE"), settings)
-    except StoreError as exc:
-        raise UsageError(str(exc)) from None
+    return configured_store(load_settings({"CITEWARC_STORE": args.store}))
 
 
 @contextmanager

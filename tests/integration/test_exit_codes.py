@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.crawl_run import store_slug
+from pipelines.spool import store_slug
 from tests.conftest import citewarc_command, citewarc_env
 from tests.servers.fixture_web import ARTICLE_PATH, FixtureWeb
 

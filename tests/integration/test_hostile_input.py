@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from pipelines.crawl_run import store_slug
+from pipelines.spool import store_slug
 from tests.servers.fixture_web import ARTICLE_PATH, FixtureWeb
 
 pytestmark = pytest.mark.integration

@@ -17,7 +17,7 @@ from crawler.from_archive import ArchivedResponseMiddleware
 from crawler.resume import resumed_settings
 from pipelines.job_state import PreviousCapture
 from pipelines.journal import JournalState, crawl_settings
-from pipelines.stores import LocalStore, file_sha256
+from pipelines.stores import LocalStore, sha256_file
 from pipelines.warc import (
     Exchange,
     RevisitTarget,
@@ -112,7 +112,7 @@ def test_replayed_revisit_takes_the_payload_of_the_capture_it_points_to(tmp_path
     store = LocalStore(tmp_path / "store")
     earlier = next(earlier_dir.glob("*.warc.gz"))
     store.put_file(f"earlier/warc/{earlier.name}", earlier,
-                   file_sha256(earlier))
+                   sha256_file(earlier))
     previous = PreviousCapture(
         url=SPACE_URL, crawl_id="earlier", warc_date="2026-02-01T00:00:00.000000Z",
         record_id=original_id, warc=f"earlier/warc/{earlier.name}", offset=placed.offset,
