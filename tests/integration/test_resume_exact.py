@@ -15,7 +15,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from warcio.archiveiterator import ArchiveIterator
 from pipelines.kill_hook import KILL_ENV
 from tests.conftest import citewarc_command, citewarc_env
 from tests.servers.fixture_web import RESUME_SEED_PATH, FixtureWeb
+from tests.warc_files import assert_crawl_whole
 
 pytestmark = pytest.mark.integration
 
@@ -125,14 +125,4 @@ def test_killed_after_n_records_then_resumed(kill_after, baseline, fixture_web, 
         mine = Counter((u, t) for k, u, t in got if k == kind)
         theirs = Counter((u, t) for k, u, t in expected_records if k == kind)
         assert mine == theirs, f"{kind} records differ after a kill at record {kill_after}"
-    for warc in sorted((store / crawl_id / "warc").glob("*.warc.gz")):
-        check = subprocess.run([sys.executable, "-m", "warcio.cli", "check", str(warc)],
-                               capture_output=True, text=True)
-        assert check.returncode == 0, check.stdout + check.stderr
-        gzip_t = subprocess.run(["gzip", "-t", str(warc)], capture_output=True, text=True)
-        assert gzip_t.returncode == 0, gzip_t.stderr
-    verify = subprocess.run(
-        [*citewarc_command(), "verify", crawl_id, "--store", str(store)], cwd=tmp_path,
-        env=citewarc_env(tmp_path), capture_output=True, text=True, timeout=TIMEOUT,
-    )
-    assert verify.returncode == 0, verify.stdout + verify.stderr
+    assert_crawl_whole(store, crawl_id, tmp_path, TIMEOUT)

@@ -24,7 +24,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +35,7 @@ from warcio.archiveiterator import ArchiveIterator
 from pipelines.kill_hook import KILL_ENV, KILL_TYPE_ENV
 from tests.conftest import citewarc_command, citewarc_env
 from tests.servers.fixture_web import RESUME_SEED_PATH, FixtureWeb
+from tests.warc_files import assert_crawl_whole
 
 pytestmark = pytest.mark.integration
 
@@ -229,14 +229,4 @@ def test_killed_run2_is_finished_exactly(kind, nth, finish, run1, baseline, fixt
     assert state_facts(run, run1_id) == state_facts(baseline, run1_id)
     assert run.manifest.get("depends_on") == [run1_id]
     assert not list((tmp_path / "spool").rglob("journal.jsonl"))
-    for warc in sorted((store / crawl_id / "warc").glob("*.warc.gz")):
-        check = subprocess.run([sys.executable, "-m", "warcio.cli", "check", str(warc)],
-                               capture_output=True, text=True)
-        assert check.returncode == 0, check.stdout + check.stderr
-        gzip_t = subprocess.run(["gzip", "-t", str(warc)], capture_output=True, text=True)
-        assert gzip_t.returncode == 0, gzip_t.stderr
-    verify = subprocess.run(
-        [*citewarc_command(), "verify", crawl_id, "--store", str(store)], cwd=tmp_path,
-        env=citewarc_env(tmp_path), capture_output=True, text=True, timeout=TIMEOUT,
-    )
-    assert verify.returncode == 0, verify.stdout + verify.stderr
+    assert_crawl_whole(store, crawl_id, tmp_path, TIMEOUT)

@@ -1,0 +1,28 @@
+"""Checks that a stored crawl is whole, shared by the crash and resume tests.
+
+`warcio check` alone misses a truncated last record, so every WARC also goes through `gzip -t`;
+then `citewarc verify` compares every stored file with the manifest's sha256.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import citewarc_command, citewarc_env
+
+
+def assert_crawl_whole(store: Path, crawl_id: str, workdir: Path, timeout: float = 120) -> None:
+    """Every WARC of the crawl passes `warcio check` and `gzip -t`, and `citewarc verify` passes."""
+    for warc in sorted((store / crawl_id / "warc").glob("*.warc.gz")):
+        check = subprocess.run([sys.executable, "-m", "warcio.cli", "check", str(warc)],
+                               capture_output=True, text=True)
+        assert check.returncode == 0, check.stdout + check.stderr
+        gzip_t = subprocess.run(["gzip", "-t", str(warc)], capture_output=True, text=True)
+        assert gzip_t.returncode == 0, gzip_t.stderr
+    verify = subprocess.run(
+        [*citewarc_command(), "verify", crawl_id, "--store", str(store)], cwd=workdir,
+        env=citewarc_env(workdir), capture_output=True, text=True, timeout=timeout,
+    )
+    assert verify.returncode == 0, verify.stdout + verify.stderr
