@@ -81,7 +81,8 @@ def crawl_on_full_disk(tmp_path: Path, url: str) -> tuple[int, str, str, Path]:
     mount = tmp_path / "small-disk"
     mount.mkdir()
     if shutil.which("unshare") is None or not can_mount_tmpfs(mount):
-        pytest.skip("needs `unshare -m` and tmpfs mounts (root or user namespaces)")
+        # Not a skip: without the real small filesystem this test would prove nothing.
+        pytest.fail("needs `unshare -m` and tmpfs mounts (root, or user namespaces enabled)")
     kept = tmp_path / "spool-after"
     env = citewarc_env(tmp_path, {"CITEWARC_SPOOL": str(mount / "spool"),
                                   "CITEWARC_LOG_FILE": str(tmp_path / "crawl.log")})
