@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from warcio.archiveiterator import ArchiveIterator
+
 from tests.conftest import citewarc_command, citewarc_env
 
 
@@ -26,3 +28,16 @@ def assert_crawl_whole(store: Path, crawl_id: str, workdir: Path, timeout: float
         env=citewarc_env(workdir), capture_output=True, text=True, timeout=timeout,
     )
     assert verify.returncode == 0, verify.stdout + verify.stderr
+
+
+def records(warc_dir: Path, pattern: str = "*.warc.gz") -> list[tuple[str, str | None, str | None]]:
+    """(type, target URI, WARC-Truncated) of every record but warcinfo, in file order
+    (``pattern="*.warc.gz*"`` also reads files still ``.open`` after a kill)."""
+    found = []
+    for path in sorted(warc_dir.glob(pattern)):
+        with open(path, "rb") as fh:
+            for record in ArchiveIterator(fh):
+                if record.rec_type != "warcinfo":
+                    found.append((record.rec_type, record.rec_headers.get_header("WARC-Target-URI"),
+                                  record.rec_headers.get_header("WARC-Truncated")))
+    return found

@@ -19,12 +19,11 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from warcio.archiveiterator import ArchiveIterator
 
 from pipelines.kill_hook import KILL_ENV
 from tests.conftest import citewarc_command, citewarc_env
 from tests.servers.fixture_web import RESUME_SEED_PATH, FixtureWeb
-from tests.warc_files import assert_crawl_whole
+from tests.warc_files import assert_crawl_whole, records
 
 pytestmark = pytest.mark.integration
 
@@ -54,18 +53,6 @@ def archive(workdir: Path, args: list[str], extra: dict[str, str] | None = None)
                 pass
             proc.wait()
     return proc.returncode, out_path.read_text(), err_path.read_text()
-
-
-def records(warc_dir: Path) -> list[tuple[str, str | None, str | None]]:
-    """(type, target URI, WARC-Truncated) of every record but warcinfo, in file order."""
-    found = []
-    for path in sorted(warc_dir.glob("*.warc.gz")):
-        with open(path, "rb") as fh:
-            for record in ArchiveIterator(fh):
-                if record.rec_type != "warcinfo":
-                    found.append((record.rec_type, record.rec_headers.get_header("WARC-Target-URI"),
-                                  record.rec_headers.get_header("WARC-Truncated")))
-    return found
 
 
 def page_facts(manifest: dict) -> Counter:

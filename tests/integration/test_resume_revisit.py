@@ -30,12 +30,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from warcio.archiveiterator import ArchiveIterator
 
 from pipelines.kill_hook import KILL_ENV, KILL_TYPE_ENV
 from tests.conftest import citewarc_command, citewarc_env
 from tests.servers.fixture_web import RESUME_SEED_PATH, FixtureWeb
-from tests.warc_files import assert_crawl_whole
+from tests.warc_files import assert_crawl_whole, records
 
 pytestmark = pytest.mark.integration
 
@@ -92,18 +91,6 @@ def copy_job(template: Path, workdir: Path) -> None:
     shutil.copytree(template / "store", workdir / "store")
 
 
-def records(warc_dir: Path) -> list[tuple[str, str | None, str | None]]:
-    """(type, target URI, WARC-Truncated) of every record but warcinfo, in file order."""
-    found = []
-    for path in sorted(warc_dir.glob("*.warc.gz*")):
-        with open(path, "rb") as fh:
-            for record in ArchiveIterator(fh):
-                if record.rec_type != "warcinfo":
-                    found.append((record.rec_type, record.rec_headers.get_header("WARC-Target-URI"),
-                                  record.rec_headers.get_header("WARC-Truncated")))
-    return found
-
-
 @dataclass
 class Run2:
     crawl_id: str
@@ -116,7 +103,7 @@ def load_run2(workdir: Path, crawl_id: str) -> Run2:
     store = workdir / "store"
     manifest = json.loads((store / crawl_id / "manifest.json").read_text(encoding="utf-8"))
     state = json.loads((store / "jobs" / JOB_NAME / "state.json").read_text(encoding="utf-8"))
-    return Run2(crawl_id, manifest, records(store / crawl_id / "warc"), state)
+    return Run2(crawl_id, manifest, records(store / crawl_id / "warc", "*.warc.gz*"), state)
 
 
 @pytest.fixture(scope="module")
@@ -210,7 +197,7 @@ def test_killed_run2_is_finished_exactly(kind, nth, finish, run1, baseline, fixt
     assert len(folders) == 1, folders
     crawl_id = folders[0].name
     assert not (store / crawl_id).exists()
-    killed = records(folders[0] / "warc")
+    killed = records(folders[0] / "warc", "*.warc.gz*")
     held = [(k, u) for k, u, _ in killed if k in ("response", "revisit")]
     if kind == "revisit":
         assert held[-1][0] == "revisit", f"the kill did not land right after a revisit: {killed}"
