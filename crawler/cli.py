@@ -245,7 +245,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     """Run the command; every failure becomes one ``citewarc: error:`` line and its exit code."""
-    from pipelines.stores import StoreError, StoreURIError  # noqa: PLC0415 - no boto3 here
+    from pipelines.store.base import StoreError, StoreURIError  # noqa: PLC0415 - no boto3 here
 
     try:
         if args.command not in COMMANDS:

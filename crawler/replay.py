@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from crawler.errors import CitewarcError, StorageFailed, UsageError
-from crawler.urls import is_crawl_id
+from crawler.web.urls import is_crawl_id
 from pipelines.keys import index_key, manifest_crawl_id, warc_prefix
 from pipelines.manifest import seed_ends, stored_manifest
 from pipelines.spool import cache_dir, store_slug
-from pipelines.stores import NotFoundError, Store, StoreError, sha256_file
+from pipelines.store.base import NotFoundError, Store, StoreError, sha256_file
 
 COLLECTION = "citewarc"
 REPO_ROOT = Path(__file__).resolve().parent.parent

@@ -8,14 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from crawler.errors import UsageError
-from crawler.urls import is_crawl_id
+from crawler.web.urls import is_crawl_id
 from pipelines.journal import JOURNAL_NAME, JournalState, read_journal
 from pipelines.keys import manifest_key
 from pipelines.spool import crawl_spool
-from pipelines.stores import Store, StoreError, inside
+from pipelines.store.base import Store, StoreError, inside
 from pipelines.unfinished import is_running
-from pipelines.warc_repair import Repair, repair_open_warc
-from pipelines.warc_writer import OPEN_SUFFIX
+from pipelines.warc.repair import Repair, repair_open_warc
+from pipelines.warc.writer import OPEN_SUFFIX
 
 logger = logging.getLogger(__name__)
 

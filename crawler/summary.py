@@ -7,9 +7,9 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from crawler.progress import human_bytes
-from pipelines.crawl_run import CrawlResult
-from pipelines.warc import reason_phrase
+from crawler.extensions.progress import human_bytes
+from pipelines.run import CrawlResult
+from pipelines.warc.records import reason_phrase
 
 
 def outcome(page: dict[str, Any]) -> str:

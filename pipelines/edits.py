@@ -8,11 +8,11 @@ from typing import Any
 
 from scrapy.utils.asyncio import run_in_thread
 
-from pipelines.crawl_run import CrawlRun
 from pipelines.diff import build_diff, text_digest
 from pipelines.keys import diff_key
 from pipelines.page import PageItem
-from pipelines.stores import StoreError
+from pipelines.run import CrawlRun
+from pipelines.store.base import StoreError
 from pipelines.text import write_json
 
 

@@ -14,15 +14,15 @@ from pathlib import Path
 from scrapy import signals
 from scrapy.utils.asyncio import run_in_thread
 
-from pipelines.crawl_run import CrawlResult, CrawlRun
 from pipelines.job_state import JobState, contribution, updated_state
 from pipelines.keys import manifest_key
 from pipelines.kill_hook import kill_at
 from pipelines.manifest import build_manifest
 from pipelines.package import package_crawl, write_originals_warc
+from pipelines.run import CrawlResult, CrawlRun
 from pipelines.state_update import PendingUpdate, fold_into_store, write_update
-from pipelines.stores import StoreError
-from pipelines.upload import UploadReport, file_entries, spooled_files, upload_crawl
+from pipelines.store.base import StoreError
+from pipelines.store.upload import UploadReport, file_entries, spooled_files, upload_crawl
 
 logger = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from pipelines.keys import job_state_key, url_key
-from pipelines.stores import NotFoundError, Store
+from pipelines.store.base import NotFoundError, Store
 
 
 @dataclass

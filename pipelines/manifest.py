@@ -15,7 +15,7 @@ from typing import Any
 from pipelines.diff import text_digest
 from pipelines.keys import MANIFEST_NAME, manifest_key, url_key
 from pipelines.page import PageItem
-from pipelines.stores import Store
+from pipelines.store.base import Store
 
 
 def iso(when: datetime) -> str:

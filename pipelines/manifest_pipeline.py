@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pipelines.crawl_run import CrawlRun
 from pipelines.manifest import page_entries
 from pipelines.page import PageItem
+from pipelines.run import CrawlRun
 
 
 class ManifestPipeline:

@@ -7,9 +7,9 @@ from datetime import datetime
 
 from scrapy.utils.asyncio import run_in_thread
 
-from pipelines.crawl_run import CrawlRun
 from pipelines.page import PageItem
-from pipelines.warc import build_metadata_record, new_record_id
+from pipelines.run import CrawlRun
+from pipelines.warc.records import build_metadata_record, new_record_id
 
 
 def metadata_fields(item: PageItem) -> list[tuple[str, str]]:

@@ -24,7 +24,7 @@ from typing import Any
 from cdxj_indexer.main import CDXJIndexer
 
 from pipelines.keys import index_key, key_in_crawl, wacz_key
-from pipelines.stores import sha256_stream
+from pipelines.store.base import sha256_stream
 
 WACZ_VERSION = "1.1.1"
 PAGE_ROLES = ("seed", "citation", "feed")
@@ -158,7 +158,7 @@ def read_texts(crawl_dir: Path, pages: Iterable[dict[str, Any]]) -> dict[str, st
 def write_originals_warc(out_path: Path, members: Iterable[bytes], info: dict[str, str]) -> Path:
     """A WARC of records copied byte for byte from earlier crawls (each one gzip member), so a
     WACZ whose revisits point to them replays on its own."""
-    from pipelines.warc import build_warcinfo_record, serialize_record  # noqa: PLC0415
+    from pipelines.warc.records import build_warcinfo_record, serialize_record  # noqa: PLC0415
 
     out_path.parent.mkdir(parents=True, exist_ok=True)
     with open(out_path, "wb") as out:

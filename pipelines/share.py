@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 from pipelines.keys import crawl_prefix, wacz_key
 from pipelines.manifest import stored_manifest
-from pipelines.stores import NotFoundError, SigningStore
+from pipelines.store.base import NotFoundError, SigningStore
 
 REPLAYWEB = "https://replayweb.page/"
 

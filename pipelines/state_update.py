@@ -18,8 +18,8 @@ from typing import Any
 
 from pipelines.job_state import fold, load_state
 from pipelines.keys import job_state_key
-from pipelines.stores import Store, sha256_file
-from pipelines.upload import STATE_UPDATE_NAME as UPDATE_NAME
+from pipelines.store.base import Store, sha256_file
+from pipelines.store.upload import STATE_UPDATE_NAME as UPDATE_NAME
 
 
 @dataclass

@@ -8,9 +8,9 @@ from typing import Any
 
 from scrapy.utils.asyncio import run_in_thread
 
-from pipelines.crawl_run import CrawlRun
 from pipelines.keys import text_key
 from pipelines.page import PageItem
+from pipelines.run import CrawlRun
 
 
 def text_record(item: PageItem) -> dict[str, Any]:

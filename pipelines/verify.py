@@ -1,7 +1,7 @@
 """Check a stored crawl against its manifest: every listed file present, whole and unchanged.
 
 The manifest's sha256 and size per file are the fixity record; WARCs are also read record by
-record (``pipelines.warc_check``), so damage is located, not only detected. Files under the
+record (``pipelines.warc.check``), so damage is located, not only detected. Files under the
 crawl's prefix that the manifest does not list are reported too. Nothing here prints: the command
 decides how results are shown.
 """
@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 from pipelines.keys import crawl_prefix, manifest_key
 from pipelines.manifest import stored_manifest
-from pipelines.stores import NotFoundError, Store, StoreError, safe_key
-from pipelines.warc_check import check_stream
+from pipelines.store.base import NotFoundError, Store, StoreError, safe_key
+from pipelines.warc.check import check_stream
 
 OK, MISMATCH, MISSING, CORRUPT, EXTRA = "ok", "MISMATCH", "MISSING", "CORRUPT", "EXTRA"
 _SHA256 = re.compile(r"[0-9a-f]{64}")

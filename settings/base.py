@@ -26,27 +26,27 @@ DEFAULT_REQUEST_HEADERS = {
     "Accept-Language": "en;q=0.9, *;q=0.5",
 }
 DOWNLOADER_MIDDLEWARES = {
-    "crawler.ssrf.UserinfoStripper": 40,  # no user:password@ in any request URL (redirects too)
-    "crawler.ssrf.PrivateAddressGuard": 50,
-    "crawler.limits.ResponseLimits": 800,  # between decompression (590) and capture (950)
-    "crawler.from_archive.ArchivedResponseMiddleware": 940,  # --resume only
-    "crawler.capture.WarcCaptureMiddleware": 950,
+    "crawler.middlewares.guard.UserinfoStripper": 40,  # no user:password@ in any request URL (redirects too)
+    "crawler.middlewares.guard.PrivateAddressGuard": 50,
+    "crawler.middlewares.limits.ResponseLimits": 800,  # between decompression (590) and capture (950)
+    "crawler.middlewares.from_archive.ArchivedResponseMiddleware": 940,  # --resume only
+    "crawler.middlewares.capture.WarcCaptureMiddleware": 950,
 }
 # Only http and https: a citation must never make the crawler read files, S3 or FTP. Scrapy's
 # HTTP/1.1 handler, noting when each request goes out (the WARC-Date of its records).
 DOWNLOAD_HANDLERS = {
     "data": None, "file": None, "ftp": None, "s3": None,
-    "http": "crawler.http_handler.TimedHTTPDownloadHandler",
-    "https": "crawler.http_handler.TimedHTTPDownloadHandler",
+    "http": "crawler.middlewares.http_handler.TimedHTTPDownloadHandler",
+    "https": "crawler.middlewares.http_handler.TimedHTTPDownloadHandler",
 }
 DOWNLOAD_FAIL_ON_DATALOSS = False  # keep what arrived; the record is marked WARC-Truncated
-DOWNLOAD_MAXSIZE = 100 * 1024 * 1024  # crawler.limits sets it per request from CITEWARC_MAX_*_SIZE
+DOWNLOAD_MAXSIZE = 100 * 1024 * 1024  # middlewares.limits sets it per request (CITEWARC_MAX_*_SIZE)
 DOWNLOAD_TIMEOUT = 60
 DOWNLOAD_WARNSIZE = 32 * 1024 * 1024
 DUPEFILTER_CLASS = "scrapy.dupefilters.BaseDupeFilter"  # the spider dedupes on canonical URLs
 EXTENSIONS = {
-    "crawler.progress.ProgressDisplay": 500,
-    "crawler.time_limit.CrawlTimeLimit": 800,
+    "crawler.extensions.progress.ProgressDisplay": 500,
+    "crawler.extensions.time_limit.CrawlTimeLimit": 800,
     "pipelines.finalize.FinalizeCrawl": 900,
 }
 HTTPERROR_ALLOW_ALL = True  # 404s and 500s are evidence too: they reach the spider and the WARC
@@ -64,7 +64,7 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 RETRY_TIMES = 3
 ROBOTSTXT_OBEY = True
 TELNETCONSOLE_ENABLED = False  # would open a listening port
-TWISTED_DNS_RESOLVER = "crawler.ssrf.GuardedResolver"  # refuses private DNS answers (SSRF)
+TWISTED_DNS_RESOLVER = "crawler.middlewares.guard.GuardedResolver"  # refuses private DNS answers (SSRF)
 # No URL length limit: Scrapy's default (2083) drops longer seeds and citations without a trace.
 URLLENGTH_LIMIT = 0
 USER_AGENT = f"citewarc/{__version__} (web archiving of cited sources; +https://github.com/citewarc/citewarc)"

@@ -9,9 +9,10 @@ from datetime import UTC, datetime
 from rich.console import Console
 
 from crawler.errors import UsageError
-from crawler.outcome import report_crawl
+from crawler.extensions.time_limit import parse_time_limit
+from crawler.report import report_crawl
 from crawler.resume import crawl_folder, prepare, resumed_settings
-from crawler.runner import (
+from crawler.session import (
     configure_logging,
     configured_store,
     load_settings,
@@ -21,9 +22,8 @@ from crawler.runner import (
     unique_crawl_id,
 )
 from crawler.spiders.story import StorySpider
-from crawler.time_limit import parse_time_limit
-from crawler.urls import InvalidURL, clean_url, crawl_id, refuse_userinfo, seed_slug
-from pipelines.stores import StoreError
+from crawler.web.urls import InvalidURL, clean_url, crawl_id, refuse_userinfo, seed_slug
+from pipelines.store.base import StoreError
 
 
 def run(args: Namespace) -> int:

@@ -17,18 +17,19 @@ from typing import Any
 from rich.console import Console
 
 from crawler.errors import UsageError
-from crawler.job_lock import job_lock
-from crawler.job_settings import (
+from crawler.extensions.time_limit import parse_time_limit
+from crawler.jobs.file import Job, load_job
+from crawler.jobs.lock import job_lock
+from crawler.jobs.settings import (
     fill_log_file,
     job_overrides,
     job_store,
     lock_file,
     log_file_template,
 )
-from crawler.jobfile import Job, load_job
-from crawler.outcome import report_crawl, seed_failure
+from crawler.report import report_crawl, seed_failure
 from crawler.resume import crawl_folder, prepare
-from crawler.runner import (
+from crawler.session import (
     configure_logging,
     configured_store,
     load_settings,
@@ -37,13 +38,12 @@ from crawler.runner import (
     unique_crawl_id,
 )
 from crawler.spiders.job import JobSpider
-from crawler.time_limit import parse_time_limit
-from crawler.urls import crawl_id
+from crawler.web.urls import crawl_id
 from pipelines.journal import JOURNAL_NAME, read_journal
 from pipelines.keys import manifest_key
 from pipelines.spool import store_spool
 from pipelines.state_update import fold_into_store, pending_updates
-from pipelines.stores import StoreError, inside
+from pipelines.store.base import StoreError, inside
 from pipelines.unfinished import unfinished_crawls
 
 logger = logging.getLogger("citewarc.crawl")

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from crawler.errors import UsageError
-from crawler.job_settings import (
+from crawler.jobs.file import load_job, refuse_control_characters
+from crawler.jobs.settings import (
     STORE_ENV,
     cron_log_file,
     fill_log_file,
@@ -27,8 +28,7 @@ from crawler.job_settings import (
     lock_file,
     log_file_template,
 )
-from crawler.jobfile import load_job, refuse_control_characters
-from crawler.runner import command_store
+from crawler.session import command_store
 
 # Variables that change where a run goes or how it is configured, carried into the line when set;
 # for an s3:// store also where S3 is and which profile to use. Never the keys themselves: secrets

@@ -8,11 +8,11 @@ from argparse import Namespace
 
 from crawler.errors import StorageFailed, UsageError
 from crawler.replay import complete_crawls
-from crawler.runner import configured_store, load_settings
-from crawler.urls import InvalidURL, clean_url
+from crawler.session import configured_store, load_settings
+from crawler.web.urls import InvalidURL, clean_url
 from pipelines.history import captures_of, format_row
 from pipelines.manifest import stored_manifest
-from pipelines.stores import StoreError
+from pipelines.store.base import StoreError
 
 
 def run(args: Namespace) -> int:

@@ -7,10 +7,10 @@ from argparse import Namespace
 
 from crawler.errors import StorageFailed
 from crawler.replay import complete_crawls
-from crawler.runner import configured_store, load_settings, spool_root
+from crawler.session import configured_store, load_settings, spool_root
 from pipelines.manifest import stored_manifest
 from pipelines.spool import store_spool
-from pipelines.stores import StoreError
+from pipelines.store.base import StoreError
 from pipelines.unfinished import Unfinished, unfinished_crawls
 
 

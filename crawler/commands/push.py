@@ -8,15 +8,15 @@ from pathlib import Path
 
 from crawler.commands.crawl import store_has_manifest
 from crawler.errors import JobLocked, StorageFailed, VerifyFailed
-from crawler.job_lock import job_lock
-from crawler.job_settings import lock_file
-from crawler.runner import configured_store, load_settings, spool_root
+from crawler.jobs.lock import job_lock
+from crawler.jobs.settings import lock_file
+from crawler.session import configured_store, load_settings, spool_root
 from pipelines.manifest import spooled_manifest
 from pipelines.spool import store_spool
 from pipelines.state_update import PendingUpdate, fold_into_store, pending_updates
-from pipelines.stores import StoreError
+from pipelines.store.base import StoreError
+from pipelines.store.upload import changed_in_spool, upload_crawl
 from pipelines.unfinished import finish_hint, unfinished_crawls
-from pipelines.upload import changed_in_spool, upload_crawl
 
 
 def pending_crawls(spool_root: Path, store_uri: str) -> list[Path]:

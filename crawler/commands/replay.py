@@ -17,9 +17,9 @@ from crawler.replay import (
     prepare_collection,
     replay_venv,
 )
-from crawler.runner import configured_store, load_settings, spool_root
-from crawler.urls import is_crawl_id
-from pipelines.stores import StoreError
+from crawler.session import configured_store, load_settings, spool_root
+from crawler.web.urls import is_crawl_id
+from pipelines.store.base import StoreError
 
 
 def say(message: str) -> None:

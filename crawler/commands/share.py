@@ -11,7 +11,7 @@ from crawler.commands.verify import open_crawl_store
 from crawler.errors import StorageFailed, UsageError
 from pipelines.keys import wacz_key
 from pipelines.share import ShareError, share_crawl
-from pipelines.stores import MAX_PRESIGN_SECONDS, SigningStore, StoreError
+from pipelines.store.base import MAX_PRESIGN_SECONDS, SigningStore, StoreError
 
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 _DURATION = re.compile(r"(\d+)\s*([smhd]?)")

@@ -11,9 +11,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from crawler.errors import StorageFailed, UsageError, VerifyFailed
-from crawler.runner import configured_store, load_settings
-from crawler.urls import is_crawl_id
-from pipelines.stores import Store, StoreError
+from crawler.session import configured_store, load_settings
+from crawler.web.urls import is_crawl_id
+from pipelines.store.base import Store, StoreError
 from pipelines.verify import IncompleteCrawl, UnknownCrawl, verify_crawl
 
 

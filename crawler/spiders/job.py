@@ -10,9 +10,9 @@ from typing import Any
 import scrapy
 from scrapy.http import Response
 
-from crawler.feeds import Entry, feed_entries, select_entries, sitemap_entries
 from crawler.spiders.story import StorySpider
-from crawler.urls import canonical_url
+from crawler.web.feeds import Entry, feed_entries, select_entries, sitemap_entries
+from crawler.web.urls import canonical_url
 
 
 class JobSpider(StorySpider):

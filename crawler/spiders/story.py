@@ -15,18 +15,18 @@ import scrapy
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
-from crawler.capture import META_CAPTURES
-from crawler.fetch_errors import describe_failure
-from crawler.links import css_urls
-from crawler.offline import use_bundled_suffix_list
-from crawler.page_analysis import PageAnalysis, analyse_page
-from crawler.ssrf import refusal_for_host
-from crawler.time_limit import TimeLimitReached
-from crawler.tls_check import tls_note
-from crawler.urls import InvalidURL, canonical_url, clean_url
-from pipelines.crawl_run import CrawlRun
+from crawler.extensions.time_limit import TimeLimitReached
+from crawler.middlewares.capture import META_CAPTURES
+from crawler.middlewares.guard import refusal_for_host
+from crawler.web.analysis import PageAnalysis, analyse_page
+from crawler.web.failures import describe_failure
+from crawler.web.links import css_urls
+from crawler.web.offline import use_bundled_suffix_list
+from crawler.web.tls import tls_note
+from crawler.web.urls import InvalidURL, canonical_url, clean_url
 from pipelines.extract import ExtractOptions, ProcessPool
 from pipelines.page import Capture, PageItem
+from pipelines.run import CrawlRun
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
@@ -108,7 +108,7 @@ class StorySpider(scrapy.Spider):
             if key in journal.done:
                 continue
             # What was fetched before the crash is answered from the WARC, by URL, in
-            # crawler.from_archive (redirect hops and robots.txt included).
+            # crawler.middlewares.from_archive (redirect hops and robots.txt included).
             requests.append(self.make_page_request(r["url"], key, r["role"], r["depth"], r["via"]))
         for url in self.seed_args:
             request = self.page_request(url, role="seed", depth=0, via=None)

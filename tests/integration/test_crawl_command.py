@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from crawler.jobfile import load_job
+from crawler.jobs.file import load_job
 from tests.conftest import REPO_ROOT, citewarc_command, citewarc_env, run_citewarc_in
 from tests.servers.fixture_web import ARTICLE_PATH, FixtureWeb
 from tests.servers.slow_server import SlowServer

@@ -59,7 +59,7 @@ def test_no_listening_ports_and_bundled_suffix_list():
 
     import scrapy.downloadermiddlewares.cookies as cookies
 
-    from crawler.offline import use_bundled_suffix_list
+    from crawler.web.offline import use_bundled_suffix_list
 
     use_bundled_suffix_list()
     assert tuple(cookies._split_domain.suffix_list_urls) == ()

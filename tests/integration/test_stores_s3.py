@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.s3_store import S3Store
-from pipelines.stores import NotFoundError, StoredObject, StoreError, open_store
+from pipelines.store.base import NotFoundError, StoredObject, StoreError, open_store
+from pipelines.store.s3 import S3Store
 from tests.servers.seaweed import SeaweedServer, free_ports
 
 pytestmark = pytest.mark.integration

@@ -14,8 +14,8 @@ from scrapy.exceptions import DownloadFailedError
 from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseNeverReceived
 
-from crawler.fetch_errors import describe_failure
-from crawler.tls_check import certificate_problems
+from crawler.web.failures import describe_failure
+from crawler.web.tls import certificate_problems
 from pipelines.shallow_html import flatten, shallow_html, too_deep
 
 

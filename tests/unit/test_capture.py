@@ -1,4 +1,4 @@
-"""crawler.capture and crawler.fetch_errors: what the capture decides, without a reactor.
+"""crawler.middlewares.capture and crawler.web.failures: what the capture decides, without a reactor.
 
 Which failures mean the request reached a server (then it keeps its request record), how the
 server framed a body (said in a header-change note), the fetch start as WARC-Date, no revisit for
@@ -14,12 +14,12 @@ from twisted.internet import error as net
 from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
-from crawler.capture import CLIENT_CHANGES, WarcCaptureMiddleware, body_framing, client_changes
-from crawler.fetch_errors import request_reached_server
-from crawler.http_handler import META_SENT_AT
-from crawler.ssrf import PrivateAddressRefused, PrivateAddressResolved
+from crawler.middlewares.capture import CLIENT_CHANGES, WarcCaptureMiddleware, body_framing, client_changes
+from crawler.middlewares.guard import PrivateAddressRefused, PrivateAddressResolved
+from crawler.middlewares.http_handler import META_SENT_AT
+from crawler.web.failures import request_reached_server
 from pipelines.job_state import PreviousCapture
-from pipelines.warc import Exchange, payload_digest
+from pipelines.warc.records import Exchange, payload_digest
 
 
 def wrapped(outer: BaseException, cause: BaseException) -> BaseException:
@@ -102,7 +102,7 @@ def test_fetch_start_is_when_the_request_went_out():
     mw.process_request(request)  # a redirect hop or retry: the parent's time is not this fetch's
     assert META_SENT_AT not in request.meta
     sent = datetime.now(UTC) - timedelta(seconds=4)
-    request.meta[META_SENT_AT] = sent  # what crawler.http_handler notes as it starts the fetch
+    request.meta[META_SENT_AT] = sent  # what crawler.middlewares.http_handler notes as it starts the fetch
     request.meta["download_latency"] = 0.5  # time to the headers: not the start once a body trickled
     assert mw._fetch_start(request) == sent
 

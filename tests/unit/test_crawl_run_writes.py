@@ -1,4 +1,4 @@
-"""The write path of a crawl (pipelines.crawl_run): records are on disk before the journal calls a
+"""The write path of a crawl (pipelines.run): records are on disk before the journal calls a
 page done, and a failed write stops the crawl once, with an honest exit 4 and no manifest."""
 
 from __future__ import annotations
@@ -10,13 +10,13 @@ import pytest
 from rich.console import Console
 
 from crawler.errors import EXIT_STORAGE, StorageFailed
-from crawler.outcome import report_crawl
+from crawler.report import report_crawl
 from pipelines import journal as journal_module
-from pipelines import warc_writer
-from pipelines.crawl_run import CrawlRun
 from pipelines.finalize import finalize_run
-from pipelines.stores import open_store
-from pipelines.warc_writer import WarcWriteError
+from pipelines.run import CrawlRun
+from pipelines.store.base import open_store
+from pipelines.warc import writer as warc_writer
+from pipelines.warc.writer import WarcWriteError
 from tests.unit.test_warc_writer import INFO, fill_after, pair
 
 CRAWL_ID = "20260301T120000Z-news-test"

@@ -1,4 +1,4 @@
-"""crawler.feeds: entries of RSS/Atom feeds and (news) sitemaps, and which ones a run takes."""
+"""crawler.web.feeds: entries of RSS/Atom feeds and (news) sitemaps, and which ones a run takes."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crawler.feeds import Entry, feed_entries, select_entries, sitemap_entries
+from crawler.web.feeds import Entry, feed_entries, select_entries, sitemap_entries
 
 BASE = "https://news.example.org/feeds/world.xml"
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

@@ -19,9 +19,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from scrapy.http import HtmlResponse
 
-from crawler.links import find_requisites, select_citations
-from crawler.page_analysis import analyse_page
-from crawler.urls import clean_url
+from crawler.web.analysis import analyse_page
+from crawler.web.links import find_requisites, select_citations
+from crawler.web.urls import clean_url
 from pipelines.extract import ExtractOptions, extract_html
 
 PAGE_URL = "http://news.example/2026/story.html"

@@ -1,4 +1,4 @@
-"""crawler.jobfile: job files load from YAML or TOML, and every mistake names its field."""
+"""crawler.jobs.file: job files load from YAML or TOML, and every mistake names its field."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from crawler.errors import UsageError
-from crawler.jobfile import Job, load_job, parse_job
+from crawler.jobs.file import Job, load_job, parse_job
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 

@@ -1,4 +1,4 @@
-"""crawler.limits without a reactor: when a download is stopped, and how the reason reads."""
+"""crawler.middlewares.limits without a reactor: when a download is stopped, and how the reason reads."""
 
 from __future__ import annotations
 
@@ -10,14 +10,14 @@ from scrapy.exceptions import IgnoreRequest, StopDownload
 from scrapy.http import Request, Response
 from scrapy.utils.test import get_crawler
 
-from crawler.fetch_errors import describe_failure
-from crawler.limits import (
+from crawler.middlewares.limits import (
     META_TRUNCATED,
     ResponseLimits,
     redirect_limit_error,
     size_text,
     truncation_reason,
 )
+from crawler.web.failures import describe_failure
 
 
 def limits(max_body=1000, max_decompressed=5000, timeout=60.0) -> ResponseLimits:

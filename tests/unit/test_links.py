@@ -1,4 +1,4 @@
-"""crawler.links: which links of a page are citations, and which files it needs to replay."""
+"""crawler.web.links: which links of a page are citations, and which files it needs to replay."""
 
 from urllib.parse import urlsplit
 
@@ -6,7 +6,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crawler.links import Citation, bare_urls, css_urls, find_requisites, is_citation_link, select_citations
+from crawler.web.links import (
+    Citation,
+    bare_urls,
+    css_urls,
+    find_requisites,
+    is_citation_link,
+    select_citations,
+)
 from pipelines.extract import LinkCandidate
 
 PAGE = "https://news.test/2026/03/floods"

@@ -306,8 +306,8 @@ def _typed_seed_manifest(recorded: str, typed: str, *, reached: bool) -> dict:
 
 @pytest.mark.parametrize(("typed", "recorded"), SEED_SPELLINGS, ids=["space", "non-ascii"])
 def test_a_typed_seed_resolves_through_its_redirects_in_every_caller(typed: str, recorded: str) -> None:
-    from crawler.outcome import seed_failure_line
     from crawler.replay import _seed_urls
+    from crawler.report import seed_failure_line
 
     archived = _typed_seed_manifest(recorded, typed, reached=True)
     assert seeds_archived(archived) == [typed]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 
-from crawler.page_analysis import analyse_page
+from crawler.web.analysis import analyse_page
 from pipelines.extract import ExtractOptions, ProcessPool
 
 ARTICLE = """<html lang="en"><head><title>Bridge closed</title></head><body>

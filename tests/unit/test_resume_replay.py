@@ -12,13 +12,14 @@ from types import SimpleNamespace
 from scrapy import Request
 from scrapy.settings import Settings
 
-from crawler.capture import META_CAPTURES
-from crawler.from_archive import ArchivedResponseMiddleware
+from crawler.middlewares.capture import META_CAPTURES
+from crawler.middlewares.from_archive import ArchivedResponseMiddleware
 from crawler.resume import resumed_settings
 from pipelines.job_state import PreviousCapture
 from pipelines.journal import JournalState, crawl_settings
-from pipelines.stores import LocalStore, sha256_file
-from pipelines.warc import (
+from pipelines.store.base import LocalStore, sha256_file
+from pipelines.warc.read import read_archived
+from pipelines.warc.records import (
     Exchange,
     RevisitTarget,
     build_exchange_records,
@@ -26,8 +27,7 @@ from pipelines.warc import (
     build_revisit_records,
     payload_digest,
 )
-from pipelines.warc_reader import read_archived
-from pipelines.warc_writer import RollingWarcWriter
+from pipelines.warc.writer import RollingWarcWriter
 
 WHEN = datetime(2026, 3, 1, 12, 30, 45, 123456, tzinfo=UTC)
 BASE = "http://news.test"

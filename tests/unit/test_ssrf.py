@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crawler.ssrf import ip_literal, is_forbidden
+from crawler.middlewares.guard import ip_literal, is_forbidden
 
 
 @pytest.mark.parametrize("address", [
@@ -46,7 +46,7 @@ def test_classification_never_raises(text):
 @pytest.mark.parametrize("address", ["169.254.169.254", "fd00:ec2::254", "[fd00:ec2::254]",
                                      "::ffff:169.254.169.254", "100.100.100.200", "169.254.170.2"])
 def test_metadata_refused_even_with_private_addresses_allowed(address):
-    from crawler.ssrf import is_metadata, refused
+    from crawler.middlewares.guard import is_metadata, refused
 
     assert is_metadata(address)
     assert refused(address, allow_private=True) and refused(address, allow_private=False)
@@ -54,6 +54,6 @@ def test_metadata_refused_even_with_private_addresses_allowed(address):
 
 @pytest.mark.parametrize("address", ["127.0.0.1", "10.0.0.1", "169.254.1.1", "fd00::1", "::1"])
 def test_other_private_addresses_allowed_when_asked(address):
-    from crawler.ssrf import refused
+    from crawler.middlewares.guard import refused
 
     assert not refused(address, allow_private=True) and refused(address, allow_private=False)

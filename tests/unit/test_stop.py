@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from crawler.errors import UsageError
-from crawler.time_limit import describe_seconds, parse_time_limit, skip_reason
+from crawler.extensions.time_limit import describe_seconds, parse_time_limit, skip_reason
 from pipelines.finalize import how_it_ends
 from pipelines.unfinished import finish_hint, hold_journal, is_running, unfinished_crawls
 

@@ -6,9 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipelines import stores
-from pipelines.s3_store import S3Store
-from pipelines.stores import (
+from pipelines.store import base as stores
+from pipelines.store.base import (
     LocalStore,
     NotFoundError,
     StoredObject,
@@ -16,6 +15,7 @@ from pipelines.stores import (
     open_store,
     safe_key,
 )
+from pipelines.store.s3 import S3Store
 
 
 def write(path: Path, data: bytes) -> tuple[Path, str]:
@@ -275,7 +275,7 @@ def test_a_store_whose_root_is_a_link_works(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("uri", ["/tmp/a\nb", "s3://bucket/a\rb", "/tmp/\x1b[31m", "/tmp/a\u2028b"])
 def test_control_characters_in_a_store_uri_are_refused(uri: str) -> None:
-    from pipelines.stores import StoreURIError
+    from pipelines.store.base import StoreURIError
 
     with pytest.raises(StoreURIError, match="control character"):
         open_store(uri)

@@ -11,9 +11,9 @@ import pytest
 from boto3.exceptions import S3UploadFailedError
 from botocore.exceptions import ClientError
 
-from pipelines.s3_store import _checksum_proves, _refuses_checksums
-from pipelines.stores import LocalStore, StoreError
-from pipelines.upload import (
+from pipelines.store.base import LocalStore, StoreError
+from pipelines.store.s3 import _checksum_proves, _refuses_checksums
+from pipelines.store.upload import (
     already_stored,
     changed_in_spool,
     file_entries,

@@ -1,4 +1,4 @@
-"""crawler.urls: the URL we fetch, the key we dedupe on, the ids we store under."""
+"""crawler.web.urls: the URL we fetch, the key we dedupe on, the ids we store under."""
 
 import re
 from datetime import UTC, datetime
@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crawler.urls import (
+from crawler.web.urls import (
     InvalidURL,
     canonical_url,
     clean_url,
@@ -230,7 +230,7 @@ def test_bracketed_userinfo_is_rejected_or_canonicalised() -> None:
 @pytest.mark.parametrize("url", ["http://ana:hunter2@news.test/story", "http://ana@news.test:8080/",
                                  "https://:hunter2@news.test/a?b=c"])
 def test_userinfo_is_never_kept(url: str) -> None:
-    from crawler.urls import has_userinfo, refuse_userinfo, shown
+    from crawler.web.urls import has_userinfo, refuse_userinfo, shown
 
     assert has_userinfo(url)
     cleaned = clean_url(url)
@@ -253,6 +253,6 @@ def test_password_is_not_echoed_in_errors() -> None:
     ("http://news.test/@home", "http://news.test/@home"),
 ])
 def test_without_userinfo(url: str, clean: str) -> None:
-    from crawler.urls import without_userinfo
+    from crawler.web.urls import without_userinfo
 
     assert without_userinfo(url) == clean

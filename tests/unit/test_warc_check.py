@@ -1,4 +1,4 @@
-"""pipelines.warc_check on WARCs built here with warcio: intact, digest broken, gzip broken, cut."""
+"""pipelines.warc.check on WARCs built here with warcio: intact, digest broken, gzip broken, cut."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from pipelines.warc_check import GzipMembers, check_stream
+from pipelines.warc.check import GzipMembers, check_stream
 
 
 def make_warc(records: int = 4) -> bytes:

@@ -1,4 +1,4 @@
-"""pipelines.warc: golden tests of the bytes we write (the habit of warcio's test/test_writer.py).
+"""pipelines.warc.records: golden tests of the bytes we write (the habit of warcio's test/test_writer.py).
 
 The expected records below were checked by eye against DESIGN.md's WARC rules: WARC/1.1, one
 microsecond WARC-Date on request and response, WARC-Concurrent-To linking the pair, request line
@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-import pipelines.warc
-from pipelines.warc import Exchange, build_exchange_records, serialize_record
+import pipelines.warc.records
+from pipelines.warc.records import Exchange, build_exchange_records, serialize_record
 
 WHEN = datetime(2026, 3, 1, 12, 30, 45, 123456, tzinfo=UTC)
 ID1 = "<urn:uuid:00000000-0000-4000-8000-000000000001>"
@@ -28,7 +28,7 @@ ID2 = "<urn:uuid:00000000-0000-4000-8000-000000000002>"
 @pytest.fixture(autouse=True)
 def fixed_record_ids(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     ids = (f"<urn:uuid:00000000-0000-4000-8000-{n:012d}>" for n in range(1, 100))
-    monkeypatch.setattr(pipelines.warc, "new_record_id", lambda: next(ids))
+    monkeypatch.setattr(pipelines.warc.records, "new_record_id", lambda: next(ids))
     yield
 
 
@@ -298,7 +298,7 @@ def test_sent_request_that_got_no_response_keeps_its_request_record() -> None:
 
 
 def test_target_uri_never_carries_a_fragment() -> None:
-    from pipelines.warc import RevisitTarget, build_metadata_record, build_revisit_records
+    from pipelines.warc.records import RevisitTarget, build_metadata_record, build_revisit_records
 
     ex = story_exchange(url="https://news.test/a?x=1#section-2")
     records = build_exchange_records(ex)[0]
@@ -314,7 +314,7 @@ def test_target_uri_never_carries_a_fragment() -> None:
 
 
 def new_id() -> str:
-    return pipelines.warc.new_record_id()
+    return pipelines.warc.records.new_record_id()
 
 
 @pytest.mark.parametrize(("framing", "why"), [
@@ -343,7 +343,7 @@ def test_http2_written_as_http11_says_so(protocol) -> None:
 
 
 def test_client_changes_follow_our_own_on_response_and_revisit() -> None:
-    from pipelines.warc import RevisitTarget, build_revisit_records
+    from pipelines.warc.records import RevisitTarget, build_revisit_records
 
     client = ("header names normalised", "header order grouped")
     ex = story_exchange(client_changes=client)

@@ -1,4 +1,4 @@
-"""pipelines.warc_repair: a WARC left ``.open`` keeps every whole record; one with nothing but its
+"""pipelines.warc.repair: a WARC left ``.open`` keeps every whole record; one with nothing but its
 warcinfo (or less) is deleted, never shipped."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.warc_repair import repair_open_warc
-from pipelines.warc_writer import OPEN_SUFFIX
+from pipelines.warc.repair import repair_open_warc
+from pipelines.warc.writer import OPEN_SUFFIX
 from tests.unit.test_warc_writer import assert_whole, pair, read, writer
 
 

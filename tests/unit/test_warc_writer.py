@@ -1,4 +1,4 @@
-"""pipelines.warc_writer.RollingWarcWriter: names, warcinfo, rotation, crash safety, threads."""
+"""pipelines.warc.writer.RollingWarcWriter: names, warcinfo, rotation, crash safety, threads."""
 
 import errno
 import gzip
@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from pipelines import warc_writer
-from pipelines.warc import Exchange, build_exchange_records
-from pipelines.warc_writer import (
+from pipelines.warc import writer as warc_writer
+from pipelines.warc.records import Exchange, build_exchange_records
+from pipelines.warc.writer import (
     OPEN_SUFFIX,
     RollingWarcWriter,
     WarcWriteError,

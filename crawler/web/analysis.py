@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from crawler.links import find_requisites, select_citations
+from crawler.web.links import find_requisites, select_citations
 from pipelines.extract import ExtractOptions, extract_html
 
 

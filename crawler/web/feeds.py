@@ -11,7 +11,7 @@ from urllib.parse import urljoin
 import feedparser
 from lxml import etree
 
-from crawler.urls import InvalidURL, canonical_url, clean_url
+from crawler.web.urls import InvalidURL, canonical_url, clean_url
 
 MAX_SITEMAP_BYTES = 50 * 1024 * 1024  # the sitemap protocol's own limit (uncompressed)
 

@@ -10,8 +10,8 @@ from scrapy.http import Request
 from twisted.internet import error as net
 from twisted.web._newclient import RequestTransmissionFailed, ResponseFailed, ResponseNeverReceived
 
-from crawler.limits import redirect_limit_error, size_text
-from crawler.ssrf import refusal_for_host
+from crawler.middlewares.guard import refusal_for_host
+from crawler.middlewares.limits import redirect_limit_error, size_text
 
 _REDIRECTS_EXHAUSTED = "max redirections reached"  # RedirectMiddleware's IgnoreRequest message
 
@@ -25,7 +25,7 @@ def describe_failure(exc: BaseException, timeout: float | None = None,
     if tls:
         return tls
     text = str(exc)
-    if "refused: " in text and "private or reserved address" in text:  # crawler.ssrf, maybe wrapped
+    if "refused: " in text and "private or reserved address" in text:  # the guard, maybe wrapped
         return text[text.index("refused: "):][:300]
     limit = getattr(exc.__cause__, "max_size", None)  # HttpCompressionMiddleware's size check
     if isinstance(exc, scrapy_errors.IgnoreRequest) and isinstance(limit, int):

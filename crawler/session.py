@@ -12,12 +12,12 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
-from crawler.offline import use_bundled_suffix_list
+from crawler.web.offline import use_bundled_suffix_list
 from pipelines import spool as spool_layout
-from pipelines.crawl_run import CrawlResult, CrawlRun
 from pipelines.keys import crawl_prefix
+from pipelines.run import CrawlResult, CrawlRun
 from pipelines.spool import crawl_spool
-from pipelines.stores import Store, StoreError, inside, open_store
+from pipelines.store.base import Store, StoreError, inside, open_store
 
 SETTINGS_ENV = "CITEWARC_SETTINGS"
 
@@ -71,7 +71,7 @@ def configured_store(settings: Settings) -> Store:
 def spool_root(settings: Settings) -> Path:
     """The spool root (``pipelines.spool``), refused if its setting holds a control character:
     it names files."""
-    from crawler.jobfile import refuse_control_characters  # noqa: PLC0415
+    from crawler.jobs.file import refuse_control_characters  # noqa: PLC0415
 
     refuse_control_characters(spool_layout.spool_setting(settings), spool_layout.SPOOL_SETTING)
     return spool_layout.spool_root(settings)
@@ -80,7 +80,7 @@ def spool_root(settings: Settings) -> Path:
 def log_file_for(settings: Settings, crawl_id: str) -> Path:
     configured = settings.get("CITEWARC_LOG_FILE")
     if configured:
-        from crawler.jobfile import refuse_control_characters  # noqa: PLC0415
+        from crawler.jobs.file import refuse_control_characters  # noqa: PLC0415
 
         return Path(refuse_control_characters(configured, "CITEWARC_LOG_FILE")).expanduser()
     return spool_layout.spool_root(settings).parent / "logs" / f"{crawl_id}.log"

@@ -22,7 +22,7 @@ from twisted.internet.error import DNSLookupError
 from twisted.internet.interfaces import IResolverSimple
 from zope.interface import implementer
 
-from crawler.urls import without_userinfo
+from crawler.web.urls import without_userinfo
 
 logger = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pipelines.keys import MANIFEST_NAME, crawl_file_key, crawl_prefix, key_in_crawl, manifest_key
 from pipelines.manifest import spooled_manifest
-from pipelines.stores import Store, StoreError, inside, sha256_file
+from pipelines.store.base import Store, StoreError, inside, sha256_file
 
 logger = logging.getLogger(__name__)
 

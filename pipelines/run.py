@@ -25,9 +25,9 @@ from pipelines.journal import JOURNAL_NAME, Journal, JournalState, crawl_setting
 from pipelines.keys import key_in_crawl, warc_key
 from pipelines.kill_hook import KillSwitch
 from pipelines.spool import crawl_spool, spool_root
-from pipelines.stores import Store, StoreError, inside, open_store
+from pipelines.store.base import Store, StoreError, inside, open_store
 from pipelines.unfinished import hold_journal
-from pipelines.warc_writer import RollingWarcWriter, WarcWriteError, WrittenRecord
+from pipelines.warc.writer import RollingWarcWriter, WarcWriteError, WrittenRecord
 
 _ATTR = "_citewarc_run"
 WRITE_FAILED_REASON = "warc_write_failed"  # Scrapy close reason after a failed WARC write
@@ -203,8 +203,8 @@ class CrawlRun:
 
     def archived(self):
         """What this crawl's closed WARCs already hold (a resumed crawl's killed runs), read once:
-        ``pipelines.warc_reader.Archived``. Empty for a crawl that is not resumed."""
-        from pipelines.warc_reader import Archived, read_archived  # noqa: PLC0415
+        ``pipelines.warc.read.Archived``. Empty for a crawl that is not resumed."""
+        from pipelines.warc.read import Archived, read_archived  # noqa: PLC0415
 
         if self._archived is None:
             self._archived = (Archived() if self.resumed is None

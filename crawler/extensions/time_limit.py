@@ -19,7 +19,7 @@ from scrapy.utils.defer import deferred_from_coro
 from twisted.python.failure import Failure
 
 from crawler.errors import UsageError
-from pipelines.crawl_run import CrawlRun
+from pipelines.run import CrawlRun
 
 logger = logging.getLogger(__name__)
 

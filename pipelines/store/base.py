@@ -312,7 +312,7 @@ def _s3_store(uri: str, settings: Mapping[str, Any]) -> Store:
             safe_key(prefix)
     except ValueError:
         raise StoreURIError(f"bad S3 store URI {uri!r} (use s3://bucket[/prefix])") from None
-    from pipelines.s3_store import S3Store  # noqa: PLC0415 - boto3 loads only when needed
+    from pipelines.store.s3 import S3Store  # noqa: PLC0415 - boto3 loads only when needed
 
     return S3Store(parsed.netloc, prefix, settings)
 

@@ -16,14 +16,14 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
 from scrapy.utils.asyncio import run_in_thread
 
-from crawler.fetch_errors import describe_failure, request_reached_server
-from crawler.http_handler import META_SENT_AT
-from crawler.limits import DOWNLOAD_STOPPED, truncation_reason
-from crawler.ssrf import PrivateAddressRefused
-from crawler.urls import without_userinfo
-from pipelines.crawl_run import CrawlRun
+from crawler.middlewares.guard import PrivateAddressRefused
+from crawler.middlewares.http_handler import META_SENT_AT
+from crawler.middlewares.limits import DOWNLOAD_STOPPED, truncation_reason
+from crawler.web.failures import describe_failure, request_reached_server
+from crawler.web.urls import without_userinfo
 from pipelines.page import Capture
-from pipelines.warc import (
+from pipelines.run import CrawlRun
+from pipelines.warc.records import (
     Exchange,
     RevisitTarget,
     build_exchange_records,
@@ -72,7 +72,7 @@ def client_changes(response: Response) -> tuple[str, ...]:
 
 
 def truncation_of(request: Request, response: Response) -> str | None:
-    """WARC-Truncated value: ``length`` or ``time`` when crawler.limits stopped the download,
+    """WARC-Truncated value: ``length`` or ``time`` when crawler.middlewares.limits stopped the download,
     ``disconnect`` when the connection failed mid-body (Scrapy's ``dataloss`` flag)."""
     return truncation_reason(request, response)
 
@@ -134,7 +134,7 @@ class WarcCaptureMiddleware:
 
     @staticmethod
     def _fetch_start(request: Request) -> datetime:
-        """When the request went out (crawler.http_handler notes it), not when the body ended;
+        """When the request went out (crawler.middlewares.http_handler notes it), not when the body ended;
         the time it entered the downloader if another handler fetched it."""
         return request.meta.get(META_SENT_AT) or request.meta.get(META_STARTED) or datetime.now(UTC)
 

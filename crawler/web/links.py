@@ -16,7 +16,7 @@ from urllib.parse import urljoin, urlsplit
 import lxml.html
 from lxml import etree
 
-from crawler.urls import InvalidURL, canonical_url, clean_url
+from crawler.web.urls import InvalidURL, canonical_url, clean_url
 from pipelines.extract import LinkCandidate
 from pipelines.keys import strict_url_key
 from pipelines.shallow_html import shallow_html

@@ -28,7 +28,7 @@ from botocore.exceptions import (
 )
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
-from pipelines.stores import (
+from pipelines.store.base import (
     MAX_PRESIGN_SECONDS,
     NotFoundError,
     StoredObject,

@@ -17,7 +17,7 @@ from cryptography import x509
 from service_identity import CertificateError, VerificationError
 from service_identity.cryptography import verify_certificate_hostname, verify_certificate_ip_address
 
-from crawler.ssrf import ip_literal
+from crawler.middlewares.guard import ip_literal
 
 
 def certificate_problems(cert: x509.Certificate, host: str, now: datetime | None = None) -> list[str]:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pipelines.warc import build_warcinfo_record, write_record
+from pipelines.warc.records import build_warcinfo_record, write_record
 
 OPEN_SUFFIX = ".open"
 logger = logging.getLogger(__name__)

@@ -12,8 +12,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipelines.warc_check import GzipMembers
-from pipelines.warc_writer import OPEN_SUFFIX
+from pipelines.warc.check import GzipMembers
+from pipelines.warc.writer import OPEN_SUFFIX
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from crawler.errors import UsageError
-from crawler.urls import InvalidURL, clean_url, refuse_userinfo
-from pipelines.stores import control_character
+from crawler.web.urls import InvalidURL, clean_url, refuse_userinfo
+from pipelines.store.base import control_character
 
 
 class _Strict(BaseModel):

@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from crawler.jobfile import Job, refuse_control_characters
+from crawler.jobs.file import Job, refuse_control_characters
 from pipelines.spool import cache_dir, store_slug
 
 STORE_ENV = "CITEWARC_STORE"

@@ -15,12 +15,12 @@ from urllib.parse import urljoin
 from scrapy.http import Headers, Request
 from scrapy.responsetypes import responsetypes
 
-from crawler.capture import META_CAPTURES
-from pipelines.crawl_run import CrawlRun
+from crawler.middlewares.capture import META_CAPTURES
 from pipelines.page import Capture
-from pipelines.stores import StoreError
-from pipelines.warc import payload_digest
-from pipelines.warc_reader import ArchivedResponse, read_payload, read_response
+from pipelines.run import CrawlRun
+from pipelines.store.base import StoreError
+from pipelines.warc.read import ArchivedResponse, read_payload, read_response
+from pipelines.warc.records import payload_digest
 
 logger = logging.getLogger(__name__)
 

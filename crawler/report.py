@@ -13,8 +13,8 @@ from rich.console import Console
 
 from crawler.errors import EXIT_OK, CrawlStopped, NoSeedArchived, StorageFailed
 from crawler.summary import print_summary
-from pipelines.crawl_run import CrawlResult
 from pipelines.manifest import seed_ends, seeds_archived
+from pipelines.run import CrawlResult
 
 MAX_LISTED = 3  # seeds named in the one error line
 

@@ -1,0 +1,1 @@
+"""Scrapy extensions that watch the whole crawl: the progress line and the time limit."""

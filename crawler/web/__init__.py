@@ -1,0 +1,1 @@
+"""Pure web logic: URLs, citations and requisites, feeds, page analysis, failure descriptions."""

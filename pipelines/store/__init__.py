@@ -1,0 +1,1 @@
+"""Stores: the protocol, the local folder and S3 implementations, and the verified upload."""

@@ -1,0 +1,1 @@
+"""WARC files: building records, the rolling writer, reading back and repair, checking."""
