@@ -51,10 +51,10 @@ EXTENSIONS = {
 }
 HTTPERROR_ALLOW_ALL = True  # 404s and 500s are evidence too: they reach the spider and the WARC
 ITEM_PIPELINES = {
-    "pipelines.text.TextPipeline": 300,
-    "pipelines.edits.EditTrackingPipeline": 350,
-    "pipelines.metadata.WarcMetadataPipeline": 400,
-    "pipelines.manifest_pipeline.ManifestPipeline": 900,
+    "pipelines.stages.TextPipeline": 300,
+    "pipelines.stages.EditTrackingPipeline": 350,
+    "pipelines.stages.WarcMetadataPipeline": 400,
+    "pipelines.stages.ManifestPipeline": 900,
 }
 LOG_LEVEL = "INFO"
 REDIRECT_MAX_TIMES = 10

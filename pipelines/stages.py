@@ -1,0 +1,195 @@
+"""The item pipelines, in their ITEM_PIPELINES order: text (300), edit tracking (350), WARC metadata
+(400), manifest (900). Each takes a PageItem from the spider and adds to the crawl's files."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from scrapy.utils.asyncio import run_in_thread
+
+from pipelines.diff import build_diff, text_digest
+from pipelines.keys import diff_key, text_key
+from pipelines.manifest import page_entries
+from pipelines.page import PageItem
+from pipelines.run import CrawlRun
+from pipelines.store.base import StoreError
+from pipelines.warc.records import build_metadata_record, new_record_id
+
+# --- Text: Write ``text/<page-key>.json`` (clean main text and metadata) for seeds and citations.
+
+def text_record(item: PageItem) -> dict[str, Any]:
+    ext = item.extraction or {}
+    last = item.final_capture
+    return {
+        "url": item.url,
+        "final_url": item.final_url,
+        "fetched_at": last.fetched_at if last else None,
+        "status": item.status,
+        "title": ext.get("title"),
+        "author": ext.get("author"),
+        "date": ext.get("date"),
+        "sitename": ext.get("sitename"),
+        "language": ext.get("language"),
+        "text": ext.get("text") or "",
+        "citations": item.citations,
+        "warc_record_id": last.record_id if last else None,
+        "extraction_note": ext.get("reason"),
+    }
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    tmp.replace(path)
+
+
+class TextPipeline:
+    def __init__(self, run: CrawlRun) -> None:
+        self.run = run
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(CrawlRun.of(crawler))
+
+    async def process_item(self, item: PageItem) -> PageItem:
+        if item.extraction is None:
+            return item
+        last = item.final_capture
+        if last is not None and last.revisit_of is not None:
+            return item  # unchanged payload: its text is the earlier capture's, not stored again
+        key = text_key(self.run.crawl_id, item.url)
+        await run_in_thread(write_json, self.run.spool_path(key), text_record(item))
+        item.text_key = key
+        return item
+
+
+# --- Edit tracking (scheduled crawls): mark each page new, changed or unchanged, and store a diff
+# when an editor changed its text, title, author or date since the job's last capture.
+
+def capture_change(digest: str | None, previous_digest: str | None) -> str:
+    if previous_digest is None:
+        return "new"
+    return "unchanged" if digest == previous_digest else "changed"
+
+
+def change_of(item: PageItem, previous_digest: str | None) -> str:
+    last = item.final_capture
+    return capture_change(last.payload_digest if last else None, previous_digest)
+
+
+class EditTrackingPipeline:
+    def __init__(self, run: CrawlRun) -> None:
+        self.run = run
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(CrawlRun.of(crawler))
+
+    async def process_item(self, item: PageItem) -> PageItem:
+        if self.run.job_state is None or item.final_capture is None:
+            return item
+        for cap in item.captures[:-1]:  # redirect hops and failed attempts are captures too
+            before = self.run.previous_capture(cap.url)
+            if cap.status is not None:
+                cap.change = capture_change(cap.payload_digest, before.payload_digest if before else None)
+        last = item.final_capture
+        previous = self.run.previous_capture(last.url)
+        item.change = change_of(item, previous.payload_digest if previous else None)
+        last.change = item.change
+        if item.change != "changed" or item.extraction is None or previous is None:
+            return item
+        after = {k: item.extraction.get(k) for k in ("title", "author", "date", "text")}
+        unchanged_meta = (
+            (previous.title or None) == (after["title"] or None)
+            and (previous.author or None) == (after["author"] or None)
+            and (previous.date or None) == (after["date"] or None)
+        )
+        if previous.text is None or (
+            unchanged_meta and previous.text_digest == text_digest(after["text"])
+        ):
+            return item
+        diff = await run_in_thread(self._diff, item, previous, after)
+        if diff is not None:
+            key = diff_key(self.run.crawl_id, item.url)
+            await run_in_thread(write_json, self.run.spool_path(key), diff)
+            item.diff_key = key
+            item.edited_fields = diff["fields_changed"]
+        return item
+
+    def _diff(self, item: PageItem, previous, after: dict[str, Any]) -> dict[str, Any] | None:
+        try:
+            before = json.loads(self.run.store.read_bytes(previous.text))
+        except (StoreError, ValueError) as exc:
+            self.run.warnings.append(f"no diff for {item.url}: previous text unreadable ({exc})")
+            return None
+        last = item.final_capture
+        return build_diff(
+            item.url, before, after,
+            {"crawl_id": previous.crawl_id, "fetched_at": before.get("fetched_at"),
+             "text": previous.text},
+            {"crawl_id": self.run.crawl_id, "fetched_at": last.fetched_at if last else None,
+             "text": item.text_key},
+        )
+
+
+# --- WARC metadata: A ``metadata`` record per HTML page: its outlinks (Heritrix style) and its citations.
+
+def metadata_fields(item: PageItem) -> list[tuple[str, str]]:
+    """``outlink: <url> <hop> <path>`` lines (L: link, E: embed) plus our citation lines."""
+    fields = [("role", item.role), ("hopsFromSeed", str(item.depth))]
+    if item.via:
+        fields.append(("via", item.via))
+    for citation in item.citations:
+        path = "a/@href" if citation.get("kind", "link") == "link" else "=TEXT"
+        fields.append(("outlink", f"{citation['url']} L {path}"))
+    for url in item.requisites:
+        fields.append(("outlink", f"{url} E =EMBED_MISC"))
+    for citation in item.citations:
+        fields.append(("citation", json.dumps(citation, ensure_ascii=False)))
+    if item.tls_note:
+        fields.append(("tls-note", item.tls_note))
+    ext = item.extraction or {}
+    if ext.get("reason"):
+        fields.append(("extraction-note", ext["reason"]))
+    return fields
+
+
+class WarcMetadataPipeline:
+    def __init__(self, run: CrawlRun) -> None:
+        self.run = run
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(CrawlRun.of(crawler))
+
+    async def process_item(self, item: PageItem) -> PageItem:
+        last = item.final_capture
+        if not item.is_html or last is None or last.record_id is None or last.status is None:
+            return item
+        if last.record_id in self.run.archived().described:
+            return item  # written before a crash: a resumed crawl does not describe it twice
+        when = datetime.fromisoformat(last.fetched_at.replace("Z", "+00:00"))
+        record = build_metadata_record(
+            last.url, when, last.record_id, metadata_fields(item), new_record_id()
+        )
+        await run_in_thread(self.run.write_records, [record])
+        return item
+
+
+# --- Manifest: Collect each item's manifest entries into the crawl run (the finalizer writes the manifest).
+
+class ManifestPipeline:
+    def __init__(self, run: CrawlRun) -> None:
+        self.run = run
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(CrawlRun.of(crawler))
+
+    def process_item(self, item: PageItem) -> PageItem:
+        self.run.add_pages(item.key, page_entries(item, self.run.warc_key))
+        return item
