@@ -87,8 +87,8 @@ def manifest_extra(run: CrawlRun, depends_on: list[str]) -> dict:
         extra["job"] = run.job_name
         extra["feeds"] = run.feeds
         extra["diffs"] = [
-            {"url": p["url"], "key": p["diff"], "fields": p["edited_fields"]}
-            for p in run.pages if p.get("diff")
+            {"url": p.url, "key": p.diff, "fields": p.edited_fields}
+            for p in run.pages if p.diff
         ]
     return extra
 
@@ -97,7 +97,7 @@ def copy_originals(run: CrawlRun, scratch: Path) -> list[Path]:
     """The earlier records this crawl's revisits refer to, copied from the store for the WACZ."""
     wanted = {}
     for page in run.pages:
-        ref = (page.get("_capture") and page["_capture"].revisit_of) or None
+        ref = page.capture.revisit_of if page.capture else None
         if ref:
             wanted[(ref["warc"], ref["offset"])] = ref
     if not wanted:
@@ -166,11 +166,11 @@ def finalize_run(run: CrawlRun, reason: str) -> CrawlResult:
     run.release()
     # A resumed crawl also ships the WARCs its first, killed run wrote (repaired on resume).
     warcs = sorted(set(warcs) | set((run.dir / "warc").glob("*.warc.gz")))
-    depends_on = sorted({p["revisit_of"]["crawl_id"] for p in run.pages if p.get("revisit_of")})
+    depends_on = sorted({p.revisit_of["crawl_id"] for p in run.pages if p.revisit_of})
     with tempfile.TemporaryDirectory(prefix="citewarc-package-") as scratch:
         originals = copy_originals(run, Path(scratch))
         try:
-            package_crawl(run.dir, run.crawl_id, warcs, run.pages,
+            package_crawl(run.dir, run.crawl_id, warcs, [p.manifest_row() for p in run.pages],
                           title=f"citewarc crawl {run.crawl_id}: {' '.join(run.seeds)}",
                           software=run.tool, originals=originals)
         except Exception as exc:  # the WARCs are the evidence; a failed package must not lose them

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from pipelines.keys import job_state_key, url_key
+from pipelines.page import PageRecord
 from pipelines.store.base import NotFoundError, Store
 
 
@@ -75,20 +76,20 @@ def load_state(store: Store, job_name: str) -> JobState:
         return JobState(job=job_name)
 
 
-def updated_state(state: JobState, crawl_id: str, raw_pages: list[dict[str, Any]],
+def updated_state(state: JobState, crawl_id: str, records: list[PageRecord],
                   new_feed_entries: dict[str, str], warc_key: Any) -> JobState:
     """The state after a stored crawl: every complete 2xx response captured in full becomes the
     URL's latest original; revisits leave the earlier original in place."""
     captures = dict(state.captures)
-    for page in raw_pages:
-        cap = page.get("_capture")
+    for record in records:
+        cap = record.capture
         if cap is None or cap.revisit_of is not None or cap.truncated or cap.warc_file is None:
             continue
         if cap.status is None or cap.payload_digest is None:
             continue
         key = url_key(cap.url)
         before = captures.get(key)
-        summary = page.get("_extraction") or {}
+        summary = record.extraction
         captures[key] = PreviousCapture(
             url=cap.url,
             crawl_id=crawl_id,
@@ -99,11 +100,11 @@ def updated_state(state: JobState, crawl_id: str, raw_pages: list[dict[str, Any]
             length=cap.length,
             payload_digest=cap.payload_digest,
             status=cap.status,
-            text=page.get("text") or (before.text if before else None),
-            text_digest=summary.get("text_digest") or (before.text_digest if before else None),
-            title=summary.get("title") if summary else (before.title if before else None),
-            author=summary.get("author") if summary else (before.author if before else None),
-            date=summary.get("date") if summary else (before.date if before else None),
+            text=record.text or (before.text if before else None),
+            text_digest=(summary and summary.text_digest) or (before.text_digest if before else None),
+            title=summary.title if summary else (before.title if before else None),
+            author=summary.author if summary else (before.author if before else None),
+            date=summary.date if summary else (before.date if before else None),
         )
     feed_entries = dict(state.feed_entries)
     for key in new_feed_entries:

@@ -24,6 +24,7 @@ from pipelines.job_state import JobState, PreviousCapture, load_state
 from pipelines.journal import JOURNAL_NAME, Journal, JournalState, crawl_settings, read_journal
 from pipelines.keys import key_in_crawl, warc_key
 from pipelines.kill_hook import KillSwitch
+from pipelines.page import PageRecord
 from pipelines.spool import crawl_spool, spool_root
 from pipelines.store.base import Store, StoreError, inside, open_store
 from pipelines.unfinished import hold_journal
@@ -85,7 +86,7 @@ class CrawlRun:
         spool_root.mkdir(parents=True, exist_ok=True)
         inside(spool_root.resolve(), self.dir)  # before mkdir: it would follow a planted link
         self.dir.mkdir(parents=True, exist_ok=True)
-        self.pages: list[dict[str, Any]] = []
+        self.pages: list[PageRecord] = []
         self.resumed: JournalState | None = None
         journal_path = self.dir / JOURNAL_NAME
         if resume:
@@ -272,18 +273,18 @@ class CrawlRun:
         """Where a store key waits locally (keys start with the crawl id)."""
         return self.dir / key_in_crawl(key)
 
-    def add_pages(self, key: str | None, entries: list[dict[str, Any]]) -> None:
-        """Record a fully processed page: its manifest entries, and in the journal as done.
+    def add_pages(self, key: str | None, records: list[PageRecord]) -> None:
+        """Record a fully processed page: its manifest rows, and in the journal as done.
 
         Not after a failed WARC write: the page's records may be missing, so a resume must fetch
         it again rather than trust the journal."""
         if self.write_error is not None:
             return
         with self._lock:
-            self.pages.extend(entries)
+            self.pages.extend(records)
             if key is not None:
                 self.done.add(key)
-        self.journal.write("page", key=key, entries=entries)
+        self.journal.write_page(key, records)
 
 
 def _close_spider_from_thread(crawler: Any, reason: str) -> None:

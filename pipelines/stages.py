@@ -12,7 +12,7 @@ from scrapy.utils.asyncio import run_in_thread
 
 from pipelines.diff import build_diff, text_digest
 from pipelines.keys import diff_key, text_key
-from pipelines.manifest import page_entries
+from pipelines.manifest import page_records
 from pipelines.page import PageItem
 from pipelines.run import CrawlRun
 from pipelines.store.base import StoreError
@@ -180,7 +180,7 @@ class WarcMetadataPipeline:
         return item
 
 
-# --- Manifest: Collect each item's manifest entries into the crawl run (the finalizer writes the manifest).
+# --- Manifest: Collect each item's manifest rows into the crawl run (the finalizer writes the manifest).
 
 class ManifestPipeline:
     def __init__(self, run: CrawlRun) -> None:
@@ -191,5 +191,5 @@ class ManifestPipeline:
         return cls(CrawlRun.of(crawler))
 
     def process_item(self, item: PageItem) -> PageItem:
-        self.run.add_pages(item.key, page_entries(item, self.run.warc_key))
+        self.run.add_pages(item.key, page_records(item, self.run.warc_key))
         return item

@@ -13,6 +13,7 @@ from crawler.errors import EXIT_STORAGE, StorageFailed
 from crawler.report import report_crawl
 from pipelines import journal as journal_module
 from pipelines.finalize import finalize_run
+from pipelines.page import PageRecord
 from pipelines.run import CrawlRun
 from pipelines.store.base import open_store
 from pipelines.warc import writer as warc_writer
@@ -44,7 +45,7 @@ def test_records_are_fsynced_before_the_journal_marks_their_page_done(tmp_path, 
     monkeypatch.setattr(journal_module.Journal, "write", journal_write)
     run = crawl_run(tmp_path)
     run.write_records(pair(0))
-    run.add_pages("page-0", [{"url": "https://news.test/page/0"}])
+    run.add_pages("page-0", [PageRecord(url="https://news.test/page/0", role="seed", depth=0)])
     assert "journal page" in events
     assert "fsync" in events[: events.index("journal page")], events
 
@@ -54,7 +55,7 @@ def test_a_failed_write_stops_the_crawl_once_and_exits_4_without_a_manifest(tmp_
     stops: list[int] = []
     run.on_write_error = lambda: stops.append(1)
     run.write_records(pair(0))
-    run.add_pages("page-0", [{"url": "https://news.test/page/0"}])
+    run.add_pages("page-0", [PageRecord(url="https://news.test/page/0", role="seed", depth=0)])
     fill_after(monkeypatch, [0])  # a new file takes no byte...
     monkeypatch.setattr(run.writer, "max_size", 1)  # ...and the next group needs one
     with pytest.raises(WarcWriteError):
@@ -62,7 +63,8 @@ def test_a_failed_write_stops_the_crawl_once_and_exits_4_without_a_manifest(tmp_
     with pytest.raises(WarcWriteError):
         run.write_records(pair(2))
     assert stops == [1]  # the crawl is asked to stop once
-    run.add_pages("page-1", [{"url": "https://news.test/page/1"}])  # its records may be missing
+    # its records may be missing:
+    run.add_pages("page-1", [PageRecord(url="https://news.test/page/1", role="seed", depth=0)])
 
     result = finalize_run(run, "warc_write_failed")
     assert not (run.dir / "manifest.json").exists()
