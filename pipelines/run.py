@@ -115,13 +115,10 @@ class CrawlRun:
         self.result: CrawlResult | None = None
         self.job_name: str | None = None
         self.job_state: JobState | None = None  # scheduled crawls only
-        self.depends_on: set[str] = set()  # earlier crawls whose records our revisits need
         self.skipped: list[dict[str, str]] = []  # URLs not fetched, with the reason
         self._skip_seen: set[tuple[str, str]] = set()
         self.warnings: list[str] = []  # one-line notes for the manifest and the log
         self.new_feed_entries: dict[str, str] = {}  # canonical URL -> URL, taken from feeds this run
-        self.bytes_received = 0
-        self.job_state_unavailable = False
         self.feeds: list[str] = []
         self.upload_budget = 120.0
         self.write_error: str | None = None  # first failed WARC write (disk full, I/O error)
@@ -199,7 +196,6 @@ class CrawlRun:
                 # Without the state every page is captured in full: nothing is lost, only space.
                 logger.warning("Job state unavailable (%s): capturing every page in full", exc)
                 run.job_state = JobState(job=job_name)
-                run.job_state_unavailable = True
         return run
 
     def archived(self):
