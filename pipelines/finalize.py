@@ -14,7 +14,7 @@ from pathlib import Path
 from scrapy import signals
 from scrapy.utils.asyncio import run_in_thread
 
-from pipelines.job_state import JobState, contribution, updated_state
+from pipelines.job_state import JobRun, contribution, updated_state
 from pipelines.keys import manifest_key
 from pipelines.kill_hook import kill_at
 from pipelines.manifest import build_manifest
@@ -83,9 +83,9 @@ def stop_run(run: CrawlRun, reason: str, not_fetched: int) -> CrawlResult:
 
 def manifest_extra(run: CrawlRun, depends_on: list[str]) -> dict:
     extra: dict = {"depends_on": depends_on, "skipped": run.skipped, "warnings": run.warnings}
-    if run.job_name:
-        extra["job"] = run.job_name
-        extra["feeds"] = run.feeds
+    if run.job is not None:
+        extra["job"] = run.job.name
+        extra["feeds"] = run.job.feeds
         extra["diffs"] = [
             {"url": p.url, "key": p.diff, "fields": p.edited_fields}
             for p in run.pages if p.diff
@@ -117,14 +117,13 @@ def copy_originals(run: CrawlRun, scratch: Path) -> list[Path]:
     return [write_originals_warc(path, members, info)]
 
 
-def state_update(run: CrawlRun) -> dict:
+def state_update(run: CrawlRun, job: JobRun) -> dict:
     """This crawl's contribution to its job's state (its full captures, the feed entries it took)."""
-    after = updated_state(run.job_state or JobState(job=run.job_name), run.crawl_id, run.pages,
-                          run.new_feed_entries, run.warc_key)
+    after = updated_state(job.state, run.crawl_id, run.pages, job.new_feed_entries, run.warc_key)
     return contribution(after, run.crawl_id)
 
 
-def save_state(run: CrawlRun, update: dict) -> None:
+def save_state(run: CrawlRun, job: JobRun, update: dict) -> None:
     """The job's state goes up after the crawl is stored, so revisits only point to stored data.
 
     The crawl's contribution, written to its spool folder before the upload, is folded into the
@@ -134,7 +133,7 @@ def save_state(run: CrawlRun, update: dict) -> None:
     kill_at("before_state_saved")
     pending = PendingUpdate(run.dir, update)
     try:
-        fold_into_store(run.store, run.job_name, [pending], run.dir.parent)
+        fold_into_store(run.store, job.name, [pending], run.dir.parent)
     except StoreError as exc:
         logger.error("Job state not saved (%s): the job's next run (or `citewarc push`) adds this "
                      "crawl to it", exc)
@@ -176,7 +175,7 @@ def finalize_run(run: CrawlRun, reason: str) -> CrawlResult:
         except Exception as exc:  # the WARCs are the evidence; a failed package must not lose them
             logger.exception("Could not build the replay index and WACZ: %s", exc)
             run.warnings.append(f"no replay index or WACZ: {exc}")
-    update = state_update(run) if run.job_name else None
+    update = state_update(run, run.job) if run.job is not None else None
     if update is not None:
         try:
             write_update(run.dir, update)
@@ -209,7 +208,7 @@ def finalize_run(run: CrawlRun, reason: str) -> CrawlResult:
     if report.ok:
         result.manifest_location = run.store.location(manifest_key(run.crawl_id))
         if update is not None:
-            save_state(run, update)
+            save_state(run, run.job, update)
     else:
         _, why = report.failed[0]
         result.storage_error = why

@@ -9,13 +9,16 @@ did not reach the store must never become the original that later revisits point
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
 from pipelines.keys import job_state_key, url_key
 from pipelines.page import PageRecord
-from pipelines.store.base import NotFoundError, Store
+from pipelines.store.base import NotFoundError, Store, StoreError
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -74,6 +77,28 @@ def load_state(store: Store, job_name: str) -> JobState:
         return JobState.from_json(store.read_bytes(job_state_key(job_name)).decode("utf-8"))
     except NotFoundError:
         return JobState(job=job_name)
+
+
+@dataclass
+class JobRun:
+    """A scheduled job's side of one crawl: the job's state as the crawl began (what revisits and
+    diffs are written against), the feeds and sitemaps it reads, and the feed entries this crawl
+    took as seeds (the state remembers them, so the next run does not take them again)."""
+
+    name: str
+    state: JobState
+    feeds: list[str] = field(default_factory=list)
+    new_feed_entries: dict[str, str] = field(default_factory=dict)  # canonical URL -> URL
+
+    @classmethod
+    def load(cls, store: Store, name: str, feeds: list[str]) -> JobRun:
+        try:
+            state = load_state(store, name)
+        except StoreError as exc:
+            # Without the state every page is captured in full: nothing is lost, only space.
+            logger.warning("Job state unavailable (%s): capturing every page in full", exc)
+            state = JobState(job=name)
+        return cls(name, state, feeds)
 
 
 def updated_state(state: JobState, crawl_id: str, records: list[PageRecord],

@@ -90,7 +90,7 @@ class EditTrackingPipeline:
         return cls(CrawlRun.of(crawler))
 
     async def process_item(self, item: PageItem) -> PageItem:
-        if self.run.job_state is None or item.final_capture is None:
+        if self.run.job is None or item.final_capture is None:
             return item
         for cap in item.captures[:-1]:  # redirect hops and failed attempts are captures too
             before = self.run.previous_capture(cap.url)

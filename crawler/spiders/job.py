@@ -73,8 +73,8 @@ class JobSpider(StorySpider):
 
     def entry_requests(self, entries: list[Entry], source: str) -> list[scrapy.Request]:
         """Requests for the entries this run should archive; the rest are logged as skipped."""
-        state = self.run.job_state
-        archived = set(state.feed_entries) if state is not None else set()
+        job = self.run.job
+        archived = set(job.state.feed_entries) if job is not None else set()
         taken, skipped = select_entries(entries, self.started, self.max_entry_age_days,
                                         self.max_feed_entries, archived)
         for entry, reason in skipped:
@@ -87,6 +87,7 @@ class JobSpider(StorySpider):
             if request is None:
                 continue
             self.run.add_seed(entry.url)
-            self.run.new_feed_entries[canonical_url(entry.url)] = entry.url
+            if job is not None:  # `scrapy crawl job` without a job name keeps no state
+                job.new_feed_entries[canonical_url(entry.url)] = entry.url
             requests.append(request)
         return requests
