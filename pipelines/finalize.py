@@ -28,29 +28,46 @@ logger = logging.getLogger(__name__)
 
 
 class FinalizeCrawl:
-    def __init__(self, crawler) -> None:
+    def __init__(self, crawler, upload_budget: float) -> None:
         self.crawler = crawler
+        self.upload_budget = upload_budget  # seconds of upload retries before files wait for push
+        self.result: CrawlResult | None = None  # what the crawl came to, once it closed
 
     @classmethod
     def from_crawler(cls, crawler):
-        ext = cls(crawler)
+        ext = cls(crawler, crawler.settings.getfloat("CITEWARC_UPLOAD_RETRY_BUDGET"))
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
 
     async def spider_closed(self, spider, reason: str) -> None:
-        run = CrawlRun.of(self.crawler)
+        self.result = await self.close(CrawlRun.of(self.crawler), reason)
+
+    async def close(self, run: CrawlRun, reason: str) -> CrawlResult:
         if run.write_error is not None:  # disk full or I/O error: exit 4, resumable, never exit 7
-            run.result = await run_in_thread(finalize_run, run, reason)
-            return
+            return await run_in_thread(finalize_run, run, reason, self.upload_budget)
         not_fetched = run.not_fetched()
         end = how_it_ends(reason, bool(not_fetched), run.limit_reached)
         if end == "stop":
-            run.result = await run_in_thread(stop_run, run, reason, len(not_fetched))
-            return
+            return await run_in_thread(stop_run, run, reason, len(not_fetched))
         if end == "limit":
             for _, url in not_fetched:
                 run.skip(url, run.limit_reached)
-        run.result = await run_in_thread(finalize_run, run, reason)
+        return await run_in_thread(finalize_run, run, reason, self.upload_budget)
+
+
+def crawl_result(crawler) -> CrawlResult | None:
+    """What a crawl came to, for the command once the crawler has run: what the finalizer
+    returned; a hard stop (a second Ctrl-C or SIGTERM: nothing finalised, the spool left as after
+    SIGKILL) when the crawl began but never reached the finalizer; None when it never began."""
+    run = CrawlRun.built(crawler)
+    if run is None:
+        return None
+    extensions = getattr(getattr(crawler, "extensions", None), "middlewares", ())
+    finalizer = next((e for e in extensions if isinstance(e, FinalizeCrawl)), None)
+    if finalizer is not None and finalizer.result is not None:
+        return finalizer.result
+    return CrawlResult(crawl_id=run.crawl_id, manifest={}, store_uri=run.store.uri,
+                       spool_dir=run.dir, stopped="hard stop", not_fetched=len(run.not_fetched()))
 
 
 def how_it_ends(reason: str, requests_left: bool, limit_reached: str | None = None) -> str:
@@ -151,8 +168,9 @@ def write_failed_result(run: CrawlRun) -> CrawlResult:
                        spool_dir=run.dir, write_error=why)
 
 
-def finalize_run(run: CrawlRun, reason: str) -> CrawlResult:
-    """Blocking: close files, build the manifest, upload. Returns what the command reports."""
+def finalize_run(run: CrawlRun, reason: str, upload_budget: float = 120.0) -> CrawlResult:
+    """Blocking: close files, build the manifest, upload (retrying for ``upload_budget``
+    seconds). Returns what the command reports."""
     warcs = run.writer.close()
     if run.write_error is not None:
         try:
@@ -200,7 +218,7 @@ def finalize_run(run: CrawlRun, reason: str) -> CrawlResult:
     manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     result = CrawlResult(crawl_id=run.crawl_id, manifest=manifest, store_uri=run.store.uri)
     try:
-        report = upload_crawl(run.store, run.dir, run.crawl_id, entries, budget=run.upload_budget)
+        report = upload_crawl(run.store, run.dir, run.crawl_id, entries, budget=upload_budget)
     except Exception as exc:  # a bug or an unexpected store error: the files stay in the spool
         logger.exception("Upload failed unexpectedly")
         report = UploadReport(failed=[("", f"upload failed: {type(exc).__name__}: {exc}")],

@@ -23,10 +23,11 @@ from tests.unit.test_warc_writer import INFO, fill_after, pair
 CRAWL_ID = "20260301T120000Z-news-test"
 
 
-def crawl_run(tmp_path: Path) -> CrawlRun:
+def crawl_run(tmp_path: Path, on_write_error=None) -> CrawlRun:
     return CrawlRun(crawl_id=CRAWL_ID, seeds=["https://news.test/page/0"],
                     store=open_store(str(tmp_path / "store")), spool_root=tmp_path / "spool",
-                    tool="citewarc test", warc_info=INFO, max_size=1024**3, gzip_level=6)
+                    tool="citewarc test", warc_info=INFO, max_size=1024**3, gzip_level=6,
+                    on_write_error=on_write_error)
 
 
 def test_records_are_fsynced_before_the_journal_marks_their_page_done(tmp_path, monkeypatch):
@@ -51,9 +52,8 @@ def test_records_are_fsynced_before_the_journal_marks_their_page_done(tmp_path, 
 
 
 def test_a_failed_write_stops_the_crawl_once_and_exits_4_without_a_manifest(tmp_path, monkeypatch):
-    run = crawl_run(tmp_path)
     stops: list[int] = []
-    run.on_write_error = lambda: stops.append(1)
+    run = crawl_run(tmp_path, on_write_error=lambda: stops.append(1))
     run.write_records(pair(0))
     run.add_pages("page-0", [PageRecord(url="https://news.test/page/0", role="seed", depth=0)])
     fill_after(monkeypatch, [0])  # a new file takes no byte...
