@@ -294,6 +294,17 @@ class CrawlRun:
         self.journal.write_page(key, records)
 
 
+class RunComponent:
+    """A Scrapy component (an item pipeline, a middleware) that needs nothing but its crawl's run."""
+
+    def __init__(self, run: CrawlRun) -> None:
+        self.run = run
+
+    @classmethod
+    def from_crawler(cls, crawler: Any):
+        return cls(CrawlRun.of(crawler))
+
+
 def _close_spider_from_thread(crawler: Any, reason: str) -> None:
     """Ask the engine (on the reactor thread) to close the spider: called from a writer thread."""
     from scrapy.utils.defer import deferred_from_coro  # noqa: PLC0415
