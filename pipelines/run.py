@@ -1,8 +1,9 @@
 """The state one crawl shares between its capture middleware, pipelines and finalizer.
 
-Built once per crawler from its settings (``CrawlRun.of(crawler)``): the crawl id, the spool folder
-where files wait until the store confirms them, the rolling WARC writer, and the page entries the
-manifest will list.
+Built once per crawler from its settings (``CrawlRun.of(crawler)``): the crawl's identity (id,
+seeds, store, the spool folder where files wait until the store confirms them), the rolling WARC
+writer, the journal, and the ledger of page records the manifest will list. What the crawl came to
+is the finalizer's (``pipelines.finalize.crawl_result``).
 """
 
 from __future__ import annotations
