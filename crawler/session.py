@@ -14,8 +14,9 @@ from scrapy.settings import Settings
 
 from crawler.web.offline import use_bundled_suffix_list
 from pipelines import spool as spool_layout
+from pipelines.finalize import crawl_result
 from pipelines.keys import crawl_prefix
-from pipelines.run import CrawlResult, CrawlRun
+from pipelines.run import CrawlResult
 from pipelines.spool import crawl_spool
 from pipelines.store.base import Store, StoreError, inside, open_store
 
@@ -117,11 +118,4 @@ def run_spider(spider_cls: type, settings: Settings, **spider_args: Any) -> Craw
     crawler = process.create_crawler(spider_cls)
     process.crawl(crawler, **spider_args)
     process.start()
-    run = getattr(crawler, "_citewarc_run", None)
-    if not isinstance(run, CrawlRun):
-        return None
-    if run.result is None:  # a hard stop (second Ctrl-C or SIGTERM): as after SIGKILL
-        return CrawlResult(crawl_id=run.crawl_id, manifest={}, store_uri=run.store.uri,
-                           spool_dir=run.dir, stopped="hard stop",
-                           not_fetched=len(run.not_fetched()))
-    return run.result
+    return crawl_result(crawler)

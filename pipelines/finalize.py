@@ -14,7 +14,7 @@ from pathlib import Path
 from scrapy import signals
 from scrapy.utils.asyncio import run_in_thread
 
-from pipelines.job_state import JobState, contribution, updated_state
+from pipelines.job_state import JobRun, contribution, updated_state
 from pipelines.keys import manifest_key
 from pipelines.kill_hook import kill_at
 from pipelines.manifest import build_manifest
@@ -28,29 +28,46 @@ logger = logging.getLogger(__name__)
 
 
 class FinalizeCrawl:
-    def __init__(self, crawler) -> None:
+    def __init__(self, crawler, upload_budget: float) -> None:
         self.crawler = crawler
+        self.upload_budget = upload_budget  # seconds of upload retries before files wait for push
+        self.result: CrawlResult | None = None  # what the crawl came to, once it closed
 
     @classmethod
     def from_crawler(cls, crawler):
-        ext = cls(crawler)
+        ext = cls(crawler, crawler.settings.getfloat("CITEWARC_UPLOAD_RETRY_BUDGET"))
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
 
     async def spider_closed(self, spider, reason: str) -> None:
-        run = CrawlRun.of(self.crawler)
+        self.result = await self.close(CrawlRun.of(self.crawler), reason)
+
+    async def close(self, run: CrawlRun, reason: str) -> CrawlResult:
         if run.write_error is not None:  # disk full or I/O error: exit 4, resumable, never exit 7
-            run.result = await run_in_thread(finalize_run, run, reason)
-            return
+            return await run_in_thread(finalize_run, run, reason, self.upload_budget)
         not_fetched = run.not_fetched()
         end = how_it_ends(reason, bool(not_fetched), run.limit_reached)
         if end == "stop":
-            run.result = await run_in_thread(stop_run, run, reason, len(not_fetched))
-            return
+            return await run_in_thread(stop_run, run, reason, len(not_fetched))
         if end == "limit":
             for _, url in not_fetched:
                 run.skip(url, run.limit_reached)
-        run.result = await run_in_thread(finalize_run, run, reason)
+        return await run_in_thread(finalize_run, run, reason, self.upload_budget)
+
+
+def crawl_result(crawler) -> CrawlResult | None:
+    """What a crawl came to, for the command once the crawler has run: what the finalizer
+    returned; a hard stop (a second Ctrl-C or SIGTERM: nothing finalised, the spool left as after
+    SIGKILL) when the crawl began but never reached the finalizer; None when it never began."""
+    run = CrawlRun.built(crawler)
+    if run is None:
+        return None
+    extensions = getattr(getattr(crawler, "extensions", None), "middlewares", ())
+    finalizer = next((e for e in extensions if isinstance(e, FinalizeCrawl)), None)
+    if finalizer is not None and finalizer.result is not None:
+        return finalizer.result
+    return CrawlResult(crawl_id=run.crawl_id, manifest={}, store_uri=run.store.uri,
+                       spool_dir=run.dir, stopped="hard stop", not_fetched=len(run.not_fetched()))
 
 
 def how_it_ends(reason: str, requests_left: bool, limit_reached: str | None = None) -> str:
@@ -83,12 +100,12 @@ def stop_run(run: CrawlRun, reason: str, not_fetched: int) -> CrawlResult:
 
 def manifest_extra(run: CrawlRun, depends_on: list[str]) -> dict:
     extra: dict = {"depends_on": depends_on, "skipped": run.skipped, "warnings": run.warnings}
-    if run.job_name:
-        extra["job"] = run.job_name
-        extra["feeds"] = run.feeds
+    if run.job is not None:
+        extra["job"] = run.job.name
+        extra["feeds"] = run.job.feeds
         extra["diffs"] = [
-            {"url": p["url"], "key": p["diff"], "fields": p["edited_fields"]}
-            for p in run.pages if p.get("diff")
+            {"url": p.url, "key": p.diff, "fields": p.edited_fields}
+            for p in run.pages if p.diff
         ]
     return extra
 
@@ -97,7 +114,7 @@ def copy_originals(run: CrawlRun, scratch: Path) -> list[Path]:
     """The earlier records this crawl's revisits refer to, copied from the store for the WACZ."""
     wanted = {}
     for page in run.pages:
-        ref = (page.get("_capture") and page["_capture"].revisit_of) or None
+        ref = page.capture.revisit_of if page.capture else None
         if ref:
             wanted[(ref["warc"], ref["offset"])] = ref
     if not wanted:
@@ -117,14 +134,13 @@ def copy_originals(run: CrawlRun, scratch: Path) -> list[Path]:
     return [write_originals_warc(path, members, info)]
 
 
-def state_update(run: CrawlRun) -> dict:
+def state_update(run: CrawlRun, job: JobRun) -> dict:
     """This crawl's contribution to its job's state (its full captures, the feed entries it took)."""
-    after = updated_state(run.job_state or JobState(job=run.job_name), run.crawl_id, run.pages,
-                          run.new_feed_entries, run.warc_key)
+    after = updated_state(job.state, run.crawl_id, run.pages, job.new_feed_entries, run.warc_key)
     return contribution(after, run.crawl_id)
 
 
-def save_state(run: CrawlRun, update: dict) -> None:
+def save_state(run: CrawlRun, job: JobRun, update: dict) -> None:
     """The job's state goes up after the crawl is stored, so revisits only point to stored data.
 
     The crawl's contribution, written to its spool folder before the upload, is folded into the
@@ -134,7 +150,7 @@ def save_state(run: CrawlRun, update: dict) -> None:
     kill_at("before_state_saved")
     pending = PendingUpdate(run.dir, update)
     try:
-        fold_into_store(run.store, run.job_name, [pending], run.dir.parent)
+        fold_into_store(run.store, job.name, [pending], run.dir.parent)
     except StoreError as exc:
         logger.error("Job state not saved (%s): the job's next run (or `citewarc push`) adds this "
                      "crawl to it", exc)
@@ -152,8 +168,9 @@ def write_failed_result(run: CrawlRun) -> CrawlResult:
                        spool_dir=run.dir, write_error=why)
 
 
-def finalize_run(run: CrawlRun, reason: str) -> CrawlResult:
-    """Blocking: close files, build the manifest, upload. Returns what the command reports."""
+def finalize_run(run: CrawlRun, reason: str, upload_budget: float = 120.0) -> CrawlResult:
+    """Blocking: close files, build the manifest, upload (retrying for ``upload_budget``
+    seconds). Returns what the command reports."""
     warcs = run.writer.close()
     if run.write_error is not None:
         try:
@@ -166,17 +183,17 @@ def finalize_run(run: CrawlRun, reason: str) -> CrawlResult:
     run.release()
     # A resumed crawl also ships the WARCs its first, killed run wrote (repaired on resume).
     warcs = sorted(set(warcs) | set((run.dir / "warc").glob("*.warc.gz")))
-    depends_on = sorted({p["revisit_of"]["crawl_id"] for p in run.pages if p.get("revisit_of")})
+    depends_on = sorted({p.revisit_of["crawl_id"] for p in run.pages if p.revisit_of})
     with tempfile.TemporaryDirectory(prefix="citewarc-package-") as scratch:
         originals = copy_originals(run, Path(scratch))
         try:
-            package_crawl(run.dir, run.crawl_id, warcs, run.pages,
+            package_crawl(run.dir, run.crawl_id, warcs, [p.manifest_row() for p in run.pages],
                           title=f"citewarc crawl {run.crawl_id}: {' '.join(run.seeds)}",
                           software=run.tool, originals=originals)
         except Exception as exc:  # the WARCs are the evidence; a failed package must not lose them
             logger.exception("Could not build the replay index and WACZ: %s", exc)
             run.warnings.append(f"no replay index or WACZ: {exc}")
-    update = state_update(run) if run.job_name else None
+    update = state_update(run, run.job) if run.job is not None else None
     if update is not None:
         try:
             write_update(run.dir, update)
@@ -201,7 +218,7 @@ def finalize_run(run: CrawlRun, reason: str) -> CrawlResult:
     manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     result = CrawlResult(crawl_id=run.crawl_id, manifest=manifest, store_uri=run.store.uri)
     try:
-        report = upload_crawl(run.store, run.dir, run.crawl_id, entries, budget=run.upload_budget)
+        report = upload_crawl(run.store, run.dir, run.crawl_id, entries, budget=upload_budget)
     except Exception as exc:  # a bug or an unexpected store error: the files stay in the spool
         logger.exception("Upload failed unexpectedly")
         report = UploadReport(failed=[("", f"upload failed: {type(exc).__name__}: {exc}")],
@@ -209,7 +226,7 @@ def finalize_run(run: CrawlRun, reason: str) -> CrawlResult:
     if report.ok:
         result.manifest_location = run.store.location(manifest_key(run.crawl_id))
         if update is not None:
-            save_state(run, update)
+            save_state(run, run.job, update)
     else:
         _, why = report.failed[0]
         result.storage_error = why

@@ -9,12 +9,16 @@ did not reach the store must never become the original that later revisits point
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
 from pipelines.keys import job_state_key, url_key
-from pipelines.store.base import NotFoundError, Store
+from pipelines.page import PageRecord
+from pipelines.store.base import NotFoundError, Store, StoreError
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -75,20 +79,42 @@ def load_state(store: Store, job_name: str) -> JobState:
         return JobState(job=job_name)
 
 
-def updated_state(state: JobState, crawl_id: str, raw_pages: list[dict[str, Any]],
+@dataclass
+class JobRun:
+    """A scheduled job's side of one crawl: the job's state as the crawl began (what revisits and
+    diffs are written against), the feeds and sitemaps it reads, and the feed entries this crawl
+    took as seeds (the state remembers them, so the next run does not take them again)."""
+
+    name: str
+    state: JobState
+    feeds: list[str] = field(default_factory=list)
+    new_feed_entries: dict[str, str] = field(default_factory=dict)  # canonical URL -> URL
+
+    @classmethod
+    def load(cls, store: Store, name: str, feeds: list[str]) -> JobRun:
+        try:
+            state = load_state(store, name)
+        except StoreError as exc:
+            # Without the state every page is captured in full: nothing is lost, only space.
+            logger.warning("Job state unavailable (%s): capturing every page in full", exc)
+            state = JobState(job=name)
+        return cls(name, state, feeds)
+
+
+def updated_state(state: JobState, crawl_id: str, records: list[PageRecord],
                   new_feed_entries: dict[str, str], warc_key: Any) -> JobState:
     """The state after a stored crawl: every complete 2xx response captured in full becomes the
     URL's latest original; revisits leave the earlier original in place."""
     captures = dict(state.captures)
-    for page in raw_pages:
-        cap = page.get("_capture")
+    for record in records:
+        cap = record.capture
         if cap is None or cap.revisit_of is not None or cap.truncated or cap.warc_file is None:
             continue
         if cap.status is None or cap.payload_digest is None:
             continue
         key = url_key(cap.url)
         before = captures.get(key)
-        summary = page.get("_extraction") or {}
+        summary = record.extraction
         captures[key] = PreviousCapture(
             url=cap.url,
             crawl_id=crawl_id,
@@ -99,11 +125,11 @@ def updated_state(state: JobState, crawl_id: str, raw_pages: list[dict[str, Any]
             length=cap.length,
             payload_digest=cap.payload_digest,
             status=cap.status,
-            text=page.get("text") or (before.text if before else None),
-            text_digest=summary.get("text_digest") or (before.text_digest if before else None),
-            title=summary.get("title") if summary else (before.title if before else None),
-            author=summary.get("author") if summary else (before.author if before else None),
-            date=summary.get("date") if summary else (before.date if before else None),
+            text=record.text or (before.text if before else None),
+            text_digest=(summary and summary.text_digest) or (before.text_digest if before else None),
+            title=summary.title if summary else (before.title if before else None),
+            author=summary.author if summary else (before.author if before else None),
+            date=summary.date if summary else (before.date if before else None),
         )
     feed_entries = dict(state.feed_entries)
     for key in new_feed_entries:

@@ -2,22 +2,26 @@
 
 Scrapy's JOBDIR saves its queue only on a clean stop, so after SIGKILL the queued URLs would be
 lost. Here every request the spider decides to make, and every page that was fully processed
-(records written, text stored, manifest entries built), is one JSON line, flushed at once. On
+(records written, text stored, manifest rows built), is one JSON line, flushed at once. On
 resume: what was requested but never finished is fetched again; finished pages come back as
-manifest entries. The journal stays local (it is not part of the crawl's stored files).
+their ``PageRecord``s. The journal stays local (it is not part of the crawl's stored files).
 """
 
 from __future__ import annotations
 
 import json
 import threading
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipelines.page import Capture
+from pydantic import TypeAdapter, ValidationError
+
+from pipelines.page import PageRecord
 
 JOURNAL_NAME = "journal.jsonl"
+# A page line's records: their plain fields as JSON, read back into PageRecords.
+PAGE_RECORDS = TypeAdapter(list[PageRecord])
 
 # What a crawl was told (command line, job file, environment) that decides what it fetches: the
 # journal keeps it, so a resumed crawl runs under the same rules, not today's defaults (a crawl
@@ -52,29 +56,18 @@ class Journal:
         self._lock = threading.Lock()
 
     def write(self, kind: str, **data: Any) -> None:
-        line = json.dumps({"t": kind, **data}, ensure_ascii=False, default=_jsonable)
+        line = json.dumps({"t": kind, **data}, ensure_ascii=False)
         with self._lock:
             self._fh.write(line + "\n")
             self._fh.flush()
 
+    def write_page(self, key: str | None, records: list[PageRecord]) -> None:
+        """A page fully processed, with its manifest rows."""
+        self.write("page", key=key, records=PAGE_RECORDS.dump_python(records, mode="json"))
+
     def close(self) -> None:
         with self._lock:
             self._fh.close()
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, Capture):
-        return {"__capture__": asdict(value)}
-    if isinstance(value, set):
-        return sorted(value)
-    raise TypeError(f"not serialisable: {type(value).__name__}")
-
-
-def _revive(entry: dict[str, Any]) -> dict[str, Any]:
-    cap = entry.get("_capture")
-    if isinstance(cap, dict) and "__capture__" in cap:
-        entry["_capture"] = Capture(**cap["__capture__"])
-    return entry
 
 
 @dataclass
@@ -82,7 +75,7 @@ class JournalState:
     start: dict[str, Any] = field(default_factory=dict)
     requests: dict[str, dict[str, Any]] = field(default_factory=dict)  # key -> request
     done: set[str] = field(default_factory=set)  # keys of pages fully processed
-    pages: list[dict[str, Any]] = field(default_factory=list)  # their manifest entries
+    pages: list[PageRecord] = field(default_factory=list)  # their manifest rows
     skipped: list[dict[str, str]] = field(default_factory=list)
     seeds: list[str] = field(default_factory=list)
 
@@ -93,7 +86,10 @@ class JournalState:
 
 
 def read_journal(path: Path) -> JournalState:
-    """Replay the journal; a torn last line (the crash) is ignored."""
+    """Replay the journal; a torn last line (the crash) is ignored.
+
+    So is a page line that does not read as records (one written before records were typed): its
+    page counts as not done, and the resumed crawl processes it again from what the WARC holds."""
     state = JournalState()
     with open(path, encoding="utf-8") as fh:
         for line in fh:
@@ -108,8 +104,12 @@ def read_journal(path: Path) -> JournalState:
             elif kind == "request":
                 state.requests.setdefault(item["key"], item)
             elif kind == "page":
+                try:
+                    records = PAGE_RECORDS.validate_python(item.get("records"))
+                except ValidationError:
+                    continue
                 state.done.add(item["key"])
-                state.pages.extend(_revive(e) for e in item["entries"])
+                state.pages.extend(records)
             elif kind == "skip":
                 state.skipped.append({"url": item["url"], "reason": item["reason"]})
             elif kind == "seed":

@@ -14,7 +14,7 @@ from typing import Any
 
 from pipelines.diff import text_digest
 from pipelines.keys import MANIFEST_NAME, manifest_key, url_key
-from pipelines.page import PageItem
+from pipelines.page import Capture, PageItem, PageRecord, TextSummary
 from pipelines.store.base import Store
 
 
@@ -22,99 +22,95 @@ def iso(when: datetime) -> str:
     return when.isoformat().replace("+00:00", "Z")
 
 
-def page_entries(item: PageItem, warc_key: Callable[[str], str]) -> list[dict[str, Any]]:
-    """Manifest entries of one item: one per redirect hop, then the final fetch."""
-    shared = {"role": item.role, "depth": item.depth}
-    entries: list[dict[str, Any]] = []
+def page_records(item: PageItem, warc_key: Callable[[str], str]) -> list[PageRecord]:
+    """Manifest rows of one item: one per redirect hop, then the final fetch."""
+    records: list[PageRecord] = []
     final_url = item.final_url or item.url
     seen_hops: set[tuple[str, int, str]] = set()
     for cap in item.captures:
         if cap.status is not None and 300 <= cap.status < 400 and cap.location:
             if cap.url == final_url and item.final_capture and item.final_capture.url == final_url:
-                continue  # the chain ended here (too many redirects): the final entry says so
+                continue  # the chain ended here (too many redirects): the final row says so
             hop = (cap.url, cap.status, cap.location)
             if hop in seen_hops:
                 continue  # a redirect loop: each hop listed once (every fetch is in the WARC)
             seen_hops.add(hop)
-            entries.append({
-                "url": cap.url, **shared, "status": cap.status, "error": None, "tls_note": None,
-                "truncated": cap.truncated, "redirect_to": cap.location,
-                "content_type": cap.content_type,
-                "warc": warc_key(cap.warc_file) if cap.warc_file else None,
-                "warc_record_id": cap.record_id, "fetched_at": cap.fetched_at,
-                "text": None, "title": None, "bytes": cap.bytes,
-                "change": cap.change, "revisit_of": None, "diff": None, "edited_fields": None,
-            })
+            records.append(PageRecord(
+                url=cap.url, role=item.role, depth=item.depth, status=cap.status,
+                truncated=cap.truncated, redirect_to=cap.location, content_type=cap.content_type,
+                warc=warc_key(cap.warc_file) if cap.warc_file else None,
+                warc_record_id=cap.record_id, fetched_at=cap.fetched_at, bytes=cap.bytes,
+                change=cap.change, hop=True,
+            ))
     last = item.final_capture
     if last is not None and last.url != final_url:
         last = None  # the chain's last request got no response (refused, failed): not that hop's
-    entries.append({
-        "url": final_url, **shared,
-        "status": item.status if item.status is not None else (last.status if last else None),
-        "error": item.error,
-        "tls_note": item.tls_note,
-        "truncated": last.truncated if last else None,
-        "redirect_to": last.location if last and last.location else None,
-        "content_type": item.content_type or (last.content_type if last else None),
-        "warc": warc_key(last.warc_file) if last and last.warc_file else None,
-        "warc_record_id": last.record_id if last else None,
-        "fetched_at": last.fetched_at if last else None,
-        "text": item.text_key, "title": item.title,
-        "bytes": last.bytes if last else 0,
-        "attempts": sum(1 for c in item.captures if c.url == final_url) or None,
-        "change": item.change,
-        "revisit_of": _revisit_summary(last),
-        "diff": item.diff_key,
-        "edited_fields": list(item.edited_fields) or None,
-        "_capture": last,
-        "_extraction": _extraction_summary(item),
-        "_via": item.via, "_links": [c["url"] for c in item.citations] + list(item.requisites),
-    })
-    return entries
+    records.append(PageRecord(
+        url=final_url, role=item.role, depth=item.depth,
+        status=item.status if item.status is not None else (last.status if last else None),
+        error=item.error,
+        tls_note=item.tls_note,
+        truncated=last.truncated if last else None,
+        redirect_to=last.location if last and last.location else None,
+        content_type=item.content_type or (last.content_type if last else None),
+        warc=warc_key(last.warc_file) if last and last.warc_file else None,
+        warc_record_id=last.record_id if last else None,
+        fetched_at=last.fetched_at if last else None,
+        text=item.text_key, title=item.title,
+        bytes=last.bytes if last else 0,
+        attempts=sum(1 for c in item.captures if c.url == final_url) or None,
+        change=item.change,
+        revisit_of=_revisit_summary(last),
+        diff=item.diff_key,
+        edited_fields=list(item.edited_fields) or None,
+        capture=last,
+        extraction=_text_summary(item),
+        via=item.via,
+        links=[c["url"] for c in item.citations] + list(item.requisites),
+    ))
+    return records
 
 
-def _revisit_summary(cap) -> dict[str, Any] | None:
+def _revisit_summary(cap: Capture | None) -> dict[str, str] | None:
     if cap is None or not cap.revisit_of:
         return None
     return {k: cap.revisit_of[k] for k in ("crawl_id", "record_id", "warc_date")}
 
 
-def _extraction_summary(item: PageItem) -> dict[str, Any] | None:
+def _text_summary(item: PageItem) -> TextSummary | None:
     ext = item.extraction
     if not ext:
         return None
-    return {"title": ext.get("title"), "author": ext.get("author"), "date": ext.get("date"),
-            "text_digest": text_digest(ext.get("text"))}
+    return TextSummary(title=ext.get("title"), author=ext.get("author"), date=ext.get("date"),
+                       text_digest=text_digest(ext.get("text")))
 
 
-def resolve_cited_by(entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Fill ``cited_by``: every page whose citations or requisites name the entry's URL.
+def resolve_cited_by(records: Iterable[PageRecord]) -> list[dict[str, Any]]:
+    """The manifest rows, each with ``cited_by``: every page whose citations or requisites name
+    its URL.
 
     A URL is fetched once however many pages cite it, so this inverts the link lists instead of
     trusting the one request that happened to fetch it. Redirect targets inherit their chain's.
     """
-    entries = list(entries)
+    records = list(records)
     citers: dict[str, set[str]] = {}
-    for entry in entries:
-        source = entry["url"]
-        for link in entry.get("_links", []):
-            citers.setdefault(url_key(link), set()).add(source)
+    for record in records:
+        for link in record.links:
+            citers.setdefault(url_key(link), set()).add(record.url)
     chain_origin: dict[str, str] = {}
-    for entry in entries:
-        if entry.get("redirect_to"):
-            origin = chain_origin.get(url_key(entry["url"]), entry["url"])
-            chain_origin[url_key(entry["redirect_to"])] = origin
+    for record in records:
+        if record.redirect_to:
+            origin = chain_origin.get(url_key(record.url), record.url)
+            chain_origin[url_key(record.redirect_to)] = origin
     out = []
-    for entry in entries:
-        by = set(citers.get(url_key(entry["url"]), set()))
-        origin = chain_origin.get(url_key(entry["url"]))
+    for record in records:
+        by = set(citers.get(url_key(record.url), set()))
+        origin = chain_origin.get(url_key(record.url))
         if origin:
             by |= citers.get(url_key(origin), set())
-        if entry.get("_via"):
-            by.add(entry["_via"])
-        clean = {k: v for k, v in entry.items() if not k.startswith("_")}
-        clean["cited_by"] = sorted(by)
-        out.append(clean)
+        if record.via:
+            by.add(record.via)
+        out.append({**record.manifest_row(), "cited_by": sorted(by)})
     return out
 
 
@@ -124,14 +120,14 @@ def build_manifest(
     seeds: list[str],
     started: datetime,
     finished: datetime,
-    pages: Iterable[dict[str, Any]],
+    pages: Iterable[PageRecord],
     files: Iterable[dict[str, Any]],
     store: str,
     extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    pages = resolve_cited_by(pages)
+    rows = resolve_cited_by(pages)
     order = {"seed": 0, "feed": 1, "citation": 2, "requisite": 3}
-    pages.sort(key=lambda p: (order.get(p["role"], 9), p["depth"], p["url"]))
+    rows.sort(key=lambda p: (order.get(p["role"], 9), p["depth"], p["url"]))
     files = sorted(files, key=lambda f: f["key"])
     return {
         "crawl_id": crawl_id,
@@ -140,9 +136,9 @@ def build_manifest(
         "started": iso(started),
         "finished": iso(finished),
         "store": store,
-        "summary": summarize(pages),
+        "summary": summarize(rows),
         **(extra or {}),
-        "pages": pages,
+        "pages": rows,
         "files": files,
     }
 

@@ -1,4 +1,5 @@
-"""The item the spider yields for every fetched URL, and the capture facts it carries.
+"""The item the spider yields for every fetched URL, the capture facts it carries, and the
+manifest rows the pipelines make of it.
 
 Lives beside the pipelines that consume it, so pipelines never import the crawler package.
 Items carry values, never Scrapy ``Response`` objects.
@@ -62,3 +63,62 @@ class PageItem:
     @property
     def final_capture(self) -> Capture | None:
         return self.captures[-1] if self.captures else None
+
+
+@dataclass
+class TextSummary:
+    """What the job state keeps of a page's extracted text: the next capture is diffed against it."""
+
+    title: str | None = None
+    author: str | None = None
+    date: str | None = None
+    text_digest: str | None = None  # sha256 of the normalised text (``pipelines.diff.text_digest``)
+
+
+# The keys of a manifest row, in the order the manifest lists them (``cited_by`` follows, added
+# when the manifest is built). A redirect hop's row has no ``attempts``.
+MANIFEST_KEYS = (
+    "url", "role", "depth", "status", "error", "tls_note", "truncated", "redirect_to",
+    "content_type", "warc", "warc_record_id", "fetched_at", "text", "title", "bytes", "attempts",
+    "change", "revisit_of", "diff", "edited_fields",
+)
+
+
+@dataclass
+class PageRecord:
+    """One manifest row (a redirect hop, or an item's final fetch), and what the crawl needs of
+    it besides: the capture it describes (the finalizer copies revisits' originals, the job state
+    remembers full captures), the summary of its text, the page that cited it and the links it
+    holds (``cited_by``). The crawl journal keeps these records as they are."""
+
+    url: str
+    role: str
+    depth: int
+    status: int | None = None
+    error: str | None = None
+    tls_note: str | None = None
+    truncated: str | None = None
+    redirect_to: str | None = None
+    content_type: str | None = None
+    warc: str | None = None  # store key
+    warc_record_id: str | None = None
+    fetched_at: str | None = None
+    text: str | None = None  # store key of the text JSON
+    title: str | None = None
+    bytes: int = 0
+    attempts: int | None = None
+    change: str | None = None
+    revisit_of: dict[str, str] | None = None  # crawl_id, record_id and warc_date of the original
+    diff: str | None = None  # store key of the diff
+    edited_fields: list[str] | None = None
+    # Not in the manifest row:
+    hop: bool = False  # a redirect hop of the item's chain (its row has no ``attempts``)
+    capture: Capture | None = None  # the final fetch (hops: None)
+    extraction: TextSummary | None = None
+    via: str | None = None  # the page that cited or embedded it (hops: None)
+    links: list[str] = field(default_factory=list)  # its citations and requisites (hops: none)
+
+    def manifest_row(self) -> dict[str, Any]:
+        """The row as ``manifest.json`` lists it, without ``cited_by``."""
+        return {key: getattr(self, key) for key in MANIFEST_KEYS
+                if not (self.hop and key == "attempts")}

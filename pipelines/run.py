@@ -1,8 +1,9 @@
 """The state one crawl shares between its capture middleware, pipelines and finalizer.
 
-Built once per crawler from its settings (``CrawlRun.of(crawler)``): the crawl id, the spool folder
-where files wait until the store confirms them, the rolling WARC writer, and the page entries the
-manifest will list.
+Built once per crawler from its settings (``CrawlRun.of(crawler)``): the crawl's identity (id,
+seeds, store, the spool folder where files wait until the store confirms them), the rolling WARC
+writer, the journal, and the ledger of page records the manifest will list. What the crawl came to
+is the finalizer's (``pipelines.finalize.crawl_result``).
 """
 
 from __future__ import annotations
@@ -20,12 +21,13 @@ from typing import Any
 
 from scrapy import __version__ as scrapy_version
 
-from pipelines.job_state import JobState, PreviousCapture, load_state
+from pipelines.job_state import JobRun, PreviousCapture
 from pipelines.journal import JOURNAL_NAME, Journal, JournalState, crawl_settings, read_journal
 from pipelines.keys import key_in_crawl, warc_key
 from pipelines.kill_hook import KillSwitch
+from pipelines.page import PageRecord
 from pipelines.spool import crawl_spool, spool_root
-from pipelines.store.base import Store, StoreError, inside, open_store
+from pipelines.store.base import Store, inside, open_store
 from pipelines.unfinished import hold_journal
 from pipelines.warc.writer import RollingWarcWriter, WarcWriteError, WrittenRecord
 
@@ -63,6 +65,10 @@ class CrawlResult:
 
 
 class CrawlRun:
+    """One crawl as its components share it: who it is (id, seeds, store, spool folder, start,
+    tool), the WARC writer, the journal, and the ledger of what it did (page records, requests
+    made and done, URLs skipped, warnings). A scheduled job's side is ``job``."""
+
     def __init__(
         self,
         crawl_id: str,
@@ -75,7 +81,10 @@ class CrawlRun:
         gzip_level: int,
         resume: bool = False,
         options: dict[str, Any] | None = None,
+        job: JobRun | None = None,
+        on_write_error: Callable[[], None] | None = None,
     ) -> None:
+        # Identity
         self.crawl_id = crawl_id
         self.seeds = seeds
         self.store = store
@@ -85,65 +94,78 @@ class CrawlRun:
         spool_root.mkdir(parents=True, exist_ok=True)
         inside(spool_root.resolve(), self.dir)  # before mkdir: it would follow a planted link
         self.dir.mkdir(parents=True, exist_ok=True)
-        self.pages: list[dict[str, Any]] = []
-        self.resumed: JournalState | None = None
+        self.job = job  # scheduled crawls only
+        # Journal (and what a killed run of this crawl left in it)
         journal_path = self.dir / JOURNAL_NAME
-        if resume:
-            self.resumed = read_journal(journal_path)
-            started = self.resumed.start.get("started")
-            if started:
-                self.started = datetime.fromisoformat(started.replace("Z", "+00:00"))
-            self.pages = list(self.resumed.pages)
+        self.resumed: JournalState | None = read_journal(journal_path) if resume else None
+        self.journal = Journal(journal_path)
+        self._running = hold_journal(journal_path)  # `list` and `push` see it is not stopped
+        self._archived = None
+        # WARC writer
         self.writer = RollingWarcWriter(
             self.dir / "warc", prefix=crawl_id, info=warc_info, max_size=max_size,
             gzip_level=gzip_level, first_serial=next_serial(self.dir / "warc"),
         )
-        self.journal = Journal(journal_path)
-        self._running = hold_journal(journal_path)  # `list` and `push` see it is not stopped
-        # Every page request made (key -> URL) and the keys fully processed: what a stop leaves
-        # unfetched, and what a time limit lists as skipped.
+        self.write_error: str | None = None  # first failed WARC write (disk full, I/O error)
+        self.on_write_error = on_write_error  # stops the crawl
+        self._kill_switch = KillSwitch.from_env()
+        # Ledger. Every page request made (key -> URL) and the keys fully processed: what a stop
+        # leaves unfetched, and what a time limit lists as skipped.
+        self.pages: list[PageRecord] = []
         self.requested: dict[str, str] = {}
         self.done: set[str] = set()
-        if self.resumed is not None:
-            self.requested = {k: r["url"] for k, r in self.resumed.requests.items()}
-            self.done = set(self.resumed.done)
-        if not resume:
-            self.journal.write("start", crawl_id=crawl_id, seeds=seeds,
-                               started=self.started.isoformat().replace("+00:00", "Z"),
-                               store=store.uri, options=options or {})
-        self.result: CrawlResult | None = None
-        self.job_name: str | None = None
-        self.job_state: JobState | None = None  # scheduled crawls only
-        self.depends_on: set[str] = set()  # earlier crawls whose records our revisits need
         self.skipped: list[dict[str, str]] = []  # URLs not fetched, with the reason
         self._skip_seen: set[tuple[str, str]] = set()
         self.warnings: list[str] = []  # one-line notes for the manifest and the log
-        self.new_feed_entries: dict[str, str] = {}  # canonical URL -> URL, taken from feeds this run
-        self.bytes_received = 0
-        self.job_state_unavailable = False
-        self.feeds: list[str] = []
-        self.upload_budget = 120.0
-        self.write_error: str | None = None  # first failed WARC write (disk full, I/O error)
-        self.on_write_error: Callable[[], None] | None = None  # stops the crawl (set by ``of``)
         # Set by a limit the crawl was given (the time limit) when it closes the crawl: the reason
         # every request not made is listed with in ``skipped``; the crawl is then complete.
         self.limit_reached: str | None = None
         self._lock = threading.Lock()
-        self._kill_switch = KillSwitch.from_env()
-        self._archived = None
+        if self.resumed is None:
+            self.journal.write("start", crawl_id=crawl_id, seeds=seeds,
+                               started=self.started.isoformat().replace("+00:00", "Z"),
+                               store=store.uri, options=options or {})
+        else:
+            self._resume_ledger(self.resumed)
+
+    def _resume_ledger(self, resumed: JournalState) -> None:
+        """The ledger as the killed run left it: its start, pages, requests, skips and the feed
+        entries it took as seeds (their via is the feed)."""
+        started = resumed.start.get("started")
+        if started:
+            self.started = datetime.fromisoformat(started.replace("Z", "+00:00"))
+        self.pages = list(resumed.pages)
+        self.requested = {k: r["url"] for k, r in resumed.requests.items()}
+        self.done = set(resumed.done)
+        for entry in resumed.skipped:
+            if (entry["url"], entry["reason"]) not in self._skip_seen:
+                self._skip_seen.add((entry["url"], entry["reason"]))
+                self.skipped.append(entry)
+        if self.job is not None:
+            self.job.new_feed_entries.update(
+                {k: r["url"] for k, r in resumed.requests.items()
+                 if r.get("role") == "seed" and r.get("via")})
 
     @classmethod
     def of(cls, crawler: Any) -> CrawlRun:
         """The crawler's run, built from its settings on first use."""
         run = getattr(crawler, _ATTR, None)
         if run is None:
-            run = cls.from_settings(crawler.settings)
-            run.on_write_error = lambda: _close_spider_from_thread(crawler, WRITE_FAILED_REASON)
+            run = cls.from_settings(
+                crawler.settings,
+                on_write_error=lambda: _close_spider_from_thread(crawler, WRITE_FAILED_REASON))
             setattr(crawler, _ATTR, run)
         return run
 
     @classmethod
-    def from_settings(cls, settings: Any) -> CrawlRun:
+    def built(cls, crawler: Any) -> CrawlRun | None:
+        """The crawler's run if one was built (None when the crawl never began)."""
+        run = getattr(crawler, _ATTR, None)
+        return run if isinstance(run, cls) else None
+
+    @classmethod
+    def from_settings(cls, settings: Any,
+                      on_write_error: Callable[[], None] | None = None) -> CrawlRun:
         version = settings.get("CITEWARC_VERSION") or "unknown"
         crawl_id = settings.get("CITEWARC_CRAWL_ID")
         if not crawl_id:  # plain `scrapy crawl story -a url=...`
@@ -162,7 +184,12 @@ class CrawlRun:
             "http-header-user-agent": settings.get("USER_AGENT"),
             "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
         }
-        run = cls(
+        job_name = settings.get("CITEWARC_JOB_NAME")
+        job = None
+        if job_name:
+            feeds = settings.getlist("CITEWARC_FEEDS") + settings.getlist("CITEWARC_SITEMAPS")
+            job = JobRun.load(store, job_name, feeds)
+        return cls(
             crawl_id=crawl_id,
             seeds=settings.getlist("CITEWARC_SEEDS"),
             store=store,
@@ -177,29 +204,10 @@ class CrawlRun:
                      "robots": settings.getbool("ROBOTSTXT_OBEY"),
                      "settings": crawl_settings(settings),
                      "time_limit": settings.getfloat("CITEWARC_TIME_LIMIT"),
-                     "job": settings.get("CITEWARC_JOB_NAME") or None},
+                     "job": job_name or None},
+            job=job,
+            on_write_error=on_write_error,
         )
-        if run.resumed is not None:
-            for entry in run.resumed.skipped:
-                if (entry["url"], entry["reason"]) not in run._skip_seen:
-                    run._skip_seen.add((entry["url"], entry["reason"]))
-                    run.skipped.append(entry)
-            # Feed and sitemap entries the stopped run took as seeds (their via is the feed).
-            run.new_feed_entries = {k: r["url"] for k, r in run.resumed.requests.items()
-                                    if r.get("role") == "seed" and r.get("via")}
-        run.upload_budget = settings.getfloat("CITEWARC_UPLOAD_RETRY_BUDGET")
-        run.feeds = settings.getlist("CITEWARC_FEEDS") + settings.getlist("CITEWARC_SITEMAPS")
-        job_name = settings.get("CITEWARC_JOB_NAME")
-        if job_name:
-            run.job_name = job_name
-            try:
-                run.job_state = load_state(store, job_name)
-            except StoreError as exc:
-                # Without the state every page is captured in full: nothing is lost, only space.
-                logger.warning("Job state unavailable (%s): capturing every page in full", exc)
-                run.job_state = JobState(job=job_name)
-                run.job_state_unavailable = True
-        return run
 
     def archived(self):
         """What this crawl's closed WARCs already hold (a resumed crawl's killed runs), read once:
@@ -212,7 +220,8 @@ class CrawlRun:
         return self._archived
 
     def previous_capture(self, url: str) -> PreviousCapture | None:
-        return self.job_state.previous(url) if self.job_state is not None else None
+        """The job's last full capture of ``url`` (None outside scheduled crawls)."""
+        return self.job.state.previous(url) if self.job is not None else None
 
     def request(self, key: str, url: str, **fields: Any) -> None:
         """A page request the spider makes: journaled first, so a stop or a kill loses nothing."""
@@ -272,18 +281,29 @@ class CrawlRun:
         """Where a store key waits locally (keys start with the crawl id)."""
         return self.dir / key_in_crawl(key)
 
-    def add_pages(self, key: str | None, entries: list[dict[str, Any]]) -> None:
-        """Record a fully processed page: its manifest entries, and in the journal as done.
+    def add_pages(self, key: str | None, records: list[PageRecord]) -> None:
+        """Record a fully processed page: its manifest rows, and in the journal as done.
 
         Not after a failed WARC write: the page's records may be missing, so a resume must fetch
         it again rather than trust the journal."""
         if self.write_error is not None:
             return
         with self._lock:
-            self.pages.extend(entries)
+            self.pages.extend(records)
             if key is not None:
                 self.done.add(key)
-        self.journal.write("page", key=key, entries=entries)
+        self.journal.write_page(key, records)
+
+
+class RunComponent:
+    """A Scrapy component (an item pipeline, a middleware) that needs nothing but its crawl's run."""
+
+    def __init__(self, run: CrawlRun) -> None:
+        self.run = run
+
+    @classmethod
+    def from_crawler(cls, crawler: Any):
+        return cls(CrawlRun.of(crawler))
 
 
 def _close_spider_from_thread(crawler: Any, reason: str) -> None:

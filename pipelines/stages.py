@@ -12,9 +12,9 @@ from scrapy.utils.asyncio import run_in_thread
 
 from pipelines.diff import build_diff, text_digest
 from pipelines.keys import diff_key, text_key
-from pipelines.manifest import page_entries
+from pipelines.manifest import page_records
 from pipelines.page import PageItem
-from pipelines.run import CrawlRun
+from pipelines.run import RunComponent
 from pipelines.store.base import StoreError
 from pipelines.warc.records import build_metadata_record, new_record_id
 
@@ -47,14 +47,7 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
     tmp.replace(path)
 
 
-class TextPipeline:
-    def __init__(self, run: CrawlRun) -> None:
-        self.run = run
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(CrawlRun.of(crawler))
-
+class TextPipeline(RunComponent):
     async def process_item(self, item: PageItem) -> PageItem:
         if item.extraction is None:
             return item
@@ -81,16 +74,9 @@ def change_of(item: PageItem, previous_digest: str | None) -> str:
     return capture_change(last.payload_digest if last else None, previous_digest)
 
 
-class EditTrackingPipeline:
-    def __init__(self, run: CrawlRun) -> None:
-        self.run = run
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(CrawlRun.of(crawler))
-
+class EditTrackingPipeline(RunComponent):
     async def process_item(self, item: PageItem) -> PageItem:
-        if self.run.job_state is None or item.final_capture is None:
+        if self.run.job is None or item.final_capture is None:
             return item
         for cap in item.captures[:-1]:  # redirect hops and failed attempts are captures too
             before = self.run.previous_capture(cap.url)
@@ -158,14 +144,7 @@ def metadata_fields(item: PageItem) -> list[tuple[str, str]]:
     return fields
 
 
-class WarcMetadataPipeline:
-    def __init__(self, run: CrawlRun) -> None:
-        self.run = run
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(CrawlRun.of(crawler))
-
+class WarcMetadataPipeline(RunComponent):
     async def process_item(self, item: PageItem) -> PageItem:
         last = item.final_capture
         if not item.is_html or last is None or last.record_id is None or last.status is None:
@@ -180,16 +159,9 @@ class WarcMetadataPipeline:
         return item
 
 
-# --- Manifest: Collect each item's manifest entries into the crawl run (the finalizer writes the manifest).
+# --- Manifest: Collect each item's manifest rows into the crawl run (the finalizer writes the manifest).
 
-class ManifestPipeline:
-    def __init__(self, run: CrawlRun) -> None:
-        self.run = run
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(CrawlRun.of(crawler))
-
+class ManifestPipeline(RunComponent):
     def process_item(self, item: PageItem) -> PageItem:
-        self.run.add_pages(item.key, page_entries(item, self.run.warc_key))
+        self.run.add_pages(item.key, page_records(item, self.run.warc_key))
         return item

@@ -149,7 +149,6 @@ class WarcCaptureMiddleware:
             capture.location = without_userinfo(urljoin(request.url, location.decode("latin-1")))
         capture.content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1") or None
         request.meta.setdefault(META_CAPTURES, []).append(capture)
-        self.run.bytes_received += len(response.body)
         return response
 
     async def process_exception(self, request: Request, exception: BaseException):

@@ -17,7 +17,7 @@ from scrapy.responsetypes import responsetypes
 
 from crawler.middlewares.capture import META_CAPTURES
 from pipelines.page import Capture
-from pipelines.run import CrawlRun
+from pipelines.run import RunComponent
 from pipelines.store.base import StoreError
 from pipelines.warc.read import ArchivedResponse, read_payload, read_response
 from pipelines.warc.records import payload_digest
@@ -33,14 +33,7 @@ def redirect_location(status: int, headers: Headers, url: str) -> str | None:
     return None
 
 
-class ArchivedResponseMiddleware:
-    def __init__(self, run: CrawlRun) -> None:
-        self.run = run
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(CrawlRun.of(crawler))
-
+class ArchivedResponseMiddleware(RunComponent):
     def process_request(self, request: Request):
         if self.run.resumed is None:
             return None

@@ -104,8 +104,8 @@ def journal_captures(journal: Path) -> list[dict]:
             item = json.loads(line)
         except ValueError:
             continue
-        for entry in item.get("entries", []) if item.get("t") == "page" else []:
-            cap = (entry.get("_capture") or {}).get("__capture__")
+        for record in item.get("records", []) if item.get("t") == "page" else []:
+            cap = record.get("capture")
             if cap and cap.get("warc_file"):
                 captures.append(cap)
     return captures

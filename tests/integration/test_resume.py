@@ -113,7 +113,7 @@ def test_response_archived_before_the_crash_is_not_fetched_again(run_citewarc, f
     lines = (folder / "journal.jsonl").read_text().splitlines()
     kept = [line for line in lines
             if not (json.loads(line)["t"] == "page"
-                    and any(e["url"] == report for e in json.loads(line)["entries"]))]
+                    and any(e["url"] == report for e in json.loads(line)["records"]))]
     assert len(kept) == len(lines) - 1
     (folder / "journal.jsonl").write_text("\n".join(kept) + "\n")
 

@@ -13,6 +13,7 @@ from crawler.errors import EXIT_STORAGE, StorageFailed
 from crawler.report import report_crawl
 from pipelines import journal as journal_module
 from pipelines.finalize import finalize_run
+from pipelines.page import PageRecord
 from pipelines.run import CrawlRun
 from pipelines.store.base import open_store
 from pipelines.warc import writer as warc_writer
@@ -22,10 +23,11 @@ from tests.unit.test_warc_writer import INFO, fill_after, pair
 CRAWL_ID = "20260301T120000Z-news-test"
 
 
-def crawl_run(tmp_path: Path) -> CrawlRun:
+def crawl_run(tmp_path: Path, on_write_error=None) -> CrawlRun:
     return CrawlRun(crawl_id=CRAWL_ID, seeds=["https://news.test/page/0"],
                     store=open_store(str(tmp_path / "store")), spool_root=tmp_path / "spool",
-                    tool="citewarc test", warc_info=INFO, max_size=1024**3, gzip_level=6)
+                    tool="citewarc test", warc_info=INFO, max_size=1024**3, gzip_level=6,
+                    on_write_error=on_write_error)
 
 
 def test_records_are_fsynced_before_the_journal_marks_their_page_done(tmp_path, monkeypatch):
@@ -44,17 +46,16 @@ def test_records_are_fsynced_before_the_journal_marks_their_page_done(tmp_path, 
     monkeypatch.setattr(journal_module.Journal, "write", journal_write)
     run = crawl_run(tmp_path)
     run.write_records(pair(0))
-    run.add_pages("page-0", [{"url": "https://news.test/page/0"}])
+    run.add_pages("page-0", [PageRecord(url="https://news.test/page/0", role="seed", depth=0)])
     assert "journal page" in events
     assert "fsync" in events[: events.index("journal page")], events
 
 
 def test_a_failed_write_stops_the_crawl_once_and_exits_4_without_a_manifest(tmp_path, monkeypatch):
-    run = crawl_run(tmp_path)
     stops: list[int] = []
-    run.on_write_error = lambda: stops.append(1)
+    run = crawl_run(tmp_path, on_write_error=lambda: stops.append(1))
     run.write_records(pair(0))
-    run.add_pages("page-0", [{"url": "https://news.test/page/0"}])
+    run.add_pages("page-0", [PageRecord(url="https://news.test/page/0", role="seed", depth=0)])
     fill_after(monkeypatch, [0])  # a new file takes no byte...
     monkeypatch.setattr(run.writer, "max_size", 1)  # ...and the next group needs one
     with pytest.raises(WarcWriteError):
@@ -62,7 +63,8 @@ def test_a_failed_write_stops_the_crawl_once_and_exits_4_without_a_manifest(tmp_
     with pytest.raises(WarcWriteError):
         run.write_records(pair(2))
     assert stops == [1]  # the crawl is asked to stop once
-    run.add_pages("page-1", [{"url": "https://news.test/page/1"}])  # its records may be missing
+    # its records may be missing:
+    run.add_pages("page-1", [PageRecord(url="https://news.test/page/1", role="seed", depth=0)])
 
     result = finalize_run(run, "warc_write_failed")
     assert not (run.dir / "manifest.json").exists()

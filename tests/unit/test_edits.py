@@ -5,7 +5,7 @@ from __future__ import annotations
 from pipelines.diff import build_diff, changed_fields, is_churn, normalise_lines, text_digest
 from pipelines.history import captures_of, format_row
 from pipelines.job_state import JobState, PreviousCapture, updated_state
-from pipelines.page import Capture
+from pipelines.page import Capture, PageRecord, TextSummary
 
 BEFORE = {"title": "Council says water is safe", "author": "A. Reporter", "date": "2026-03-01",
           "text": "Council says water is safe.\nUpdated 5 minutes ago\nThe samples met every standard.\n"
@@ -50,16 +50,17 @@ def _capture(url, crawl, status=200, digest="sha1:AAA", revisit=None, offset=0):
 
 def test_state_keeps_the_original_when_a_revisit_was_written():
     state = JobState(job="j")
-    first = [{"_capture": _capture("http://a.test/p", "c1"), "text": "c1/text/k.json",
-              "_extraction": {"title": "T", "author": None, "date": None, "text_digest": "d1"}}]
+    first = [PageRecord(url="http://a.test/p", role="seed", depth=0, text="c1/text/k.json",
+                        capture=_capture("http://a.test/p", "c1"),
+                        extraction=TextSummary(title="T", text_digest="d1"))]
     state = updated_state(state, "c1", first, {"http://a.test/f": "http://a.test/f"},
                           lambda f: f"c1/warc/{f}")
     prev = state.previous("http://a.test/p?")
     assert prev.crawl_id == "c1" and prev.warc == "c1/warc/c1-x.warc.gz"
     assert prev.warc_date == "2026-11-25T03:14:15.000000Z"
     assert prev.text == "c1/text/k.json" and prev.text_digest == "d1"
-    second = [{"_capture": _capture("http://a.test/p", "c2", revisit={"crawl_id": "c1"}),
-               "text": None, "_extraction": None}]
+    second = [PageRecord(url="http://a.test/p", role="seed", depth=0,
+                         capture=_capture("http://a.test/p", "c2", revisit={"crawl_id": "c1"}))]
     state = updated_state(state, "c2", second, {}, lambda f: f"c2/warc/{f}")
     assert state.previous("http://a.test/p").crawl_id == "c1"
     assert state.crawls == ["c1", "c2"] and "http://a.test/f" in state.feed_entries
@@ -70,8 +71,9 @@ def test_state_ignores_truncated_and_failed_captures():
     truncated = _capture("http://a.test/t", "c1")
     truncated.truncated = "disconnect"
     failed = _capture("http://a.test/f", "c1", status=None)
-    state = updated_state(JobState(job="j"), "c1", [{"_capture": truncated}, {"_capture": failed}],
-                          {}, str)
+    records = [PageRecord(url=cap.url, role="citation", depth=1, capture=cap)
+               for cap in (truncated, failed)]
+    state = updated_state(JobState(job="j"), "c1", records, {}, str)
     assert state.captures == {}
 
 

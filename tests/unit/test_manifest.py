@@ -4,8 +4,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from pipelines.manifest import build_manifest, page_entries, resolve_cited_by, seeds_archived
-from pipelines.page import Capture, PageItem
+from pipelines.manifest import build_manifest, page_records, resolve_cited_by, seeds_archived
+from pipelines.page import Capture, PageItem, PageRecord
 
 STORY = "https://news.test/2026/story"
 OLD = "http://news.test/old-story"
@@ -68,52 +68,52 @@ def dead_item() -> PageItem:
                     error="DNS lookup failed")
 
 
-def all_entries() -> list[dict]:
+def all_entries() -> list[PageRecord]:
     return [e for item in (seed_item(), citation_item(), css_item(), dead_item())
-            for e in page_entries(item, warc_key)]
+            for e in page_records(item, warc_key)]
 
 
-# --- page_entries ---------------------------------------------------------------------------------
+# --- page_records ---------------------------------------------------------------------------------
 
 
-def test_page_entries_for_a_redirect_chain() -> None:
-    hop, final = page_entries(seed_item(), warc_key)
-    assert hop == {
+def test_page_records_for_a_redirect_chain() -> None:
+    hop, final = page_records(seed_item(), warc_key)
+    assert hop.manifest_row() == {
         "url": OLD, "role": "seed", "depth": 0, "status": 301, "error": None, "tls_note": None,
         "truncated": None,
         "redirect_to": STORY, "content_type": None, "warc": warc_key("w-0.warc.gz"),
         "warc_record_id": "<urn:uuid:r1>", "fetched_at": T0, "text": None, "title": None, "bytes": 120,
         "change": None, "revisit_of": None, "diff": None, "edited_fields": None,
     }
-    assert final["url"] == STORY
-    assert final["status"] == 200 and final["error"] is None and final["redirect_to"] is None
-    assert final["warc"] == warc_key("w-0.warc.gz")
-    assert final["warc_record_id"] == "<urn:uuid:r2>"
-    assert final["text"] == "20260301T120000Z-news-test/text/abc.json"
-    assert final["title"] == "Floods hit the valley"
-    assert final["content_type"] == "text/html"
-    assert final["_links"] == [REPORT, CSS]
+    assert final.url == STORY
+    assert final.status == 200 and final.error is None and final.redirect_to is None
+    assert final.warc == warc_key("w-0.warc.gz")
+    assert final.warc_record_id == "<urn:uuid:r2>"
+    assert final.text == "20260301T120000Z-news-test/text/abc.json"
+    assert final.title == "Floods hit the valley"
+    assert final.content_type == "text/html"
+    assert final.links == [REPORT, CSS]
 
 
-def test_page_entries_for_a_fetch_that_never_answered() -> None:
-    (entry,) = page_entries(dead_item(), warc_key)
-    assert entry["url"] == "http://dead.test/"
-    assert entry["status"] is None
-    assert entry["error"] == "DNS lookup failed"
-    assert entry["warc"] is None and entry["redirect_to"] is None and entry["bytes"] == 0
+def test_page_records_for_a_fetch_that_never_answered() -> None:
+    (entry,) = page_records(dead_item(), warc_key)
+    assert entry.url == "http://dead.test/"
+    assert entry.status is None
+    assert entry.error == "DNS lookup failed"
+    assert entry.warc is None and entry.redirect_to is None and entry.bytes == 0
 
 
-def test_page_entries_redirect_without_location_is_not_a_hop() -> None:
+def test_page_records_redirect_without_location_is_not_a_hop() -> None:
     item = PageItem(url=OLD, role="seed", depth=0, status=301,
                     captures=[Capture(url=OLD, fetched_at=T0, status=301)])
-    (entry,) = page_entries(item, warc_key)
-    assert entry["status"] == 301 and entry["redirect_to"] is None
+    (entry,) = page_records(item, warc_key)
+    assert entry.status == 301 and entry.redirect_to is None
 
 
-def test_page_entries_truncated_final_capture() -> None:
+def test_page_records_truncated_final_capture() -> None:
     item = css_item()
     item.captures[-1].truncated = "length"
-    assert page_entries(item, warc_key)[-1]["truncated"] == "length"
+    assert page_records(item, warc_key)[-1].truncated == "length"
 
 
 # --- resolve_cited_by -----------------------------------------------------------------------------
@@ -140,7 +140,7 @@ def test_resolve_cited_by_collects_every_citer_once() -> None:
     x = PageItem(url="https://x.test/doc?a=1&b=2", role="citation", depth=1, via="https://a.test/",
                  status=200,
                  captures=[Capture(url="https://x.test/doc?a=1&b=2", fetched_at=T0, status=200)])
-    entries = [e for item in (a, b, x) for e in page_entries(item, warc_key)]
+    entries = [e for item in (a, b, x) for e in page_records(item, warc_key)]
     doc = next(p for p in resolve_cited_by(entries) if p["url"].startswith("https://x.test"))
     assert doc["cited_by"] == ["https://a.test/", "https://b.test/"]
 
@@ -157,7 +157,7 @@ def test_resolve_cited_by_multi_hop_chain() -> None:
     citer = PageItem(url=STORY, role="seed", depth=0, status=200,
                      captures=[Capture(url=STORY, fetched_at=T0, status=200)],
                      citations=[{"url": "http://c.test/1", "anchor": ""}])
-    entries = page_entries(citer, warc_key) + page_entries(item, warc_key)
+    entries = page_records(citer, warc_key) + page_records(item, warc_key)
     by_url = {p["url"]: p["cited_by"] for p in resolve_cited_by(entries)}
     assert by_url == {STORY: [], "http://c.test/1": [STORY], "https://c.test/1": [STORY],
                       "https://c.test/3": [STORY]}
@@ -227,7 +227,7 @@ def test_manifest_is_json_serialisable() -> None:
 
 
 def _manifest_for(*items: PageItem, seeds: list[str]) -> dict:
-    entries = [e for item in items for e in page_entries(item, warc_key)]
+    entries = [e for item in items for e in page_records(item, warc_key)]
     when = datetime(2026, 3, 1, tzinfo=UTC)
     return build_manifest("20260301T000000Z-x", "citewarc 0.1.0", seeds, when, when, entries, [], "./archive")
 

@@ -57,7 +57,7 @@ def make_crawl(root: Path, crawl_id: str, job: str | None = None, done: bool = F
               "role": "seed", "depth": 0, "via": None},
              {"t": "request", "key": "https://example.com/b", "url": "https://example.com/b",
               "role": "citation", "depth": 1, "via": "https://example.com/a"},
-             {"t": "page", "key": "https://example.com/a", "entries": []}]
+             {"t": "page", "key": "https://example.com/a", "records": []}]
     (folder / "journal.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
     if done:
         (folder / "manifest.json").write_text("{}")
