@@ -82,6 +82,6 @@ def citewarc_executable() -> list[str]:
     return [str(Path(sys.executable).absolute()), "-m", "crawler.cli"]
 
 
-def _cron_quote(text: str) -> str:
+def cron_quote(text: str) -> str:
     """Shell-quote for the crontab: cron turns an unescaped % into a newline."""
     return shlex.quote(text).replace("%", "\\%")

@@ -24,7 +24,7 @@ from crawler.jobs.settings import (
     lock_file,
     log_file_template,
 )
-from crawler.schedule import _cron_quote, citewarc_executable, schedule
+from crawler.schedule import citewarc_executable, cron_quote, schedule
 from crawler.session import command_store
 
 # Variables that change where a run goes or how it is configured, carried into the line when set;
@@ -56,20 +56,20 @@ def cron_entry(args: Namespace) -> CronEntry:
     cron_log = cron_log_file(job.name)
 
     carried = CARRIED_ENV + (CARRIED_S3_ENV if store.uri.startswith("s3://") else ())
-    env = [f"{name}={_cron_quote(refuse_control_characters(os.environ[name], name))}"
+    env = [f"{name}={cron_quote(refuse_control_characters(os.environ[name], name))}"
            for name in carried if os.environ.get(name)]
     command = [*citewarc_executable(), "crawl", str(job_path)]
     if store_source == "--store" or store_source == "default":
         # Pinned: under cron ./archive would be $HOME/archive, not the folder you are in now.
         command += ["--store", store.uri]
     elif store_source == STORE_ENV:
-        env.append(f"{STORE_ENV}={_cron_quote(store_uri)}")
+        env.append(f"{STORE_ENV}={cron_quote(store_uri)}")
     if args.log_file:
         command += ["--log-file", log_template]
     elif os.environ.get("CITEWARC_LOG_FILE"):
-        env.append(f"CITEWARC_LOG_FILE={_cron_quote(log_template)}")
+        env.append(f"CITEWARC_LOG_FILE={cron_quote(log_template)}")
     line = " ".join([
-        when.fields, *env, *map(_cron_quote, command), ">>", _cron_quote(str(cron_log)), "2>&1",
+        when.fields, *env, *map(cron_quote, command), ">>", cron_quote(str(cron_log)), "2>&1",
     ])
     example_log = fill_log_file(log_template, job.name, "{crawl_id}")
     comment = (f"# citewarc job '{job.name}' every {when.every}: store {store.uri}; "
