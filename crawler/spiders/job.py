@@ -47,7 +47,7 @@ class JobSpider(StorySpider):
     async def parse_feed(self, response: Response) -> AsyncIterator[Any]:
         # Entries are journaled before the feed counts as done, so a stop in between loses none.
         requests = self.entry_requests(feed_entries(response.body, response.url), response.url)
-        yield self.document_item(response)
+        yield self.response_item(response)
         for request in requests:
             yield request
 
@@ -57,19 +57,10 @@ class JobSpider(StorySpider):
             requests = [self.document_request(entry.url, self.parse_sitemap) for entry in entries]
         else:
             requests = self.entry_requests(entries, response.url)
-        yield self.document_item(response)  # after its entries are journaled (see parse_feed)
+        yield self.response_item(response)  # after its entries are journaled (see parse_feed)
         for request in requests:
             if request is not None:
                 yield request
-
-    def document_item(self, response: Response):
-        item = self.base_item(response.request, response.meta)
-        item.final_url = response.url
-        item.status = response.status
-        item.content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1") or None
-        if response.status >= 400:
-            item.error = f"HTTP {response.status}"
-        return item
 
     def entry_requests(self, entries: list[Entry], source: str) -> list[scrapy.Request]:
         """Requests for the entries this run should archive; the rest are logged as skipped."""

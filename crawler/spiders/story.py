@@ -162,12 +162,7 @@ class StorySpider(scrapy.Spider):
     async def parse(self, response: Response) -> AsyncIterator[Any]:
         meta = response.meta
         role, depth = meta["citewarc_role"], meta["citewarc_depth"]
-        item = self.base_item(response.request, response.meta)
-        item.final_url = response.url
-        item.status = response.status
-        item.content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1") or None
-        if response.status >= 400:
-            item.error = f"HTTP {response.status}"
+        item = self.response_item(response)
         item.tls_note = tls_note(response.certificate, urlsplit(response.url).hostname or "")
         item.is_html = is_html(response) and isinstance(response, TextResponse)
         follow: list[scrapy.Request] = []
@@ -228,6 +223,16 @@ class StorySpider(scrapy.Spider):
         if last is None and item.error:
             self.logger.info("Not fetched %s: %s", request.url, item.error)
         yield item
+
+    def response_item(self, response: Response) -> PageItem:
+        """The item of a fetched response: what every page, feed and sitemap records of it."""
+        item = self.base_item(response.request, response.meta)
+        item.final_url = response.url
+        item.status = response.status
+        item.content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1") or None
+        if response.status >= 400:
+            item.error = f"HTTP {response.status}"
+        return item
 
     def base_item(self, request: scrapy.Request, meta: dict[str, Any]) -> PageItem:
         captures: list[Capture] = list(meta.get(META_CAPTURES, []))
