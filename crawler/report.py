@@ -4,6 +4,7 @@ terminal, and the exit code (raised as the matching ``CitewarcError``). Shared b
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -12,10 +13,12 @@ from typing import Any
 from rich.console import Console
 
 from crawler.errors import EXIT_OK, CrawlStopped, NoSeedArchived, StorageFailed
+from crawler.jobs.file import Job
 from crawler.summary import print_summary
 from pipelines.manifest import seed_ends, seeds_archived
 from pipelines.run import CrawlResult
 
+logger = logging.getLogger("citewarc.crawl")
 MAX_LISTED = 3  # seeds named in the one error line
 
 
@@ -75,3 +78,22 @@ def report_crawl(
             f"(run `citewarc push --store {result.store_uri}` once the store works)"
         )
     return EXIT_OK
+
+
+def job_failure(manifest: dict[str, Any], job: Job) -> str | None:
+    """Why a job's run failed (exit 3), or None.
+
+    A job's seeds are its article URLs plus the feed and sitemap entries this run took. A run that
+    took no entry because its feeds hold nothing new is a success, as long as a feed or sitemap
+    could be read at all.
+    """
+    if manifest["seeds"]:
+        return seed_failure(manifest)
+    documents = [p for p in manifest["pages"] if p["role"] == "feed" and not p.get("redirect_to")]
+    if any(p["error"] is None and p["status"] and 200 <= p["status"] < 300 for p in documents):
+        logger.info("Nothing new in the feeds and sitemaps of job %r: nothing to archive this run "
+                    "(success)", job.name)
+        return None
+    failed = [f"{p['url']}: {p.get('error') or 'not fetched'}" for p in documents]
+    wanted = [*job.seeds.feeds, *job.seeds.sitemaps]
+    return "could not read any feed or sitemap of the job: " + ("; ".join(failed) or " ".join(wanted))

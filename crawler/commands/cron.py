@@ -10,28 +10,47 @@ from __future__ import annotations
 
 import os
 import sys
-from argparse import Namespace
+from argparse import ArgumentParser, Namespace
 from dataclasses import dataclass
 from pathlib import Path
 
-from crawler.errors import UsageError
-from crawler.jobs.file import load_job, refuse_control_characters
-from crawler.jobs.settings import (
-    STORE_ENV,
-    cron_log_file,
-    fill_log_file,
-    job_store,
-    lock_file,
-    log_file_template,
-)
+from crawler.commands import debug_option, store_option
+from crawler.errors import EXIT_OK, EXIT_USAGE, UsageError, exit_codes_help
 from crawler.schedule import citewarc_executable, cron_quote, schedule
-from crawler.session import command_store
 
 # Variables that change where a run goes or how it is configured, carried into the line when set;
 # for an s3:// store also where S3 is and which profile to use. Never the keys themselves: secrets
 # do not belong in a crontab (boto3 reads them from ~/.aws/credentials under cron too).
 CARRIED_ENV = ("CITEWARC_SETTINGS", "CITEWARC_SPOOL", "XDG_CACHE_HOME")
 CARRIED_S3_ENV = ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION")
+
+
+COMMON_OPTIONS = False  # a schedule's store and log file; nothing to show with -v
+HELP = "print the crontab line that runs a job on a schedule"
+DESCRIPTION = ("Check the job file, then print a comment line (job, store, lock and log paths) and "
+               "the crontab line that runs `citewarc crawl JOBFILE` on the schedule, with absolute "
+               "paths (cron's PATH is minimal) and its output appended to "
+               "~/.cache/citewarc/logs/<job>/cron.log (whose folder this creates). Install it with "
+               "`crontab -e`.")
+EPILOG = """\
+example:
+  citewarc cron jobs/deir-ez-zor.yaml --every 6h      # then paste both lines into `crontab -e`
+""" + exit_codes_help((EXIT_OK, EXIT_USAGE), notes={
+    EXIT_OK: "the lines were printed",
+    EXIT_USAGE: "bad job file (the message names the field), bad --every or bad store URI",
+})
+
+
+def add_arguments(parser: ArgumentParser) -> None:
+    parser.add_argument("jobfile", metavar="JOBFILE", help="the job file (YAML or TOML)")
+    parser.add_argument("--every", required=True, metavar="PERIOD",
+                        help="how often: Nm with N dividing 60 (15m), Nh with N dividing 24 (6h), "
+                             "or 1d; the minute is derived from the job name so jobs spread out")
+    store_option(parser, "store for the scheduled runs (default: $CITEWARC_STORE, else the job's "
+                         "store, else ./archive made absolute)")
+    parser.add_argument("--log-file", metavar="F",
+                        help="log file of each run; {job} and {crawl_id} are filled in")
+    debug_option(parser)
 
 
 @dataclass(frozen=True)
@@ -44,6 +63,17 @@ class CronEntry:
 
 def cron_entry(args: Namespace) -> CronEntry:
     """The comment line and the crontab line; validates the job first (exit 2 on a bad one)."""
+    from crawler.jobs.file import load_job, refuse_control_characters
+    from crawler.jobs.settings import (
+        STORE_ENV,
+        cron_log_file,
+        fill_log_file,
+        job_store,
+        lock_file,
+        log_file_template,
+    )
+    from crawler.session import command_store
+
     job_path = Path(args.jobfile).expanduser().absolute()
     job = load_job(job_path)
     when = schedule(args.every, job.name)
