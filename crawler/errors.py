@@ -1,6 +1,10 @@
-"""Exceptions that carry their exit code, so ``main`` turns any of them into one line and a code."""
+"""Exceptions that carry their exit code, so ``main`` turns any of them into one line and a code;
+and the table of what each code means, which every command's ``--help`` renders."""
 
 from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterable, Mapping
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -9,6 +13,31 @@ EXIT_STORAGE = 4
 EXIT_LOCKED = 5
 EXIT_VERIFY = 6
 EXIT_STOPPED = 7
+
+# The contract (README's table says the same): what each exit code means, for every command.
+EXIT_CODES: dict[int, str] = {
+    EXIT_OK: "the seed(s) archived and stored (citations may have failed: the manifest says which)",
+    EXIT_USAGE: "usage or configuration error (malformed URL, a URL with a password, unsupported "
+                "scheme, bad store URI, a control character in a path or name)",
+    EXIT_NO_SEED: "no seed could be archived (dead host, HTTP error, refused); the attempt is still "
+                  "recorded",
+    EXIT_STORAGE: "storage failed, or the store cannot be read (every command), or the WARC could "
+                  "not be written (disk full); nothing is lost: the message says where the files wait",
+    EXIT_LOCKED: "another run of the same job holds its lock (crawl)",
+    EXIT_VERIFY: "verify found a missing, changed or corrupt file; push found a spooled file that "
+                 "changed",
+    EXIT_STOPPED: "stopped before the end (SIGTERM, Ctrl-C); nothing lost: finish it with --resume",
+}
+
+
+def exit_codes_help(codes: Iterable[int] = EXIT_CODES, notes: Mapping[int, str] | None = None) -> str:
+    """The ``exit codes:`` block of a ``--help`` epilog: each of ``codes`` with its meaning from
+    ``EXIT_CODES``, or the command's own wording of it from ``notes``."""
+    lines = ["exit codes:"]
+    for code in codes:
+        meaning = (notes or {}).get(code) or EXIT_CODES[code]
+        lines += textwrap.wrap(meaning, 94, initial_indent=f"  {code}  ", subsequent_indent="     ")
+    return "\n".join(lines) + "\n"
 
 
 class CitewarcError(Exception):

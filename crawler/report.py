@@ -1,21 +1,26 @@
 """The end of a crawl as the user and scripts see it: the crawl id on stdout, the summary on a
-terminal, and the exit code (raised as the matching ``CitewarcError``). Shared by ``archive`` and
-``crawl``."""
+terminal (one screen: each seed and citation, where everything was stored), and the exit code
+(raised as the matching ``CitewarcError``). Shared by ``archive`` and ``crawl``."""
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.table import Table
 
 from crawler.errors import EXIT_OK, CrawlStopped, NoSeedArchived, StorageFailed
-from crawler.summary import print_summary
+from crawler.extensions.progress import human_bytes
+from crawler.jobs.file import Job
 from pipelines.manifest import seed_ends, seeds_archived
 from pipelines.run import CrawlResult
+from pipelines.warc.records import reason_phrase
 
+logger = logging.getLogger("citewarc.crawl")
 MAX_LISTED = 3  # seeds named in the one error line
 
 
@@ -75,3 +80,86 @@ def report_crawl(
             f"(run `citewarc push --store {result.store_uri}` once the store works)"
         )
     return EXIT_OK
+
+
+def job_failure(manifest: dict[str, Any], job: Job) -> str | None:
+    """Why a job's run failed (exit 3), or None.
+
+    A job's seeds are its article URLs plus the feed and sitemap entries this run took. A run that
+    took no entry because its feeds hold nothing new is a success, as long as a feed or sitemap
+    could be read at all.
+    """
+    if manifest["seeds"]:
+        return seed_failure(manifest)
+    documents = [p for p in manifest["pages"] if p["role"] == "feed" and not p.get("redirect_to")]
+    if any(p["error"] is None and p["status"] and 200 <= p["status"] < 300 for p in documents):
+        logger.info("Nothing new in the feeds and sitemaps of job %r: nothing to archive this run "
+                    "(success)", job.name)
+        return None
+    failed = [f"{p['url']}: {p.get('error') or 'not fetched'}" for p in documents]
+    wanted = [*job.seeds.feeds, *job.seeds.sitemaps]
+    return "could not read any feed or sitemap of the job: " + ("; ".join(failed) or " ".join(wanted))
+
+
+# --- the one-screen summary (stderr, on a terminal) -------------------------------------------
+
+
+def outcome(page: dict[str, Any]) -> str:
+    if page.get("redirect_to") and not page.get("error"):
+        return f"{page['status']} -> {page['redirect_to']}"
+    if page.get("error"):
+        if page.get("status"):
+            return f"{page['status']} {reason_phrase(page['status'])}"
+        return page["error"]
+    text = str(page.get("status"))
+    if page.get("truncated"):
+        text += f" (truncated: {page['truncated']})"
+    return text
+
+
+def print_summary(result: CrawlResult, console: Console, log_file: str | None = None) -> None:
+    manifest = result.manifest
+    table = Table(title=f"Crawl {result.crawl_id}", title_justify="left", expand=False)
+    table.add_column("role")
+    table.add_column("status", overflow="fold")
+    table.add_column("size", justify="right")
+    table.add_column("title / URL", overflow="fold")
+    scheduled = any(page.get("change") for page in manifest["pages"])
+    if scheduled:
+        table.add_column("change")
+    for page in manifest["pages"]:
+        if page["role"] == "requisite":
+            continue
+        style = "red" if page.get("error") else ("yellow" if page.get("redirect_to") else None)
+        label = page.get("title") or ""
+        cells = [page["role"], outcome(page), human_bytes(page.get("bytes") or 0),
+                 f"{label}\n{page['url']}" if label else page["url"]]
+        if scheduled:
+            edited = ",".join(page.get("edited_fields") or [])
+            cells.append((page.get("change") or "") + (f" ({edited})" if edited else ""))
+        table.add_row(*cells, style=style)
+    console.print(table)
+    for diff in manifest.get("diffs") or []:
+        console.print(f"[bold]Edited[/bold] since the last capture: {diff['url']} "
+                      f"({', '.join(diff['fields'])}); `citewarc history {diff['url']} --diff`")
+    stats = manifest["summary"]
+    requisites = [p for p in manifest["pages"] if p["role"] == "requisite"]
+    failed_req = sum(1 for p in requisites if p.get("error"))
+    console.print(
+        f"{stats['pages']} fetches, {stats['failed']} failed; requisites: {len(requisites)}"
+        f" ({failed_req} failed); {human_bytes(stats['bytes'])} received"
+    )
+    if "unchanged" in stats:
+        console.print(f"{stats['new']} new, {stats['changed']} changed, {stats['unchanged']} "
+                      f"unchanged ({stats['revisits']} stored as revisits of earlier crawls), "
+                      f"{stats['edited']} edited")
+    for warning in manifest.get("warnings") or []:
+        console.print(f"[yellow]warning:[/yellow] {warning}")
+    if result.storage_error:
+        console.print(f"[red]Not stored:[/red] {result.storage_error}")
+        console.print(f"Files wait in {result.spool_dir}")
+    else:
+        console.print(f"Stored in {result.store_uri} under {result.crawl_id}/ "
+                      f"({len(manifest['files'])} files + manifest.json)")
+    if log_file:
+        console.print(f"Log: {log_file}")

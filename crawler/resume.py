@@ -1,5 +1,5 @@
-"""Prepare a killed crawl for ``citewarc archive --resume``: find it, repair its WARCs, read its
-journal. The crawl then runs again under the same id and fetches only what is missing."""
+"""Prepare a stopped or killed crawl for ``--resume`` (and a job's next run): find it, repair its
+WARCs, read its journal. The crawl then runs again under the same id and fetches only what is missing."""
 
 from __future__ import annotations
 
@@ -11,24 +11,53 @@ from crawler.errors import UsageError
 from crawler.web.urls import is_crawl_id
 from pipelines.journal import JOURNAL_NAME, JournalState, read_journal
 from pipelines.keys import manifest_key
-from pipelines.spool import crawl_spool
+from pipelines.spool import crawl_spool, store_spool
 from pipelines.store.base import Store, StoreError, inside
-from pipelines.unfinished import is_running
+from pipelines.unfinished import is_running, unfinished_crawls
 from pipelines.warc.repair import Repair, repair_open_warc
 from pipelines.warc.writer import OPEN_SUFFIX
 
 logger = logging.getLogger(__name__)
 
 
+def store_has_manifest(store: Store, crawl_id: str) -> bool:
+    """Whether the crawl is complete in the store; a store that is down leaves it to the spool."""
+    try:
+        return bool(store.stat(manifest_key(crawl_id)))
+    except StoreError:
+        return False
+
+
+def crawl_to_resume(spool_root: Path, store: Store, wanted: str | None,
+                    job: str | None = None) -> Path | None:
+    """The spool folder of the crawl this run finishes, or None: the run starts a new crawl.
+
+    ``wanted`` names it (``--resume ID``); a job's run without it finishes the job's oldest
+    unfinished crawl (stopped or killed) first, so no run of a job is ever left half done.
+    """
+    if wanted:
+        folder = crawl_folder(spool_root, store, wanted)
+        if job is not None:  # checked before anything is repaired
+            owner = (read_journal(folder / JOURNAL_NAME).start.get("options") or {}).get("job")
+            if owner != job:
+                raise UsageError(f"crawl {wanted} is not a crawl of job {job!r}"
+                                 + (f" (it belongs to job {owner!r})" if owner else ""))
+        return folder
+    if job is None:
+        return None
+    for crawl in unfinished_crawls(store_spool(spool_root, store.uri)):
+        if crawl.job != job or store_has_manifest(store, crawl.crawl_id):
+            continue
+        inside(spool_root.resolve(), crawl.folder)  # a planted link: nothing repaired through it
+        return crawl.folder
+    return None
+
+
 def crawl_folder(spool_root: Path, store: Store, crawl_id: str) -> Path:
     """The spool folder of an unfinished crawl, or a usage error saying why there is none."""
     if not is_crawl_id(crawl_id):
         raise UsageError(f"{crawl_id!r} is not a crawl id (YYYYMMDDTHHMMSSZ-slug)")
-    try:
-        complete = bool(store.stat(manifest_key(crawl_id)))
-    except StoreError:
-        complete = False  # the store is down: the spool decides
-    if complete:
+    if store_has_manifest(store, crawl_id):
         raise UsageError(f"crawl {crawl_id} is already complete in {store.uri}")
     folder = crawl_spool(spool_root, store.uri, crawl_id)
     inside(spool_root.resolve(), folder)  # a planted link: nothing repaired or crawled through it

@@ -1,4 +1,6 @@
-"""Build Settings (module + CLI/env overrides) and run a spider in this process."""
+"""One way into a crawl: settings (module, environment, command line), the store, the crawl id (new
+or resumed), the log file, then the spider in this process. ``archive``, ``archive --resume`` and
+``crawl`` all call ``run_crawl``; every command opens its store with ``command_store``."""
 
 from __future__ import annotations
 
@@ -6,21 +8,127 @@ import logging
 import os
 import sys
 from collections.abc import Mapping
+from contextlib import nullcontext
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from rich.console import Console
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from crawler.errors import UsageError
+from crawler.jobs.file import Job, refuse_control_characters
+from crawler.jobs.lock import job_lock
+from crawler.jobs.settings import fill_log_file, lock_file
+from crawler.jobs.state import fold_stored_crawls
+from crawler.resume import crawl_to_resume, prepare, resumed_settings
 from crawler.web.offline import use_bundled_suffix_list
+from crawler.web.urls import crawl_id
 from pipelines import spool as spool_layout
 from pipelines.finalize import crawl_result
 from pipelines.keys import crawl_prefix
 from pipelines.run import CrawlResult
-from pipelines.spool import crawl_spool
+from pipelines.spool import crawl_spool, store_spool
 from pipelines.store.base import Store, StoreError, inside, open_store
 
 SETTINGS_ENV = "CITEWARC_SETTINGS"
+logger = logging.getLogger("citewarc.session")
+
+
+@dataclass(frozen=True)
+class JobRun:
+    """A job's side of a crawl: its lock, its own unfinished crawls finished first, its log file."""
+
+    job: Job
+    path: Path  # the job file
+    store_source: str  # where the store came from: --store, the environment, the job file, default
+    log_file: str  # template: {job} and {crawl_id} are filled in
+
+
+@dataclass(frozen=True)
+class CrawlRequest:
+    """What a command asks of a crawl; ``run_crawl`` does the steps every crawl shares."""
+
+    spider: type
+    overrides: Mapping[str, Any]  # command line (and job file); None leaves a setting as it is
+    slug: str = ""  # a new crawl is named <UTC time>-<slug>
+    resume: str | None = None  # finish this stopped or killed crawl under its own id
+    verbose: bool = False
+    job: JobRun | None = None
+
+
+@dataclass(frozen=True)
+class Crawled:
+    """What ``run_crawl`` hands back for the end-of-run report."""
+
+    result: CrawlResult | None  # None: the crawl ended before its files were finalized
+    crawl_id: str
+    log_file: Path
+    console: Console  # stderr, for the summary
+
+
+def run_crawl(request: CrawlRequest) -> Crawled:
+    """Settings, store, crawl id (new, or resumed after repairing its WARCs), log file, a warning
+    when the store is down (the files then wait in the spool), then the spider."""
+    settings = load_settings(request.overrides)
+    store = configured_store(settings)
+    job = request.job
+    held = job_lock(lock_file(store.uri, job.job.name), job.job.name) if job else nullcontext()
+    with held as lock:
+        spool = spool_root(settings)
+        folder = crawl_to_resume(spool, store, request.resume, job.job.name if job else None)
+        cid = folder.name if folder else unique_crawl_id(
+            store, settings, crawl_id(datetime.now(UTC), request.slug))
+        settings.set("CITEWARC_CRAWL_ID", cid, priority="cmdline")
+        log_file = fill_log_file(job.log_file, job.job.name, cid) if job else log_file_for(settings, cid)
+        settings.set("CITEWARC_LOG_FILE", str(log_file), priority="cmdline")
+        try:
+            configure_logging(log_file, settings.get("LOG_LEVEL"), request.verbose)
+        except OSError as exc:
+            raise UsageError(f"cannot write the log file {log_file}: {exc.strerror}") from None
+        if job:
+            logger.info("Job %r from %s: crawl %s, store %s (from %s), lock %s; %d article URL(s), "
+                        "%d feed(s), %d sitemap(s)", job.job.name, job.path, cid, store.uri,
+                        job.store_source, lock, len(job.job.seeds.urls), len(job.job.seeds.feeds),
+                        len(job.job.seeds.sitemaps))
+        console = Console(stderr=True, highlight=False)
+        if folder:
+            _resume(settings, request, folder, console)
+        _warn_if_store_down(store, console)
+        if job:
+            fold_stored_crawls(store, store_spool(spool, store.uri), job.job.name)
+        return Crawled(run_spider(request.spider, settings), cid, log_file, console)
+
+
+def _resume(settings: Settings, request: CrawlRequest, folder: Path, console: Console) -> None:
+    """Repair the crawl's WARCs and go on from its journal: its seeds, and (for ``archive``) the
+    settings it was started with where the command line does not give them again."""
+    journal, repairs = prepare(folder)
+    if request.job is None:
+        for name, value in resumed_settings(journal).items():
+            if value is not None and request.overrides.get(name) is None:
+                settings.set(name, value, priority="cmdline")
+    settings.set("CITEWARC_RESUME", True, priority="cmdline")
+    settings.set("CITEWARC_SEEDS", journal.seeds, priority="cmdline")
+    logger.info("Resuming crawl %s (stopped or killed before its end)", folder.name)
+    if sys.stderr.isatty():
+        dropped = sum(r.dropped_bytes for r in repairs)
+        console.print(f"resuming {folder.name}: {len(journal.done)} page(s) already archived, "
+                      f"{len(journal.pending)} to fetch; repaired {len(repairs)} WARC file(s)"
+                      + (f", dropped {dropped} torn bytes" if dropped else ""))
+
+
+def _warn_if_store_down(store: Store, console: Console) -> None:
+    """A store that is down does not stop the crawl: its files wait in the spool for ``push``."""
+    try:
+        store.check()
+    except StoreError as exc:
+        logger.warning("%s; crawling anyway, files will wait in the local spool", exc)
+        if sys.stderr.isatty():
+            console.print(f"[yellow]warning:[/yellow] {exc}; crawling anyway, files will wait "
+                          "in the local spool")
 
 
 def load_settings(overrides: dict[str, Any] | None = None) -> Settings:
@@ -56,8 +164,6 @@ def unique_crawl_id(store, settings: Settings, base: str) -> str:
 def command_store(uri: str | None, settings: Mapping[str, Any] | None = None) -> Store:
     """How every command opens its store: a store that cannot be opened (bad URI, S3 set-up) is a
     usage error (exit 2); a store that is down fails later, on first use (exit 4)."""
-    from crawler.errors import UsageError  # noqa: PLC0415
-
     try:
         return open_store(uri or "", settings)
     except StoreError as exc:
@@ -72,8 +178,6 @@ def configured_store(settings: Settings) -> Store:
 def spool_root(settings: Settings) -> Path:
     """The spool root (``pipelines.spool``), refused if its setting holds a control character:
     it names files."""
-    from crawler.jobs.file import refuse_control_characters  # noqa: PLC0415
-
     refuse_control_characters(spool_layout.spool_setting(settings), spool_layout.SPOOL_SETTING)
     return spool_layout.spool_root(settings)
 
@@ -81,8 +185,6 @@ def spool_root(settings: Settings) -> Path:
 def log_file_for(settings: Settings, crawl_id: str) -> Path:
     configured = settings.get("CITEWARC_LOG_FILE")
     if configured:
-        from crawler.jobs.file import refuse_control_characters  # noqa: PLC0415
-
         return Path(refuse_control_characters(configured, "CITEWARC_LOG_FILE")).expanduser()
     return spool_layout.spool_root(settings).parent / "logs" / f"{crawl_id}.log"
 

@@ -3,33 +3,51 @@
 from __future__ import annotations
 
 import sys
-from argparse import Namespace
-from datetime import UTC, datetime
+from argparse import ArgumentParser, Namespace
 
-from rich.console import Console
+from crawler.commands import ENVIRONMENT_HELP
+from crawler.errors import UsageError, exit_codes_help
 
-from crawler.errors import UsageError
-from crawler.extensions.time_limit import parse_time_limit
-from crawler.report import report_crawl
-from crawler.resume import crawl_folder, prepare, resumed_settings
-from crawler.session import (
-    configure_logging,
-    configured_store,
-    load_settings,
-    log_file_for,
-    run_spider,
-    spool_root,
-    unique_crawl_id,
-)
-from crawler.spiders.story import StorySpider
-from crawler.web.urls import InvalidURL, clean_url, crawl_id, refuse_userinfo, seed_slug
-from pipelines.store.base import StoreError
+COMMON_OPTIONS = True
+HELP = "archive story URL(s), every page they cite and their requisites"
+DESCRIPTION = ("Fetch the page(s), every page they cite, and the images, stylesheets, scripts and "
+               "fonts needed to replay them; write WARCs, clean text and a manifest to the store. "
+               "The crawl id is the last line on stdout.")
+EPILOG = exit_codes_help() + ENVIRONMENT_HELP
+
+
+def add_arguments(parser: ArgumentParser) -> None:
+    parser.add_argument("urls", nargs="*", metavar="URL", help="http(s) URL of a story")
+    parser.add_argument("--resume", metavar="CRAWL_ID",
+                        help="finish a crawl that was killed: repair its WARC files, fetch only "
+                             "what is missing, complete the same crawl id (same machine, spool "
+                             "and store)")
+    parser.add_argument("--depth", type=int, metavar="N",
+                        help="citation hops to follow (default 1: the seed's citations; "
+                             "0: the seed only)")
+    parser.add_argument("--no-requisites", action="store_true",
+                        help="do not fetch images, stylesheets, scripts and fonts")
+    parser.add_argument("--ignore-robots", action="store_true",
+                        help="do not obey robots.txt (it is obeyed by default)")
+    parser.add_argument("--time-limit", metavar="T",
+                        help="stop fetching after T (30s, 90m, 2h) and finish the crawl: what "
+                             "it did not fetch is listed in the manifest as skipped")
+    parser.add_argument("--allow-private-addresses", action="store_true",
+                        help="also fetch loopback, private, link-local and reserved addresses "
+                             "(refused by default, so a hostile page cannot make the crawler "
+                             "probe your network)")
 
 
 def run(args: Namespace) -> int:
-    if args.resume:
-        return resume(args)
-    if not args.urls:
+    from crawler.extensions.time_limit import parse_time_limit
+    from crawler.report import report_crawl
+    from crawler.session import CrawlRequest, run_crawl
+    from crawler.spiders.story import StorySpider
+    from crawler.web.urls import InvalidURL, clean_url, refuse_userinfo, seed_slug
+
+    if args.resume and args.urls:
+        raise UsageError("--resume takes a crawl id, not URLs")
+    if not args.resume and not args.urls:
         raise UsageError("give the URL(s) to archive, or --resume CRAWL_ID")
     seeds = []
     for url in args.urls:
@@ -40,71 +58,16 @@ def run(args: Namespace) -> int:
             raise UsageError(str(exc)) from None
     if args.depth is not None and args.depth < 0:
         raise UsageError("--depth must be 0 or more")
-    overrides = {
+    overrides = {  # on resume, options given again win over those the crawl started with
         "CITEWARC_STORE": args.store,
         "CITEWARC_DEPTH": args.depth,
         "CITEWARC_REQUISITES": False if args.no_requisites else None,
         "ROBOTSTXT_OBEY": False if args.ignore_robots else None,
         "CITEWARC_ALLOW_PRIVATE_ADDRESSES": True if args.allow_private_addresses else None,
-        "CITEWARC_SEEDS": seeds,
+        "CITEWARC_SEEDS": seeds or None,
         "CITEWARC_PROGRESS": sys.stderr.isatty() and not args.verbose,
-        "CITEWARC_TIME_LIMIT": time_limit(args),
+        "CITEWARC_TIME_LIMIT": parse_time_limit(args.time_limit) if args.time_limit else None,
     }
-    settings = load_settings(overrides)
-    store = configured_store(settings)
-    cid = unique_crawl_id(store, settings, crawl_id(datetime.now(UTC), seed_slug(seeds[0])))
-    settings.set("CITEWARC_CRAWL_ID", cid, priority="cmdline")
-    log_file = log_file_for(settings, cid)
-    configure_logging(log_file, settings.get("LOG_LEVEL"), args.verbose)
-    console = Console(stderr=True, highlight=False)
-    try:
-        store.check()
-    except StoreError as exc:
-        if sys.stderr.isatty():
-            console.print(f"[yellow]warning:[/yellow] {exc}; crawling anyway, files will wait "
-                          "in the local spool")
-    result = run_spider(StorySpider, settings)
-    return report_crawl(result, log_file, console)
-
-
-def time_limit(args: Namespace) -> float | None:
-    return parse_time_limit(args.time_limit) if args.time_limit else None
-
-
-def resume(args: Namespace) -> int:
-    """Finish a killed crawl under its own id: repair, then fetch only what is missing."""
-    if args.urls:
-        raise UsageError("--resume takes a crawl id, not URLs")
-    settings = load_settings({"CITEWARC_STORE": args.store})
-    store = configured_store(settings)
-    spool = spool_root(settings)
-    folder = crawl_folder(spool, store, args.resume)
-    log_file = log_file_for(settings, args.resume)
-    configure_logging(log_file, settings.get("LOG_LEVEL"), args.verbose)
-    journal, repairs = prepare(folder)
-    given = {  # options given again on the command line win over those the crawl started with
-        "CITEWARC_DEPTH": args.depth,
-        "CITEWARC_REQUISITES": False if args.no_requisites else None,
-        "ROBOTSTXT_OBEY": False if args.ignore_robots else None,
-        "CITEWARC_ALLOW_PRIVATE_ADDRESSES": True if args.allow_private_addresses else None,
-    }
-    overrides = {
-        **resumed_settings(journal),
-        **{name: value for name, value in given.items() if value is not None},
-        "CITEWARC_CRAWL_ID": args.resume,
-        "CITEWARC_RESUME": True,
-        "CITEWARC_SEEDS": journal.seeds,
-        "CITEWARC_PROGRESS": sys.stderr.isatty() and not args.verbose,
-        "CITEWARC_TIME_LIMIT": time_limit(args),
-    }
-    for name, value in overrides.items():
-        if value is not None:
-            settings.set(name, value, priority="cmdline")
-    console = Console(stderr=True, highlight=False)
-    if sys.stderr.isatty():
-        dropped = sum(r.dropped_bytes for r in repairs)
-        console.print(f"resuming {args.resume}: {len(journal.done)} page(s) already archived, "
-                      f"{len(journal.pending)} to fetch; repaired {len(repairs)} WARC file(s)"
-                      + (f", dropped {dropped} torn bytes" if dropped else ""))
-    result = run_spider(StorySpider, settings)
-    return report_crawl(result, log_file, console)
+    crawled = run_crawl(CrawlRequest(StorySpider, overrides, slug=seed_slug(seeds[0]) if seeds else "",
+                                     resume=args.resume, verbose=args.verbose))
+    return report_crawl(crawled.result, crawled.log_file, crawled.console)

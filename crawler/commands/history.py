@@ -4,18 +4,32 @@ from __future__ import annotations
 
 import json
 import sys
-from argparse import Namespace
+from argparse import ArgumentParser, Namespace
 
 from crawler.errors import StorageFailed, UsageError
-from crawler.replay import complete_crawls
-from crawler.session import configured_store, load_settings
-from crawler.web.urls import InvalidURL, clean_url
-from pipelines.history import captures_of, format_row
-from pipelines.manifest import stored_manifest
-from pipelines.store.base import StoreError
+
+COMMON_OPTIONS = True
+HELP = "every capture of a URL, with what changed"
+DESCRIPTION = ("One line per capture of URL in the store, oldest first (tab-separated): capture "
+               "time, crawl id, HTTP status, change (new/changed/unchanged, for scheduled crawls), "
+               "the fields an editor changed (title, author, date, text).")
+
+
+def add_arguments(parser: ArgumentParser) -> None:
+    parser.add_argument("url", metavar="URL", help="the page's URL (any spelling: tracking "
+                        "parameters and fragments are ignored)")
+    parser.add_argument("--diff", action="store_true",
+                        help="after each edited capture, print what changed and the text diff")
 
 
 def run(args: Namespace) -> int:
+    from crawler.replay import complete_crawls
+    from crawler.session import configured_store, load_settings
+    from crawler.web.urls import InvalidURL, clean_url
+    from pipelines.history import captures_of, format_row
+    from pipelines.manifest import stored_manifest
+    from pipelines.store.base import StoreError
+
     try:
         url = clean_url(args.url)
     except InvalidURL as exc:

@@ -3,18 +3,34 @@ killed) that wait in the local spool for ``--resume``."""
 
 from __future__ import annotations
 
-from argparse import Namespace
+from argparse import ArgumentParser, Namespace
+from typing import TYPE_CHECKING
 
 from crawler.errors import StorageFailed
-from crawler.replay import complete_crawls
-from crawler.session import configured_store, load_settings, spool_root
-from pipelines.manifest import stored_manifest
-from pipelines.spool import store_spool
-from pipelines.store.base import StoreError
-from pipelines.unfinished import Unfinished, unfinished_crawls
+
+if TYPE_CHECKING:
+    from pipelines.unfinished import Unfinished
+
+COMMON_OPTIONS = True
+HELP = "the crawls in a store, newest first"
+DESCRIPTION = ("One line per complete crawl, newest first: crawl id, fetches, failures, seeds "
+               "(tab-separated, the crawl id first). Crawls stopped or killed before their end, "
+               "waiting in the local spool, show `unfinished` and how many pages they have not "
+               "fetched.")
+
+
+def add_arguments(parser: ArgumentParser) -> None:
+    """No options of its own: the store is --store."""
 
 
 def run(args: Namespace) -> int:
+    from crawler.replay import complete_crawls
+    from crawler.session import configured_store, load_settings, spool_root
+    from pipelines.manifest import stored_manifest
+    from pipelines.spool import store_spool
+    from pipelines.store.base import StoreError
+    from pipelines.unfinished import unfinished_crawls
+
     settings = load_settings({"CITEWARC_STORE": args.store})
     store = configured_store(settings)
     unfinished = {c.crawl_id: c for c in

@@ -3,42 +3,54 @@
 from __future__ import annotations
 
 import sys
-from argparse import Namespace
+from argparse import ArgumentParser, Namespace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from crawler.commands.crawl import store_has_manifest
 from crawler.errors import JobLocked, StorageFailed, VerifyFailed
-from crawler.jobs.lock import job_lock
-from crawler.jobs.settings import lock_file
-from crawler.session import configured_store, load_settings, spool_root
-from pipelines.manifest import spooled_manifest
-from pipelines.spool import store_spool
-from pipelines.state_update import PendingUpdate, fold_into_store, pending_updates
 from pipelines.store.base import StoreError
-from pipelines.store.upload import changed_in_spool, upload_crawl
-from pipelines.unfinished import finish_hint, unfinished_crawls
+
+if TYPE_CHECKING:
+    from pipelines.state_update import PendingUpdate
+
+COMMON_OPTIONS = True
+HELP = "upload crawls waiting in the local spool after a storage outage"
+DESCRIPTION = ("Upload every crawl that waits in the local spool for the store (files first, each "
+               "verified by sha256, the manifest last). Prints each pushed crawl id on stdout. An "
+               "unfinished crawl (stopped or killed) is not pushed: push names it and the command "
+               "that finishes it.")
 
 
-def pending_crawls(spool_root: Path, store_uri: str) -> list[Path]:
-    """Crawl folders of this store whose manifest is written but not yet confirmed by the store."""
-    folder = store_spool(spool_root, store_uri)
+def add_arguments(parser: ArgumentParser) -> None:
+    """No options of its own: the store is --store."""
+
+
+def pending_crawls(folder: Path) -> list[Path]:
+    """Crawl folders in a store's spool folder whose manifest is written but not yet confirmed by
+    the store."""
     if not folder.is_dir():
         return []
     return sorted(p for p in folder.iterdir() if (p / "manifest.json").is_file())
 
 
 def run(args: Namespace) -> int:
+    from crawler.session import configured_store, load_settings, spool_root
+    from pipelines.manifest import spooled_manifest
+    from pipelines.spool import store_spool
+    from pipelines.store.upload import changed_in_spool, upload_crawl
+    from pipelines.unfinished import finish_hint, unfinished_crawls
+
     settings = load_settings({"CITEWARC_STORE": args.store})
     store = configured_store(settings)
-    spool = spool_root(settings)
-    crawls = pending_crawls(spool, store.uri)
-    unfinished = unfinished_crawls(store_spool(spool, store.uri))
+    folder = store_spool(spool_root(settings), store.uri)
+    crawls = pending_crawls(folder)
+    unfinished = unfinished_crawls(folder)
     for crawl in unfinished:  # not ours to push: finishing it fetches what it lacks
         print(f"found unfinished crawl {crawl.crawl_id} ({crawl.not_fetched} page(s) not "
               f"fetched): push does not store it; to finish it, "
               f"{finish_hint(crawl, store.uri)}", file=sys.stderr)
     if not crawls:
-        folded = fold_job_states(store, store_spool(spool, store.uri))
+        folded = fold_job_states(store, folder)
         if not unfinished and not folded:
             print(f"nothing waits in the spool for {store.uri}", file=sys.stderr)
         return 0
@@ -58,7 +70,7 @@ def run(args: Namespace) -> int:
         print(f"pushed {manifest['crawl_id']} ({len(report.uploaded)} files{earlier}) "
               f"to {store.uri}", file=sys.stderr)
         print(manifest["crawl_id"])
-    fold_job_states(store, store_spool(spool, store.uri))
+    fold_job_states(store, folder)
     if changed:
         raise VerifyFailed(changed[0] if len(changed) == 1
                            else f"{changed[0]} (and {len(changed) - 1} more crawl(s))")
@@ -72,6 +84,11 @@ def fold_job_states(store, store_spool: Path) -> int:
     Each job's state is written under the job's lock; a job running now is left to its next run,
     which folds them before crawling.
     """
+    from crawler.jobs.lock import job_lock
+    from crawler.jobs.settings import lock_file
+    from crawler.resume import store_has_manifest
+    from pipelines.state_update import fold_into_store, pending_updates
+
     by_job: dict[str, list[PendingUpdate]] = {}
     for item in pending_updates(store_spool):
         if store_has_manifest(store, item.crawl_id):

@@ -4,22 +4,25 @@ from __future__ import annotations
 
 import signal
 import sys
-from argparse import Namespace
+from argparse import ArgumentParser, Namespace
 
 from crawler.errors import StorageFailed, UsageError
-from crawler.replay import (
-    PywbServer,
-    ReplayError,
-    check_port_free,
-    complete_crawls,
-    ensure_replay_venv,
-    exposure_warning,
-    prepare_collection,
-    replay_venv,
-)
-from crawler.session import configured_store, load_settings, spool_root
-from crawler.web.urls import is_crawl_id
-from pipelines.store.base import StoreError
+
+COMMON_OPTIONS = True
+HELP = "open crawls in pywb on 127.0.0.1"
+DESCRIPTION = ("Fetch the crawls' WARCs and indexes from the store into a local cache, start pywb "
+               "and print the replay URL of each seed (stdout). Several crawls of one URL replay as "
+               "a timeline. Ctrl-C or SIGTERM stops it.")
+
+
+def add_arguments(parser: ArgumentParser) -> None:
+    parser.add_argument("crawl_ids", nargs="*", metavar="CRAWL_ID",
+                        help="crawls to open (default: every complete crawl in the store)")
+    parser.add_argument("--port", type=int, default=8080, help="port to serve on (default 8080)")
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="address to bind (default 127.0.0.1: only this machine can connect; "
+                             "any other address makes every replayed crawl readable on the "
+                             "network, and citewarc warns)")
 
 
 def say(message: str) -> None:
@@ -27,6 +30,20 @@ def say(message: str) -> None:
 
 
 def run(args: Namespace) -> int:
+    from crawler.replay import (
+        PywbServer,
+        ReplayError,
+        check_port_free,
+        complete_crawls,
+        ensure_replay_venv,
+        exposure_warning,
+        prepare_collection,
+        replay_venv,
+    )
+    from crawler.session import configured_store, load_settings, spool_root
+    from crawler.web.urls import is_crawl_id
+    from pipelines.store.base import StoreError
+
     for crawl_id in args.crawl_ids:
         if not is_crawl_id(crawl_id):
             raise UsageError(f"{crawl_id!r} is not a crawl id (YYYYMMDDTHHMMSSZ-slug)")

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import re
 import sys
-from argparse import Namespace
+from argparse import ArgumentParser, Namespace
 from typing import cast
 
-from crawler.commands.verify import open_crawl_store
 from crawler.errors import StorageFailed, UsageError
-from pipelines.keys import wacz_key
-from pipelines.share import ShareError, share_crawl
 from pipelines.store.base import MAX_PRESIGN_SECONDS, SigningStore, StoreError
+
+COMMON_OPTIONS = True
+HELP = "print a time-limited link to a crawl's WACZ and its ReplayWeb.page viewer"
+DESCRIPTION = ("Sign a GET URL for <crawl-id>/<crawl-id>.wacz in an s3:// store (no credentials "
+               "needed to use it, valid until it expires) and print it, then the "
+               "https://replayweb.page/ link that opens it. The bucket needs a CORS rule for "
+               "https://replayweb.page (see the README).")
 
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 _DURATION = re.compile(r"(\d+)\s*([smhd]?)")
@@ -29,7 +33,18 @@ def parse_expiry(text: str) -> int:
     return seconds
 
 
+def add_arguments(parser: ArgumentParser) -> None:
+    parser.add_argument("crawl_id", metavar="CRAWL_ID", help="the crawl id printed by `archive`")
+    parser.add_argument("--expires", metavar="T", default="7d",
+                        help="lifetime of the link: seconds (3600) or 30m, 12h, 7d (default and "
+                             "maximum: 7d)")
+
+
 def run(args: Namespace) -> int:
+    from crawler.commands.verify import open_crawl_store
+    from pipelines.keys import wacz_key
+    from pipelines.share import ShareError, share_crawl
+
     expires = parse_expiry(args.expires)
     store = open_crawl_store(args)
     if not store.uri.startswith("s3://"):

@@ -3,22 +3,48 @@
 from __future__ import annotations
 
 import sys
-from argparse import Namespace
+from argparse import ArgumentParser, Namespace
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from crawler.errors import StorageFailed, UsageError, VerifyFailed
-from crawler.session import configured_store, load_settings
-from crawler.web.urls import is_crawl_id
+from crawler.errors import (
+    EXIT_OK,
+    EXIT_STORAGE,
+    EXIT_USAGE,
+    EXIT_VERIFY,
+    StorageFailed,
+    UsageError,
+    VerifyFailed,
+    exit_codes_help,
+)
 from pipelines.store.base import Store, StoreError
-from pipelines.verify import IncompleteCrawl, UnknownCrawl, verify_crawl
+
+COMMON_OPTIONS = True
+HELP = "check every stored file of a crawl against its manifest (exit 6 on any problem)"
+DESCRIPTION = ("Read every file the crawl's manifest lists back from the store and compare\n"
+               "its size and sha256; WARCs are also checked record by record (block and\n"
+               "payload digests, whole gzip members). One line per file on stdout: ok,\n"
+               "MISMATCH, CORRUPT, MISSING, or EXTRA (stored but not listed).")
+EPILOG = exit_codes_help((EXIT_OK, EXIT_USAGE, EXIT_STORAGE, EXIT_VERIFY), notes={
+    EXIT_OK: "every listed file is present and unchanged",
+    EXIT_USAGE: "usage error: not a crawl id, no such crawl in the store, bad store URI",
+    EXIT_STORAGE: "the store could not be read",
+    EXIT_VERIFY: "a file is missing, changed or corrupt, or the crawl has no manifest",
+})
+
+
+def add_arguments(parser: ArgumentParser) -> None:
+    parser.add_argument("crawl_id", metavar="CRAWL_ID", help="the crawl id printed by `archive`")
 
 
 def open_crawl_store(args: Namespace) -> Store:
     """The store named by --store / CITEWARC_STORE, after checking the crawl id's form."""
+    from crawler.session import configured_store, load_settings
+    from crawler.web.urls import is_crawl_id
+
     if not is_crawl_id(args.crawl_id):
         raise UsageError(f"{args.crawl_id!r} is not a crawl id (YYYYMMDDTHHMMSSZ-slug, as printed "
                          "by `citewarc archive`)")
@@ -43,6 +69,8 @@ def _progress() -> Iterator[Callable[[str, int, int], None] | None]:
 
 
 def run(args: Namespace) -> int:
+    from pipelines.verify import IncompleteCrawl, UnknownCrawl, verify_crawl
+
     store = open_crawl_store(args)
     try:
         with _progress() as on_file:

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from crawler.commands.cron import citewarc_executable, cron_entry, schedule
+from crawler.commands.cron import cron_entry
 from crawler.errors import UsageError
+from crawler.schedule import citewarc_executable, schedule
 
 JOB = "name: {name}\n{store}seeds:\n  urls: [http://example.com/story]\n"
 
