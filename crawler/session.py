@@ -17,7 +17,8 @@ from pipelines import spool as spool_layout
 from pipelines.keys import crawl_prefix
 from pipelines.run import CrawlResult, CrawlRun
 from pipelines.spool import crawl_spool
-from pipelines.store.base import Store, StoreError, inside, open_store
+from pipelines.store import open_store
+from pipelines.store.base import Store, StoreError, inside
 
 SETTINGS_ENV = "CITEWARC_SETTINGS"
 

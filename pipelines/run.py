@@ -25,7 +25,8 @@ from pipelines.journal import JOURNAL_NAME, Journal, JournalState, crawl_setting
 from pipelines.keys import key_in_crawl, warc_key
 from pipelines.kill_hook import KillSwitch
 from pipelines.spool import crawl_spool, spool_root
-from pipelines.store.base import Store, StoreError, inside, open_store
+from pipelines.store import open_store
+from pipelines.store.base import Store, StoreError, inside
 from pipelines.unfinished import hold_journal
 from pipelines.warc.writer import RollingWarcWriter, WarcWriteError, WrittenRecord
 

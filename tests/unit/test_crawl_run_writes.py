@@ -14,7 +14,7 @@ from crawler.report import report_crawl
 from pipelines import journal as journal_module
 from pipelines.finalize import finalize_run
 from pipelines.run import CrawlRun
-from pipelines.store.base import open_store
+from pipelines.store import open_store
 from pipelines.warc import writer as warc_writer
 from pipelines.warc.writer import WarcWriteError
 from tests.unit.test_warc_writer import INFO, fill_after, pair

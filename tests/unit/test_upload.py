@@ -11,7 +11,8 @@ import pytest
 from boto3.exceptions import S3UploadFailedError
 from botocore.exceptions import ClientError
 
-from pipelines.store.base import LocalStore, StoreError
+from pipelines.store.base import StoreError
+from pipelines.store.local import LocalStore
 from pipelines.store.s3 import _checksum_proves, _refuses_checksums
 from pipelines.store.upload import (
     already_stored,
