@@ -20,6 +20,7 @@ from typing import Any
 
 from scrapy import __version__ as scrapy_version
 
+from pipelines.catalog import hold_journal
 from pipelines.job_state import JobState, PreviousCapture, load_state
 from pipelines.journal import JOURNAL_NAME, Journal, JournalState, crawl_settings, read_journal
 from pipelines.keys import key_in_crawl, warc_key
@@ -27,7 +28,6 @@ from pipelines.kill_hook import KillSwitch
 from pipelines.spool import crawl_spool, spool_root
 from pipelines.store import open_store
 from pipelines.store.base import Store, StoreError, inside
-from pipelines.unfinished import hold_journal
 from pipelines.warc.writer import RollingWarcWriter, WarcWriteError, WrittenRecord
 
 _ATTR = "_citewarc_run"

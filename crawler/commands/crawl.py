@@ -39,12 +39,12 @@ from crawler.session import (
 )
 from crawler.spiders.job import JobSpider
 from crawler.web.urls import crawl_id
+from pipelines.catalog import unfinished_crawls
 from pipelines.journal import JOURNAL_NAME, read_journal
 from pipelines.keys import manifest_key
 from pipelines.spool import store_spool
 from pipelines.state_update import fold_into_store, pending_updates
 from pipelines.store.base import StoreError, inside
-from pipelines.unfinished import unfinished_crawls
 
 logger = logging.getLogger("citewarc.crawl")
 

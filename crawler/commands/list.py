@@ -8,10 +8,10 @@ from argparse import Namespace
 from crawler.errors import StorageFailed
 from crawler.replay import complete_crawls
 from crawler.session import configured_store, load_settings, spool_root
+from pipelines.catalog import Unfinished, unfinished_crawls
 from pipelines.manifest import stored_manifest
 from pipelines.spool import store_spool
 from pipelines.store.base import StoreError
-from pipelines.unfinished import Unfinished, unfinished_crawls
 
 
 def run(args: Namespace) -> int:

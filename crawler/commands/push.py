@@ -11,12 +11,12 @@ from crawler.errors import JobLocked, StorageFailed, VerifyFailed
 from crawler.jobs.lock import job_lock
 from crawler.jobs.settings import lock_file
 from crawler.session import configured_store, load_settings, spool_root
+from pipelines.catalog import finish_hint, unfinished_crawls
 from pipelines.manifest import spooled_manifest
 from pipelines.spool import store_spool
 from pipelines.state_update import PendingUpdate, fold_into_store, pending_updates
 from pipelines.store.base import StoreError
 from pipelines.store.upload import changed_in_spool, upload_crawl
-from pipelines.unfinished import finish_hint, unfinished_crawls
 
 
 def pending_crawls(spool_root: Path, store_uri: str) -> list[Path]:
