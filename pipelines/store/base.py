@@ -7,8 +7,10 @@ relative to the store root; ``safe_key`` keeps anything derived from a URL insid
 Every ``put_file`` is verified before it returns: the local store re-hashes what it wrote, the S3
 store reads back size and our own ``sha256`` metadata (a multipart ETag is not a content hash).
 The methods block; callers run them in a thread.
-"""
 
+What only some stores can do is said once, in ``Capabilities``; callers ask ``can_sign`` or
+``has_multipart_uploads`` (which also narrow the type), never ``hasattr`` or the URI's scheme.
+"""
 
 from __future__ import annotations
 
@@ -16,18 +18,21 @@ import hashlib
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import BinaryIO, ClassVar, Protocol, TypeGuard
 
 MAX_KEY_BYTES = 1024  # S3's limit; kept for local stores too so a crawl moves between them
 _CHUNK = 1024 * 1024
 MAX_PRESIGN_SECONDS = 7 * 24 * 3600  # SigV4's limit for presigned URLs
+# How a store proved an upload's bytes (the manifest's ``upload_verification``):
+SHA256_CHECKSUM = "sha256-checksum"  # the server checked each upload's SHA-256 (x-amz-checksum)
+READ_BACK = "read-back"  # each stored copy was read back and hashed here
 
 
 class StoreError(Exception):
     """One-line, user-facing message. Never contains credentials.
 
     ``transient`` says whether waiting could help (an outage) or not (bad credentials, no such
-    bucket): uploads retry only the former.
+    bucket, a lost file): the upload report says which.
     """
 
     def __init__(self, message: str, transient: bool = True) -> None:
@@ -57,8 +62,23 @@ class StoredObject:
     sha256: str | None  # None if the store has no recorded sha256 for it
 
 
+@dataclass(frozen=True)
+class Capabilities:
+    """What a kind of store can do beyond the core methods of ``Store``."""
+
+    presigned_urls: bool = False  # presigned_url(): a time-limited GET URL for anyone (S3)
+    multipart_uploads: bool = False  # abort_orphaned_uploads(): parts a cut upload left (S3)
+
+
 class Store(Protocol):
     uri: str  # printable and credential-free: "/abs/path" or "s3://bucket/prefix"
+    capabilities: ClassVar[Capabilities]
+    # How the last put_file proved the stored bytes (READ_BACK or SHA256_CHECKSUM); None before.
+    upload_verification: str | None
+
+    def with_retry_budget(self, seconds: float) -> Store:
+        """This store, waiting out an outage of about ``seconds`` before a call fails."""
+        ...
 
     def check(self) -> None: ...
     def put_file(self, key: str, path: Path, sha256: str) -> StoredObject: ...
@@ -72,9 +92,25 @@ class Store(Protocol):
 
 
 class SigningStore(Store, Protocol):
-    """A store that can hand out time-limited URLs (only S3 can; LocalStore raises StoreError)."""
+    """A store with ``capabilities.presigned_urls``."""
 
     def presigned_url(self, key: str, expires_seconds: int) -> str: ...
+
+
+class MultipartStore(Store, Protocol):
+    """A store with ``capabilities.multipart_uploads``."""
+
+    def abort_orphaned_uploads(self, min_age: float = 0.0, key_prefix: str = "") -> int: ...
+
+
+def can_sign(store: Store) -> TypeGuard[SigningStore]:
+    """Whether ``store`` hands out presigned URLs (a local folder is shared by its files)."""
+    return store.capabilities.presigned_urls
+
+
+def has_multipart_uploads(store: Store) -> TypeGuard[MultipartStore]:
+    """Whether an interrupted upload to ``store`` can leave parts behind that need aborting."""
+    return store.capabilities.multipart_uploads
 
 
 def control_character(text: str) -> str | None:

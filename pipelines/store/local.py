@@ -1,16 +1,24 @@
-"""A store that is a folder on this machine."""
+"""A store that is a folder on this machine.
+
+Nothing here is retried: a local disk has no outage to wait out (a full disk or a permission
+error stays so for longer than an upload should wait), so an error fails the call at once; the
+files stay in the spool and ``citewarc push`` stores them once the cause is fixed.
+"""
 
 from __future__ import annotations
 
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
 from pipelines.store.base import (
     _CHUNK,
+    READ_BACK,
+    Capabilities,
     NotFoundError,
     StoredObject,
     StoreError,
@@ -60,7 +68,8 @@ def _fsync_dir(path: Path) -> None:
 class LocalStore:
     """A folder. Files appear under their final name only whole (temp file, fsync, rename)."""
 
-    upload_verification = "read-back"  # each copy is re-hashed before it gets its final name
+    capabilities = Capabilities()
+    upload_verification = READ_BACK  # each copy is re-hashed before it gets its final name
 
     def __init__(self, root: str | Path):
         self.root = Path(root).expanduser().resolve()
@@ -71,6 +80,10 @@ class LocalStore:
 
     def location(self, key: str) -> str:
         return str(self._path(key))
+
+    def with_retry_budget(self, seconds: float) -> LocalStore:
+        """Itself: a local error is not an outage, waiting does not help (see the module doc)."""
+        return self
 
     def check(self) -> None:
         try:
@@ -116,36 +129,24 @@ class LocalStore:
     def read_range(self, key: str, offset: int, length: int) -> bytes:
         """``length`` bytes at ``offset`` (one WARC record, without reading the whole file)."""
         path = self._path(key)
-        try:
-            with open(path, "rb") as fh:
-                fh.seek(offset)
-                return fh.read(length)
-        except FileNotFoundError:
-            raise NotFoundError(f"{path} does not exist") from None
-        except OSError as exc:
-            raise StoreError(f"cannot read {path}: {exc.strerror or exc}") from None
+        with _read_errors(path), open(path, "rb") as fh:
+            fh.seek(offset)
+            return fh.read(length)
 
     def read_bytes(self, key: str) -> bytes:
         path = self._path(key)
-        try:
+        with _read_errors(path):
             return path.read_bytes()
-        except FileNotFoundError:
-            raise NotFoundError(f"{path} does not exist") from None
-        except OSError as exc:
-            raise StoreError(f"cannot read {path}: {exc.strerror or exc}") from None
 
     def open_read(self, key: str) -> BinaryIO:
         """A binary stream of the stored file, to read files too big for memory; close it."""
         path = self._path(key)
-        try:
-            return open(path, "rb")
-        except FileNotFoundError:
-            raise NotFoundError(f"{path} does not exist") from None
-        except OSError as exc:
-            raise StoreError(f"cannot read {path}: {exc.strerror or exc}") from None
+        with _read_errors(path):
+            return open(path, "rb")  # noqa: SIM115 - the caller closes it
 
     def presigned_url(self, key: str, expires_seconds: int) -> str:
-        """Only S3 signs URLs; a folder is shared by opening its files directly."""
+        """Not a capability of a folder (``can_sign`` is False): refused in one line, should a
+        caller skip the check. A folder is shared by opening its files directly."""
         raise StoreError(f"a local store cannot make a shareable URL for {self.location(key)}")
 
     def list_keys(self, prefix: str = "") -> list[str]:
@@ -159,3 +160,14 @@ class LocalStore:
                 if key.startswith(prefix) and not name.endswith(_TMP_SUFFIX):
                     keys.append(key)
         return sorted(keys)
+
+
+@contextmanager
+def _read_errors(path: Path) -> Iterator[None]:
+    """A missing file is NotFoundError; any other OS error one line of StoreError."""
+    try:
+        yield
+    except FileNotFoundError:
+        raise NotFoundError(f"{path} does not exist") from None
+    except OSError as exc:
+        raise StoreError(f"cannot read {path}: {exc.strerror or exc}") from None
