@@ -48,9 +48,9 @@ from pipelines.store.base import (
     sha256_stream,
 )
 
-# botocore's standard mode waits rand(0, 1) * min(0.05 s * 2**i, 20 s) before retry i of a
-# connection error, timeout or 5xx (botocore 1.44; throttling starts at 1 s instead).
-_BACKOFF_BASE, _BACKOFF_CAP = 0.05, 20.0
+# botocore's standard mode waits rand(0, 1) * min(base * 2**i, 20 s) before retry i: base 1 s
+# for throttling (503 SlowDown), 0.05 s for connection errors, timeouts and other 5xx (1.44).
+_BACKOFF_BASE, _BACKOFF_CAP = 1.0, 20.0
 # Error codes of a server that does not take x-amz-checksum-* headers (never BadDigest: that is
 # a checksum the server did check, and the bytes were wrong).
 _CHECKSUM_REFUSALS = {"InvalidRequest", "NotImplemented", "InvalidArgument", "NotSupported",
@@ -363,10 +363,13 @@ class _S3Reader(io.RawIOBase):
 
 
 def retries_for(budget: float) -> int:
-    """Retries whose waits (on average half botocore's backoff cap each) add up to ``budget`` s.
+    """Retries whose waits add up to about ``budget`` s (each on average half its cap).
 
-    Standard mode also spends a retry quota (500, 14 a retry) per client: a 120 s budget takes 20
-    retries, so one call's outage never exhausts it.
+    Sized for a throttling server, whose waits start at 1 s, so a call never waits much longer
+    than the budget. Waits for an unreachable endpoint start at 0.05 s but reach the same 20 s cap
+    after nine retries: a long budget rides out about as long (120 s: 16 retries, some 80 s on
+    average), a budget of a few seconds only a blip. Standard mode also spends a retry quota per
+    client (500, 14 a retry): one call's retries never exhaust it.
     """
     retries, waited = 0, 0.0
     while waited < budget:
