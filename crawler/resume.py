@@ -9,11 +9,11 @@ from typing import Any
 
 from crawler.errors import UsageError
 from crawler.web.urls import is_crawl_id
+from pipelines.catalog import is_running, unfinished_crawls
 from pipelines.journal import JOURNAL_NAME, JournalState, read_journal
 from pipelines.keys import manifest_key
 from pipelines.spool import crawl_spool, store_spool
 from pipelines.store.base import Store, StoreError, inside
-from pipelines.unfinished import is_running, unfinished_crawls
 from pipelines.warc.repair import Repair, repair_open_warc
 from pipelines.warc.writer import OPEN_SUFFIX
 

@@ -31,7 +31,8 @@ from pipelines.finalize import crawl_result
 from pipelines.keys import crawl_prefix
 from pipelines.run import CrawlResult
 from pipelines.spool import crawl_spool, store_spool
-from pipelines.store.base import Store, StoreError, inside, open_store
+from pipelines.store import open_store
+from pipelines.store.base import Store, StoreError, inside
 
 SETTINGS_ENV = "CITEWARC_SETTINGS"
 logger = logging.getLogger("citewarc.session")

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import uuid
 import zipfile
 from collections.abc import Iterable
@@ -31,28 +30,18 @@ PAGE_ROLES = ("seed", "citation", "feed")
 
 
 def write_cdxj(warc_paths: Iterable[Path], out_path: Path) -> Path:
-    """Sorted CDXJ of the WARCs (request records folded into their responses), by file name."""
-    paths = sorted(Path(p) for p in warc_paths)
+    """Sorted CDXJ of the WARCs (request records folded into their responses), by file name.
+
+    One cdxj-indexer call: it names each input by its basename (no ``dir_root``) and sorts all
+    inputs' lines together (``sort=True``), so WARCs from several folders need no other help.
+    """
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_name(out_path.name + ".tmp")
     with open(tmp, "w", encoding="utf-8") as out:
-        for directory in sorted({p.parent for p in paths}):
-            names = [p.name for p in paths if p.parent == directory]
-            cwd = os.getcwd()
-            os.chdir(directory)  # cdxj-indexer names files as given: give bare names
-            try:
-                CDXJIndexer(output=out, inputs=names, sort=True, post_append=True).process_all()
-            finally:
-                os.chdir(cwd)
-    _sort_lines(tmp)
+        inputs = [str(p) for p in sorted(Path(p) for p in warc_paths)]
+        CDXJIndexer(output=out, inputs=inputs, sort=True, post_append=True).process_all()
     tmp.replace(out_path)
     return out_path
-
-
-def _sort_lines(path: Path) -> None:
-    """cdxj-indexer sorts per call; with several directories the whole file needs one order."""
-    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    path.write_text("".join(sorted(lines)), encoding="utf-8")
 
 
 def page_records(pages: Iterable[dict[str, Any]], texts: dict[str, str] | None = None) -> list[dict]:
@@ -186,6 +175,3 @@ def package_crawl(crawl_dir: Path, crawl_id: str, warc_paths: list[Path], pages:
     wacz = write_wacz(crawl_dir / key_in_crawl(wacz_key(crawl_id)), wacz_warcs, wacz_index, records, title,
                       software)
     return [index, wacz]
-
-
-

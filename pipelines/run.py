@@ -21,14 +21,15 @@ from typing import Any
 
 from scrapy import __version__ as scrapy_version
 
+from pipelines.catalog import hold_journal
 from pipelines.job_state import JobRun, PreviousCapture
 from pipelines.journal import JOURNAL_NAME, Journal, JournalState, crawl_settings, read_journal
 from pipelines.keys import key_in_crawl, warc_key
 from pipelines.kill_hook import KillSwitch
 from pipelines.page import PageRecord
 from pipelines.spool import crawl_spool, spool_root
-from pipelines.store.base import Store, inside, open_store
-from pipelines.unfinished import hold_journal
+from pipelines.store import open_store
+from pipelines.store.base import Store, inside
 from pipelines.warc.writer import RollingWarcWriter, WarcWriteError, WrittenRecord
 
 _ATTR = "_citewarc_run"

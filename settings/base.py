@@ -112,7 +112,7 @@ CITEWARC_REPLAY_VENV = ""
 CITEWARC_REQUISITES = True
 # Set by `citewarc archive --resume`: continue the crawl CITEWARC_CRAWL_ID from its journal.
 CITEWARC_RESUME = False
-# Attempts botocore makes per S3 request before an upload counts as failed (then: backoff).
+# Retries botocore makes per S3 request (reads, listings; uploads size theirs by the budget below).
 CITEWARC_S3_MAX_ATTEMPTS = 3
 # Bytes per multipart part and the size above which uploads go multipart (S3 stores).
 CITEWARC_S3_MULTIPART_CHUNKSIZE = 16 * 1024 * 1024
@@ -123,7 +123,7 @@ CITEWARC_SPOOL = ""
 CITEWARC_STORE = "./archive"
 # Seconds of crawling, then no more fetching: the crawl finishes, the rest listed skipped (0: none).
 CITEWARC_TIME_LIMIT = 0
-# Seconds, from the end of fetching, during which failed uploads are retried with backoff.
+# Seconds each S3 upload call waits out an outage (botocore's retries); a local store never retries.
 CITEWARC_UPLOAD_RETRY_BUDGET = 120
 # The resolver GuardedResolver asks (tests use a static one: they never ask the machine's DNS).
 CITEWARC_UPSTREAM_RESOLVER = "scrapy.resolver.CachingThreadedResolver"

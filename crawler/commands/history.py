@@ -26,7 +26,7 @@ def run(args: Namespace) -> int:
     from crawler.replay import complete_crawls
     from crawler.session import configured_store, load_settings
     from crawler.web.urls import InvalidURL, clean_url
-    from pipelines.history import captures_of, format_row
+    from pipelines.catalog import captures_of, format_row
     from pipelines.manifest import stored_manifest
     from pipelines.store.base import StoreError
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from crawler.errors import StorageFailed
 
 if TYPE_CHECKING:
-    from pipelines.unfinished import Unfinished
+    from pipelines.catalog import Unfinished
 
 COMMON_OPTIONS = True
 HELP = "the crawls in a store, newest first"
@@ -26,10 +26,10 @@ def add_arguments(parser: ArgumentParser) -> None:
 def run(args: Namespace) -> int:
     from crawler.replay import complete_crawls
     from crawler.session import configured_store, load_settings, spool_root
+    from pipelines.catalog import unfinished_crawls
     from pipelines.manifest import stored_manifest
     from pipelines.spool import store_spool
     from pipelines.store.base import StoreError
-    from pipelines.unfinished import unfinished_crawls
 
     settings = load_settings({"CITEWARC_STORE": args.store})
     store = configured_store(settings)

@@ -35,10 +35,10 @@ def pending_crawls(folder: Path) -> list[Path]:
 
 def run(args: Namespace) -> int:
     from crawler.session import configured_store, load_settings, spool_root
+    from pipelines.catalog import finish_hint, unfinished_crawls
     from pipelines.manifest import spooled_manifest
     from pipelines.spool import store_spool
     from pipelines.store.upload import changed_in_spool, upload_crawl
-    from pipelines.unfinished import finish_hint, unfinished_crawls
 
     settings = load_settings({"CITEWARC_STORE": args.store})
     store = configured_store(settings)

@@ -5,11 +5,18 @@ boto3 sends default CRC checksums some S3-compatible servers reject, so those ar
 required. Each upload instead carries an explicit SHA-256 the server checks against the bytes it
 received (a server that refuses or ignores it gets plain uploads, each read back and hashed here);
 our own sha256 is also kept in each object's metadata and checked with ``head_object``.
+
+Retries are botocore's alone (standard mode: connection errors, timeouts, 5xx and throttling,
+with jittered exponential backoff). ``CITEWARC_S3_MAX_ATTEMPTS`` sets them for every call; an
+upload asks ``with_retry_budget(seconds)`` for a client with as many retries as it takes to wait
+out an outage of about that long (see ``retries_for``). The alternative, tenacity, is not
+installed; a second loop of our own over botocore's would wait twice and say so nowhere.
 """
 
 from __future__ import annotations
 
 import base64
+import copy
 import io
 import os
 import time
@@ -30,6 +37,9 @@ from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from pipelines.store.base import (
     MAX_PRESIGN_SECONDS,
+    READ_BACK,
+    SHA256_CHECKSUM,
+    Capabilities,
     NotFoundError,
     StoredObject,
     StoreError,
@@ -38,8 +48,9 @@ from pipelines.store.base import (
     sha256_stream,
 )
 
-SHA256_CHECKSUM = "sha256-checksum"  # the server checked each upload's SHA-256 (x-amz-checksum)
-READ_BACK = "read-back"  # the server took plain uploads; each was downloaded and hashed here
+# botocore's standard mode waits rand(0, 1) * min(base * 2**i, 20 s) before retry i: base 1 s
+# for throttling (503 SlowDown), 0.05 s for connection errors, timeouts and other 5xx (1.44).
+_BACKOFF_BASE, _BACKOFF_CAP = 1.0, 20.0
 # Error codes of a server that does not take x-amz-checksum-* headers (never BadDigest: that is
 # a checksum the server did check, and the bytes were wrong).
 _CHECKSUM_REFUSALS = {"InvalidRequest", "NotImplemented", "InvalidArgument", "NotSupported",
@@ -49,11 +60,14 @@ _CHECKSUM_REFUSALS = {"InvalidRequest", "NotImplemented", "InvalidArgument", "No
 class S3Store:
     """An S3 bucket (AWS or any S3-compatible service) with an optional key prefix."""
 
+    capabilities = Capabilities(presigned_urls=True, multipart_uploads=True)
     # Decided by the first upload: SHA256_CHECKSUM or READ_BACK, for this object's life.
     upload_verification: str | None = None
 
     def __init__(self, bucket: str, prefix: str = "", settings: Mapping[str, Any] | None = None):
         settings = settings or {}
+        self._settings = settings
+        self._budgeted: dict[int, S3Store] = {}  # retries -> this store with that client
         self.bucket = bucket
         self.prefix = prefix.strip("/")
         self.uri = f"s3://{bucket}/{self.prefix}" if self.prefix else f"s3://{bucket}"
@@ -61,7 +75,8 @@ class S3Store:
             v for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
             if len(v := str(_setting(settings, k) or os.environ.get(k) or "")) >= 8
         ]
-        self.client = self._make_client(settings)
+        self.client = self._make_client(
+            settings, int(_setting(settings, "CITEWARC_S3_MAX_ATTEMPTS") or 3))
         self.endpoint = self.client.meta.endpoint_url
         self.transfer_config = TransferConfig(
             multipart_threshold=int(_setting(settings, "CITEWARC_S3_MULTIPART_THRESHOLD")
@@ -70,15 +85,27 @@ class S3Store:
                                     or 16 * 1024**2),
         )
 
-    def _make_client(self, settings: Mapping[str, Any]):
+    def with_retry_budget(self, seconds: float) -> S3Store:
+        """This store with a client that retries each call about ``seconds`` long.
+
+        A call can take longer than its budget by its attempts' own time: nothing when the
+        endpoint refuses or fails fast, up to connect plus read timeout each when it hangs.
+        """
+        retries = retries_for(seconds)
+        if retries not in self._budgeted:
+            budgeted = copy.copy(self)  # shares _budgeted; keeps its own upload_verification
+            budgeted.client = self._make_client(self._settings, retries)
+            self._budgeted[retries] = budgeted
+        return self._budgeted[retries]
+
+    def _make_client(self, settings: Mapping[str, Any], retries: int):
         config = Config(
             # Recent boto3 sends CRC checksums some S3-compatible servers reject; we keep sha256.
             request_checksum_calculation="when_required",
             response_checksum_validation="when_required",
             # Presigned URLs would otherwise be SigV2 on some endpoints: deprecated, no 7-day cap.
             signature_version="s3v4",
-            retries={"mode": "standard",
-                     "max_attempts": int(_setting(settings, "CITEWARC_S3_MAX_ATTEMPTS") or 3)},
+            retries={"mode": "standard", "max_attempts": retries},
             connect_timeout=10,
             read_timeout=60,
         )
@@ -333,6 +360,22 @@ class _S3Reader(io.RawIOBase):
         if not self.closed:
             self._body.close()
         super().close()
+
+
+def retries_for(budget: float) -> int:
+    """Retries whose waits add up to about ``budget`` s (each on average half its cap).
+
+    Sized for a throttling server, whose waits start at 1 s, so a call never waits much longer
+    than the budget. Waits for an unreachable endpoint start at 0.05 s but reach the same 20 s cap
+    after nine retries: a long budget rides out about as long (120 s: 16 retries, some 80 s on
+    average), a budget of a few seconds only a blip. Standard mode also spends a retry quota per
+    client (500, 14 a retry): one call's retries never exhaust it.
+    """
+    retries, waited = 0, 0.0
+    while waited < budget:
+        waited += min(_BACKOFF_BASE * 2**retries, _BACKOFF_CAP) / 2
+        retries += 1
+    return retries
 
 
 def _refuses_checksums(exc: BaseException) -> bool:

@@ -3,6 +3,11 @@
 A local copy is deleted only after the store confirmed size and sha256. If any file fails, the
 manifest is not uploaded (its presence means "complete") and everything stays in the spool.
 The manifest says how the store proved the bytes (``upload_verification``).
+
+One retry layer: the store's. An S3 store retries with botocore (``with_retry_budget`` sizes
+its retries to the upload budget; pipelines/store/s3.py says why botocore and not tenacity); a
+local folder does not retry, a disk error fails the upload at once. Either way the first file
+that still fails stops the upload, and ``citewarc push`` finishes it later from the spool.
 """
 
 from __future__ import annotations
@@ -10,14 +15,19 @@ from __future__ import annotations
 import json
 import logging
 import os
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipelines.keys import MANIFEST_NAME, crawl_file_key, crawl_prefix, key_in_crawl, manifest_key
 from pipelines.manifest import spooled_manifest
-from pipelines.store.base import Store, StoreError, inside, sha256_file
+from pipelines.store.base import (
+    READ_BACK,
+    Store,
+    StoreError,
+    has_multipart_uploads,
+    inside,
+    sha256_file,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -77,17 +87,17 @@ class UploadReport:
 
 
 def upload_crawl(store: Store, crawl_dir: Path, crawl_id: str, entries: list[dict],
-                 budget: float = 120.0, sleep: Callable[[float], None] = time.sleep) -> UploadReport:
+                 budget: float = 120.0) -> UploadReport:
     """Upload every listed file, then the manifest (already written in ``crawl_dir``) last.
 
-    A failing upload is retried with exponential backoff (1 s, 2 s, 4 s ... at most 30 s) until
-    ``budget`` seconds have passed since this call; then the rest stays in the spool. Multipart
+    Each store call waits out an outage of about ``budget`` seconds (the store's own retries);
+    a file that still fails stops the upload, and it and the rest stay in the spool. Multipart
     uploads an outage left unfinished under the crawl's prefix are aborted once the store answers
     again, so no orphaned parts stay behind (and are billed) in the bucket.
     """
     report = UploadReport()
-    deadline = time.monotonic() + budget
-    manifest = crawl_dir / "manifest.json"
+    store = store.with_retry_budget(budget)
+    manifest = crawl_dir / MANIFEST_NAME
     keys = [entry["key"] for entry in entries] + [manifest_key(crawl_id)]
     digests = [entry["sha256"] for entry in entries] + [None]
     sizes = [entry["bytes"] for entry in entries] + [None]
@@ -96,31 +106,24 @@ def upload_crawl(store: Store, crawl_dir: Path, crawl_id: str, entries: list[dic
         path = crawl_dir / key_in_crawl(key)
         if sha is None:  # the manifest, last: it records how the files were proved
             record_verification(manifest, modes, bool(report.already_stored))
-        delay = 1.0
-        while True:
-            try:
-                if sha is not None and not path.exists():
-                    already_stored(store, key, path, sha, size)
-                    report.already_stored.append(key)
-                else:
-                    inside(crawl_dir.resolve(), path)  # never upload what a planted link points at
-                    store.put_file(key, path, sha or sha256_file(path))
-                    modes.add(getattr(store, "upload_verification", None) or "read-back")
-                break
-            except StoreError as exc:
-                if not exc.transient or time.monotonic() + delay > deadline:
-                    report.failed.append((key, str(exc)))
-                    report.pending = keys[i:]
-                    if exc.transient:
-                        logger.error("Upload of %s failed, giving up after the retry budget "
-                                     "(%g s): %s", key, budget, exc)
-                    else:  # waiting cannot help
-                        logger.error("Upload of %s failed: %s", key, exc)
-                    _abort_orphans(store, crawl_id)
-                    return report
-                logger.warning("Upload of %s failed (%s); retrying in %g s", key, exc, delay)
-                sleep(delay)
-                delay = min(delay * 2, 30.0)
+        try:
+            if sha is not None and not path.exists():
+                already_stored(store, key, path, sha, size)
+                report.already_stored.append(key)
+            else:
+                inside(crawl_dir.resolve(), path)  # never upload what a planted link points at
+                store.put_file(key, path, sha or sha256_file(path))
+                modes.add(store.upload_verification or READ_BACK)
+        except StoreError as exc:
+            report.failed.append((key, str(exc)))
+            report.pending = keys[i:]
+            if exc.transient:
+                logger.error("Upload of %s failed, giving up after the retry budget (%g s): %s",
+                             key, budget, exc)
+            else:  # waiting cannot help
+                logger.error("Upload of %s failed: %s", key, exc)
+            _abort_orphans(store, crawl_id)
+            return report
         report.uploaded.append(key)
     _abort_orphans(store, crawl_id)  # also parts left by an earlier, killed attempt
     for entry in entries:
@@ -165,12 +168,11 @@ def record_verification(manifest: Path, modes: set[str], earlier: bool) -> None:
 
 
 def _abort_orphans(store: Store, crawl_id: str) -> None:
-    """Best effort: abort the crawl's unfinished multipart uploads (S3 stores only)."""
-    abort = getattr(store, "abort_orphaned_uploads", None)
-    if abort is None:
+    """Best effort: abort the crawl's unfinished multipart uploads, where a store has them."""
+    if not has_multipart_uploads(store):
         return
     try:
-        count = abort(key_prefix=crawl_prefix(crawl_id))
+        count = store.abort_orphaned_uploads(key_prefix=crawl_prefix(crawl_id))
     except StoreError as exc:
         logger.warning("Could not abort unfinished uploads of %s: %s", crawl_id, exc)
         return

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.store.base import NotFoundError, StoredObject, StoreError, open_store
+from pipelines.store import open_store
+from pipelines.store.base import NotFoundError, StoredObject, StoreError
 from pipelines.store.s3 import S3Store
 from tests.servers.seaweed import SeaweedServer, free_ports
 

@@ -15,7 +15,7 @@ from pipelines import journal as journal_module
 from pipelines.finalize import finalize_run
 from pipelines.page import PageRecord
 from pipelines.run import CrawlRun
-from pipelines.store.base import open_store
+from pipelines.store import open_store
 from pipelines.warc import writer as warc_writer
 from pipelines.warc.writer import WarcWriteError
 from tests.unit.test_warc_writer import INFO, fill_after, pair

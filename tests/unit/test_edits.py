@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from pipelines.catalog import captures_of, format_row
 from pipelines.diff import build_diff, changed_fields, is_churn, normalise_lines, text_digest
-from pipelines.history import captures_of, format_row
 from pipelines.job_state import JobState, PreviousCapture, updated_state
 from pipelines.page import Capture, PageRecord, TextSummary
 

@@ -17,7 +17,8 @@ from crawler.middlewares.from_archive import ArchivedResponseMiddleware
 from crawler.resume import resumed_settings
 from pipelines.job_state import PreviousCapture
 from pipelines.journal import JournalState, crawl_settings
-from pipelines.store.base import LocalStore, sha256_file
+from pipelines.store.base import sha256_file
+from pipelines.store.local import LocalStore
 from pipelines.warc.read import read_archived
 from pipelines.warc.records import (
     Exchange,

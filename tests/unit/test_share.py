@@ -12,7 +12,8 @@ from crawler.commands.share import parse_expiry
 from crawler.errors import UsageError
 from pipelines.keys import wacz_key
 from pipelines.share import ShareError, replayweb_link, share_crawl
-from pipelines.store.base import LocalStore, StoreError
+from pipelines.store.base import StoreError
+from pipelines.store.local import LocalStore
 
 CID = "20260101T000000Z-example"
 

@@ -10,8 +10,8 @@ import pytest
 
 from crawler.errors import UsageError
 from crawler.extensions.time_limit import describe_seconds, parse_time_limit, skip_reason
+from pipelines.catalog import finish_hint, hold_journal, is_running, unfinished_crawls
 from pipelines.finalize import how_it_ends
-from pipelines.unfinished import finish_hint, hold_journal, is_running, unfinished_crawls
 
 
 @pytest.mark.parametrize(("reason", "left", "limit", "end"), [

@@ -6,15 +6,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipelines.store import base as stores
+from pipelines.store import local as stores
+from pipelines.store import open_store
 from pipelines.store.base import (
-    LocalStore,
     NotFoundError,
     StoredObject,
     StoreError,
-    open_store,
     safe_key,
 )
+from pipelines.store.local import LocalStore
 from pipelines.store.s3 import S3Store
 
 

@@ -11,7 +11,8 @@ import pytest
 from boto3.exceptions import S3UploadFailedError
 from botocore.exceptions import ClientError
 
-from pipelines.store.base import LocalStore, StoreError
+from pipelines.store.base import StoreError
+from pipelines.store.local import LocalStore
 from pipelines.store.s3 import _checksum_proves, _refuses_checksums
 from pipelines.store.upload import (
     already_stored,
@@ -92,7 +93,7 @@ def test_a_push_killed_while_deleting_finishes_and_a_lost_file_is_said(tmp_path)
     for entry in entries:
         store.put_file(entry["key"], crawl_dir / entry["key"].split("/", 1)[1], entry["sha256"])
     (crawl_dir / "warc" / "a.warc.gz").unlink()  # the kill came after the first deletion
-    report = upload_crawl(store, crawl_dir, "c1", entries, budget=0, sleep=lambda s: None)
+    report = upload_crawl(store, crawl_dir, "c1", entries, budget=0)
     assert report.ok, report.failed
     assert report.already_stored == ["c1/warc/a.warc.gz"]
     assert not crawl_dir.exists()

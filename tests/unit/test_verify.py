@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.store.base import LocalStore
+from pipelines.store.local import LocalStore
 from pipelines.verify import (
     CORRUPT,
     EXTRA,

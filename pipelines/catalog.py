@@ -1,5 +1,9 @@
-"""Unfinished crawls in the spool: a journal and no manifest. A stopped or killed crawl waits
-there until ``--resume`` (or the next run of its job) finishes it; ``list`` and ``push`` name them.
+"""What a store holds: complete and unfinished crawls, and every capture of a URL.
+
+Captures of a URL are read from the crawls' manifests (pure: ``captures_of`` takes the manifests,
+with what changed between captures). Unfinished crawls wait in the spool: a journal and no
+manifest. A stopped or killed crawl waits there until ``--resume`` (or the next run of its job)
+finishes it; ``list`` and ``push`` name them.
 
 A running crawl holds an exclusive ``flock`` on its journal for its whole life (the kernel drops it
 when the process dies, even by SIGKILL), so "unfinished" never includes a crawl still running.
@@ -10,9 +14,52 @@ from __future__ import annotations
 import fcntl
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from pipelines.journal import JOURNAL_NAME, JournalState, read_journal
+from pipelines.keys import url_key
+
+
+@dataclass(frozen=True)
+class CaptureRow:
+    fetched_at: str
+    crawl_id: str
+    status: int | None
+    change: str | None
+    fields: tuple[str, ...]
+    diff_key: str | None
+    error: str | None
+    revisit_of: str | None  # crawl id holding the identical payload
+
+
+def captures_of(url: str, manifests: list[dict[str, Any]]) -> list[CaptureRow]:
+    """Captures of ``url`` (any spelling of it) in the given manifests, oldest first."""
+    wanted = url_key(url)
+    rows = []
+    for manifest in manifests:
+        for page in manifest.get("pages", []):
+            if url_key(page["url"]) != wanted or not page.get("fetched_at"):
+                continue
+            rows.append(CaptureRow(
+                fetched_at=page["fetched_at"],
+                crawl_id=manifest["crawl_id"],
+                status=page.get("status"),
+                change=page.get("change"),
+                fields=tuple(page.get("edited_fields") or ()),
+                diff_key=page.get("diff"),
+                error=page.get("error"),
+                revisit_of=(page.get("revisit_of") or {}).get("crawl_id"),
+            ))
+    return sorted(rows, key=lambda r: (r.fetched_at, r.crawl_id))
+
+
+def format_row(row: CaptureRow) -> str:
+    """``fetched_at  crawl_id  status  change  fields`` (tab-separated, ``-`` when empty)."""
+    status = str(row.status) if row.status is not None else (row.error or "-")
+    change = row.change or "-"
+    if row.revisit_of:
+        change += f" (same as {row.revisit_of})"
+    return "\t".join([row.fetched_at, row.crawl_id, status, change, ",".join(row.fields) or "-"])
 
 
 def hold_journal(journal_path: Path) -> IO[bytes]:
