@@ -19,8 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from crawler.errors import CitewarcError, StorageFailed, UsageError
-from crawler.web.urls import is_crawl_id
-from pipelines.keys import index_key, manifest_crawl_id, warc_prefix
+from pipelines.keys import index_key, is_crawl_id, warc_prefix
 from pipelines.manifest import seed_ends, stored_manifest
 from pipelines.spool import cache_dir, store_slug
 from pipelines.store.base import NotFoundError, Store, StoreError, sha256_file
@@ -83,16 +82,6 @@ def ensure_replay_venv(venv: Path, say=lambda msg: None) -> Path:
         tail = (exc.stderr or "").strip().splitlines()[-1:] or ["no output"]
         raise ReplayError(f"could not build the replay environment in {venv}: {tail[0]}") from None
     return wayback
-
-
-def complete_crawls(store: Store) -> list[str]:
-    """Crawl ids with a manifest (complete crawls), oldest first."""
-    ids = set()
-    for key in store.list_keys(""):
-        crawl_id = manifest_crawl_id(key)
-        if crawl_id and is_crawl_id(crawl_id):
-            ids.add(crawl_id)
-    return sorted(ids)
 
 
 def _timestamp14(iso: str | None) -> str:

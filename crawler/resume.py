@@ -8,10 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from crawler.errors import UsageError
-from crawler.web.urls import is_crawl_id
 from pipelines.catalog import is_running, unfinished_crawls
 from pipelines.journal import JOURNAL_NAME, JournalState, read_journal
-from pipelines.keys import manifest_key
+from pipelines.keys import MANIFEST_NAME, is_crawl_id, manifest_key
 from pipelines.spool import crawl_spool, store_spool
 from pipelines.store.base import Store, StoreError, inside
 from pipelines.warc.repair import Repair, repair_open_warc
@@ -64,7 +63,7 @@ def crawl_folder(spool_root: Path, store: Store, crawl_id: str) -> Path:
     if not (folder / JOURNAL_NAME).is_file():
         raise UsageError(f"no unfinished crawl {crawl_id} for {store.uri} in {folder.parent} "
                          "(resume runs on the machine, spool and store of the killed crawl)")
-    if (folder / "manifest.json").is_file():
+    if (folder / MANIFEST_NAME).is_file():
         raise UsageError(f"crawl {crawl_id} finished but is not stored yet: run "
                          f"`citewarc push --store {store.uri}`")
     if is_running(folder):

@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import IO, Any
 
 from pipelines.journal import JOURNAL_NAME, JournalState, read_journal
-from pipelines.keys import url_key
+from pipelines.keys import MANIFEST_NAME, is_crawl_id, manifest_crawl_id, url_key
+from pipelines.manifest import stored_manifest
+from pipelines.store.base import Store
 
 
 @dataclass(frozen=True)
@@ -111,7 +113,7 @@ def unfinished_crawls(store_spool: Path) -> list[Unfinished]:
     found = []
     for folder in sorted(store_spool.iterdir()):
         journal = folder / JOURNAL_NAME
-        if not journal.is_file() or (folder / "manifest.json").exists() or is_running(folder):
+        if not journal.is_file() or (folder / MANIFEST_NAME).exists() or is_running(folder):
             continue
         found.append(Unfinished(folder.name, folder, read_journal(journal)))
     return found
@@ -124,3 +126,53 @@ def finish_hint(crawl: Unfinished, store_uri: str) -> str:
         return (f"run job {crawl.job!r} again (`citewarc crawl JOBFILE`), or "
                 f"`citewarc crawl JOBFILE --resume {crawl.crawl_id}`")
     return f"`citewarc archive --resume {crawl.crawl_id} --store {store_uri}`"
+
+
+def complete_crawls(store: Store) -> list[str]:
+    """Crawl ids with a manifest (complete crawls), oldest first."""
+    ids = set()
+    for key in store.list_keys(""):
+        crawl_id = manifest_crawl_id(key)
+        if crawl_id and is_crawl_id(crawl_id):
+            ids.add(crawl_id)
+    return sorted(ids)
+
+
+def captures_in(store: Store, url: str) -> list[CaptureRow]:
+    """Every capture of ``url`` in the store's complete crawls, oldest first."""
+    return captures_of(url, [stored_manifest(store, cid) for cid in complete_crawls(store)])
+
+
+@dataclass(frozen=True)
+class CrawlRow:
+    """One line of ``citewarc list``: a complete crawl, or an unfinished one waiting in the spool."""
+
+    crawl_id: str
+    seeds: list[str]
+    fetches: int | None = None  # None: unfinished
+    failed: int = 0
+    not_fetched: int = 0
+
+    def line(self) -> str:
+        seeds = " ".join(self.seeds)
+        if self.fetches is None:  # where a complete crawl's fetch count is: ``unfinished``
+            return f"{self.crawl_id}\tunfinished\t{self.not_fetched} not fetched\t{seeds}"
+        return f"{self.crawl_id}\t{self.fetches} fetches\t{self.failed} failed\t{seeds}"
+
+
+def crawl_rows(store: Store, store_spool: Path) -> list[CrawlRow]:
+    """The store's complete crawls and this machine's unfinished ones for it, newest first."""
+    unfinished = {c.crawl_id: c for c in unfinished_crawls(store_spool)}
+    complete = set(complete_crawls(store))
+    rows = []
+    for crawl_id in sorted(complete | set(unfinished), reverse=True):
+        if crawl_id not in complete:
+            crawl = unfinished[crawl_id]
+            rows.append(CrawlRow(crawl_id, list(crawl.journal.seeds), not_fetched=crawl.not_fetched))
+            continue
+        manifest = stored_manifest(store, crawl_id)
+        summary = manifest.get("summary", {})
+        rows.append(CrawlRow(crawl_id, list(manifest.get("seeds", [])),
+                             fetches=summary.get("pages", len(manifest.get("pages", []))),
+                             failed=summary.get("failed", 0)))
+    return rows

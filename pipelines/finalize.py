@@ -15,7 +15,7 @@ from scrapy import signals
 from scrapy.utils.asyncio import run_in_thread
 
 from pipelines.job_state import JobRun, contribution, updated_state
-from pipelines.keys import manifest_key
+from pipelines.keys import MANIFEST_NAME, manifest_key
 from pipelines.kill_hook import kill_at
 from pipelines.manifest import build_manifest
 from pipelines.package import package_crawl, write_originals_warc
@@ -214,7 +214,7 @@ def finalize_run(run: CrawlRun, reason: str, upload_budget: float = 120.0) -> Cr
         extra=manifest_extra(run, depends_on),
     )
     manifest["finish_reason"] = reason
-    manifest_path = run.dir / "manifest.json"
+    manifest_path = run.dir / MANIFEST_NAME
     manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     result = CrawlResult(crawl_id=run.crawl_id, manifest=manifest, store_uri=run.store.uri)
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 
 from w3lib.url import canonicalize_url
 
@@ -88,3 +89,11 @@ def manifest_crawl_id(key: str) -> str | None:
 def job_state_key(job_name: str) -> str:
     """A scheduled job's state, outside every crawl's prefix."""
     return f"jobs/{job_name}/state.json"
+
+
+CRAWL_ID_RE = re.compile(r"^\d{8}T\d{6}Z-[a-z0-9-]{1,64}$")
+
+
+def is_crawl_id(value: str) -> bool:
+    """A crawl id (``20260301T123045Z-slug``): a store key folder we wrote, never a path trick."""
+    return bool(CRAWL_ID_RE.fullmatch(value))

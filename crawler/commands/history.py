@@ -23,11 +23,9 @@ def add_arguments(parser: ArgumentParser) -> None:
 
 
 def run(args: Namespace) -> int:
-    from crawler.replay import complete_crawls
     from crawler.session import configured_store, load_settings
     from crawler.web.urls import InvalidURL, clean_url
-    from pipelines.catalog import captures_of, format_row
-    from pipelines.manifest import stored_manifest
+    from pipelines.catalog import captures_in, format_row
     from pipelines.store.base import StoreError
 
     try:
@@ -37,8 +35,7 @@ def run(args: Namespace) -> int:
     settings = load_settings({"CITEWARC_STORE": args.store})
     store = configured_store(settings)
     try:
-        manifests = [stored_manifest(store, cid) for cid in complete_crawls(store)]
-        rows = captures_of(url, manifests)
+        rows = captures_in(store, url)
         if not rows:
             print(f"no capture of {url} in {store.uri}", file=sys.stderr)
             return 0

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from crawler.errors import JobLocked, StorageFailed, VerifyFailed
+from pipelines.keys import MANIFEST_NAME
 from pipelines.store.base import StoreError
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ def pending_crawls(folder: Path) -> list[Path]:
     the store."""
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if (p / "manifest.json").is_file())
+    return sorted(p for p in folder.iterdir() if (p / MANIFEST_NAME).is_file())
 
 
 def run(args: Namespace) -> int:

@@ -34,14 +34,14 @@ def run(args: Namespace) -> int:
         PywbServer,
         ReplayError,
         check_port_free,
-        complete_crawls,
         ensure_replay_venv,
         exposure_warning,
         prepare_collection,
         replay_venv,
     )
     from crawler.session import configured_store, load_settings, spool_root
-    from crawler.web.urls import is_crawl_id
+    from pipelines.catalog import complete_crawls
+    from pipelines.keys import is_crawl_id
     from pipelines.store.base import StoreError
 
     for crawl_id in args.crawl_ids:

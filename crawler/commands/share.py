@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 import sys
 from argparse import ArgumentParser, Namespace
-from typing import cast
 
 from crawler.errors import StorageFailed, UsageError
-from pipelines.store.base import MAX_PRESIGN_SECONDS, SigningStore, StoreError
+from pipelines.store.base import MAX_PRESIGN_SECONDS, StoreError, can_sign
 
 COMMON_OPTIONS = True
 HELP = "print a time-limited link to a crawl's WACZ and its ReplayWeb.page viewer"
@@ -47,11 +46,11 @@ def run(args: Namespace) -> int:
 
     expires = parse_expiry(args.expires)
     store = open_crawl_store(args)
-    if not store.uri.startswith("s3://"):
+    if not can_sign(store):
         raise UsageError("share needs an s3:// store; for a local store open "
                          f"{store.location(wacz_key(args.crawl_id))} in ReplayWeb.page directly")
     try:
-        shared = share_crawl(cast(SigningStore, store), args.crawl_id, expires)
+        shared = share_crawl(store, args.crawl_id, expires)
     except ShareError as exc:
         raise UsageError(str(exc)) from None
     except StoreError as exc:

@@ -43,7 +43,7 @@ def add_arguments(parser: ArgumentParser) -> None:
 def open_crawl_store(args: Namespace) -> Store:
     """The store named by --store / CITEWARC_STORE, after checking the crawl id's form."""
     from crawler.session import configured_store, load_settings
-    from crawler.web.urls import is_crawl_id
+    from pipelines.keys import is_crawl_id
 
     if not is_crawl_id(args.crawl_id):
         raise UsageError(f"{args.crawl_id!r} is not a crawl id (YYYYMMDDTHHMMSSZ-slug, as printed "

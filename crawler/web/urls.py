@@ -171,10 +171,3 @@ def seed_slug(url: str) -> str:
 def crawl_id(when: datetime, slug: str) -> str:
     """``YYYYMMDDTHHMMSSZ-<slug>``: UTC, sortable, path-safe."""
     return f"{when.strftime('%Y%m%dT%H%M%SZ')}-{slugify(slug)}"
-
-
-CRAWL_ID_RE = re.compile(r"^\d{8}T\d{6}Z-[a-z0-9-]{1,64}$")
-
-
-def is_crawl_id(value: str) -> bool:
-    return bool(CRAWL_ID_RE.fullmatch(value))

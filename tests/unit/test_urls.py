@@ -12,11 +12,11 @@ from crawler.web.urls import (
     canonical_url,
     clean_url,
     crawl_id,
-    is_crawl_id,
     page_key,
     seed_slug,
     slugify,
 )
+from pipelines.keys import is_crawl_id
 
 CRAWL_ID = re.compile(r"^\d{8}T\d{6}Z-[a-z0-9-]+$")
 SLUG = re.compile(r"^[a-z0-9-]+$")
