@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -90,6 +91,28 @@ def run_citewarc_in(
     except subprocess.TimeoutExpired as exc:
         stderr = exc.stderr.decode(errors="replace") if isinstance(exc.stderr, bytes) else exc.stderr
         pytest.fail(f"{command} did not finish in {timeout} s; stderr tail:\n{(stderr or '')[-3000:]}")
+
+
+def run_killable(argv: list[str], workdir: Path, env: dict[str, str],
+                 timeout: float) -> tuple[int, str, str]:
+    """(exit code, stdout, stderr) of ``citewarc *argv`` in ``workdir``, for crawls that may kill
+    themselves (the test hooks). Output goes to files: a killed crawl leaves extraction workers
+    holding inherited pipes open, so its process group is killed afterwards."""
+    out_path, err_path = workdir / "stdout.txt", workdir / "stderr.txt"
+    with open(out_path, "w") as out, open(err_path, "w") as err:
+        proc = subprocess.Popen(
+            [*citewarc_command(), *argv], cwd=workdir, env=env, stdin=subprocess.DEVNULL,
+            stdout=out, stderr=err, text=True, start_new_session=True,
+        )
+        try:
+            proc.wait(timeout=timeout)
+        finally:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            proc.wait()
+    return proc.returncode, out_path.read_text(), err_path.read_text()
 
 
 @pytest.fixture(scope="session")

@@ -102,6 +102,15 @@ def host_header(url: str) -> str:
 _BUILDER = RecordBuilder(warc_version=WARC_VERSION)
 
 
+def _http_record(url: str, record_type: str, payload: bytes, warc_headers: dict[str, str],
+                 http_headers: RawHeaders) -> object:
+    """A record of one HTTP message: its head (as stored) and ``payload`` (its body)."""
+    return _BUILDER.create_warc_record(
+        target_uri(url), record_type, payload=io.BytesIO(payload), length=len(payload),
+        warc_headers_dict=warc_headers, http_headers=http_headers,
+    )
+
+
 def build_request_record(ex: Exchange, record_id: str, concurrent_to: str | None) -> object:
     """``request`` record: ``METHOD path?query HTTP/1.1`` plus Host, then the headers sent."""
     headers = [("Host", host_header(ex.url))]
@@ -124,14 +133,7 @@ def build_request_record(ex: Exchange, record_id: str, concurrent_to: str | None
         warc_headers["WARC-Concurrent-To"] = concurrent_to
     for i, change in enumerate(changes):
         warc_headers[f"WARC-Citewarc-Header-Change-{i + 1}"] = change
-    return _BUILDER.create_warc_record(
-        target_uri(ex.url),
-        "request",
-        payload=io.BytesIO(ex.request_body),
-        length=len(ex.request_body),
-        warc_headers_dict=warc_headers,
-        http_headers=http_headers,
-    )
+    return _http_record(ex.url, "request", ex.request_body, warc_headers, http_headers)
 
 
 def response_http_headers(ex: Exchange) -> tuple[list[tuple[str, str]], list[str]]:
@@ -188,14 +190,7 @@ def build_response_record(ex: Exchange, record_id: str) -> object:
     if ex.truncated:
         warc_headers["WARC-Truncated"] = ex.truncated
     warc_headers.update(notes)
-    return _BUILDER.create_warc_record(
-        target_uri(ex.url),
-        "response",
-        payload=io.BytesIO(ex.body),
-        length=len(ex.body),
-        warc_headers_dict=warc_headers,
-        http_headers=http_headers,
-    )
+    return _http_record(ex.url, "response", ex.body, warc_headers, http_headers)
 
 
 REVISIT_PROFILE = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
@@ -232,10 +227,7 @@ def build_revisit_records(ex: Exchange, target: RevisitTarget) -> tuple[list[obj
     if ex.ip_address:
         warc_headers["WARC-IP-Address"] = ex.ip_address
     warc_headers.update(notes)
-    revisit = _BUILDER.create_warc_record(
-        target_uri(ex.url), "revisit", payload=io.BytesIO(b""), length=0,
-        warc_headers_dict=warc_headers, http_headers=http_headers,
-    )
+    revisit = _http_record(ex.url, "revisit", b"", warc_headers, http_headers)
     request = build_request_record(ex, request_id, concurrent_to=revisit_id)
     return [revisit, request], revisit_id
 

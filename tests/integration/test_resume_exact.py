@@ -12,16 +12,14 @@ non-ASCII character.
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from pipelines.kill_hook import KILL_ENV
-from tests.conftest import citewarc_command, citewarc_env
+from tests.conftest import citewarc_env, run_killable
 from tests.servers.fixture_web import RESUME_SEED_PATH, FixtureWeb
 from tests.warc_files import assert_crawl_whole, records
 
@@ -35,24 +33,9 @@ TIMEOUT = 120
 
 
 def archive(workdir: Path, args: list[str], extra: dict[str, str] | None = None):
-    """(exit code, stdout, stderr) of ``citewarc archive *args``. Output goes to files: a crawl
-    that killed itself leaves extraction workers holding inherited pipes open."""
-    out_path, err_path = workdir / "stdout.txt", workdir / "stderr.txt"
-    with open(out_path, "w") as out, open(err_path, "w") as err:
-        proc = subprocess.Popen(
-            [*citewarc_command(), "archive", *args], cwd=workdir,
-            env=citewarc_env(workdir, {**ENV, **(extra or {})}), stdin=subprocess.DEVNULL,
-            stdout=out, stderr=err, text=True, start_new_session=True,
-        )
-        try:
-            proc.wait(timeout=TIMEOUT)
-        finally:
-            try:  # a killed crawl leaves its extraction workers behind in its group
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            proc.wait()
-    return proc.returncode, out_path.read_text(), err_path.read_text()
+    """(exit code, stdout, stderr) of ``citewarc archive *args``."""
+    return run_killable(["archive", *args], workdir, citewarc_env(workdir, {**ENV, **(extra or {})}),
+                        TIMEOUT)
 
 
 def page_facts(manifest: dict) -> Counter:

@@ -20,10 +20,8 @@ header differs), so each unchanged complete 2xx citation is a revisit at run 2.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
-import subprocess
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +30,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from pipelines.kill_hook import KILL_ENV, KILL_TYPE_ENV
-from tests.conftest import citewarc_command, citewarc_env
+from tests.conftest import citewarc_env, run_killable
 from tests.servers.fixture_web import RESUME_SEED_PATH, FixtureWeb
 from tests.warc_files import assert_crawl_whole, records
 
@@ -60,24 +58,9 @@ politeness: {{obey_robots: true, delay: 0, retries: 0, timeout: 20, concurrency_
 
 
 def crawl(workdir: Path, *args: str, extra: dict[str, str] | None = None) -> tuple[int, str, str]:
-    """(exit code, stdout, stderr) of ``citewarc crawl job.yaml *args`` in ``workdir``. Output goes
-    to files: a crawl that killed itself leaves extraction workers holding inherited pipes open."""
-    out_path, err_path = workdir / "stdout.txt", workdir / "stderr.txt"
-    with open(out_path, "w") as out, open(err_path, "w") as err:
-        proc = subprocess.Popen(
-            [*citewarc_command(), "crawl", str(workdir / "job.yaml"), *args], cwd=workdir,
-            env=citewarc_env(workdir, extra), stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-            text=True, start_new_session=True,
-        )
-        try:
-            proc.wait(timeout=TIMEOUT)
-        finally:
-            try:  # a killed crawl leaves its extraction workers behind in its group
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            proc.wait()
-    return proc.returncode, out_path.read_text(), err_path.read_text()
+    """(exit code, stdout, stderr) of ``citewarc crawl job.yaml *args`` in ``workdir``."""
+    return run_killable(["crawl", str(workdir / "job.yaml"), *args], workdir,
+                        citewarc_env(workdir, extra), TIMEOUT)
 
 
 def crawl_id_of(out: str) -> str:
