@@ -36,12 +36,21 @@ class Outcome:
 
 
 def base_env(setup: Setup, home: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if k.lower() not in ("http_proxy", "https_proxy", "no_proxy") and not k.startswith("CITEWARC_")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k.lower() not in ("http_proxy", "https_proxy", "no_proxy") and not k.startswith("CITEWARC_")
+    }
     home.mkdir(parents=True, exist_ok=True)
-    env.update(http_proxy=setup.proxy, HTTP_PROXY=setup.proxy, no_proxy="", NO_PROXY="",
-               HOME=str(home), XDG_CACHE_HOME=str(home / ".cache"),
-               PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
+    env.update(
+        http_proxy=setup.proxy,
+        HTTP_PROXY=setup.proxy,
+        no_proxy="",
+        NO_PROXY="",
+        HOME=str(home),
+        XDG_CACHE_HOME=str(home / ".cache"),
+        PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+    )
     return env
 
 
@@ -50,8 +59,15 @@ def citewarc_cmd(urls: list[str], store: str, profile_to: Path | None = None) ->
     return [sys.executable, *prof, "-m", "crawler.cli", "archive", *urls, *CITEWARC_FLAGS, "--store", store]
 
 
-def run_citewarc(setup: Setup, tag: str, *, s3: bool = False, extract: bool = True,
-                 profile_to: Path | None = None, pages: int | None = None) -> Outcome:
+def run_citewarc(
+    setup: Setup,
+    tag: str,
+    *,
+    s3: bool = False,
+    extract: bool = True,
+    profile_to: Path | None = None,
+    pages: int | None = None,
+) -> Outcome:
     """``citewarc archive`` end to end; checks the crawl finished and counts pages archived."""
     folder = setup.work / tag
     shutil.rmtree(folder, ignore_errors=True)
@@ -82,9 +98,13 @@ def _manifest(folder: Path, store: str, s3_env: dict[str, str] | None) -> dict:
     if s3_env:
         import boto3
 
-        client = boto3.client("s3", endpoint_url=s3_env["AWS_ENDPOINT_URL"], region_name="us-east-1",
-                              aws_access_key_id=s3_env["AWS_ACCESS_KEY_ID"],
-                              aws_secret_access_key=s3_env["AWS_SECRET_ACCESS_KEY"])
+        client = boto3.client(
+            "s3",
+            endpoint_url=s3_env["AWS_ENDPOINT_URL"],
+            region_name="us-east-1",
+            aws_access_key_id=s3_env["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=s3_env["AWS_SECRET_ACCESS_KEY"],
+        )
         try:
             key = f"{store.split('/', 3)[3]}/{crawl_id}/manifest.json"
             return json.loads(client.get_object(Bucket="bench", Key=key)["Body"].read())
@@ -108,9 +128,20 @@ def run_peer(setup: Setup, tag: str) -> Outcome:
     shutil.rmtree(folder, ignore_errors=True)
     (folder / "pages").mkdir(parents=True)
     env = base_env(setup, folder / "home")
-    wget = ["wget", "--quiet", "--input-file", str(setup.urls_file), "--warc-file", str(folder / "peer"),
-            "--compression=auto", "--force-directories", "--directory-prefix", str(folder / "pages"),
-            "--tries=3", "--timeout=60"]
+    wget = [
+        "wget",
+        "--quiet",
+        "--input-file",
+        str(setup.urls_file),
+        "--warc-file",
+        str(folder / "peer"),
+        "--compression=auto",
+        "--force-directories",
+        "--directory-prefix",
+        str(folder / "pages"),
+        "--tries=3",
+        "--timeout=60",
+    ]
     fetched = run_measured(wget, env, folder, folder / "log.txt")
     pages = sum(1 for p in (folder / "pages").rglob("*") if p.is_file())
     extract = [sys.executable, str(BENCH / "extraction.py"), "--workers", "2", str(folder / "pages")]

