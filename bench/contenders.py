@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.measure import Sample, run_measured
+from bench.seaweed import s3_client
 
 REPO = Path(__file__).resolve().parent.parent
 BENCH = REPO / "bench"
@@ -45,8 +46,8 @@ def base_env(setup: Setup, home: Path) -> dict[str, str]:
     env.update(
         http_proxy=setup.proxy,
         HTTP_PROXY=setup.proxy,
-        no_proxy="",
-        NO_PROXY="",
+        no_proxy="127.0.0.1,localhost",  # the S3 endpoint is direct: boto3 honours http_proxy too
+        NO_PROXY="127.0.0.1,localhost",
         HOME=str(home),
         XDG_CACHE_HOME=str(home / ".cache"),
         PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
@@ -96,15 +97,7 @@ def _manifest(folder: Path, store: str, s3_env: dict[str, str] | None) -> dict:
     log = (folder / "log.txt").read_text(errors="replace").strip().splitlines()
     crawl_id = log[-1].strip() if log else ""
     if s3_env:
-        import boto3
-
-        client = boto3.client(
-            "s3",
-            endpoint_url=s3_env["AWS_ENDPOINT_URL"],
-            region_name="us-east-1",
-            aws_access_key_id=s3_env["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=s3_env["AWS_SECRET_ACCESS_KEY"],
-        )
+        client = s3_client(s3_env)
         try:
             key = f"{store.split('/', 3)[3]}/{crawl_id}/manifest.json"
             return json.loads(client.get_object(Bucket="bench", Key=key)["Body"].read())

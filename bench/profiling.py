@@ -12,20 +12,24 @@ import io
 import pstats
 from pathlib import Path
 
+# Frames that only carry the call (interpreter start, imports, the event loop): every profile has them
+# at the top by cumulative time, and they say nothing about where the CPU goes.
+_CARRIERS = ("<frozen", "runpy", "builtins.exec", "<string>", "base_events.py", "events.py", "selectors.py",
+             "asyncioreactor.py", "_contextvars", "cli.py", "session.py", "crawler.py:", "archive.py")
+
 
 def _top(stats: pstats.Stats, count: int) -> list[dict]:
+    """Top ``count`` functions by cumulative time, skipping the carrier frames."""
     stats.sort_stats("cumulative")
     rows = []
-    for func in stats.fcn_list[:count]:
+    for func in stats.fcn_list:
         _, calls, tottime, cumtime, _ = stats.stats[func]
-        rows.append(
-            {
-                "function": f"{Path(func[0]).name}:{func[1]}({func[2]})",
-                "calls": calls,
-                "tottime": round(tottime, 3),
-                "cumtime": round(cumtime, 3),
-            }
-        )
+        name = f"{Path(func[0]).name}:{func[1]}({func[2]})"
+        if not any(c in name for c in _CARRIERS):
+            rows.append({"function": name, "calls": calls, "tottime": round(tottime, 3),
+                         "cumtime": round(cumtime, 3)})
+        if len(rows) == count:
+            break
     return rows
 
 

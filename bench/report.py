@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from bench.measure import spread
 
 ROWS = (
@@ -55,76 +57,39 @@ def table(results: dict) -> str:
     return "\n".join(lines)
 
 
+# (target, profile, numerator row, denominator row, limit, whether higher is better): wall-time ratios.
+WALL_TARGETS = (
+    ("real-web pages/s vs the peer (>= 5x)", "real-web", PEER, CITEWARC, 5.0, True),
+    ("no latency: peer wall / citewarc wall (> 1x)", "no-latency", PEER, CITEWARC, 1.0, True),
+    ("no latency: citewarc wall / ceiling wall (<= 1.25x)", "no-latency", CITEWARC, CEILING, 1.25, False),
+    ("no latency: fetch + WARC wall / bare Scrapy wall (<= 1x)", "no-latency", NOEXTRACT, SCRAPY, 1.0, False),
+    ("real web: fetch + WARC wall / bare Scrapy wall (<= 1x)", "real-web", NOEXTRACT, SCRAPY, 1.0, False),
+)
+
+
+def verdict(name: str, value: float | None, limit: float, higher_is_better: bool, unit: str = "x") -> dict:
+    """One target: the measured value and met, or missed by how much (a factor)."""
+    if value is None:
+        return {"target": name, "value": None, "verdict": "n/a"}
+    met = value >= limit if higher_is_better else value <= limit
+    by = (limit / value if higher_is_better else value / limit) if value else float("inf")
+    return {"target": name, "value": round(value, 3), "limit": limit, "unit": unit,
+            "verdict": "met" if met else f"missed by {by:.2f}x"}
+
+
 def ratios(results: dict) -> list[dict]:
     """Issue 10's targets, each with the measured value and met or missed by how much."""
-    pages = results["pages"]
-    m = lambda p, r, f="wall": median(results, p, r, f)  # noqa: E731
     out = []
-
-    def target(name: str, value: float | None, limit: float, higher_is_better: bool, unit: str = "x") -> None:
-        if value is None:
-            out.append({"target": name, "value": None, "verdict": "n/a"})
-            return
-        met = value >= limit if higher_is_better else value <= limit
-        by = (limit / value if higher_is_better else value / limit) if value else float("inf")
-        verdict = "met" if met else f"missed by {by:.2f}x"
-        out.append(
-            {"target": name, "value": round(value, 3), "limit": limit, "unit": unit, "verdict": verdict}
-        )
-
-    real_cw, real_peer = m("real-web", CITEWARC), m("real-web", PEER)
-    target(
-        "real-web pages/s vs the peer (>= 5x)",
-        real_peer / real_cw if real_cw and real_peer else None,
-        5.0,
-        True,
-    )
-    fast_cw, fast_peer, fast_ceiling = (
-        m("no-latency", CITEWARC),
-        m("no-latency", PEER),
-        m("no-latency", CEILING),
-    )
-    target(
-        "no latency: peer wall / citewarc wall (> 1x)",
-        fast_peer / fast_cw if fast_cw and fast_peer else None,
-        1.0,
-        True,
-    )
-    target(
-        "no latency: citewarc wall / ceiling wall (<= 1.25x)",
-        fast_cw / fast_ceiling if fast_cw and fast_ceiling else None,
-        1.25,
-        False,
-    )
-    cw_cpu, ceiling_cpu = m("no-latency", CITEWARC, "cpu"), m("no-latency", CEILING, "cpu")
-    target(
-        "CPU ms per page outside extraction (<= 10)",
-        (cw_cpu - ceiling_cpu) / pages * 1000 if cw_cpu and ceiling_cpu else None,
-        10.0,
-        False,
-        "ms",
-    )
+    for name, profile, top, bottom, limit, higher in WALL_TARGETS:
+        a, b = median(results, profile, top, "wall"), median(results, profile, bottom, "wall")
+        out.append(verdict(name, a / b if a and b else None, limit, higher))
+    cpu = median(results, "no-latency", CITEWARC, "cpu")
+    ceiling = median(results, "no-latency", CEILING, "cpu")
+    outside = (cpu - ceiling) / results["pages"] * 1000 if cpu and ceiling else None
+    out.append(verdict("CPU ms per page outside extraction (<= 10)", outside, 10.0, False, "ms"))
     small, big = results.get("rss_1k"), results.get("rss_big")
-    target(
-        f"peak RSS {big['pages'] if big else 10000} / 1000 pages (<= 1.2x)",
-        big["maxrss_mb"] / small["maxrss_mb"] if small and big else None,
-        1.2,
-        False,
-    )
-    noext, scrapy = m("no-latency", NOEXTRACT), m("no-latency", SCRAPY)
-    target(
-        "no latency: fetch + WARC wall / bare Scrapy wall (<= 1x)",
-        noext / scrapy if noext and scrapy else None,
-        1.0,
-        False,
-    )
-    noext, scrapy = m("real-web", NOEXTRACT), m("real-web", SCRAPY)
-    target(
-        "real web: fetch + WARC wall / bare Scrapy wall (<= 1x)",
-        noext / scrapy if noext and scrapy else None,
-        1.0,
-        False,
-    )
+    out.append(verdict(f"peak RSS {big['pages'] if big else 10000} / 1000 pages (<= 1.2x)",
+                       big["maxrss_mb"] / small["maxrss_mb"] if small and big else None, 1.2, False))
     return out
 
 
@@ -141,6 +106,20 @@ def render(results: dict) -> str:
                 f"\npeak RSS of citewarc's crawl process at {r['pages']} pages: {r['maxrss_mb']:.0f} MB "
                 f"({r['cpu'] / r['pages'] * 1000:.0f} CPU ms/page, {r['wall']:.0f} s)"
             )
+    scale = results["scale"] = scale_on_paper(results)
+    if scale:
+        a = scale["assumptions"]
+        parts.append(
+            f"\nscale on paper: {scale['cpu_s_per_page'] * 1000:.0f} CPU ms/page "
+            f"({scale['cpu_s_outside_extraction_per_page'] * 1000:.0f} outside extraction); "
+            f"one {a['cores']}-core "
+            f"machine at {a['utilisation']:.0%}: {scale['pages_per_day_cpu_bound']:,} pages/day CPU-bound, "
+            f"{scale['pages_per_day_at_real_web_rate']:,} at the measured real-web rate; "
+            f"{scale['stories_per_machine_per_day']:,} stories/day with "
+            f"{a['citations_per_story']} citations and "
+            f"{a['requisites_per_page']} requisites a page: {scale['machines_for_newsroom']} machine(s) "
+            f"for {a['stories_per_day']:,} stories/day"
+        )
     cal = results.get("calibration")
     if cal:
         parts.append(
@@ -160,3 +139,45 @@ def render(results: dict) -> str:
                 f"| {r['cumtime']} | {r['tottime']} | {r['calls']} | {r['function']} |" for r in results[key]
             ]
     return "\n".join(parts)
+
+
+def scale_on_paper(
+    results: dict, stories: int = 10_000, citations: int = 15, requisites: int = 40, utilisation: float = 0.7
+) -> dict | None:
+    """Issue 10 item 5: what one 2-core machine sustains per day, and workers for a newsroom.
+
+    Assumptions (stated in the README): each story cites ``citations`` pages (depth 1), every page
+    brings ``requisites`` images/CSS/JS that cost what a page costs outside extraction (fetch, WARC,
+    bookkeeping; no parse), and a machine is kept ``utilisation`` busy. CPU per page is the
+    no-latency citewarc row; the real-web row gives the network-bound rate for comparison.
+    """
+    pages = results["pages"]
+    cpu = median(results, "no-latency", CITEWARC, "cpu")
+    ceiling = median(results, "no-latency", CEILING, "cpu")
+    real_wall = median(results, "real-web", CITEWARC, "wall")
+    if not cpu or not ceiling or not real_wall:
+        return None
+    per_page, outside = cpu / pages, max(cpu - ceiling, 0) / pages
+    cores = results.get("cores") or 2
+    day = 86_400 * utilisation
+    cpu_pages_per_day = cores * day / per_page
+    network_pages_per_day = pages / real_wall * day
+    story_cpu = (1 + citations) * (per_page + requisites * outside)
+    stories_per_machine = cores * day / story_cpu
+    return {
+        "cpu_s_per_page": round(per_page, 4),
+        "cpu_s_outside_extraction_per_page": round(outside, 4),
+        "pages_per_day_cpu_bound": round(cpu_pages_per_day),
+        "pages_per_day_at_real_web_rate": round(network_pages_per_day),
+        "cpu_s_per_story_with_citations_and_requisites": round(story_cpu, 2),
+        "stories_per_machine_per_day": round(stories_per_machine),
+        "machines_for_newsroom": math.ceil(stories / stories_per_machine),
+        "assumptions": {
+            "stories_per_day": stories,
+            "citations_per_story": citations,
+            "requisites_per_page": requisites,
+            "utilisation": utilisation,
+            "cores": cores,
+        },
+        "peak_rss_mb_1k": (results.get("rss_1k") or {}).get("maxrss_mb"),
+    }

@@ -11,18 +11,9 @@ import sys
 import time
 from pathlib import Path
 
-PORT_FLAGS = (
-    "master.port",
-    "master.port.grpc",
-    "volume.port",
-    "volume.port.grpc",
-    "filer.port",
-    "filer.port.grpc",
-    "s3.port",
-    "s3.port.grpc",
-    "admin.port",
-    "admin.port.grpc",
-)
+# Every port weed mini opens, set explicitly (its defaults collide): master.port, master.port.grpc, ...
+PORT_FLAGS = tuple(f"{service}.port{grpc}" for service in ("master", "volume", "filer", "s3", "admin")
+                   for grpc in ("", ".grpc"))
 KEYS = {
     "AWS_ACCESS_KEY_ID": "bench",
     "AWS_SECRET_ACCESS_KEY": "bench-secret",
@@ -48,42 +39,20 @@ def start_weed(folder: Path, bucket: str) -> tuple[subprocess.Popen, dict[str, s
     weed = weed_binary()
     if not weed:
         return None
-    import boto3
-    from botocore.config import Config
-
     ports = dict(zip(PORT_FLAGS, _ports(len(PORT_FLAGS)), strict=True))
     (folder / "data").mkdir(parents=True, exist_ok=True)
-    cmd = [
-        weed,
-        "mini",
-        f"-dir={folder / 'data'}",
-        "-ip=127.0.0.1",
-        "-ip.bind=127.0.0.1",
-        *(f"-{flag}={port}" for flag, port in ports.items()),
-        "-admin.ui=false",
-        "-webdav=false",
-        "-s3.port.iceberg=0",
-        "-s3.port.lance=0",
-        "-master.telemetry=false",
-        f"-s3.localSocket={folder / 's3.sock'}",
-        f"-filer.localSocket={folder / 'filer.sock'}",
-    ]
+    options = {"dir": folder / "data", "ip": "127.0.0.1", "ip.bind": "127.0.0.1", **ports,
+               "admin.ui": "false", "webdav": "false", "s3.port.iceberg": 0, "s3.port.lance": 0,
+               "master.telemetry": "false", "s3.localSocket": folder / "s3.sock",
+               "filer.localSocket": folder / "filer.sock"}
+    cmd = [weed, "mini", *(f"-{name}={value}" for name, value in options.items())]
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     with open(folder / "weed.log", "ab") as log:
         proc = subprocess.Popen(
             cmd, stdout=log, stderr=subprocess.STDOUT, env={**env, **KEYS}, start_new_session=True
         )
     client_env = {**KEYS, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{ports['s3.port']}"}
-    client = boto3.client(
-        "s3",
-        endpoint_url=client_env["AWS_ENDPOINT_URL"],
-        region_name="us-east-1",
-        aws_access_key_id=KEYS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=KEYS["AWS_SECRET_ACCESS_KEY"],
-        config=Config(
-            request_checksum_calculation="when_required", response_checksum_validation="when_required"
-        ),
-    )
+    client = s3_client(client_env)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and proc.poll() is None:
         try:
@@ -93,3 +62,15 @@ def start_weed(folder: Path, bucket: str) -> tuple[subprocess.Popen, dict[str, s
             time.sleep(0.3)
     proc.kill()
     return None
+
+
+def s3_client(env: dict[str, str]):
+    """A boto3 client for the bench's weed, configured as citewarc's (checksums only when required)."""
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client("s3", endpoint_url=env["AWS_ENDPOINT_URL"], region_name="us-east-1",
+                        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+                        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+                        config=Config(request_checksum_calculation="when_required",
+                                      response_checksum_validation="when_required"))
