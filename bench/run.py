@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -162,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-big", action="store_true", help="skip the peak-RSS run at --big-pages")
     parser.add_argument("--no-s3", action="store_true", help="skip the SeaweedFS row")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--keep", action="store_true", help="keep the work folder (corpus, logs, crawl.prof)")
     args = parser.parse_args(argv)
     if args.quick:
         args.pages, args.reps, args.no_big = 40, 1, True
@@ -213,6 +215,8 @@ def main(argv: list[str] | None = None) -> int:
     print(report.render(results))
     args.out.write_text(json.dumps(results, indent=1))
     print(f"results written to {args.out}")
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
     return 0
 
 
