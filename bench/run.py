@@ -157,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--latency-ms", type=float, default=100.0)
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    parser.add_argument("--quick", action="store_true", help="smoke run: 40 pages, 1 repetition, no 10k run")
+    parser.add_argument("--quick", action="store_true", help="smoke: 40 pages, 1 repetition, no RSS runs")
     parser.add_argument("--real-pages", type=Path, help="folder of real HTML pages for the calibration")
     parser.add_argument("--big-pages", type=int, default=10_000, help="pages of the peak-RSS run")
     parser.add_argument("--no-big", action="store_true", help="skip the peak-RSS run at --big-pages")
@@ -202,7 +202,8 @@ def main(argv: list[str] | None = None) -> int:
         specs = page_specs(args.pages, args.seed)[:200]
         decoded = [(render_page(s, args.pages, args.seed).body.decode(s.charset), s.url) for s in specs]
         results["profile_extraction"] = extraction_profile(decoded, 25)
-        results["rss_1k"] = _rss_run(work, args.seed, 1000)
+        if not args.quick:
+            results["rss_1k"] = _rss_run(work, args.seed, 1000)
         if not args.no_big:
             results["rss_big"] = _rss_run(work, args.seed, args.big_pages)
         if args.real_pages:
