@@ -5,6 +5,7 @@ BIN    := $(VENV)/bin
 STORE  ?=
 DEPTH  ?=
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
 REPLAY_VENV ?= .venv-replay
 CRAWL ?=
@@ -12,7 +13,7 @@ PORT  ?= 8080
 LOG   ?=
 EVERY ?= 6h
 
-.PHONY: install install-test archive crawl cron replay test test-replay lint clean browser
+.PHONY: install install-test archive crawl cron replay test test-replay lint clean browser bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -79,7 +80,12 @@ test-replay: $(VENV)/.stamp-test $(REPLAY_VENV)/.stamp-rwp browser  ## only the 
 	$(BIN)/python -m pytest -q tests/integration/test_replay*.py tests/integration/test_wacz.py
 
 lint: $(VENV)/.stamp-test
-	$(BIN)/ruff check crawler pipelines settings tests
+	$(BIN)/ruff check crawler pipelines settings tests bench
+
+# Performance against wget + trafilatura and the extraction ceiling (README, Performance); minutes
+# to an hour, never part of `make test`. e.g. make bench BENCH_ARGS="--pages 300 --reps 3"
+bench: $(VENV)/.stamp-install  ## make bench [BENCH_ARGS="--quick | --pages N --reps R --real-pages DIR"]
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis test-artifacts

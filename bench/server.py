@@ -1,0 +1,158 @@
+"""The benchmark's web: one asyncio process answering for every host of the corpus.
+
+It is an HTTP proxy for absolute-form requests (``GET http://host/path``), so hundreds of host
+names work without DNS (citewarc, Scrapy and wget all honour ``http_proxy``), and an origin server
+for origin-form requests (the Host header names the page). Pages go gzipped when the corpus says
+so and the client accepts it; ``/robots.txt`` allows everything. Each response waits
+``latency`` seconds first (the real-web profile), on the event loop, not in a thread per request.
+
+Control requests on the host ``bench.control``: ``/latency?ms=N`` sets the latency, ``/cpu``
+returns this process's CPU seconds (so the bench can show the server was never the bottleneck),
+``/requests`` the number of page requests answered.
+
+    python bench/server.py --pages 1000 [--seed 10] [--latency-ms 0] [--port 0]
+
+prints ``ready <port>`` on stdout once it listens.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import resource
+import sys
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+if __package__ in (None, ""):  # run as a script: make `bench` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.corpus import DEFAULT_SEED, Page, page_spec, render_page, wire_body  # noqa: E402
+
+CONTROL_HOST = "bench.control"
+ROBOTS = b"User-agent: *\nAllow: /\n"
+
+
+class CorpusSite:
+    """The corpus by (host, path), each distinct body rendered and compressed once, on first ask."""
+
+    def __init__(self, pages: int, seed: int) -> None:
+        self.pages, self.seed = pages, seed
+        self.index = {}
+        for i in range(pages):
+            spec = page_spec(i, pages, seed)
+            self.index[(spec.host, spec.path)] = spec
+        self._bodies: dict[tuple[int, bool], tuple[bytes, str | None]] = {}
+
+    def warm(self) -> None:
+        """Render every distinct body now, so no request pays for rendering (all clients send gzip)."""
+        seen = set()
+        for spec in self.index.values():
+            if spec.variant not in seen:
+                seen.add(spec.variant)
+                self.answer(spec.host, spec.path, True)
+
+    def answer(self, host: str, path: str, accepts_gzip: bool) -> tuple[int, str, bytes, str | None]:
+        """(status, content type, body on the wire, content encoding)."""
+        if path == "/robots.txt":
+            return 200, "text/plain", ROBOTS, None
+        spec = self.index.get((host, path))
+        if spec is None:
+            return 404, "text/html", b"<html><body><h1>Not found</h1></body></html>", None
+        key = (spec.variant, accepts_gzip)
+        if key not in self._bodies:
+            base = render_page(spec, self.pages, self.seed)
+            self._bodies[key] = wire_body(Page(spec, base.body), accepts_gzip)
+        body, encoding = self._bodies[key]
+        return 200, spec.content_type, body, encoding
+
+
+class BenchServer:
+    def __init__(self, site: CorpusSite, latency: float) -> None:
+        self.site, self.latency, self.answered = site, latency, 0
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                keep_alive = await self._respond(head, writer)
+                if not keep_alive:
+                    break
+        except (asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError):
+            pass
+        finally:
+            writer.close()
+
+    async def _respond(self, head: bytes, writer: asyncio.StreamWriter) -> bool:
+        lines = head.decode("latin-1").split("\r\n")
+        method, target, version = (lines[0].split(" ") + ["", "", ""])[:3]
+        headers = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        parts = urlsplit(target)
+        host = (parts.hostname or headers.get("host", "").split(":")[0]).lower()
+        path = parts.path or "/"
+        if host == CONTROL_HOST:
+            status, ctype, body, encoding = 200, "application/json", self._control(path, parts.query), None
+        else:
+            if self.latency:
+                await asyncio.sleep(self.latency)
+            accepts = "gzip" in headers.get("accept-encoding", "")
+            status, ctype, body, encoding = self.site.answer(host, path, accepts)
+            self.answered += 1
+        connection = headers.get("proxy-connection", headers.get("connection", "")).lower()
+        keep_alive = connection != "close" and (version == "HTTP/1.1" or connection == "keep-alive")
+        out = [
+            f"HTTP/1.1 {status} {'OK' if status == 200 else 'Not Found'}",
+            f"Content-Type: {ctype}",
+            f"Content-Length: {len(body)}",
+            f"Connection: {'keep-alive' if keep_alive else 'close'}",
+        ]
+        if encoding:
+            out.append(f"Content-Encoding: {encoding}")
+        writer.write(("\r\n".join(out) + "\r\n\r\n").encode("latin-1") + (b"" if method == "HEAD" else body))
+        await writer.drain()
+        return keep_alive
+
+    def _control(self, path: str, query: str) -> bytes:
+        if path == "/latency":
+            self.latency = float(parse_qs(query).get("ms", ["0"])[0]) / 1000
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return json.dumps(
+            {
+                "cpu_seconds": usage.ru_utime + usage.ru_stime,
+                "latency_ms": self.latency * 1000,
+                "requests": self.answered,
+                "maxrss_kb": usage.ru_maxrss,
+            }
+        ).encode()
+
+
+async def serve(pages: int, seed: int, latency: float, port: int) -> None:
+    site = CorpusSite(pages, seed)
+    site.warm()
+    bench = BenchServer(site, latency)
+    server = await asyncio.start_server(bench.handle, "127.0.0.1", port, backlog=1024, limit=1 << 20)
+    print(f"ready {server.sockets[0].getsockname()[1]}", flush=True)
+    async with server:
+        await server.serve_forever()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--latency-ms", type=float, default=0.0)
+    parser.add_argument("--port", type=int, default=0)
+    args = parser.parse_args(argv)
+    try:
+        asyncio.run(serve(args.pages, args.seed, args.latency_ms / 1000, args.port))
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
