@@ -81,6 +81,8 @@ CITEWARC_CRAWL_ID = ""
 CITEWARC_SEEDS = []
 # Citation hops to follow from each seed (0: the seed only).
 CITEWARC_DEPTH = 1
+# Extract main text and citations (trafilatura); off: pages archived, no text files, no citations.
+CITEWARC_EXTRACT = True
 # Pages larger than this (decoded characters) are archived but not text-extracted.
 CITEWARC_EXTRACT_MAX_CHARS = 5_000_000
 # Processes for trafilatura (0: one per CPU core).
