@@ -16,6 +16,9 @@ AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_MAX_DELAY = 10.0
 AUTOTHROTTLE_START_DELAY = 0.5
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+# Outputs of one callback processed at once: a page yields one item and its requests, and Scrapy
+# starts this many asyncio tasks for every callback (its default, 100, costs ~100 tasks a page).
+CONCURRENT_ITEMS = 4
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
 COOKIES_ENABLED = True
