@@ -26,7 +26,8 @@ from typing import Any, TypeVar
 
 from lxml import etree
 
-from pipelines.shallow_html import DEPTH_NOTE, shallow_html
+from pipelines.html_tree import ParsedPage, parse_page
+from pipelines.shallow_html import DEPTH_NOTE
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -82,10 +83,18 @@ def html_language(html: str, content_language: str | None = None) -> str | None:
     return value.split("-")[0].split("_")[0].lower() or None
 
 
+def extractable(html: str, options: ExtractOptions) -> bool:
+    """Whether ``extract_html`` would parse the page (not empty, not too large)."""
+    return bool(html.strip()) and len(html) <= options.max_chars
+
+
 def extract_html(
-    html: str, url: str, content_language: str | None = None, options: ExtractOptions | None = None
+    html: str, url: str, content_language: str | None = None, options: ExtractOptions | None = None,
+    page: ParsedPage | None = None,
 ) -> Extraction:
-    """Run trafilatura once and turn its XML into text, metadata and link candidates."""
+    """Run trafilatura once and turn its XML into text, metadata and link candidates.
+
+    ``page``: the page already parsed (``pipelines.html_tree``), so it is not parsed again."""
     import trafilatura  # imported in the worker; keeps the parent light
 
     options = options or ExtractOptions()
@@ -93,18 +102,20 @@ def extract_html(
         return Extraction(reason=f"page too large to extract ({len(html)} characters)")
     if not html.strip():
         return Extraction(reason="empty page")
-    html, flattened = shallow_html(html)
-    result = _extract(trafilatura, html, url, content_language, options)
-    if flattened:
+    page = page or parse_page(html)
+    result = _extract(trafilatura, page, url, content_language, options)
+    if page.flattened:
         result.reason = "; ".join(filter(None, [result.reason, DEPTH_NOTE]))
     return result
 
 
-def _extract(trafilatura, html: str, url: str, content_language: str | None,
+def _extract(trafilatura, page: ParsedPage, url: str, content_language: str | None,
              options: ExtractOptions) -> Extraction:
+    html = page.html
+    source = page.tree if page.tree is not None else html  # trafilatura copies a tree it is given
     try:
         xml = trafilatura.extract(
-            html,
+            source,
             url=url,
             output_format="xml",
             include_links=True,
@@ -118,7 +129,7 @@ def _extract(trafilatura, html: str, url: str, content_language: str | None,
         return Extraction(reason=f"extraction failed: {type(exc).__name__}: {exc}"[:200])
     language = html_language(html, content_language)
     if not xml:
-        meta = _metadata_only(html, url)
+        meta = _metadata_only(source, url)
         meta.language = language
         meta.reason = "no main text found (page may be navigation, a paywall or script-rendered)"
         return meta
@@ -133,7 +144,7 @@ def _extract(trafilatura, html: str, url: str, content_language: str | None,
     return result
 
 
-def _metadata_only(html: str, url: str) -> Extraction:
+def _metadata_only(html: Any, url: str) -> Extraction:
     import trafilatura
 
     try:

@@ -16,6 +16,9 @@ AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_MAX_DELAY = 10.0
 AUTOTHROTTLE_START_DELAY = 0.5
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+# Outputs of one callback processed at once: a page yields one item and its requests, and Scrapy
+# starts this many asyncio tasks for every callback (its default, 100, costs ~100 tasks a page).
+CONCURRENT_ITEMS = 4
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
 COOKIES_ENABLED = True
@@ -81,6 +84,8 @@ CITEWARC_CRAWL_ID = ""
 CITEWARC_SEEDS = []
 # Citation hops to follow from each seed (0: the seed only).
 CITEWARC_DEPTH = 1
+# Extract main text and citations (trafilatura); off: pages archived, no text files, no citations.
+CITEWARC_EXTRACT = True
 # Pages larger than this (decoded characters) are archived but not text-extracted.
 CITEWARC_EXTRACT_MAX_CHARS = 5_000_000
 # Processes for trafilatura (0: one per CPU core).

@@ -29,6 +29,8 @@ from pipelines.page import Capture, PageItem
 from pipelines.run import CrawlRun
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+EXTRACTION_OFF = ("text extraction off (CITEWARC_EXTRACT): pages archived without text files; "
+                  "no citations found or followed")
 
 
 def is_html(response: Response) -> bool:
@@ -75,6 +77,7 @@ class StorySpider(scrapy.Spider):
             spider.want_requisites = settings.getbool("CITEWARC_REQUISITES")
         else:
             spider.want_requisites = str(spider.requisites_arg).lower() in {"1", "true", "yes", "on"}
+        spider.extract_text = settings.getbool("CITEWARC_EXTRACT")
         spider.extract_options = ExtractOptions(
             max_chars=settings.getint("CITEWARC_EXTRACT_MAX_CHARS"),
         )
@@ -83,6 +86,8 @@ class StorySpider(scrapy.Spider):
         spider.max_requisites = settings.getint("CITEWARC_MAX_REQUISITES_PER_PAGE")
         spider.pages_scheduled = 0
         spider.run = CrawlRun.of(crawler)
+        if not spider.extract_text:
+            spider.run.warnings.append(EXTRACTION_OFF)
         return spider
 
     async def start(self) -> AsyncIterator[Any]:
@@ -166,8 +171,8 @@ class StorySpider(scrapy.Spider):
         item.tls_note = tls_note(response.certificate, urlsplit(response.url).hostname or "")
         item.is_html = is_html(response) and isinstance(response, TextResponse)
         follow: list[scrapy.Request] = []
-        if item.is_html:
-            want_text = role != "requisite"
+        want_text = role != "requisite" and self.extract_text
+        if item.is_html and (want_text or self.want_requisites):
             content_language = (response.headers.get(b"Content-Language") or b"").decode("latin-1")
             analysis = await self.analyse(response, content_language or None, want_text)
             item.extraction = analysis.extraction

@@ -6,7 +6,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from crawler.web.links import find_requisites, select_citations
-from pipelines.extract import ExtractOptions, extract_html
+from pipelines.extract import ExtractOptions, extract_html, extractable
+from pipelines.html_tree import parse_page
 
 
 @dataclass
@@ -24,15 +25,20 @@ def analyse_page(
     want_text: bool,
     want_requisites: bool,
 ) -> PageAnalysis:
-    """Main text, citations and requisites of a page (runs in the process pool)."""
+    """Main text, citations and requisites of a page (runs in the process pool), from one parse.
+
+    Requisites are read first: trafilatura works on its own copy of the tree, but the order
+    keeps that an implementation detail of trafilatura rather than a promise relied upon."""
     result = PageAnalysis()
+    parsed = want_requisites or (want_text and extractable(html, options))
+    page = parse_page(html) if parsed and html.strip() else None
+    if want_requisites:
+        result.requisites = find_requisites(html, url, page)
     if want_text:
-        extraction = extract_html(html, url, content_language, options)
+        extraction = extract_html(html, url, content_language, options, page)
         citations = select_citations(extraction.links, extraction.text, url)
         result.citations = [{"url": c.url, "anchor": c.anchor, "kind": c.kind} for c in citations]
         data = asdict(extraction)
         data.pop("links")
         result.extraction = data
-    if want_requisites:
-        result.requisites = find_requisites(html, url)
     return result

@@ -18,8 +18,8 @@ from lxml import etree
 
 from crawler.web.urls import InvalidURL, canonical_url, clean_url
 from pipelines.extract import LinkCandidate
+from pipelines.html_tree import ParsedPage, parse_page
 from pipelines.keys import strict_url_key
-from pipelines.shallow_html import shallow_html
 
 
 @dataclass(frozen=True)
@@ -197,14 +197,21 @@ def _srcset_urls(srcset: str) -> list[str]:
     return urls
 
 
-def find_requisites(html: str, page_url: str) -> list[str]:
-    """Everything a browser loads to render the page: images, CSS, JS, fonts, icons, media."""
+def find_requisites(html: str, page_url: str, page: ParsedPage | None = None) -> list[str]:
+    """Everything a browser loads to render the page: images, CSS, JS, fonts, icons, media.
+
+    ``page``: the page already parsed for extraction (``pipelines.html_tree``); its whole
+    document is read, also when trafilatura's loader returned one element of it."""
     if not html.strip():
         return []
-    try:
-        doc = lxml.html.document_fromstring(shallow_html(html)[0])
-    except (etree.ParserError, ValueError):
-        return []
+    page = page or parse_page(html)
+    if page.tree is not None:
+        doc = page.tree.getroottree().getroot()
+    else:  # not HTML to trafilatura (a bare fragment): lxml still finds what it embeds
+        try:
+            doc = lxml.html.document_fromstring(page.html)
+        except (etree.ParserError, ValueError):
+            return []
     base_url = page_url
     for base in doc.iter("base"):
         href = (base.get("href") or "").strip()

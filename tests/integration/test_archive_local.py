@@ -258,11 +258,12 @@ def read_warc(path: Path) -> list[Record]:
     return records
 
 
-def archive(web: FixtureWeb, runner, workdir: Path, *args: str) -> Run:
+def archive(web: FixtureWeb, runner, workdir: Path, *args: str,
+            env: dict[str, str] | None = None) -> Run:
     """Run `citewarc archive *args --store <workdir>/store`, noting the fixture requests it made."""
     store = workdir / "store"
     mark = web.mark()
-    proc = runner(workdir, ["archive", *args, "--store", str(store)])
+    proc = runner(workdir, ["archive", *args, "--store", str(store)], env=env)
     return Run(proc=proc, store=store, web=web, requests=web.requests_since(mark))
 
 
@@ -774,6 +775,21 @@ def test_no_requisites(fixture_web, citewarc_runner, tmp_path):
     fetched += [r for r in run.request_paths() if r == "/favicon.ico"]
     assert not fetched, f"requisites fetched despite --no-requisites: {fetched}"
     assert run.page_at(REPORT_PATH)["role"] == "citation"
+
+
+def test_extraction_off_archives_pages_without_text(fixture_web, citewarc_runner, tmp_path):
+    """CITEWARC_EXTRACT=0 (the fetch + WARC path): no text files, no citations, and the manifest
+    says why rather than looking like pages with no text."""
+    run = archive(fixture_web, citewarc_runner, tmp_path, fixture_web.url(ARTICLE_PATH),
+                  env={"CITEWARC_EXTRACT": "0"})
+    assert run.proc.returncode == 0, run.describe()
+    seed = run.page_at(ARTICLE_PATH)
+    assert seed["role"] == "seed" and seed["status"] == 200 and seed["warc"], seed
+    assert all(p["text"] is None for p in run.manifest["pages"]), run.manifest["pages"]
+    assert {p["role"] for p in run.manifest["pages"]} <= {"seed", "requisite"}
+    assert "requisite" in {p["role"] for p in run.manifest["pages"]}, "requisites still found"
+    assert not [f for f in run.manifest["files"] if "/text/" in f["key"]]
+    assert any("text extraction off" in w for w in run.manifest["warnings"]), run.manifest
 
 
 def test_depth_zero_archives_only_the_seed_and_its_requisites(fixture_web, citewarc_runner, tmp_path):
