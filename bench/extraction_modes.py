@@ -39,13 +39,13 @@ sys.path.insert(0, str(REPO))
 
 from pipelines.extract import ExtractOptions, extract_html  # noqa: E402
 
-# name -> (what it means, ExtractOptions fields, trafilatura keyword overrides, strip scripts first)
-MODES: dict[str, tuple[str, dict, dict, bool]] = {
-    "default": ("citewarc's options today (balanced)", {}, {}, False),
-    "precision": ("favor_precision=True", {"favor_precision": True}, {}, False),
-    "recall": ("favor_recall=True", {}, {"favor_recall": True}, False),
-    "fast": ("fast=True (no fallback extractors)", {}, {"fast": True}, False),
-    "default, scripts emptied": ("default after emptying <script>/<style> (JSON-LD kept)", {}, {}, True),
+# name -> (what it means, ExtractOptions fields, strip scripts first)
+MODES: dict[str, tuple[str, dict, bool]] = {
+    "default": ("citewarc's options today (balanced)", {}, False),
+    "precision": ("favor_precision=True", {"favor_precision": True}, False),
+    "recall": ("favor_recall=True", {"favor_recall": True}, False),
+    "fast": ("fast=True (no fallback extractors)", {"fast": True}, False),
+    "default, scripts emptied": ("default after emptying <script>/<style> (JSON-LD kept)", {}, True),
 }
 
 _WS = re.compile(r"\s+")
@@ -107,39 +107,14 @@ def decode(raw: bytes) -> str:
 def run_page(args: tuple[str, str, str, list[str], list[str]]) -> tuple[str, float, dict]:
     """One page under one mode, in a worker: (mode, CPU seconds, counts)."""
     mode, path, url, wanted, unwanted = args
-    _, fields, overrides, strip = MODES[mode]
+    _, fields, strip = MODES[mode]
     html = decode(Path(path).read_bytes())
     start = time.process_time()
     if strip:
         html = empty_scripts(html)
-    if overrides:
-        _patch_trafilatura(overrides)
     text = extract_html(html, url, options=ExtractOptions(**fields)).text
     spent = time.process_time() - start
-    if overrides:
-        _patch_trafilatura({})
     return mode, spent, asdict(score(text, wanted, unwanted))
-
-
-_ORIGINAL = None
-
-
-def _patch_trafilatura(overrides: dict) -> None:
-    """Add keyword arguments that ExtractOptions does not carry (yet) to trafilatura.extract."""
-    import trafilatura  # noqa: PLC0415
-
-    global _ORIGINAL
-    if _ORIGINAL is None:
-        _ORIGINAL = trafilatura.extract
-    if not overrides:
-        trafilatura.extract = _ORIGINAL
-        return
-    original = _ORIGINAL
-
-    def extract(*args, **kwargs):
-        return original(*args, **{**kwargs, **overrides})
-
-    trafilatura.extract = extract
 
 
 def warm_up() -> None:

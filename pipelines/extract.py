@@ -44,6 +44,8 @@ class ExtractOptions:
     include_tables: bool = True
     include_comments: bool = False
     favor_precision: bool = False
+    favor_recall: bool = False  # not used by the crawl; compared in bench/extraction_modes.py
+    fast: bool = False  # trafilatura without its fallback extractors; compared there too
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,8 @@ def _extract(trafilatura, page: ParsedPage, url: str, content_language: str | No
             include_images=False,
             with_metadata=True,
             favor_precision=options.favor_precision,
+            favor_recall=options.favor_recall,
+            fast=options.fast,
         )
     except Exception as exc:  # trafilatura raises many kinds on hostile input
         return Extraction(reason=f"extraction failed: {type(exc).__name__}: {exc}"[:200])
