@@ -15,15 +15,13 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
-TRAFILATURA_OPTIONS = {
-    "output_format": "xml",
-    "include_links": True,
-    "include_comments": False,
-    "include_tables": True,
-    "include_images": False,
-    "with_metadata": True,
-    "favor_precision": False,
-}
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from pipelines.extract import ExtractOptions, trafilatura_options  # noqa: E402
+
+TRAFILATURA_OPTIONS = trafilatura_options(ExtractOptions())  # citewarc's own, from one place
 
 
 def extract_bytes(data: bytes, url: str | None = None) -> int:

@@ -111,24 +111,27 @@ def extract_html(
     return result
 
 
+def trafilatura_options(options: ExtractOptions) -> dict[str, Any]:
+    """The keyword arguments citewarc gives ``trafilatura.extract`` (the bench gives the same)."""
+    return {
+        "output_format": "xml",
+        "include_links": True,
+        "include_comments": options.include_comments,
+        "include_tables": options.include_tables,
+        "include_images": False,
+        "with_metadata": True,
+        "favor_precision": options.favor_precision,
+        "favor_recall": options.favor_recall,
+        "fast": options.fast,
+    }
+
+
 def _extract(trafilatura, page: ParsedPage, url: str, content_language: str | None,
              options: ExtractOptions) -> Extraction:
     html = page.html
     source = page.tree if page.tree is not None else html  # trafilatura copies a tree it is given
     try:
-        xml = trafilatura.extract(
-            source,
-            url=url,
-            output_format="xml",
-            include_links=True,
-            include_comments=options.include_comments,
-            include_tables=options.include_tables,
-            include_images=False,
-            with_metadata=True,
-            favor_precision=options.favor_precision,
-            favor_recall=options.favor_recall,
-            fast=options.fast,
-        )
+        xml = trafilatura.extract(source, url=url, **trafilatura_options(options))
     except Exception as exc:  # trafilatura raises many kinds on hostile input
         return Extraction(reason=f"extraction failed: {type(exc).__name__}: {exc}"[:200])
     language = html_language(html, content_language)
