@@ -215,7 +215,8 @@ def finalize_run(run: CrawlRun, reason: str, upload_budget: float = 120.0) -> Cr
     )
     manifest["finish_reason"] = reason
     manifest_path = run.dir / MANIFEST_NAME
-    manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    with open(manifest_path, "w", encoding="utf-8") as out:  # streamed: no second copy as one str
+        json.dump(manifest, out, ensure_ascii=False, indent=1)
     result = CrawlResult(crawl_id=run.crawl_id, manifest=manifest, store_uri=run.store.uri)
     try:
         report = upload_crawl(run.store, run.dir, run.crawl_id, entries, budget=upload_budget)

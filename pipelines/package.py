@@ -44,41 +44,60 @@ def write_cdxj(warc_paths: Iterable[Path], out_path: Path) -> Path:
     return out_path
 
 
-def page_records(pages: Iterable[dict[str, Any]], texts: dict[str, str] | None = None) -> list[dict]:
-    """pages.jsonl entries: seeds and citations that were fetched and archived (not redirects)."""
+def page_records(pages: Iterable[dict[str, Any]]) -> list[dict]:
+    """pages.jsonl entries (without their text): seeds and citations that were fetched and
+    archived (not redirects), seeds first. ``text_key`` says where each page's text waits."""
     records = []
+    order = {"seed": 0, "feed": 1, "citation": 2}
     for page in pages:
         if page.get("role") not in PAGE_ROLES or not page.get("warc") or page.get("redirect_to"):
             continue
         if page.get("status") is None or not 200 <= page["status"] < 300:
             continue
-        record = {
+        records.append({
             "id": uuid.uuid5(uuid.NAMESPACE_URL, f"{page['url']} {page.get('fetched_at')}").hex,
             "url": page["url"],
             "ts": page.get("fetched_at"),
             "title": page.get("title") or page["url"],
-        }
-        text = (texts or {}).get(page.get("text") or "")
-        if text:
-            record["text"] = text
-        records.append(record)
-    order = {"seed": 0, "feed": 1, "citation": 2}
-    role_of = {p["url"]: p.get("role") for p in pages}
-    records.sort(key=lambda r: order.get(role_of.get(r["url"]), 9))
+            "text_key": page.get("text"),
+            "order": order[page["role"]],
+        })
+    records.sort(key=lambda r: r["order"])  # stable: crawl order within a role
     return records
 
 
-def pages_jsonl(records: list[dict]) -> bytes:
-    header = {"format": "json-pages-1.0", "id": "pages", "title": "All Pages"}
-    lines = [json.dumps(header)] + [json.dumps(r, ensure_ascii=False) for r in records]
-    return ("\n".join(lines) + "\n").encode("utf-8")
+def write_pages_jsonl(out_path: Path, records: Iterable[dict], crawl_dir: Path | None = None) -> Path:
+    """pages.jsonl, one page at a time: each page's text (for ReplayWeb.page's search) is read
+    from its spooled text JSON just before its line is written, so a crawl of 10,000 pages never
+    holds 10,000 texts (nor their JSON lines) in memory at once."""
+    with open(out_path, "w", encoding="utf-8") as out:
+        out.write(json.dumps({"format": "json-pages-1.0", "id": "pages", "title": "All Pages"}) + "\n")
+        for record in records:
+            line = {k: record[k] for k in ("id", "url", "ts", "title")}
+            text = read_text(crawl_dir, record.get("text_key")) if crawl_dir is not None else ""
+            if text:
+                line["text"] = text
+            out.write(json.dumps(line, ensure_ascii=False) + "\n")
+    return out_path
+
+
+def read_text(crawl_dir: Path, key: str | None) -> str:
+    """A page's extracted text from its spooled text JSON ("" when it has none or it is unreadable)."""
+    if not key:
+        return ""
+    try:
+        path = crawl_dir / key_in_crawl(key)
+        return json.loads(path.read_text(encoding="utf-8")).get("text") or ""
+    except (OSError, ValueError):
+        return ""
 
 
 def write_wacz(
     out_path: Path,
     warc_paths: Iterable[Path],
     index_path: Path,
-    pages: list[dict],
+    pages_path: Path,
+    main_page: dict | None,
     title: str,
     software: str,
     created: datetime | None = None,
@@ -98,10 +117,10 @@ def write_wacz(
         with open(index_path, "rb") as fh:
             sha, size = sha256_stream(fh)
         resources.append(_resource("indexes/index.cdx", sha, size))
-        page_bytes = pages_jsonl(pages)
-        zf.writestr("pages/pages.jsonl", page_bytes, compress_type=zipfile.ZIP_DEFLATED)
-        resources.append(_resource("pages/pages.jsonl", hashlib.sha256(page_bytes).hexdigest(),
-                                   len(page_bytes)))
+        zf.write(pages_path, "pages/pages.jsonl", compress_type=zipfile.ZIP_DEFLATED)
+        with open(pages_path, "rb") as fh:
+            sha, size = sha256_stream(fh)
+        resources.append(_resource("pages/pages.jsonl", sha, size))
         package = {
             "profile": "data-package",
             "wacz_version": WACZ_VERSION,
@@ -111,9 +130,9 @@ def write_wacz(
             "software": software,
             "resources": resources,
         }
-        if pages:
-            package["mainPageURL"] = pages[0]["url"]
-            package["mainPageDate"] = pages[0]["ts"]
+        if main_page:
+            package["mainPageURL"] = main_page["url"]
+            package["mainPageDate"] = main_page["ts"]
         package_bytes = json.dumps(package, indent=2, ensure_ascii=False).encode("utf-8")
         zf.writestr("datapackage.json", package_bytes, compress_type=zipfile.ZIP_DEFLATED)
         digest = {"path": "datapackage.json",
@@ -127,21 +146,6 @@ def write_wacz(
 def _resource(path: str, sha: str, size: int) -> dict[str, Any]:
     name = path.rsplit("/", 1)[-1].lower()
     return {"name": name, "path": path, "hash": f"sha256:{sha}", "bytes": size}
-
-
-def read_texts(crawl_dir: Path, pages: Iterable[dict[str, Any]]) -> dict[str, str]:
-    """Text of each page from its spooled text JSON, keyed by the page's text key."""
-    texts = {}
-    for page in pages:
-        key = page.get("text")
-        if not key:
-            continue
-        path = crawl_dir / key_in_crawl(key)
-        try:
-            texts[key] = json.loads(path.read_text(encoding="utf-8")).get("text") or ""
-        except (OSError, ValueError):
-            continue
-    return texts
 
 
 def write_originals_warc(out_path: Path, members: Iterable[bytes], info: dict[str, str]) -> Path:
@@ -167,11 +171,15 @@ def package_crawl(crawl_dir: Path, crawl_id: str, warc_paths: list[Path], pages:
     if not warc_paths:
         return []
     index = write_cdxj(warc_paths, crawl_dir / key_in_crawl(index_key(crawl_id)))
-    records = page_records(pages, read_texts(crawl_dir, pages))
+    records = page_records(pages)
+    pages_path = write_pages_jsonl(crawl_dir / "pages.jsonl.tmp", records, crawl_dir)
     wacz_warcs, wacz_index = list(warc_paths), index
     if originals:
         wacz_warcs += originals
         wacz_index = write_cdxj(wacz_warcs, originals[0].parent / "wacz-index.cdxj")
-    wacz = write_wacz(crawl_dir / key_in_crawl(wacz_key(crawl_id)), wacz_warcs, wacz_index, records, title,
-                      software)
+    try:
+        wacz = write_wacz(crawl_dir / key_in_crawl(wacz_key(crawl_id)), wacz_warcs, wacz_index,
+                          pages_path, records[0] if records else None, title, software)
+    finally:
+        pages_path.unlink(missing_ok=True)
     return [index, wacz]
