@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,7 @@ class Journal:
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
+        drop_torn_tail(path)
         self._fh = open(path, "a", encoding="utf-8")  # noqa: SIM115 - open for the crawl's life
         self._lock = threading.Lock()
 
@@ -70,12 +72,79 @@ class Journal:
             self._fh.close()
 
 
+def drop_torn_tail(path: Path) -> None:
+    """Cut a last line the crash left half-written, before a resumed crawl appends to the
+    journal: glued to the first new line, it would make that line unreadable too (and a page
+    line lost is a page missing from the manifest)."""
+    try:
+        with open(path, "rb+") as fh:
+            size = fh.seek(0, 2)
+            if size == 0:
+                return
+            fh.seek(size - 1)
+            if fh.read(1) == b"\n":
+                return
+            keep = size
+            while keep > 0:
+                step = min(65536, keep)
+                fh.seek(keep - step)
+                chunk = fh.read(step)
+                newline = chunk.rfind(b"\n")
+                if newline >= 0:
+                    keep = keep - step + newline + 1
+                    break
+                keep -= step
+            fh.truncate(keep)
+    except FileNotFoundError:
+        return
+
+
+class PageLog:
+    """The crawl's manifest rows, read back from the journal each time they are iterated.
+
+    A crawl of 10,000 pages would otherwise hold 10,000 pages' records (their captures, text
+    summaries and link lists) in memory until the end, scattered among the responses' garbage:
+    the journal already has every one of them on disk, flushed as each page finished."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __iter__(self) -> Iterator[PageRecord]:
+        return read_page_records(self.path)
+
+
+def _page_records(item: dict[str, Any]) -> list[PageRecord] | None:
+    """A page line's records, or None when they do not read as records (an old format)."""
+    try:
+        return PAGE_RECORDS.validate_python(item.get("records"))
+    except ValidationError:
+        return None
+
+
+def read_page_records(path: Path) -> Iterator[PageRecord]:
+    """Every page record in the journal, in the order the pages finished."""
+    try:
+        fh = open(path, encoding="utf-8")  # noqa: SIM115 - closed below, also if abandoned
+    except FileNotFoundError:
+        return
+    with fh:
+        for line in fh:
+            if not line.startswith('{"t": "page"'):  # json.dumps puts "t" first: skip the rest unparsed
+                continue
+            try:
+                item = json.loads(line)
+            except ValueError:
+                continue
+            records = _page_records(item)
+            if records is not None:
+                yield from records
+
+
 @dataclass
 class JournalState:
     start: dict[str, Any] = field(default_factory=dict)
     requests: dict[str, dict[str, Any]] = field(default_factory=dict)  # key -> request
-    done: set[str] = field(default_factory=set)  # keys of pages fully processed
-    pages: list[PageRecord] = field(default_factory=list)  # their manifest rows
+    done: set[str] = field(default_factory=set)  # keys of pages fully processed (their rows: PageLog)
     skipped: list[dict[str, str]] = field(default_factory=list)
     seeds: list[str] = field(default_factory=list)
 
@@ -104,12 +173,8 @@ def read_journal(path: Path) -> JournalState:
             elif kind == "request":
                 state.requests.setdefault(item["key"], item)
             elif kind == "page":
-                try:
-                    records = PAGE_RECORDS.validate_python(item.get("records"))
-                except ValidationError:
-                    continue
-                state.done.add(item["key"])
-                state.pages.extend(records)
+                if _page_records(item) is not None:
+                    state.done.add(item["key"])
             elif kind == "skip":
                 state.skipped.append({"url": item["url"], "reason": item["reason"]})
             elif kind == "seed":

@@ -91,27 +91,36 @@ def resolve_cited_by(records: Iterable[PageRecord]) -> list[dict[str, Any]]:
 
     A URL is fetched once however many pages cite it, so this inverts the link lists instead of
     trusting the one request that happened to fetch it. Redirect targets inherit their chain's.
+    ``records`` is iterated twice (a list, or the crawl's ``PageLog`` reading its journal): the
+    first pass learns which URLs have rows, so the inverted index holds only links to those, not
+    every link of every page (tens per page, mostly never fetched).
     """
-    records = list(records)
-    citers: dict[str, set[str]] = {}
-    for record in records:
-        for link in record.links:
-            citers.setdefault(url_key(link), set()).add(record.url)
+    fetched: set[str] = set()
     chain_origin: dict[str, str] = {}
     for record in records:
+        fetched.add(url_key(record.url))
         if record.redirect_to:
             origin = chain_origin.get(url_key(record.url), record.url)
             chain_origin[url_key(record.redirect_to)] = origin
-    out = []
+    citers: dict[str, set[str]] = {}
+    rows: list[dict[str, Any]] = []
+    row_keys: list[tuple[str, str | None]] = []
     for record in records:
-        by = set(citers.get(url_key(record.url), set()))
-        origin = chain_origin.get(url_key(record.url))
-        if origin:
-            by |= citers.get(url_key(origin), set())
-        if record.via:
-            by.add(record.via)
-        out.append({**record.manifest_row(), "cited_by": sorted(by)})
-    return out
+        for link in record.links:
+            key = url_key(link)
+            if key in fetched:
+                citers.setdefault(key, set()).add(record.url)
+        by = {record.via} if record.via else set()
+        rows.append({**record.manifest_row(), "cited_by": by})
+        key = url_key(record.url)
+        origin = chain_origin.get(key)
+        row_keys.append((key, url_key(origin) if origin else None))
+    for row, (key, origin_key) in zip(rows, row_keys, strict=True):
+        by = row["cited_by"] | citers.get(key, set())
+        if origin_key:
+            by |= citers.get(origin_key, set())
+        row["cited_by"] = sorted(by)
+    return rows
 
 
 def build_manifest(

@@ -23,7 +23,14 @@ from scrapy import __version__ as scrapy_version
 
 from pipelines.catalog import hold_journal
 from pipelines.job_state import JobRun, PreviousCapture
-from pipelines.journal import JOURNAL_NAME, Journal, JournalState, crawl_settings, read_journal
+from pipelines.journal import (
+    JOURNAL_NAME,
+    Journal,
+    JournalState,
+    PageLog,
+    crawl_settings,
+    read_journal,
+)
 from pipelines.keys import key_in_crawl, warc_key
 from pipelines.kill_hook import KillSwitch
 from pipelines.page import PageRecord
@@ -112,7 +119,7 @@ class CrawlRun:
         self._kill_switch = KillSwitch.from_env()
         # Ledger. Every page request made (key -> URL) and the keys fully processed: what a stop
         # leaves unfetched, and what a time limit lists as skipped.
-        self.pages: list[PageRecord] = []
+        self.pages = PageLog(journal_path)  # every page's manifest rows, kept in the journal
         self.requested: dict[str, str] = {}
         self.done: set[str] = set()
         self.skipped: list[dict[str, str]] = []  # URLs not fetched, with the reason
@@ -135,7 +142,6 @@ class CrawlRun:
         started = resumed.start.get("started")
         if started:
             self.started = datetime.fromisoformat(started.replace("Z", "+00:00"))
-        self.pages = list(resumed.pages)
         self.requested = {k: r["url"] for k, r in resumed.requests.items()}
         self.done = set(resumed.done)
         for entry in resumed.skipped:
@@ -290,7 +296,6 @@ class CrawlRun:
         if self.write_error is not None:
             return
         with self._lock:
-            self.pages.extend(records)
             if key is not None:
                 self.done.add(key)
         self.journal.write_page(key, records)

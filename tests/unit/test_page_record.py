@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from pipelines.journal import Journal, read_journal
+from pipelines.journal import Journal, PageLog, read_journal
 from pipelines.manifest import page_records, resolve_cited_by
 from pipelines.page import Capture, PageItem, PageRecord, TextSummary
 
@@ -93,10 +93,12 @@ def test_journal_gives_back_the_records_it_was_given(tmp_path) -> None:
     journal.write_page("k-dead", [failed])
     journal.close()
     state = read_journal(tmp_path / "journal.jsonl")
-    assert state.pages == [*records, failed]
+    pages = list(PageLog(tmp_path / "journal.jsonl"))
+    assert pages == [*records, failed]
+    assert list(PageLog(tmp_path / "journal.jsonl")) == pages  # read again on each pass
     assert state.done == {"k-old", "k-dead"}
-    assert isinstance(state.pages[1].capture, Capture)
-    assert isinstance(state.pages[1].extraction, TextSummary)
+    assert isinstance(pages[1].capture, Capture)
+    assert isinstance(pages[1].extraction, TextSummary)
 
 
 def test_journal_line_is_the_records_plain_fields(tmp_path) -> None:
@@ -127,5 +129,23 @@ def test_a_page_line_from_before_typed_records_counts_as_not_done(tmp_path) -> N
         + json.dumps({"t": "page", "key": "k", "entries": [{"url": STORY, "_via": None}]}) + "\n",
         encoding="utf-8")
     state = read_journal(path)
-    assert state.done == set() and state.pages == []
+    assert state.done == set() and list(PageLog(path)) == []
     assert [r["url"] for r in state.pending] == [STORY]
+
+
+def test_a_resumed_journal_drops_the_torn_line_before_appending(tmp_path) -> None:
+    """A kill mid-line leaves half a line; glued to the resumed crawl's first line, that page
+    would be unreadable and missing from the manifest."""
+    path = tmp_path / "journal.jsonl"
+    first = PageRecord(url=STORY, role="seed", depth=0, status=200)
+    journal = Journal(path)
+    journal.write_page("k1", [first])
+    journal.close()
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write('{"t": "page", "key": "k2", "records": [{"url": "http')  # the kill
+    later = PageRecord(url="https://gov.test/report", role="citation", depth=1, status=200)
+    journal = Journal(path)
+    journal.write_page("k3", [later])
+    journal.close()
+    assert list(PageLog(path)) == [first, later]
+    assert read_journal(path).done == {"k1", "k3"}
