@@ -219,7 +219,8 @@ def finalize_run(run: CrawlRun, reason: str, upload_budget: float = 120.0) -> Cr
         json.dump(manifest, out, ensure_ascii=False, indent=1)
     result = CrawlResult(crawl_id=run.crawl_id, manifest=manifest, store_uri=run.store.uri)
     try:
-        report = upload_crawl(run.store, run.dir, run.crawl_id, entries, budget=upload_budget)
+        report = upload_crawl(run.store, run.dir, run.crawl_id, entries, budget=upload_budget,
+                              manifest_data=manifest)
     except Exception as exc:  # a bug or an unexpected store error: the files stay in the spool
         logger.exception("Upload failed unexpectedly")
         report = UploadReport(failed=[("", f"upload failed: {type(exc).__name__}: {exc}")],

@@ -87,13 +87,14 @@ class UploadReport:
 
 
 def upload_crawl(store: Store, crawl_dir: Path, crawl_id: str, entries: list[dict],
-                 budget: float = 120.0) -> UploadReport:
+                 budget: float = 120.0, manifest_data: dict | None = None) -> UploadReport:
     """Upload every listed file, then the manifest (already written in ``crawl_dir``) last.
 
     Each store call waits out an outage of about ``budget`` seconds (the store's own retries);
     a file that still fails stops the upload, and it and the rest stay in the spool. Multipart
     uploads an outage left unfinished under the crawl's prefix are aborted once the store answers
-    again, so no orphaned parts stay behind (and are billed) in the bucket.
+    again, so no orphaned parts stay behind (and are billed) in the bucket. ``manifest_data`` is
+    the spooled manifest as its writer holds it (else it is read back from the spool).
     """
     report = UploadReport()
     store = store.with_retry_budget(budget)
@@ -105,7 +106,7 @@ def upload_crawl(store: Store, crawl_dir: Path, crawl_id: str, entries: list[dic
     for i, (key, sha, size) in enumerate(zip(keys, digests, sizes, strict=True)):
         path = crawl_dir / key_in_crawl(key)
         if sha is None:  # the manifest, last: it records how the files were proved
-            record_verification(manifest, modes, bool(report.already_stored))
+            record_verification(manifest, modes, bool(report.already_stored), manifest_data)
         try:
             if sha is not None and not path.exists():
                 already_stored(store, key, path, sha, size)
@@ -149,13 +150,16 @@ def already_stored(store: Store, key: str, path: Path, sha256: str, size: int) -
                          transient=False)
 
 
-def record_verification(manifest: Path, modes: set[str], earlier: bool) -> None:
+def record_verification(manifest: Path, modes: set[str], earlier: bool,
+                        data: dict | None = None) -> None:
     """Write into the spooled manifest how the store proved the files' bytes.
 
     ``modes`` are this run's proofs; a file stored by an earlier, killed push was proved as the
-    manifest (written before that push uploaded it) already says.
+    manifest (written before that push uploaded it) already says. ``data`` is the manifest when
+    the caller holds it: a crawl of 10,000 pages need not parse a second copy of it.
     """
-    data = spooled_manifest(manifest.parent)
+    if data is None:
+        data = spooled_manifest(manifest.parent)
     previous = data.get("upload_verification")
     if earlier and previous:
         modes = modes | set(previous.split("+"))
@@ -163,7 +167,8 @@ def record_verification(manifest: Path, modes: set[str], earlier: bool) -> None:
         return
     data["upload_verification"] = "+".join(sorted(modes))
     tmp = manifest.with_name(manifest.name + ".tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    with open(tmp, "w", encoding="utf-8") as out:
+        json.dump(data, out, ensure_ascii=False, indent=1)
     os.replace(tmp, manifest)
 
 
