@@ -13,7 +13,7 @@ PORT  ?= 8080
 LOG   ?=
 EVERY ?= 6h
 
-.PHONY: install install-test archive crawl cron replay test test-replay lint clean browser bench
+.PHONY: install install-test archive crawl cron replay test test-replay lint clean browser bench bench-concurrency
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -86,6 +86,10 @@ lint: $(VENV)/.stamp-test
 # to an hour, never part of `make test`. e.g. make bench BENCH_ARGS="--pages 300 --reps 3"
 bench: $(VENV)/.stamp-install  ## make bench [BENCH_ARGS="--quick | --pages N --reps R --real-pages DIR"]
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# The concurrency defaults' evidence: pages/s against per-host load on the real-web profile.
+bench-concurrency: $(VENV)/.stamp-install  ## make bench-concurrency [BENCH_ARGS="--pages N --reps R"]
+	$(BIN)/python bench/concurrency.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis test-artifacts

@@ -68,8 +68,12 @@ def run_citewarc(
     extract: bool = True,
     profile_to: Path | None = None,
     pages: int | None = None,
+    settings: dict[str, object] | None = None,
 ) -> Outcome:
-    """``citewarc archive`` end to end; checks the crawl finished and counts pages archived."""
+    """``citewarc archive`` end to end; checks the crawl finished and counts pages archived.
+
+    ``settings`` override Scrapy settings of ``settings/base.py`` through a settings module
+    written beside the run (``CITEWARC_SETTINGS``), as a deployment would."""
     folder = setup.work / tag
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
@@ -78,6 +82,12 @@ def run_citewarc(
     env.update(CITEWARC_MAX_PAGES=str(len(urls) + 10), CITEWARC_SPOOL=str(folder / "spool"))
     if not extract:
         env["CITEWARC_EXTRACT"] = "0"
+    if settings:
+        module = folder / "bench_settings.py"
+        module.write_text("from settings.base import *  # noqa: F403\n"
+                          + "".join(f"{name} = {value!r}\n" for name, value in settings.items()))
+        env.update(CITEWARC_SETTINGS="bench_settings",
+                   PYTHONPATH=os.pathsep.join([str(folder), env["PYTHONPATH"]]))
     store = str(folder / "store")
     if s3:
         env.update(setup.s3_env or {})

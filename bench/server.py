@@ -8,7 +8,9 @@ so and the client accepts it; ``/robots.txt`` allows everything. Each response w
 
 Control requests on the host ``bench.control``: ``/latency?ms=N`` sets the latency, ``/cpu``
 returns this process's CPU seconds (so the bench can show the server was never the bottleneck),
-``/requests`` the number of page requests answered.
+``/requests`` the number of page requests answered, ``/hosts`` the per-host load since the last
+``/hosts?reset=1`` (the most requests one host had in flight at once, and the most it was sent in
+any one second: what politeness settings promise a site).
 
     python bench/server.py --pages 1000 [--seed 10] [--latency-ms 0] [--port 0]
 
@@ -68,9 +70,41 @@ class CorpusSite:
         return 200, spec.content_type, body, encoding
 
 
+class HostLoad:
+    """Per-host load as a site would see it: requests in flight at once, and per second."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.in_flight: dict[str, int] = {}
+        self.max_in_flight = 0
+        self.per_second: dict[tuple[str, int], int] = {}
+        self.requests = 0
+
+    def start(self, host: str, now: float) -> None:
+        self.requests += 1
+        self.in_flight[host] = self.in_flight.get(host, 0) + 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight[host])
+        second = (host, int(now))
+        self.per_second[second] = self.per_second.get(second, 0) + 1
+
+    def end(self, host: str) -> None:
+        self.in_flight[host] -= 1
+
+    def summary(self) -> dict:
+        return {
+            "requests": self.requests,
+            "hosts": len(self.in_flight),
+            "max_in_flight_per_host": self.max_in_flight,
+            "max_requests_per_host_second": max(self.per_second.values(), default=0),
+        }
+
+
 class BenchServer:
     def __init__(self, site: CorpusSite, latency: float) -> None:
         self.site, self.latency, self.answered = site, latency, 0
+        self.load = HostLoad()
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -97,10 +131,14 @@ class BenchServer:
         if host == CONTROL_HOST:
             status, ctype, body, encoding = 200, "application/json", self._control(path, parts.query), None
         else:
-            if self.latency:
-                await asyncio.sleep(self.latency)
-            accepts = "gzip" in headers.get("accept-encoding", "")
-            status, ctype, body, encoding = self.site.answer(host, path, accepts)
+            self.load.start(host, asyncio.get_running_loop().time())
+            try:
+                if self.latency:
+                    await asyncio.sleep(self.latency)
+                accepts = "gzip" in headers.get("accept-encoding", "")
+                status, ctype, body, encoding = self.site.answer(host, path, accepts)
+            finally:
+                self.load.end(host)
             self.answered += 1
         connection = headers.get("proxy-connection", headers.get("connection", "")).lower()
         keep_alive = connection != "close" and (version == "HTTP/1.1" or connection == "keep-alive")
@@ -117,6 +155,11 @@ class BenchServer:
         return keep_alive
 
     def _control(self, path: str, query: str) -> bytes:
+        if path == "/hosts":
+            summary = self.load.summary()
+            if parse_qs(query).get("reset"):
+                self.load.reset()
+            return json.dumps(summary).encode()
         if path == "/latency":
             self.latency = float(parse_qs(query).get("ms", ["0"])[0]) / 1000
         usage = resource.getrusage(resource.RUSAGE_SELF)

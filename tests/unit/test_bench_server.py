@@ -37,3 +37,37 @@ def test_server_serves_the_corpus_through_proxy_requests():
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_host_load_counts_what_one_site_sees():
+    from bench.server import HostLoad
+
+    load = HostLoad()
+    load.start("a.test", 10.1)
+    load.start("a.test", 10.5)
+    load.start("b.test", 10.6)
+    load.end("a.test")
+    load.start("a.test", 11.2)  # a new second, two in flight again
+    assert load.summary() == {"requests": 4, "hosts": 2, "max_in_flight_per_host": 2,
+                              "max_requests_per_host_second": 2}
+    load.reset()
+    assert load.summary()["requests"] == 0
+
+
+def test_server_reports_concurrent_requests_to_one_host():
+    from concurrent.futures import ThreadPoolExecutor
+
+    proc = subprocess.Popen([sys.executable, str(SERVER), "--pages", "12", "--latency-ms", "300"],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        port = int(proc.stdout.readline().split()[1])
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({"http": f"http://127.0.0.1:{port}"}))
+        spec = page_spec(0, 12)
+        with ThreadPoolExecutor(3) as pool:
+            list(pool.map(lambda _: opener.open(spec.url, timeout=10).read(), range(3)))
+        load = json.loads(opener.open("http://bench.control/hosts?reset=1", timeout=10).read())
+        assert load["max_in_flight_per_host"] == 3 and load["requests"] == 3
+        assert json.loads(opener.open("http://bench.control/hosts", timeout=10).read())["requests"] == 0
+    finally:
+        proc.terminate()
+        proc.wait(10)
