@@ -7,6 +7,7 @@ Every fetched URL becomes one ``PageItem``, failures included (a dead citation i
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 from urllib.parse import urlsplit
@@ -96,12 +97,29 @@ class StorySpider(scrapy.Spider):
             run.seeds = [clean_url(u) for u in self.seed_args]
         if run.resumed is not None:
             for request in self.resume_requests(run.resumed):
+                await self.room_in_scheduler()
                 yield request
             return
         for url in self.seed_args:
+            await self.room_in_scheduler()
             request = self.page_request(url, role="seed", depth=0, via=None)
             if request is not None:
                 yield request
+
+    async def room_in_scheduler(self) -> None:
+        """Wait until the scheduler holds fewer than twice CONCURRENT_REQUESTS requests.
+
+        Scrapy takes ``start()`` as fast as it yields: 10,000 seed URLs would be 10,000
+        Request objects (and their journal lines) from the first second, where the downloader
+        only ever needs the next few. Seeds not yet requested when a crawl is killed are
+        requested on resume, like any other (``resume_requests``)."""
+        engine = getattr(self.crawler, "engine", None)
+        scheduler = getattr(engine, "scheduler", None)
+        if scheduler is None or not hasattr(scheduler, "__len__"):
+            return
+        room = 2 * self.settings.getint("CONCURRENT_REQUESTS")
+        while engine.running and len(scheduler) >= room:
+            await asyncio.sleep(0.02)
 
     def resume_requests(self, journal) -> list[scrapy.Request]:
         """A killed crawl's unfinished requests, and what it had seen (so nothing is fetched

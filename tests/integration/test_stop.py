@@ -249,3 +249,29 @@ def test_job_time_limit_from_the_job_file(tmp_path):
     assert reasons == {"time_limit (3s) reached"}
     state = json.loads((store / "jobs" / "slow-news" / "state.json").read_text())
     assert crawl_id in state["crawls"]
+
+
+def test_seeds_are_requested_as_the_crawl_drains_and_a_resume_requests_the_rest(tmp_path: Path):
+    """120 seeds on the command line are not 120 requests queued from the first second (Scrapy
+    would take them all at once: memory that grows with the list); the stop leaves the seeds never
+    requested out of the journal, and --resume requests each of them, once."""
+    pages, store = 120, tmp_path / "store"
+    with SlowServer(site_pages=pages, page_delay=0.5) as slow:
+        seeds = [slow.url(f"/site/{n}.html") for n in range(pages)]
+        proc = start(tmp_path, "archive", *seeds, "--store", str(store), "--depth", "0",
+                     "--no-requisites")
+        out, err = stop_mid_crawl(slow, proc, lambda pid: os.kill(pid, signal.SIGTERM))
+        crawl_id = assert_stopped(proc, out, err, store, tmp_path,
+                                  "citewarc archive --resume {crawl_id} --store")
+        journal = (spool_folder(tmp_path) / "journal.jsonl").read_text(encoding="utf-8")
+        requested = [line for line in journal.splitlines() if line.startswith('{"t": "request"')]
+        # At most twice CONCURRENT_REQUESTS (16) waiting in the scheduler, 16 in the downloader.
+        assert 3 <= len(requested) <= 2 * 16 + 16 + 4, len(requested)
+
+        resumed = run_citewarc_in(tmp_path, ["archive", "--resume", crawl_id, "--store", store])
+        assert resumed.returncode == 0, resumed.stderr
+    manifest = json.loads((store / crawl_id / "manifest.json").read_text(encoding="utf-8"))
+    assert Counter(p["url"] for p in manifest["pages"]) == Counter(seeds)
+    assert all(p["status"] == 200 for p in manifest["pages"])
+    fetched = Counter(p for p in slow.requests if p.startswith("/site/"))
+    assert fetched == Counter(f"/site/{n}.html" for n in range(pages)), "each seed fetched once"
