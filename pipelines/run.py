@@ -260,26 +260,38 @@ class CrawlRun:
             self.skipped.append({"url": url, "reason": reason})
         self.journal.write("skip", url=url, reason=reason)
 
-    def write_records(self, records: list[object]) -> list[WrittenRecord]:
-        """Blocking: call through ``run_in_thread``. Returns once the records are on disk
-        (fsynced), so a journal line written afterwards never claims what a crash could lose.
+    def write_records(self, records: list[object], sync: bool = True) -> list[WrittenRecord]:
+        """Blocking: call through ``run_in_thread``. Returns once the records are in the file;
+        with ``sync`` fsynced too. Without, ``sync_records`` (one fsync for many writes) must
+        come before a journal line claims them, so the line never claims what a crash could lose.
 
         A failed write stops the crawl: nothing more can be archived faithfully, and what was
         written stays whole (the writer cut the file back to its last complete record)."""
         try:
-            written = self.writer.write(records)
+            written = self.writer.write(records, sync=sync)
         except WarcWriteError as exc:
-            first = False
-            with self._lock:
-                if self.write_error is None:
-                    self.write_error, first = str(exc), True
-            if first:
-                logger.error("%s: stopping the crawl", exc)
-                if self.on_write_error is not None:
-                    self.on_write_error()
+            self._write_failed(exc)
             raise
         self._kill_switch.count(records)  # test hook, inert unless its env variable is set
         return written
+
+    def sync_records(self) -> int:
+        """Blocking: fsync every record written so far; return how many writes are durable."""
+        try:
+            return self.writer.sync()
+        except WarcWriteError as exc:
+            self._write_failed(exc)
+            raise
+
+    def _write_failed(self, exc: WarcWriteError) -> None:
+        first = False
+        with self._lock:
+            if self.write_error is None:
+                self.write_error, first = str(exc), True
+        if first:
+            logger.error("%s: stopping the crawl", exc)
+            if self.on_write_error is not None:
+                self.on_write_error()
 
     def warc_key(self, file_name: str) -> str:
         return warc_key(self.crawl_id, file_name)

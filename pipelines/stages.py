@@ -14,9 +14,11 @@ from pipelines.diff import build_diff, text_digest
 from pipelines.keys import diff_key, text_key
 from pipelines.manifest import page_records
 from pipelines.page import PageItem
-from pipelines.run import RunComponent
+from pipelines.run import CrawlRun, RunComponent
 from pipelines.store.base import StoreError
+from pipelines.warc.durable import SyncBarrier
 from pipelines.warc.records import build_metadata_record, new_record_id
+from pipelines.warc.writer import WarcWriteError
 
 # --- Text: Write ``text/<page-key>.json`` (clean main text and metadata) for seeds and citations.
 
@@ -155,13 +157,28 @@ class WarcMetadataPipeline(RunComponent):
         record = build_metadata_record(
             last.url, when, last.record_id, metadata_fields(item), new_record_id()
         )
-        await run_in_thread(self.run.write_records, [record])
+        # Not fsynced here: ManifestPipeline waits for the fsync before the journal calls it done.
+        await run_in_thread(self.run.write_records, [record], sync=False)
         return item
 
 
 # --- Manifest: Collect each item's manifest rows into the crawl run (the finalizer writes the manifest).
 
 class ManifestPipeline(RunComponent):
-    def process_item(self, item: PageItem) -> PageItem:
-        self.run.add_pages(item.key, page_records(item, self.run.warc_key))
+    """The page's journal line waits for the fsync covering its WARC records (shared by the pages
+    finishing meanwhile), so a crash never leaves the journal claiming records it lost."""
+
+    def __init__(self, run: CrawlRun) -> None:
+        super().__init__(run)
+        writer = run.writer
+        self.durable = SyncBarrier(run.sync_records, lambda: writer.writes,
+                                   lambda: writer.synced_writes)
+
+    async def process_item(self, item: PageItem) -> PageItem:
+        records = page_records(item, self.run.warc_key)
+        try:
+            await self.durable.wait()
+        except WarcWriteError:
+            return item  # the crawl is stopping: the page is not journaled, a resume fetches it
+        self.run.add_pages(item.key, records)
         return item

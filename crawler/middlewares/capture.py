@@ -198,7 +198,8 @@ class WarcCaptureMiddleware:
             records, main_id = build_revisit_records(exchange, target)
         else:
             records, main_id = build_exchange_records(exchange)
-        first = self.run.write_records(records)[0]
+        # Not fsynced here: the journal's line for the page waits for one fsync covering it.
+        first = self.run.write_records(records, sync=False)[0]
         return Capture(
             url=exchange.url,
             fetched_at=exchange.fetched_at.isoformat().replace("+00:00", "Z"),

@@ -1,8 +1,11 @@
 """A thread-safe, rotating WARC writer: ``*.warc.gz.open`` while written, final name on close.
 
 Each record is its own gzip member, streamed to the file in chunks (memory independent of the body
-size), then flushed and fsynced before ``write`` returns: whatever the journal later says is done
-is on disk first, and a killed process leaves a file readable up to its last complete record. A
+size), written through to the file before ``write`` returns, so a killed process leaves a file
+readable up to its last complete record. fsync (what survives a power cut) is grouped: ``write``
+fsyncs only when asked, ``sync`` fsyncs whatever was written since the last fsync, and
+``synced_writes`` tells which writes an fsync has covered, so the journal's line for a page can
+wait for the one fsync that covers its records instead of paying one fsync per write. A
 group of records (a request and its response) always lands in one file; files rotate before a
 group would cross ``max_size``.
 
@@ -88,6 +91,9 @@ class RollingWarcWriter:
         self.closed_files: list[Path] = []
         self.failure: str | None = None  # set once a write failed: the writer takes no more
         self.records_written = 0  # records (warcinfo excluded) written whole
+        # Writes (groups) made, and how many of the first ones an fsync (or a file's close) covers.
+        self.writes = 0
+        self.synced_writes = 0
         self._lock = threading.Lock()
         self._sink: _Sink | None = None
         self._name = ""
@@ -98,8 +104,9 @@ class RollingWarcWriter:
     def _size(self) -> int:
         return self._sink.size if self._sink is not None else 0
 
-    def write(self, records: list[object]) -> list[WrittenRecord]:
-        """Write records contiguously into the current file, durably; return where each landed."""
+    def write(self, records: list[object], sync: bool = True) -> list[WrittenRecord]:
+        """Write records contiguously into the current file; return where each landed. With
+        ``sync`` they are fsynced before this returns; without, a later ``sync`` covers them."""
         with self._lock:
             if self.failure is not None:
                 raise WarcWriteError(self.failure)
@@ -119,13 +126,33 @@ class RollingWarcWriter:
                     for record, pos in zip(records, positions, strict=True):
                         _rewind(record, pos)
                     placed = self._write_group(records)
-                os.fsync(self._sink.file.fileno())
+                if sync:
+                    os.fsync(self._sink.file.fileno())
             except OSError as exc:
                 self._fail(start, exc)
                 raise WarcWriteError(self.failure) from exc
             self._records_in_file += len(records)
             self.records_written += len(records)
+            self.writes += 1
+            if sync:
+                self.synced_writes = self.writes
             return placed
+
+    def sync(self) -> int:
+        """fsync what was written since the last fsync; return how many writes are now durable.
+
+        One call covers every write made before it, whichever thread made them."""
+        with self._lock:
+            if self.failure is not None:
+                raise WarcWriteError(self.failure)
+            if self.synced_writes < self.writes and self._sink is not None:
+                try:
+                    os.fsync(self._sink.file.fileno())
+                except OSError as exc:
+                    self._fail(self._size, exc)  # closes the file: every byte in it is whole records
+                    raise WarcWriteError(self.failure) from exc
+            self.synced_writes = self.writes
+            return self.synced_writes
 
     def close(self) -> list[Path]:
         """Close the open file (renaming it to its final name); return every closed file."""
@@ -170,6 +197,7 @@ class RollingWarcWriter:
         final = self.directory / self._name
         os.replace(self.directory / (self._name + OPEN_SUFFIX), final)
         self.closed_files.append(final)
+        self.synced_writes = self.writes  # the group that made the file rotate is not counted yet
 
     def _fail(self, start: int, exc: OSError) -> None:
         """After a failed write: cut the file back to ``start`` and close it, so every byte in
