@@ -187,7 +187,7 @@ def finalize_run(run: CrawlRun, reason: str, upload_budget: float = 120.0) -> Cr
     with tempfile.TemporaryDirectory(prefix="citewarc-package-") as scratch:
         originals = copy_originals(run, Path(scratch))
         try:
-            package_crawl(run.dir, run.crawl_id, warcs, [p.manifest_row() for p in run.pages],
+            package_crawl(run.dir, run.crawl_id, warcs, run.pages,
                           title=f"citewarc crawl {run.crawl_id}: {' '.join(run.seeds)}",
                           software=run.tool, originals=originals)
         except Exception as exc:  # the WARCs are the evidence; a failed package must not lose them

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import uuid
 import zipfile
 from collections.abc import Iterable
@@ -23,10 +24,15 @@ from typing import Any
 from cdxj_indexer.main import CDXJIndexer
 
 from pipelines.keys import index_key, key_in_crawl, wacz_key
+from pipelines.page import PageRecord
 from pipelines.store.base import sha256_stream
 
 WACZ_VERSION = "1.1.1"
-PAGE_ROLES = ("seed", "citation", "feed")
+# Bytes of index lines sorted in memory at once; beyond, sorted runs go to temporary files and
+# are merged (cdxj-indexer's own external sort), so indexing 10,000 pages needs no more memory
+# than indexing 1,000.
+SORT_BUFFER = 4 * 1024 * 1024
+PAGE_ROLES = ("seed", "feed", "citation")  # their order in pages.jsonl
 
 
 def write_cdxj(warc_paths: Iterable[Path], out_path: Path) -> Path:
@@ -39,46 +45,62 @@ def write_cdxj(warc_paths: Iterable[Path], out_path: Path) -> Path:
     tmp = out_path.with_name(out_path.name + ".tmp")
     with open(tmp, "w", encoding="utf-8") as out:
         inputs = [str(p) for p in sorted(Path(p) for p in warc_paths)]
-        CDXJIndexer(output=out, inputs=inputs, sort=True, post_append=True).process_all()
+        CDXJIndexer(output=out, inputs=inputs, sort=True, post_append=True,
+                    max_sort_buff_size=SORT_BUFFER).process_all()
     tmp.replace(out_path)
     return out_path
 
 
-def page_records(pages: Iterable[dict[str, Any]]) -> list[dict]:
-    """pages.jsonl entries (without their text): seeds and citations that were fetched and
-    archived (not redirects), seeds first. ``text_key`` says where each page's text waits."""
-    records = []
-    order = {"seed": 0, "feed": 1, "citation": 2}
-    for page in pages:
-        if page.get("role") not in PAGE_ROLES or not page.get("warc") or page.get("redirect_to"):
-            continue
-        if page.get("status") is None or not 200 <= page["status"] < 300:
-            continue
-        records.append({
-            "id": uuid.uuid5(uuid.NAMESPACE_URL, f"{page['url']} {page.get('fetched_at')}").hex,
-            "url": page["url"],
-            "ts": page.get("fetched_at"),
-            "title": page.get("title") or page["url"],
-            "text_key": page.get("text"),
-            "order": order[page["role"]],
-        })
-    records.sort(key=lambda r: r["order"])  # stable: crawl order within a role
-    return records
+def page_entry(page: PageRecord) -> dict[str, Any] | None:
+    """A page's pages.jsonl entry (its text not read yet), if it is one: a seed, feed or citation
+    fetched and archived with a 2xx (not a redirect)."""
+    if page.role not in PAGE_ROLES or not page.warc or page.redirect_to:
+        return None
+    if page.status is None or not 200 <= page.status < 300:
+        return None
+    return {
+        "id": uuid.uuid5(uuid.NAMESPACE_URL, f"{page.url} {page.fetched_at}").hex,
+        "url": page.url,
+        "ts": page.fetched_at,
+        "title": page.title or page.url,
+        "text_key": page.text,
+    }
 
 
-def write_pages_jsonl(out_path: Path, records: Iterable[dict], crawl_dir: Path | None = None) -> Path:
-    """pages.jsonl, one page at a time: each page's text (for ReplayWeb.page's search) is read
-    from its spooled text JSON just before its line is written, so a crawl of 10,000 pages never
-    holds 10,000 texts (nor their JSON lines) in memory at once."""
-    with open(out_path, "w", encoding="utf-8") as out:
-        out.write(json.dumps({"format": "json-pages-1.0", "id": "pages", "title": "All Pages"}) + "\n")
-        for record in records:
-            line = {k: record[k] for k in ("id", "url", "ts", "title")}
-            text = read_text(crawl_dir, record.get("text_key")) if crawl_dir is not None else ""
-            if text:
-                line["text"] = text
-            out.write(json.dumps(line, ensure_ascii=False) + "\n")
-    return out_path
+def write_pages_jsonl(out_path: Path, pages: Iterable[PageRecord],
+                      crawl_dir: Path | None = None) -> dict[str, Any] | None:
+    """pages.jsonl, seeds first, then feeds, then citations (crawl order within each), in one
+    pass over the pages and one page at a time: each page's text (for ReplayWeb.page's search) is
+    read from its spooled text JSON just before its line is written, and feeds' and citations'
+    lines wait in files of their own, so a crawl of 10,000 pages never holds their texts or
+    lines in memory. Returns the main page's entry (the first seed's), if any."""
+    parts = {role: out_path.with_name(f"{out_path.name}.{role}") for role in PAGE_ROLES}
+    main_page = None
+    try:
+        outs = {role: open(path, "w", encoding="utf-8") for role, path in parts.items()}  # noqa: SIM115
+        try:
+            for page in pages:
+                entry = page_entry(page)
+                if entry is None:
+                    continue
+                main_page = main_page or (entry if page.role == "seed" else None)
+                text = read_text(crawl_dir, entry.pop("text_key")) if crawl_dir is not None else ""
+                if text:
+                    entry["text"] = text
+                outs[page.role].write(json.dumps(entry, ensure_ascii=False) + "\n")
+        finally:
+            for out in outs.values():
+                out.close()
+        with open(out_path, "wb") as out:
+            out.write(json.dumps({"format": "json-pages-1.0", "id": "pages", "title": "All Pages"})
+                      .encode("utf-8") + b"\n")
+            for role in PAGE_ROLES:
+                with open(parts[role], "rb") as part:
+                    shutil.copyfileobj(part, out)
+    finally:
+        for path in parts.values():
+            path.unlink(missing_ok=True)
+    return main_page
 
 
 def read_text(crawl_dir: Path, key: str | None) -> str:
@@ -161,7 +183,7 @@ def write_originals_warc(out_path: Path, members: Iterable[bytes], info: dict[st
     return out_path
 
 
-def package_crawl(crawl_dir: Path, crawl_id: str, warc_paths: list[Path], pages: list[dict],
+def package_crawl(crawl_dir: Path, crawl_id: str, warc_paths: list[Path], pages: Iterable[PageRecord],
                   title: str, software: str, originals: list[Path] | None = None) -> list[Path]:
     """Index and WACZ of a crawl, written into its spool folder. Returns the new files.
 
@@ -171,15 +193,15 @@ def package_crawl(crawl_dir: Path, crawl_id: str, warc_paths: list[Path], pages:
     if not warc_paths:
         return []
     index = write_cdxj(warc_paths, crawl_dir / key_in_crawl(index_key(crawl_id)))
-    records = page_records(pages)
-    pages_path = write_pages_jsonl(crawl_dir / "pages.jsonl.tmp", records, crawl_dir)
+    pages_path = crawl_dir / "pages.jsonl.tmp"
+    main_page = write_pages_jsonl(pages_path, pages, crawl_dir)
     wacz_warcs, wacz_index = list(warc_paths), index
     if originals:
         wacz_warcs += originals
         wacz_index = write_cdxj(wacz_warcs, originals[0].parent / "wacz-index.cdxj")
     try:
         wacz = write_wacz(crawl_dir / key_in_crawl(wacz_key(crawl_id)), wacz_warcs, wacz_index,
-                          pages_path, records[0] if records else None, title, software)
+                          pages_path, main_page, title, software)
     finally:
         pages_path.unlink(missing_ok=True)
     return [index, wacz]
