@@ -79,6 +79,21 @@ CITEWARC_ALLOWED_HOSTS = []
 # Fetch loopback, private, link-local and reserved addresses too (off: refused, recorded as such);
 # cloud metadata addresses stay refused unless named in CITEWARC_ALLOWED_HOSTS.
 CITEWARC_ALLOW_PRIVATE_ADDRESSES = False
+# Load pages in headless Chromium as well (crawler/browser): "auto" when the static capture looks
+# built by scripts (no main text, an empty app shell), "always" for every seed and citation, "never".
+CITEWARC_BROWSER = "auto"
+# Browser mode per host, overriding CITEWARC_BROWSER for that host and its subdomains:
+# {"example.com": "always", "static.example.org": "never"}.
+CITEWARC_BROWSER_DOMAINS = {}
+# The Chromium to drive ("": chromium, chromium-browser or google-chrome, found on PATH).
+CITEWARC_BROWSER_EXECUTABLE = ""
+# Pages loaded in the browser at once (one tab each).
+CITEWARC_BROWSER_PAGES = 2
+# Seconds a page may spend in the browser (load, scroll, settle); then it is captured as it stands
+# and its row says it was cut short.
+CITEWARC_BROWSER_PAGE_TIMEOUT = 30
+# Seconds with no request in flight after which the page's network counts as quiet.
+CITEWARC_BROWSER_QUIET = 0.5
 # Set by the command line: the crawl's id and its seeds (`scrapy crawl story -a url=` works too).
 CITEWARC_CRAWL_ID = ""
 CITEWARC_SEEDS = []

@@ -11,3 +11,5 @@ CITEWARC_EXTRACT_WORKERS = 2
 DOWNLOAD_DELAY = 0
 DOWNLOAD_TIMEOUT = 15
 RETRY_TIMES = 1
+# Static captures unless a test asks for the browser (tests/integration/test_browser*.py).
+CITEWARC_BROWSER = "never"
