@@ -65,6 +65,10 @@ def diff_key(crawl_id: str, url: str) -> str:
     return crawl_file_key(crawl_id, f"diffs/{page_key(url)}.json")
 
 
+def screenshot_key(crawl_id: str, url: str) -> str:
+    return crawl_file_key(crawl_id, f"screenshots/{page_key(url)}.png")
+
+
 def index_key(crawl_id: str) -> str:
     """The crawl's CDXJ index (inside the WACZ it is ``indexes/index.cdx``; see package.py)."""
     return crawl_file_key(crawl_id, "indexes/index.cdxj")

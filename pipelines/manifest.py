@@ -63,6 +63,8 @@ def page_records(item: PageItem, warc_key: Callable[[str], str]) -> list[PageRec
         revisit_of=_revisit_summary(last),
         diff=item.diff_key,
         edited_fields=list(item.edited_fields) or None,
+        browser=item.browser.outcome if item.browser else None,
+        screenshot=item.browser.screenshot_key if item.browser else None,
         capture=last,
         extraction=_text_summary(item),
         via=item.via,

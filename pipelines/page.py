@@ -8,6 +8,7 @@ Items carry values, never Scrapy ``Response`` objects.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 ROLES = ("seed", "citation", "requisite", "feed")
@@ -37,6 +38,29 @@ class Capture:
 
 
 @dataclass
+class BrowserView:
+    """A page as headless Chromium showed it (``crawler.browser.render``), and how the visit went.
+    The DOM and screenshot are written by ``BrowserRecordsPipeline``, then dropped from the item."""
+
+    url: str
+    started_at: datetime  # when the tab opened
+    captured_at: datetime | None = None  # when the DOM and screenshot were taken (their WARC-Date)
+    reason: str = ""  # why the page was loaded in the browser (mode always, or auto's signal)
+    outcome: str = "complete"  # "complete", "cut short: ...", "failed: ..."
+    final_url: str | None = None
+    dom: str | None = None
+    screenshot: bytes | None = None
+    requests: int = 0  # requests the page made (answered by Scrapy or the cache, or refused)
+    refused: list[dict[str, str]] = field(default_factory=list)  # [{url, reason}] never fetched
+    screenshot_key: str | None = None  # store key of the PNG (BrowserRecordsPipeline)
+    screenshot_sha256: str | None = None
+
+    @property
+    def cut_short(self) -> bool:
+        return self.outcome.startswith("cut short")
+
+
+@dataclass
 class PageItem:
     url: str  # the URL requested (clean form)
     role: str
@@ -59,6 +83,8 @@ class PageItem:
     change: str | None = None  # scheduled crawls: "new" | "changed" | "unchanged"
     diff_key: str | None = None  # set by DiffPipeline when the text, title, author or date changed
     edited_fields: list[str] = field(default_factory=list)
+    browser: BrowserView | None = None  # set when the page was also loaded in Chromium
+    text_source: str = "static"  # which capture the text and citations came from: static | browser
 
     @property
     def final_capture(self) -> Capture | None:
@@ -80,7 +106,7 @@ class TextSummary:
 MANIFEST_KEYS = (
     "url", "role", "depth", "status", "error", "tls_note", "truncated", "redirect_to",
     "content_type", "warc", "warc_record_id", "fetched_at", "text", "title", "bytes", "attempts",
-    "change", "revisit_of", "diff", "edited_fields",
+    "change", "revisit_of", "diff", "edited_fields", "browser", "screenshot",
 )
 
 
@@ -111,6 +137,8 @@ class PageRecord:
     revisit_of: dict[str, str] | None = None  # crawl_id, record_id and warc_date of the original
     diff: str | None = None  # store key of the diff
     edited_fields: list[str] | None = None
+    browser: str | None = None  # how the page's visit in Chromium went, when it had one
+    screenshot: str | None = None  # store key of its full-page screenshot
     # Not in the manifest row:
     hop: bool = False  # a redirect hop of the item's chain (its row has no ``attempts``)
     capture: Capture | None = None  # the final fetch (hops: None)

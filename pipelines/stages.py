@@ -1,8 +1,10 @@
-"""The item pipelines, in their ITEM_PIPELINES order: text (300), edit tracking (350), WARC metadata
-(400), manifest (900). Each takes a PageItem from the spider and adds to the crawl's files."""
+"""The item pipelines, in their ITEM_PIPELINES order: browser records (250), text (300), edit
+tracking (350), WARC metadata (400), manifest (900). Each takes a PageItem from the spider and adds
+to the crawl's files."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import datetime
 from pathlib import Path
@@ -11,14 +13,64 @@ from typing import Any
 from scrapy.utils.asyncio import run_in_thread
 
 from pipelines.diff import build_diff, text_digest
-from pipelines.keys import diff_key, text_key
+from pipelines.keys import diff_key, screenshot_key, text_key
 from pipelines.manifest import page_records
 from pipelines.page import PageItem
 from pipelines.run import CrawlRun, RunComponent
 from pipelines.store.base import StoreError
 from pipelines.warc.durable import SyncBarrier
-from pipelines.warc.records import build_metadata_record, new_record_id
+from pipelines.warc.records import build_metadata_record, build_resource_record, new_record_id
 from pipelines.warc.writer import WarcWriteError
+
+# --- Browser: the rendered DOM and the full-page screenshot of a page loaded in Chromium, as WARC
+# ``resource`` records and ``screenshots/<page-key>.png``; then the bytes leave the item.
+
+def browser_records(item: PageItem) -> list[object]:
+    """The DOM and screenshot records of a browser visit (none for what was not captured)."""
+    view = item.browser
+    last = item.final_capture
+    concurrent_to = last.record_id if last is not None and last.status is not None else None
+    page_url = view.final_url or item.final_url or item.url
+    when = view.captured_at or view.started_at
+    records = []
+    if view.dom is not None:
+        records.append(build_resource_record(
+            f"urn:dom:{page_url}", when, "text/html; charset=utf-8",
+            view.dom.encode("utf-8"), new_record_id(), concurrent_to))
+    if view.screenshot is not None:
+        records.append(build_resource_record(
+            f"urn:screenshot:{page_url}", when, "image/png", view.screenshot,
+            new_record_id(), concurrent_to))
+    return records
+
+
+def write_file(path: Path, data: bytes) -> str:
+    """Write ``data`` under a temporary name, then rename: the sha256 of what was written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+    return hashlib.sha256(data).hexdigest()
+
+
+class BrowserRecordsPipeline(RunComponent):
+    async def process_item(self, item: PageItem) -> PageItem:
+        view = item.browser
+        if view is None:
+            return item
+        records = browser_records(item)
+        if records:
+            # Not fsynced here: ManifestPipeline waits for the fsync before the journal line.
+            await run_in_thread(self.run.write_records, records, sync=False)
+        if view.screenshot is not None:
+            key = screenshot_key(self.run.crawl_id, item.url)
+            view.screenshot_sha256 = await run_in_thread(write_file, self.run.spool_path(key),
+                                                         view.screenshot)
+            view.screenshot_key = key
+        view.dom = None  # written: the item need not carry megabytes further
+        view.screenshot = None
+        return item
+
 
 # --- Text: Write ``text/<page-key>.json`` (clean main text and metadata) for seeds and citations.
 
@@ -39,6 +91,8 @@ def text_record(item: PageItem) -> dict[str, Any]:
         "citations": item.citations,
         "warc_record_id": last.record_id if last else None,
         "extraction_note": ext.get("reason"),
+        "capture": item.text_source,
+        "browser": item.browser.outcome if item.browser else None,
     }
 
 
@@ -143,6 +197,12 @@ def metadata_fields(item: PageItem) -> list[tuple[str, str]]:
     ext = item.extraction or {}
     if ext.get("reason"):
         fields.append(("extraction-note", ext["reason"]))
+    if item.browser is not None:
+        fields.append(("browser-reason", item.browser.reason))
+        fields.append(("browser-outcome", item.browser.outcome))
+        fields.append(("text-from", f"{item.text_source} capture"))
+        for refused in item.browser.refused:
+            fields.append(("browser-refused", f"{refused['url']} {refused['reason']}"))
     return fields
 
 

@@ -54,6 +54,7 @@ EXTENSIONS = {
 }
 HTTPERROR_ALLOW_ALL = True  # 404s and 500s are evidence too: they reach the spider and the WARC
 ITEM_PIPELINES = {
+    "pipelines.stages.BrowserRecordsPipeline": 250,
     "pipelines.stages.TextPipeline": 300,
     "pipelines.stages.EditTrackingPipeline": 350,
     "pipelines.stages.WarcMetadataPipeline": 400,

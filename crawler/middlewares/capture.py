@@ -37,7 +37,7 @@ META_CAPTURES = "citewarc_captures"
 META_STARTED = "citewarc_started"
 
 
-def _headers(headers) -> list[tuple[str, str]]:
+def header_pairs(headers) -> list[tuple[str, str]]:
     """Every value of every header (repeated Set-Cookie included), decoded as Latin-1."""
     out = []
     for name, values in headers.items():
@@ -101,13 +101,13 @@ def exchange_from_response(request: Request, response: Response, fetched_at: dat
     return Exchange(
         url=request.url,
         method=request.method,
-        request_headers=_headers(request.headers),
+        request_headers=header_pairs(request.headers),
         redact=redact,
         request_body=request.body or b"",
         fetched_at=fetched_at,
         status=response.status,
         protocol=response.protocol or "HTTP/1.1",
-        response_headers=_headers(response.headers),
+        response_headers=header_pairs(response.headers),
         body=response.body,
         ip_address=str(ip) if ip is not None else None,
         truncated=truncation_of(request, response),
@@ -159,7 +159,7 @@ class WarcCaptureMiddleware:
         exchange = Exchange(
             url=request.url,
             method=request.method,
-            request_headers=_headers(request.headers),
+            request_headers=header_pairs(request.headers),
             redact=self.redact,
             request_body=request.body or b"",
             # Never sent: dated when it was given up (a redirect hop's meta holds its parent's time).

@@ -16,6 +16,8 @@ import scrapy
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
+from crawler.browser.capture import BrowserCapture
+from crawler.browser.signals import merge_analyses, text_chars
 from crawler.extensions.time_limit import TimeLimitReached
 from crawler.middlewares.capture import META_CAPTURES
 from crawler.middlewares.guard import refusal_for_host
@@ -87,6 +89,7 @@ class StorySpider(scrapy.Spider):
         spider.max_requisites = settings.getint("CITEWARC_MAX_REQUISITES_PER_PAGE")
         spider.pages_scheduled = 0
         spider.run = CrawlRun.of(crawler)
+        spider.browser = BrowserCapture.from_crawler(crawler, spider.run)
         if not spider.extract_text:
             spider.run.warnings.append(EXTRACTION_OFF)
         return spider
@@ -190,9 +193,19 @@ class StorySpider(scrapy.Spider):
         item.is_html = is_html(response) and isinstance(response, TextResponse)
         follow: list[scrapy.Request] = []
         want_text = role != "requisite" and self.extract_text
+        analysis: PageAnalysis | None = None
+        browser_items: list[PageItem] = []
         if item.is_html and (want_text or self.want_requisites):
             content_language = (response.headers.get(b"Content-Language") or b"").decode("latin-1")
-            analysis = await self.analyse(response, content_language or None, want_text)
+            analysis = await self.analyse(response.text, response.url, content_language or None,
+                                          want_text)
+            if role != "requisite" and response.status < 400:
+                visit = await self.browser.visit(self, response, depth,
+                                                 text_chars(analysis.extraction))
+                if visit is not None:
+                    item.browser, browser_items = visit.view, visit.items
+                    analysis = await self.with_rendered_text(analysis, item, content_language or None,
+                                                             want_text)
             item.extraction = analysis.extraction
             item.title = (analysis.extraction or {}).get("title")
             item.requisites = analysis.requisites
@@ -209,43 +222,63 @@ class StorySpider(scrapy.Spider):
             for url in item.requisites[self.max_requisites:]:
                 self.run.skip(url, f"max_requisites_per_page ({self.max_requisites}) reached")
             item.requisites = item.requisites[: self.max_requisites]
-        for url in item.requisites:
-            req = self.page_request(url, "requisite", depth, response.url, strip_tracking=False)
-            if req is not None:
-                follow.append(req)
+        if self.want_requisites:
+            for url in item.requisites:
+                req = self.page_request(url, "requisite", depth, response.url, strip_tracking=False)
+                if req is not None:
+                    follow.append(req)
         yield item
+        for browser_item in browser_items:
+            yield browser_item
         for req in follow:
             yield req
 
-    async def analyse(self, response: Response, content_language: str | None,
+    async def with_rendered_text(self, static: PageAnalysis, item: PageItem,
+                                 content_language: str | None, want_text: bool) -> PageAnalysis:
+        """The page's analysis once the browser has shown it: text from the rendered DOM when it
+        holds more (``crawler.browser.signals.rendered_gain``), citations and requisites of both."""
+        view = item.browser
+        if view is None or not view.dom:
+            return static
+        rendered = await self.analyse(view.dom, view.final_url or item.final_url or item.url,
+                                      content_language, want_text)
+        merged, item.text_source = merge_analyses(static, rendered)
+        return merged
+
+    async def analyse(self, html: str, url: str, content_language: str | None,
                       want_text: bool) -> PageAnalysis:
         """``analyse_page`` in the pool; if a hostile page still breaks it, the page is kept (its
         capture is already written) with a note saying why it has no text or citations."""
         try:
             return await self.pool.run(
-                analyse_page, response.text, response.url, content_language,
+                analyse_page, html, url, content_language,
                 self.extract_options, want_text, self.want_requisites,
             )
         except Exception as exc:  # noqa: BLE001 - one bad page must not lose its record
             note = f"page analysis failed: {type(exc).__name__}: {exc}"[:200]
-            self.logger.warning("%s: %s", response.url, note)
+            self.logger.warning("%s: %s", url, note)
             return PageAnalysis(extraction={"text": "", "reason": note} if want_text else None)
 
     def on_error(self, failure: Failure) -> Iterable[PageItem]:
-        request = failure.request
-        if isinstance(failure.value, TimeLimitReached) and not request.meta.get(META_CAPTURES):
-            return  # never sent: the finalizer lists it in skipped (time_limit)
+        item = self.failure_item(failure.request, failure.value)
+        if item is not None:
+            yield item
+
+    def failure_item(self, request: scrapy.Request, exc: BaseException) -> PageItem | None:
+        """The item of a fetch that failed (None: a request the time limit kept from going out,
+        which the finalizer lists as skipped)."""
+        if isinstance(exc, TimeLimitReached) and not request.meta.get(META_CAPTURES):
+            return None
         item = self.base_item(request, request.meta)
         last = item.final_capture
-        item.error = describe_failure(failure.value, self.settings.getfloat("DOWNLOAD_TIMEOUT"),
-                                      request)
+        item.error = describe_failure(exc, self.settings.getfloat("DOWNLOAD_TIMEOUT"), request)
         if item.error.startswith("DNS lookup failed"):
             item.error = refusal_for_host(urlsplit(request.url).hostname or "") or item.error
         if last is not None and last.status is not None and last.url == request.url:
             item.status = last.status  # a response came (e.g. cut off mid-body)
         if last is None and item.error:
             self.logger.info("Not fetched %s: %s", request.url, item.error)
-        yield item
+        return item
 
     def response_item(self, response: Response) -> PageItem:
         """The item of a fetch that got a response (an HTTP error status included)."""

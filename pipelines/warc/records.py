@@ -275,6 +275,20 @@ def build_metadata_record(
     )
 
 
+def build_resource_record(uri: str, when: datetime, content_type: str, payload: bytes,
+                          record_id: str, concurrent_to: str | None) -> object:
+    """``resource`` record of something citewarc made rather than received: a browser's rendered
+    DOM (``urn:dom:<url>``) or screenshot (``urn:screenshot:<url>``, Browsertrix's convention,
+    which replay tools look for), linked to the page's response record."""
+    warc_headers = {"WARC-Record-ID": record_id, "WARC-Date": warc_date(when)}
+    if concurrent_to:
+        warc_headers["WARC-Concurrent-To"] = concurrent_to
+    return _BUILDER.create_warc_record(
+        uri, "resource", payload=io.BytesIO(payload), length=len(payload),
+        warc_content_type=content_type, warc_headers_dict=warc_headers,
+    )
+
+
 def build_warcinfo_record(filename: str, info: dict[str, str], when: datetime) -> object:
     record = _BUILDER.create_warcinfo_record(filename, info)
     record.rec_headers.replace_header("WARC-Date", warc_date(when))

@@ -1056,6 +1056,9 @@ def build_site(base: str, variant: str = "default", now: datetime | None = None)
         SITEMAP_PATH: news_sitemap(base, now),
     }
     site.update(resume_pages(base))
+    from tests.servers.script_site import script_pages  # noqa: PLC0415 - it imports this module
+
+    site.update(script_pages(base))
     for path in ENTRY_PATHS:
         site[path] = entry_page(path)
     for path in (*NOT_CITATIONS - {DEEPER_PATH}, *OTHER_BOILERPLATE_PATHS):
