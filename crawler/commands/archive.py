@@ -13,7 +13,10 @@ HELP = "archive story URL(s), every page they cite and their requisites"
 DESCRIPTION = ("Fetch the page(s), every page they cite, and the images, stylesheets, scripts and "
                "fonts needed to replay them; write WARCs, clean text and a manifest to the store. "
                "The crawl id is the last line on stdout.")
-EPILOG = exit_codes_help() + ENVIRONMENT_HELP
+EPILOG = exit_codes_help() + ENVIRONMENT_HELP + """\
+  CITEWARC_BROWSER   browser mode when --browser is not given (default auto)
+  CITEWARC_BROWSER_DOMAINS   per-host modes as JSON, {"example.com": "always"}
+"""
 
 
 def add_arguments(parser: ArgumentParser) -> None:
@@ -36,9 +39,18 @@ def add_arguments(parser: ArgumentParser) -> None:
                         help="also fetch loopback, private, link-local and reserved addresses "
                              "(refused by default, so a hostile page cannot make the crawler "
                              "probe your network)")
+    parser.add_argument("--browser", metavar="MODE",
+                        help="which pages are loaded in headless Chromium (Debian's chromium) as "
+                             "well: auto, a page whose static capture looks built by scripts; "
+                             "always, every seed and citation; never, none (static capture only). "
+                             "Default: $CITEWARC_BROWSER, else auto")
+    parser.add_argument("--browser-domain", action="append", default=[], metavar="HOST=MODE",
+                        help="the browser mode for HOST and its subdomains (repeatable; replaces "
+                             "$CITEWARC_BROWSER_DOMAINS), e.g. example.com=always")
 
 
 def run(args: Namespace) -> int:
+    from crawler.browser.mode import parse_domain_options, parse_mode
     from crawler.extensions.time_limit import parse_time_limit
     from crawler.report import report_crawl
     from crawler.session import CrawlRequest, run_crawl
@@ -58,6 +70,8 @@ def run(args: Namespace) -> int:
             raise UsageError(str(exc)) from None
     if args.depth is not None and args.depth < 0:
         raise UsageError("--depth must be 0 or more")
+    browser = parse_mode(args.browser, "--browser") if args.browser is not None else None
+    browser_domains = parse_domain_options(args.browser_domain) if args.browser_domain else None
     overrides = {  # on resume, options given again win over those the crawl started with
         "CITEWARC_STORE": args.store,
         "CITEWARC_DEPTH": args.depth,
@@ -67,6 +81,8 @@ def run(args: Namespace) -> int:
         "CITEWARC_SEEDS": seeds or None,
         "CITEWARC_PROGRESS": sys.stderr.isatty() and not args.verbose,
         "CITEWARC_TIME_LIMIT": parse_time_limit(args.time_limit) if args.time_limit else None,
+        "CITEWARC_BROWSER": browser,
+        "CITEWARC_BROWSER_DOMAINS": browser_domains,
     }
     crawled = run_crawl(CrawlRequest(StorySpider, overrides, slug=seed_slug(seeds[0]) if seeds else "",
                                      resume=args.resume, verbose=args.verbose))

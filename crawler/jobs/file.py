@@ -8,11 +8,20 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
+from crawler.browser.mode import check_host, check_mode
 from crawler.errors import UsageError
 from crawler.web.urls import InvalidURL, clean_url, refuse_userinfo
 from pipelines.store.base import control_character
@@ -58,6 +67,29 @@ class Politeness(_Strict):
     retries: int = Field(3, ge=0, le=10)
 
 
+BrowserMode = Annotated[str, BeforeValidator(check_mode)]
+BrowserHost = Annotated[str, BeforeValidator(check_host)]
+
+
+class Browser(_Strict):
+    """``browser: always``, or ``browser: {mode: auto, domains: {example.com: always}}``. What is
+    not given here is left to the environment and the defaults (``CITEWARC_BROWSER*``)."""
+
+    mode: BrowserMode | None = Field(None, description="auto, always or never")
+    domains: dict[BrowserHost, BrowserMode] | None = Field(
+        None, description="mode per host, for the host and its subdomains")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _mode_alone(cls, value: Any) -> Any:
+        """A bare string is the mode; a boolean (YAML's unquoted yes/no/on/off) is a mistake."""
+        if isinstance(value, str):
+            return {"mode": value}
+        if isinstance(value, (bool, int, float, list)):
+            check_mode(value)  # raises, saying which modes there are
+        return value
+
+
 class Job(_Strict):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$",
                       description="slug of crawl ids and key of the job's state")
@@ -68,6 +100,7 @@ class Job(_Strict):
     limits: Limits = Field(default_factory=Limits)
     politeness: Politeness = Field(default_factory=Politeness)
     log_file: str | None = Field(None, description="log path; {crawl_id} and {job} are filled in")
+    browser: Browser | None = Field(None, description="which pages are loaded in headless Chromium too")
 
     @field_validator("store", "log_file")
     @classmethod
@@ -87,6 +120,8 @@ class Job(_Strict):
 def _location(loc: tuple[Any, ...]) -> str:
     text = ""
     for part in loc:
+        if part == "[key]":  # pydantic's mark of a bad mapping key: the key itself is named before
+            continue
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
     return text or "job"
 

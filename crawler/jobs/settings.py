@@ -68,8 +68,11 @@ def cron_log_file(job_name: str) -> Path:
 
 
 def job_overrides(job: Job) -> dict[str, Any]:
-    """Settings a job sets for its run (on top of settings.base and the environment)."""
+    """Settings a job sets for its run (on top of settings.base and the environment). None leaves
+    a setting as it is: a job without ``browser:`` (or without its mode or domains) runs with the
+    environment's browser settings, or the defaults."""
     polite = job.politeness
+    mode, domains = (job.browser.mode, job.browser.domains) if job.browser else (None, None)
     return {
         "CITEWARC_JOB_NAME": job.name,
         "CITEWARC_SEEDS": list(job.seeds.urls),
@@ -88,4 +91,6 @@ def job_overrides(job: Job) -> dict[str, Any]:
         "CONCURRENT_REQUESTS_PER_DOMAIN": polite.concurrency_per_host,
         "DOWNLOAD_TIMEOUT": polite.timeout,
         "RETRY_TIMES": polite.retries,
+        "CITEWARC_BROWSER": mode,
+        "CITEWARC_BROWSER_DOMAINS": dict(domains) if domains is not None else None,
     }

@@ -1,5 +1,5 @@
 """crawler/cli.py: every registered command has its --help, and the exit-code table renders into the
-epilogs (pure: argparse only, nothing crawled)."""
+epilogs, the archive options are checked before anything runs (pure: argparse only, nothing crawled)."""
 
 from __future__ import annotations
 
@@ -43,3 +43,50 @@ def test_usage_error_is_exit_2(capsys):
     with pytest.raises(SystemExit) as stop:
         main(["no-such-command"])
     assert stop.value.code == 2
+
+
+@pytest.mark.parametrize(
+    ("option", "why"),
+    [
+        (["--browser", "sometimes"], "--browser: 'sometimes' is not a browser mode"),
+        (["--browser-domain", "example.com"], "--browser-domain 'example.com': write HOST=MODE"),
+        (["--browser-domain", "example.com:81=always"], "--browser-domain: example.com:81: holds a port"),
+    ],
+)
+def test_bad_browser_option_is_one_line_and_exit_2(option, why, capsys, monkeypatch):
+    import crawler.session
+
+    monkeypatch.setattr(crawler.session, "run_crawl", lambda request: pytest.fail("crawled"))
+    assert main(["archive", *option, "http://example.com/"]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert err.startswith(f"citewarc: error: {why}") and err.count("\n") == 1, err
+
+
+class _Crawled(Exception):
+    """Raised by the stand-in run_crawl: nothing is crawled, the request is kept."""
+
+
+@pytest.mark.parametrize(
+    ("options", "mode", "domains"),
+    [
+        ([], None, None),
+        (["--browser", "ALWAYS"], "always", None),
+        (["--browser", "never", "--browser-domain", "Example.com=auto",
+          "--browser-domain", "static.example.org=never"],
+         "never", {"example.com": "auto", "static.example.org": "never"}),
+    ],
+)
+def test_browser_options_set_the_settings(options, mode, domains, monkeypatch):
+    """Not given, they leave the settings (environment, settings/base.py) as they are."""
+    import crawler.session
+
+    def run_crawl(request):
+        raise _Crawled(request)
+
+    monkeypatch.setattr(crawler.session, "run_crawl", run_crawl)
+    args = build_parser().parse_args(["archive", *options, "http://example.com/"])
+    with pytest.raises(_Crawled) as crawled:
+        COMMANDS["archive"].run(args)
+    overrides = crawled.value.args[0].overrides
+    assert overrides["CITEWARC_BROWSER"] == mode
+    assert overrides["CITEWARC_BROWSER_DOMAINS"] == domains

@@ -1,4 +1,5 @@
-"""crawler.jobs.file: job files load from YAML or TOML, and every mistake names its field."""
+"""crawler.jobs.file: job files load from YAML or TOML, and every mistake names its field; and what a
+job's ``browser:`` sets for its run (crawler.jobs.settings)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from crawler.browser.mode import parse_domain_modes
 from crawler.errors import UsageError
 from crawler.jobs.file import Job, load_job, parse_job
+from crawler.jobs.settings import job_overrides
+from crawler.session import load_settings
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -25,6 +29,7 @@ depth: 2
 requisites: false
 limits: {max_pages: 40, max_feed_entries: 10, max_entry_age_days: 1.5, max_requisites_per_page: 20}
 politeness: {obey_robots: false, delay: 2, concurrency_per_host: 1, timeout: 30, retries: 0}
+browser: {mode: Always, domains: {Example.com: never, bücher.example: auto}}
 log_file: /var/log/citewarc/{job}/{crawl_id}.log
 """
 
@@ -52,6 +57,13 @@ delay = 2
 concurrency_per_host = 1
 timeout = 30
 retries = 0
+
+[browser]
+mode = "Always"
+
+[browser.domains]
+"Example.com" = "never"
+"bücher.example" = "auto"
 """
 
 
@@ -81,6 +93,8 @@ def test_yaml_job_loads(tmp_path):
     assert job.limits.max_entry_age_days == 1.5 and job.limits.max_feed_entries == 10
     assert job.politeness.obey_robots is False and job.politeness.delay == 2
     assert job.log_file == "/var/log/citewarc/{job}/{crawl_id}.log"
+    assert job.browser.mode == "always"
+    assert job.browser.domains == {"example.com": "never", "xn--bcher-kva.example": "auto"}
 
 
 def test_toml_job_is_the_same_job(tmp_path):
@@ -93,6 +107,7 @@ def test_defaults_of_a_minimal_job(tmp_path):
     assert (job.depth, job.requisites) == (1, True)
     assert job.seeds.urls == [] and job.seeds.sitemaps == []
     assert job.limits.max_pages == 500 and job.politeness.obey_robots is True
+    assert job.browser is None, "not given: the environment and defaults decide"
 
 
 @pytest.mark.parametrize("name", ["job.yaml", "job.toml"])
@@ -111,7 +126,7 @@ def test_examples_set_every_field():
     """The examples document the whole format: every field of every section appears."""
     job = load_job(EXAMPLES / "job.yaml")
     assert job.model_fields_set == set(Job.model_fields)
-    for section in ("seeds", "limits", "politeness"):
+    for section in ("seeds", "limits", "politeness", "browser"):
         value = getattr(job, section)
         assert value.model_fields_set == set(type(value).model_fields), section
 
@@ -135,11 +150,28 @@ def test_examples_set_every_field():
         ("name: a\nseeds: {urls: [http://example.com/a]}\npoliteness: {delay: slow}\n",
          "politeness.delay:", "number"),
         ("name: a\nseeds: {}\n", "seeds:", "at least one of urls, feeds, sitemaps"),
+        ("name: a\nseeds: {urls: [http://example.com/a]}\nbrowser: sometimes\n", "browser.mode:",
+         "'sometimes' is not a browser mode: write auto, always or never"),
+        ("name: a\nseeds: {urls: [http://example.com/a]}\nbrowser: off\n", "browser:",
+         "false is not a browser mode"),
+        ("name: a\nseeds: {urls: [http://example.com/a]}\nbrowser: {mode: auto, tabs: 2}\n",
+         "browser.tabs:", "unknown setting"),
+        ("name: a\nseeds: {urls: [http://example.com/a]}\nbrowser: {domains: {example.com: maybe}}\n",
+         "browser.domains.example.com:", "'maybe' is not a browser mode"),
+        ("name: a\nseeds: {urls: [http://example.com/a]}\nbrowser:\n  domains: {example.com/news: always}\n",
+         "browser.domains.example.com/news:", "holds a path: write the host name alone (example.com)"),
+        ("name: a\nseeds: {urls: [http://example.com/a]}\n"
+         "browser: {domains: {'https://example.com': never}}\n",
+         "browser.domains.https://example.com:", "a URL, not a host name: write example.com"),
+        ("name: a\nseeds: {urls: [http://example.com/a]}\nbrowser: {domains: [example.com]}\n",
+         "browser.domains:", "dictionary"),
         ("name: a\n", "seeds:", "required"),
         ("seeds: {urls: [http://example.com/a]}\n", "name:", "required"),
     ],
     ids=["name-pattern", "unknown-key", "unknown-seed-kind", "negative-depth", "bad-feed-url",
-         "zero-max-pages", "delay-not-a-number", "no-seeds", "seeds-missing", "name-missing"],
+         "zero-max-pages", "delay-not-a-number", "no-seeds", "browser-mode", "browser-boolean",
+         "browser-unknown-key", "browser-domain-mode", "browser-domain-path", "browser-domain-url",
+         "browser-domains-not-a-mapping", "seeds-missing", "name-missing"],
 )
 def test_bad_field_is_named(tmp_path, text, where, why):
     message = error_of(tmp_path, text)
@@ -176,3 +208,46 @@ def test_several_errors_say_how_many_more():
 def test_yaml_syntax_error_says_where(tmp_path):
     message = error_of(tmp_path, "name: a\nseeds:\n  urls: [https://example.com/s?u=x]\n")
     assert "line 3, column" in message and "quote a URL" in message, message
+
+
+# --- what browser: sets for the run -----------------------------------------------------------
+
+
+def _job(**fields) -> Job:
+    return parse_job({"name": "a", "seeds": {"urls": ["http://example.com/"]}, **fields}, "inline")
+
+
+@pytest.mark.parametrize(
+    ("browser", "mode", "domains"),
+    [
+        (None, None, None),
+        ("never", "never", None),
+        ({"mode": "ALWAYS"}, "always", None),
+        ({"domains": {"Example.com": "always"}}, None, {"example.com": "always"}),
+        ({"mode": "auto", "domains": {}}, "auto", {}),
+    ],
+    ids=["not-given", "mode-alone", "mode", "domains-only", "no-domains-given"],
+)
+def test_job_overrides_set_only_what_browser_gives(browser, mode, domains):
+    overrides = job_overrides(_job() if browser is None else _job(browser=browser))
+    assert overrides["CITEWARC_BROWSER"] == mode
+    assert overrides["CITEWARC_BROWSER_DOMAINS"] == domains
+
+
+def test_job_browser_over_the_environment_and_the_environment_over_the_default(monkeypatch):
+    """The job file's value is the job's setting; what it leaves out comes from the environment
+    (a JSON string there, read with parse_domain_modes), else settings/base.py."""
+    monkeypatch.delenv("CITEWARC_SETTINGS", raising=False)
+    monkeypatch.setenv("CITEWARC_BROWSER", "never")
+    monkeypatch.setenv("CITEWARC_BROWSER_DOMAINS", '{"example.org": "always"}')
+    settings = load_settings(job_overrides(_job(browser={"domains": {"example.com": "never"}})))
+    assert settings.get("CITEWARC_BROWSER") == "never"
+    assert parse_domain_modes(settings.get("CITEWARC_BROWSER_DOMAINS")) == {"example.com": "never"}
+    settings = load_settings(job_overrides(_job(browser="always")))
+    assert settings.get("CITEWARC_BROWSER") == "always"
+    assert parse_domain_modes(settings.get("CITEWARC_BROWSER_DOMAINS")) == {"example.org": "always"}
+    monkeypatch.delenv("CITEWARC_BROWSER")
+    monkeypatch.delenv("CITEWARC_BROWSER_DOMAINS")
+    settings = load_settings(job_overrides(_job()))
+    assert settings.get("CITEWARC_BROWSER") == "auto"
+    assert parse_domain_modes(settings.get("CITEWARC_BROWSER_DOMAINS")) == {}
