@@ -30,7 +30,8 @@ PAGE_RECORDS = TypeAdapter(list[PageRecord])
 RESUMED_SETTINGS = (
     "CITEWARC_DEPTH", "CITEWARC_REQUISITES", "ROBOTSTXT_OBEY", "CITEWARC_ALLOW_PRIVATE_ADDRESSES",
     "CITEWARC_ALLOWED_HOSTS", "CITEWARC_EXTRACT", "CITEWARC_REDACT_HEADERS", "CITEWARC_TIME_LIMIT",
-    "DOWNLOAD_TIMEOUT", "USER_AGENT",
+    "DOWNLOAD_TIMEOUT", "USER_AGENT", "CITEWARC_BROWSER", "CITEWARC_BROWSER_DOMAINS",
+    "CITEWARC_BROWSER_PAGE_TIMEOUT",
 )
 RESUMED_PREFIX = "CITEWARC_MAX_"
 
@@ -44,7 +45,9 @@ def crawl_settings(settings: Any) -> dict[str, Any]:
             value = settings.get(name)
             if isinstance(value, (tuple, set, frozenset)):
                 value = sorted(value) if isinstance(value, (set, frozenset)) else list(value)
-            if value is None or isinstance(value, (str, int, float, bool, list)):
+            if hasattr(value, "copy_to_dict"):  # a Scrapy BaseSettings (a dict setting)
+                value = value.copy_to_dict()
+            if value is None or isinstance(value, (str, int, float, bool, list, dict)):
                 out[name] = value
     return out
 

@@ -53,7 +53,8 @@ HOP_ROW = {
     "url": OLD, "role": "citation", "depth": 1, "status": 301, "error": None, "tls_note": None,
     "truncated": None, "redirect_to": STORY, "content_type": None, "warc": WARC,
     "warc_record_id": "<urn:uuid:hop>", "fetched_at": T0, "text": None, "title": None, "bytes": 0,
-    "change": "unchanged", "revisit_of": None, "diff": None, "edited_fields": None, "cited_by": [],
+    "change": "unchanged", "revisit_of": None, "diff": None, "edited_fields": None, "browser": None,
+    "screenshot": None, "cited_by": [],
 }
 FINAL_ROW = {
     "url": STORY, "role": "citation", "depth": 1, "status": 200, "error": None, "tls_note": None,
@@ -62,7 +63,8 @@ FINAL_ROW = {
     "title": "Floods hit the valley", "bytes": 5000, "attempts": 1, "change": "changed",
     "revisit_of": {"crawl_id": "20261118T031415Z-news-test", "record_id": "<urn:uuid:orig>",
                    "warc_date": "2026-11-18T03:14:15.000000Z"},
-    "diff": f"{CRAWL}/diffs/abc.json", "edited_fields": ["title", "text"], "cited_by": [FRONT],
+    "diff": f"{CRAWL}/diffs/abc.json", "edited_fields": ["title", "text"], "browser": None,
+    "screenshot": None, "cited_by": [FRONT],
 }
 
 
