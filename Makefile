@@ -13,7 +13,7 @@ PORT  ?= 8080
 LOG   ?=
 EVERY ?= 6h
 
-.PHONY: install install-test archive crawl cron replay test test-replay lint clean browser bench bench-concurrency
+.PHONY: install install-test archive crawl cron replay test test-replay lint clean browser browser-optional bench bench-concurrency
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,18 +43,25 @@ $(REPLAY_VENV)/.stamp-rwp: $(REPLAY_VENV)/.stamp-replay
 	  && tar xzf replaywebpage-$(RWP_VERSION).tgz && rm replaywebpage-$(RWP_VERSION).tgz
 	touch $@
 
-install: $(VENV)/.stamp-install $(REPLAY_VENV)/.stamp-replay $(REPLAY_VENV)/.stamp-rwp  ## crawler (.venv), replay (.venv-replay)
+install: $(VENV)/.stamp-install $(REPLAY_VENV)/.stamp-replay $(REPLAY_VENV)/.stamp-rwp browser-optional  ## crawler (.venv), replay (.venv-replay), chromium
 
-# Debian's headless Chromium for the replay fidelity tests.
+# Debian's headless Chromium: pages built by scripts (--browser) and the replay fidelity tests.
+# Without it (no root, no apt-get) the crawler still works: --browser auto falls back to static
+# captures and says so; `make test` needs it and fails here.
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "installing Debian's chromium (apt-get)"; \
 	  (apt-get install -y -q chromium >/dev/null 2>&1 || \
 	   (apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null)); }
 
+# For `make archive`: try to install chromium, but archive anyway without it (static captures).
+browser-optional:
+	@$(MAKE) --no-print-directory browser || \
+	  echo "citewarc: chromium could not be installed (apt-get needs root): pages built by scripts are captured static only" >&2
+
 install-test: $(VENV)/.stamp-test
 
-archive: $(VENV)/.stamp-install  ## make archive URL=https://... [STORE=s3://bucket/prefix] [DEPTH=1]
+archive: $(VENV)/.stamp-install browser-optional  ## make archive URL=https://... [STORE=s3://bucket/prefix] [DEPTH=1]
 	@test -n "$(URL)" || { echo "usage: make archive URL=https://example.com/story [STORE=...] [DEPTH=N]" >&2; exit 2; }
 	$(BIN)/citewarc archive $(URL) $(if $(STORE),--store $(STORE)) $(if $(DEPTH),--depth $(DEPTH))
 

@@ -1,0 +1,292 @@
+"""Pages built by scripts, captured in headless Chromium (issue 11).
+
+The fixture story (tests/servers/script_site.py) is a skeleton whose script fetches a JSON and
+inserts the headline, text, a photo and three citations; an image far below the fold loads only
+when scrolled into view. ``never`` archives the skeleton and no text; ``auto`` and ``always`` load
+it in Chromium with every request sent through Scrapy, so the WARC holds the JSON as the server
+sent it, both images, the rendered DOM and a full-page screenshot, and the text is the article's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+
+from tests.servers.fixture_web import FixtureWeb
+from tests.servers.script_site import (
+    ANCHORS,
+    HEADLINE,
+    JSON_PATH,
+    LAZY_PATH,
+    PARAGRAPHS,
+    PHOTO_PATH,
+    SCRIPT_PATH,
+    SOURCE_PATHS,
+    STORY_PATH,
+)
+from tests.warc_files import assert_crawl_whole
+
+pytestmark = pytest.mark.integration
+
+
+@dataclass
+class Crawl:
+    mode: str
+    workdir: Path
+    store: Path
+    crawl_id: str
+    manifest: dict
+    base: str
+
+    def row(self, path: str) -> dict:
+        rows = [r for r in self.manifest["pages"] if r["url"] == self.base + path]
+        assert len(rows) == 1, (path, [r["url"] for r in self.manifest["pages"]])
+        return rows[0]
+
+    def text(self, path: str) -> dict:
+        return json.loads((self.store / self.row(path)["text"]).read_text())
+
+    def warc_records(self) -> list:
+        out = []
+        for warc in sorted((self.store / self.crawl_id / "warc").glob("*.warc.gz")):
+            with open(warc, "rb") as fh:
+                for record in ArchiveIterator(fh):
+                    out.append((record.rec_type, record.rec_headers.get_header("WARC-Target-URI"),
+                                record.rec_headers, record.content_stream().read(),
+                                record.http_headers))
+        return out
+
+
+def archive(runner, tmp_path_factory, web: FixtureWeb, mode: str, *extra: str) -> Crawl:
+    workdir = tmp_path_factory.mktemp(f"browser-{mode}")
+    store = workdir / "store"
+    done = runner(workdir, ["archive", web.base_url + STORY_PATH, "--store", store,
+                            "--browser", mode, *extra])
+    assert done.returncode == 0, done.stderr[-3000:]
+    crawl_id = done.stdout.strip().splitlines()[-1]
+    manifest = json.loads((store / crawl_id / "manifest.json").read_text())
+    return Crawl(mode, workdir, store, crawl_id, manifest, web.base_url)
+
+
+@pytest.fixture(scope="module")
+def crawls(citewarc_runner, tmp_path_factory, fixture_web) -> dict[str, Crawl]:
+    return {mode: archive(citewarc_runner, tmp_path_factory, fixture_web, mode)
+            for mode in ("never", "auto", "always")}
+
+
+def test_never_archives_the_skeleton_and_says_it_has_no_text(crawls) -> None:
+    crawl = crawls["never"]
+    seed = crawl.row(STORY_PATH)
+    assert seed["status"] == 200 and seed["browser"] is None and seed["screenshot"] is None
+    text = crawl.text(STORY_PATH)
+    assert text["text"] == "" and text["capture"] == "static"
+    assert HEADLINE not in json.dumps(text)
+    urls = {r["url"] for r in crawl.manifest["pages"]}
+    assert crawl.base + JSON_PATH not in urls and crawl.base + PHOTO_PATH not in urls
+    assert not any(k["key"].endswith(".png") and "/screenshots/" in k["key"]
+                   for k in crawl.manifest["files"])
+
+
+@pytest.mark.parametrize("mode", ["auto", "always"])
+def test_the_browser_archives_the_text_the_json_both_images_and_the_cited_pages(crawls, mode) -> None:
+    crawl = crawls[mode]
+    seed = crawl.row(STORY_PATH)
+    assert seed["browser"] == "complete", seed
+    text = crawl.text(STORY_PATH)
+    assert text["capture"] == "browser" and text["browser"] == "complete"
+    assert text["title"] == HEADLINE
+    for paragraph in PARAGRAPHS:
+        assert paragraph in text["text"]
+    cited = {c["url"]: c["anchor"] for c in text["citations"]}
+    assert cited == {crawl.base + p: a for p, a in zip(SOURCE_PATHS, ANCHORS, strict=True)}
+    for path in (SCRIPT_PATH, JSON_PATH, PHOTO_PATH, LAZY_PATH):
+        row = crawl.row(path)
+        assert (row["role"], row["status"], row["error"]) == ("requisite", 200, None), row
+        assert row["warc_record_id"]
+    for path in SOURCE_PATHS:
+        row = crawl.row(path)
+        assert (row["role"], row["status"]) == ("citation", 200)
+        source_text = crawl.text(path)
+        # auto: a source with its text in the HTML needs no browser; always: every page gets one.
+        assert source_text["capture"] == "static"
+        assert (row["browser"] is not None) == (mode == "always")
+    assert_crawl_whole(crawl.store, crawl.crawl_id, crawl.workdir)
+
+
+@pytest.mark.parametrize("mode", ["auto", "always"])
+def test_the_json_is_archived_as_the_server_sent_it(crawls, fixture_web, mode) -> None:
+    crawl = crawls[mode]
+    sent = fixture_web.sent[JSON_PATH]
+    responses = [r for r in crawl.warc_records()
+                 if r[0] == "response" and r[1] == crawl.base + JSON_PATH]
+    assert len(responses) == 1
+    _, _, _, payload, http = responses[0]
+    # The record's payload is the body as received: still gzip, with its Content-Encoding.
+    assert http.get_header("Content-Encoding") == "gzip"
+    record = next(r for r in crawl.warc_records()
+                  if r[0] == "response" and r[1] == crawl.base + JSON_PATH)
+    raw = _raw_payload(crawl, record[2].get_header("WARC-Record-ID"))
+    assert raw == sent.raw_body
+    assert payload == sent.payload  # warcio decodes it for the reader: the JSON's very bytes
+
+
+def _raw_payload(crawl: Crawl, record_id: str) -> bytes:
+    """The HTTP body of a response record without content decoding (warcio decodes by default)."""
+    for warc in sorted((crawl.store / crawl.crawl_id / "warc").glob("*.warc.gz")):
+        with open(warc, "rb") as fh:
+            for record in ArchiveIterator(fh, no_record_parse=False):
+                if record.rec_headers.get_header("WARC-Record-ID") == record_id:
+                    return record.raw_stream.read()
+    raise AssertionError(record_id)
+
+
+@pytest.mark.parametrize("mode", ["auto", "always"])
+def test_screenshot_is_a_full_height_png_listed_with_its_sha256(crawls, mode) -> None:
+    crawl = crawls[mode]
+    seed = crawl.row(STORY_PATH)
+    key = seed["screenshot"]
+    assert key == f"{crawl.crawl_id}/screenshots/{Path(seed['text']).stem}.png"
+    png = (crawl.store / key).read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", png[16:24])
+    # The story is taller than the 900 px viewport: a 2,600 px gap above the lazy image.
+    assert width == 1280 and height > 2600 + 100, (width, height)
+    entry = next(f for f in crawl.manifest["files"] if f["key"] == key)
+    assert entry["sha256"] == hashlib.sha256(png).hexdigest() and entry["bytes"] == len(png)
+    resources = {r[1]: r for r in crawl.warc_records() if r[0] == "resource"}
+    shot = resources[f"urn:screenshot:{crawl.base}{STORY_PATH}"]
+    assert shot[2].get_header("Content-Type") == "image/png" and shot[3] == png
+    assert shot[2].get_header("WARC-Concurrent-To") == seed["warc_record_id"]
+    dom = resources[f"urn:dom:{crawl.base}{STORY_PATH}"][3].decode("utf-8")
+    assert HEADLINE in dom and all(a in dom for a in ANCHORS)
+
+
+def test_never_starts_no_browser_and_auto_loads_only_the_script_built_page(crawls) -> None:
+    auto = crawls["auto"]
+    loaded = [r["url"] for r in auto.manifest["pages"] if r["browser"] is not None]
+    assert loaded == [auto.base + STORY_PATH]
+    assert not [r for r in crawls["never"].manifest["pages"] if r["browser"] is not None]
+
+
+# --- Never a zombie: a page that never settles, a browser killed mid-page -----------------------
+
+
+def _browser_processes(root: int) -> set[int]:
+    """Chromium and Playwright driver processes below ``root`` (read from /proc)."""
+    from crawler.browser.processes import descendants, is_chromium, is_driver, parent_pids, program
+
+    return {pid for pid in descendants(root, parent_pids())
+            if is_chromium(program(pid)) or is_driver(program(pid))}
+
+
+def _alive(pids: set[int]) -> set[int]:
+    alive = set()
+    for pid in pids:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != "Z":
+            alive.add(pid)
+    return alive
+
+
+def _start(workdir: Path, *args: str, env: dict[str, str] | None = None):
+    import subprocess
+
+    from tests.conftest import citewarc_command, citewarc_env
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    return subprocess.Popen([*citewarc_command(), *args], cwd=workdir, env=citewarc_env(workdir, env),
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+
+
+def test_a_page_that_never_settles_is_cut_short_within_its_time_limit(tmp_path) -> None:
+    import time
+
+    from tests.servers.script_site import SLOW_JSON_PATH, SLOW_STORY_PATH
+
+    with FixtureWeb() as web:
+        hold = web.hold(SLOW_JSON_PATH, timeout=60)
+        started = time.monotonic()
+        proc = _start(tmp_path, "archive", web.base_url + SLOW_STORY_PATH, "--store", tmp_path / "store",
+                      "--browser", "always", env={"CITEWARC_BROWSER_PAGE_TIMEOUT": "4"})
+        try:
+            out, err = proc.communicate(timeout=45)
+        finally:
+            hold.release()
+            if proc.poll() is None:
+                proc.kill()
+        elapsed = time.monotonic() - started
+    assert proc.returncode == 0, err[-3000:]
+    assert hold.reached.is_set()
+    crawl_id = out.strip().splitlines()[-1]
+    manifest = json.loads((tmp_path / "store" / crawl_id / "manifest.json").read_text())
+    rows = {r["url"].removeprefix(web.base_url): r for r in manifest["pages"]}
+    seed = rows[SLOW_STORY_PATH]
+    assert seed["browser"].startswith("cut short: page time limit (4 s) reached"), seed
+    assert seed["screenshot"], "what the page showed when its time ran out is kept"
+    held = rows[SLOW_JSON_PATH]
+    assert held["status"] is None and "cancelled" in held["error"], held
+    assert elapsed < 30, f"the page's time limit did not end it ({elapsed:.0f} s)"
+    assert_crawl_whole(tmp_path / "store", crawl_id, tmp_path)
+
+
+def test_chromium_killed_mid_page_ends_that_page_the_crawl_goes_on_and_nothing_survives(tmp_path) -> None:
+    import os
+    import signal
+    import time
+
+    from tests.servers.script_site import SLOW_JSON_PATH, SLOW_STORY_PATH
+
+    with FixtureWeb() as web:
+        holds = [web.hold(SLOW_JSON_PATH, timeout=60), web.hold(JSON_PATH, timeout=60)]
+        proc = _start(tmp_path, "archive", web.base_url + SLOW_STORY_PATH, web.base_url + STORY_PATH,
+                      "--store", tmp_path / "store", "--browser", "always",
+                      env={"CITEWARC_BROWSER_PAGES": "1"})
+        seen: set[int] = set()
+        try:
+            deadline = time.monotonic() + 60
+            while not any(h.reached.is_set() for h in holds):
+                assert time.monotonic() < deadline and proc.poll() is None, proc.communicate()
+                seen |= _browser_processes(proc.pid)
+                time.sleep(0.05)
+            seen |= _browser_processes(proc.pid)
+            chromium = {pid for pid in seen if "chrom" in Path(f"/proc/{pid}/cmdline").read_bytes()
+                        .split(b"\0", 1)[0].decode(errors="replace")}
+            assert chromium, "no Chromium process found below citewarc"
+            for pid in chromium:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            for hold in holds:
+                hold.release()
+            while proc.poll() is None:  # a relaunched browser's processes too
+                seen |= _browser_processes(proc.pid)
+                time.sleep(0.05)
+            out, err = proc.communicate(timeout=60)
+        finally:
+            for hold in holds:
+                hold.release()
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 0, err[-3000:]
+    time.sleep(0.5)
+    assert not _alive(seen), f"browser processes outlived citewarc: {_alive(seen)}"
+    crawl_id = out.strip().splitlines()[-1]
+    manifest = json.loads((tmp_path / "store" / crawl_id / "manifest.json").read_text())
+    rows = {r["url"].removeprefix(web.base_url): r for r in manifest["pages"]}
+    outcomes = {path: rows[path]["browser"] for path in (SLOW_STORY_PATH, STORY_PATH)}
+    failed = [p for p, o in outcomes.items() if o.startswith("failed")]
+    assert len(failed) == 1, outcomes  # the page in the tab when Chromium died
+    other = ({SLOW_STORY_PATH, STORY_PATH} - set(failed)).pop()
+    assert outcomes[other] == "complete", outcomes  # the next page got a new browser
+    assert_crawl_whole(tmp_path / "store", crawl_id, tmp_path)
