@@ -117,6 +117,17 @@ def outcome(page: dict[str, Any]) -> str:
     return text
 
 
+def browser_line(pages: list[dict[str, Any]]) -> str | None:
+    """How many pages were loaded in Chromium and how those visits went (None: no page was)."""
+    visits = [p["browser"] for p in pages if p.get("browser")]
+    if not visits:
+        return None
+    cut = sum(1 for v in visits if v.startswith("cut short"))
+    failed = sum(1 for v in visits if v.startswith("failed"))
+    return (f"browser: {len(visits)} page(s) loaded in Chromium, with screenshots; "
+            f"{cut} cut short by the page time limit, {failed} failed (their static capture stands)")
+
+
 def print_summary(result: CrawlResult, console: Console, log_file: str | None = None) -> None:
     manifest = result.manifest
     table = Table(title=f"Crawl {result.crawl_id}", title_justify="left", expand=False)
@@ -149,6 +160,9 @@ def print_summary(result: CrawlResult, console: Console, log_file: str | None = 
         f"{stats['pages']} fetches, {stats['failed']} failed; requisites: {len(requisites)}"
         f" ({failed_req} failed); {human_bytes(stats['bytes'])} received"
     )
+    browser = browser_line(manifest["pages"])
+    if browser:
+        console.print(browser)
     if "unchanged" in stats:
         console.print(f"{stats['new']} new, {stats['changed']} changed, {stats['unchanged']} "
                       f"unchanged ({stats['revisits']} stored as revisits of earlier crawls), "

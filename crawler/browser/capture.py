@@ -188,6 +188,8 @@ class BrowserCapture:
                 except Exception:  # noqa: BLE001, S110 - a dead browser's context is gone anyway
                     pass
         view.reason = reason
+        for refused in view.refused:
+            self.run.skip(refused["url"], f"requested by the page in the browser: {refused['reason']}")
         logger.info("Browser %s: %s (%d requests)", response.url, view.outcome, view.requests)
         return Visit(view, fetcher.items)
 

@@ -125,7 +125,7 @@ async def render_page(context, url: str, document: CachedResponse, fetch: Fetch,
         render.outcome = (f"cut short: page time limit ({time_limit:g} s) reached while {step}; "
                           "captured as it stood")
     except Exception as exc:  # noqa: BLE001 - a crash, a closed page: keep what can be kept
-        render.outcome = f"failed: {_one_line(exc)} (while {step})"
+        render.outcome = f"failed: {_failure(exc)} (while {step})"
     for task in list(pending):
         task.cancel()  # Scrapy drops the connection; the capture middleware records the attempt
     await _capture(page, render, time_limit * CAPTURE_RESERVE)
@@ -152,7 +152,7 @@ async def _capture(page, render: BrowserView, budget: float) -> None:
                                                       animations="disabled", timeout=0)
     except Exception as exc:  # noqa: BLE001 - the browser died or hung: say so, keep what came
         missing = "DOM and screenshot" if render.dom is None else "screenshot"
-        note = f"{missing} not captured: {_one_line(exc) or type(exc).__name__}"
+        note = f"{missing} not captured: {_failure(exc)}"
         render.outcome = note if render.outcome == "complete" else f"{render.outcome}; {note}"
         if render.outcome == note:
             render.outcome = f"failed: {note}"
@@ -196,6 +196,16 @@ def _loop_time(deadline: float) -> float:
     """``deadline`` (time.monotonic) on the running loop's clock."""
     loop = asyncio.get_running_loop()
     return loop.time() + (deadline - time.monotonic())
+
+
+def _failure(exc: BaseException) -> str:
+    """One line for the manifest: a dead browser said plainly, anything else as Playwright put it."""
+    text = _one_line(exc)
+    if "has been closed" in text or "crashed" in text.lower():
+        return f"Chromium crashed or closed the page ({text})"
+    if isinstance(exc, TimeoutError):
+        return "the browser did not answer in time"
+    return text or type(exc).__name__
 
 
 def _one_line(exc: BaseException) -> str:

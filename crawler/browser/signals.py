@@ -3,9 +3,10 @@
 A page is worth a browser load when what Scrapy downloaded is not what a reader sees. Three signals
 say so without loading anything (``tests/unit/test_browser_signals.py`` and the README measure them):
 
-- **no main text**: trafilatura found fewer than ``MIN_TEXT_CHARS`` characters of main text in
-  the static HTML. A news article's body is longer; a skeleton, a "loading..." page or an empty
-  app is shorter.
+- **no main text, and scripts**: trafilatura found fewer than ``MIN_TEXT_CHARS`` characters of
+  main text in the static HTML, which has at least one ``<script>``. A news article's body is
+  longer; a skeleton, a "loading..." page or an empty app is shorter. A short page without a
+  script (a stub, a placeholder) would look the same in a browser: it is not loaded.
 - **an empty app shell**: an element scripts mount the page into (``id="root"``, ``"app"``,
   ``"__next"``, ``"__nuxt"``, ``<app-root>``, ...) that holds no text.
 - **a page asking for JavaScript**: a ``<noscript>`` telling the reader to enable JavaScript,
@@ -32,6 +33,7 @@ _EMPTY_MOUNT = re.compile(
     r"|<app-root\b[^>]*>\s*</app-root>",
     re.IGNORECASE | re.DOTALL,
 )
+_SCRIPT = re.compile(r"<script\b", re.IGNORECASE)
 _NOSCRIPT_JS = re.compile(
     r"<noscript\b[^>]*>(?:(?!</noscript>).){0,600}?"
     r"(?:enable|turn on|activate|requires?|need)\s+(?:\w+\s+){0,3}javascript",
@@ -42,8 +44,9 @@ _NOSCRIPT_JS = re.compile(
 def browser_reason(html: str, text_chars: int) -> str | None:
     """Why the static capture of ``html`` (whose main text has ``text_chars`` characters) needs a
     browser load under ``auto``; None when it does not."""
-    if text_chars < MIN_TEXT_CHARS:
-        return f"static capture has {text_chars} characters of main text (< {MIN_TEXT_CHARS})"
+    if text_chars < MIN_TEXT_CHARS and _SCRIPT.search(html):
+        return (f"static capture has {text_chars} characters of main text (< {MIN_TEXT_CHARS}) "
+                "and scripts")
     if _EMPTY_MOUNT.search(html):
         return "static capture is an empty app shell (a mount element with no content)"
     if text_chars < SHORT_TEXT_CHARS and _NOSCRIPT_JS.search(html):
