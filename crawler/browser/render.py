@@ -105,11 +105,17 @@ async def render_page(context, url: str, document: CachedResponse, fetch: Fetch,
         finally:
             watch.ended()
 
+    async def refuse_websocket(ws) -> None:
+        # Never connected to the server: a WebSocket is not HTTP and cannot be archived here.
+        render.refused.append({"url": ws.url[:300], "reason": "WebSocket: not archived, never opened"})
+        await _quietly(ws.close(code=1008, reason="not archived"))
+
     page = await context.new_page()
     deadline = time.monotonic() + time_limit * (1 - CAPTURE_RESERVE)
     step = "loading the page"
     try:
         await page.route("**/*", handle)
+        await page.route_web_socket("**/*", refuse_websocket)
         async with asyncio.timeout_at(_loop_time(deadline)):
             await page.goto(url, wait_until="load", timeout=0)
             step = "waiting for the network to go quiet"

@@ -11,25 +11,37 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import signal
+import socket
 import struct
+import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
+from crawler.browser.processes import descendants, is_chromium, is_driver, parent_pids, program
+from tests.conftest import citewarc_command, citewarc_env
+from tests.integration.test_replay_browser import Tripwire
 from tests.servers.fixture_web import FixtureWeb
 from tests.servers.script_site import (
     ANCHORS,
     HEADLINE,
     JSON_PATH,
     LAZY_PATH,
+    NOSY_PATH,
     PARAGRAPHS,
     PHOTO_PATH,
     SCRIPT_PATH,
+    SLOW_JSON_PATH,
+    SLOW_STORY_PATH,
     SOURCE_PATHS,
     STORY_PATH,
 )
+from tests.servers.site import PRIVATE_PATH
 from tests.warc_files import assert_crawl_whole
 
 pytestmark = pytest.mark.integration
@@ -179,8 +191,6 @@ def test_never_starts_no_browser_and_auto_loads_only_the_script_built_page(crawl
 
 def _browser_processes(root: int) -> set[int]:
     """Chromium and Playwright driver processes below ``root`` (read from /proc)."""
-    from crawler.browser.processes import descendants, is_chromium, is_driver, parent_pids, program
-
     return {pid for pid in descendants(root, parent_pids())
             if is_chromium(program(pid)) or is_driver(program(pid))}
 
@@ -198,10 +208,6 @@ def _alive(pids: set[int]) -> set[int]:
 
 
 def _start(workdir: Path, *args: str, env: dict[str, str] | None = None):
-    import subprocess
-
-    from tests.conftest import citewarc_command, citewarc_env
-
     workdir.mkdir(parents=True, exist_ok=True)
     return subprocess.Popen([*citewarc_command(), *args], cwd=workdir, env=citewarc_env(workdir, env),
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -209,10 +215,6 @@ def _start(workdir: Path, *args: str, env: dict[str, str] | None = None):
 
 
 def test_a_page_that_never_settles_is_cut_short_within_its_time_limit(tmp_path) -> None:
-    import time
-
-    from tests.servers.script_site import SLOW_JSON_PATH, SLOW_STORY_PATH
-
     with FixtureWeb() as web:
         hold = web.hold(SLOW_JSON_PATH, timeout=60)
         started = time.monotonic()
@@ -240,12 +242,6 @@ def test_a_page_that_never_settles_is_cut_short_within_its_time_limit(tmp_path) 
 
 
 def test_chromium_killed_mid_page_ends_that_page_the_crawl_goes_on_and_nothing_survives(tmp_path) -> None:
-    import os
-    import signal
-    import time
-
-    from tests.servers.script_site import SLOW_JSON_PATH, SLOW_STORY_PATH
-
     with FixtureWeb() as web:
         holds = [web.hold(SLOW_JSON_PATH, timeout=60), web.hold(JSON_PATH, timeout=60)]
         proc = _start(tmp_path, "archive", web.base_url + SLOW_STORY_PATH, web.base_url + STORY_PATH,
@@ -290,3 +286,44 @@ def test_chromium_killed_mid_page_ends_that_page_the_crawl_goes_on_and_nothing_s
     other = ({SLOW_STORY_PATH, STORY_PATH} - set(failed)).pop()
     assert outcomes[other] == "complete", outcomes  # the next page got a new browser
     assert_crawl_whole(tmp_path / "store", crawl_id, tmp_path)
+
+
+def test_what_the_page_asks_for_goes_through_scrapy_or_nowhere(tmp_path, citewarc_runner) -> None:
+    """robots.txt is obeyed for the browser's requests (Scrapy's middleware refuses them); a
+    WebSocket, a preconnect and a DNS prefetch open no connection at all."""
+    with FixtureWeb() as web:
+        with socket.socket() as probe:  # a free port for the tripwire
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        tripwire = Tripwire(port)
+        try:
+            url = f"{web.base_url}{NOSY_PATH}?trip={port}"
+            done = citewarc_runner(tmp_path, ["archive", url, "--store", tmp_path / "store",
+                                              "--browser", "always", "--depth", "0"])
+            time.sleep(0.5)
+        finally:
+            tripwire.close()
+        requested = web.requests_since(0)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert tripwire.hits == [], "the browser connected on its own"
+    assert PRIVATE_PATH not in requested
+    crawl_id = done.stdout.strip().splitlines()[-1]
+    manifest = json.loads((tmp_path / "store" / crawl_id / "manifest.json").read_text())
+    rows = {r["url"]: r for r in manifest["pages"]}
+    assert rows[web.base_url + PRIVATE_PATH]["error"] == "forbidden by robots.txt"
+    assert rows[url]["browser"] == "complete"
+    skipped = {s["url"]: s["reason"] for s in manifest["skipped"]}
+    assert "WebSocket: not archived, never opened" in skipped[f"ws://127.0.0.1:{port}/live"]
+
+
+def test_without_chromium_auto_falls_back_to_static_and_says_so_once(tmp_path, citewarc_runner,
+                                                                     fixture_web) -> None:
+    done = citewarc_runner(tmp_path, ["archive", fixture_web.base_url + STORY_PATH,
+                                      "--store", tmp_path / "store", "--browser", "auto"],
+                           env={"CITEWARC_BROWSER_EXECUTABLE": str(tmp_path / "no-chromium")})
+    assert done.returncode == 0, done.stderr[-3000:]
+    crawl_id = done.stdout.strip().splitlines()[-1]
+    manifest = json.loads((tmp_path / "store" / crawl_id / "manifest.json").read_text())
+    notes = [w for w in manifest["warnings"] if w.startswith("browser capture unavailable")]
+    assert len(notes) == 1 and "does not exist" in notes[0] and "static only" in notes[0]
+    assert all(r["browser"] is None for r in manifest["pages"])

@@ -130,4 +130,32 @@ def script_pages(base: str) -> dict[str, Page]:
     }
     for path, title in zip(SOURCE_PATHS, titles, strict=True):
         pages[path] = source_page(title)
+    pages[NOSY_PATH] = nosy_page()
     return pages
+
+
+# A page whose script reaches past what may be archived: a path robots.txt disallows (Scrapy's
+# robots middleware must refuse it), a WebSocket, a preconnect and a DNS prefetch to ``?trip=PORT``
+# (the browser must open none of them: its only way out is Scrapy).
+NOSY_PATH = "/app/nosy.html"
+NOSY_JS = """
+(function () {
+  var trip = new URLSearchParams(location.search).get('trip');
+  fetch('/private/staff.html').catch(function () {});
+  ['preconnect', 'dns-prefetch'].forEach(function (rel) {
+    var link = document.createElement('link');
+    link.rel = rel; link.href = 'http://127.0.0.1:' + trip + '/';
+    document.head.appendChild(link);
+  });
+  try { new WebSocket('ws://127.0.0.1:' + trip + '/live'); } catch (e) {}
+  var p = document.createElement('p');
+  p.textContent = 'This page was written by a script that also tried to reach what it should not.';
+  document.body.appendChild(p);
+})();
+"""
+
+
+def nosy_page() -> Page:
+    html = ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Nosy</title></head>"
+            f"<body><script>{NOSY_JS}</script></body></html>\n")
+    return Page(200, html.encode("utf-8"), "text/html; charset=utf-8")

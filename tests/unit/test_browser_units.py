@@ -27,7 +27,7 @@ from pipelines.extract import ExtractOptions
 from pipelines.page import BrowserView, Capture, PageItem
 from pipelines.stages import browser_records, metadata_fields, text_record
 from pipelines.warc.records import build_resource_record, serialize_record
-from tests.servers.script_site import SLOW_STORY_PATH, STORY_PATH
+from tests.servers.script_site import NOSY_PATH, SLOW_STORY_PATH, STORY_PATH
 from tests.servers.site import ARTICLE_PATH, build_site
 
 BASE = "http://127.0.0.1:8000"
@@ -82,7 +82,7 @@ def test_on_the_fixture_web_auto_loads_the_script_built_pages_only() -> None:
     reasons = _fixture_reasons()
     assert reasons[STORY_PATH] and reasons[SLOW_STORY_PATH]
     triggered = {path for path, reason in reasons.items() if reason}
-    assert triggered == {STORY_PATH, SLOW_STORY_PATH}, triggered
+    assert triggered == {STORY_PATH, SLOW_STORY_PATH, NOSY_PATH}, triggered
     # Not the article (its script is a share widget), nor the stub pages without text or scripts.
     assert len(reasons) > 50 and reasons[ARTICLE_PATH] is None
 
