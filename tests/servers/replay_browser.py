@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -106,3 +107,16 @@ def content_frame(page, seed: str):
         if frame.url.endswith(seed) and "mp_/" in frame.url:
             return frame
     raise AssertionError(f"no frame replays {seed}: {[f.url for f in page.frames]}")
+
+
+def wait_for_content_frame(page, seed: str, timeout: float = 20.0):
+    """``content_frame`` once it exists: pywb answers a top-level ``mp_`` page with its frame, whose
+    iframe then loads the ``mp_`` page."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return content_frame(page, seed)
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
+            page.wait_for_timeout(100)  # lets Playwright process frame events
