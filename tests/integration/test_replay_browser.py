@@ -7,8 +7,6 @@ makes must go to pywb; anything else is aborted and reported.
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,7 +18,8 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.conftest import run_citewarc_in
 from tests.servers.fixture_web import ARTICLE_PATH, ARTICLE_SENTENCES, FixtureWeb, build_site
-from tests.servers.replay_server import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ReplayProcess, with_mode
+from tests.servers.replay_browser import Tripwire, Visit, content_frame, headless_chromium, open_replay
+from tests.servers.replay_server import ARTIFACTS, ReplayProcess, with_mode
 
 pytestmark = pytest.mark.integration
 
@@ -28,39 +27,6 @@ pytestmark = pytest.mark.integration
 BYTE_EXACT_REQUISITES = ("/static/logo.png", "/static/logo-2x.png", "/static/chart.png?w=640",
                          "/static/bg.png", "/static/font.woff2")
 LOGO_AT_SCALE = {1: "/static/logo.png", 2: "/static/logo-2x.png"}  # srcset picks by pixel density
-
-
-class Tripwire:
-    """Listens on the stopped fixture site's port and records every connection to it."""
-
-    def __init__(self, port: int):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", port))
-        self.sock.listen(16)
-        self.sock.settimeout(0.2)
-        self.hits: list[bytes] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    def _serve(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except (TimeoutError, OSError):
-                continue
-            with conn:
-                conn.settimeout(1)
-                try:
-                    self.hits.append(conn.recv(200) or b"<connected>")
-                except OSError:
-                    self.hits.append(b"<connected>")
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-        self.sock.close()
 
 
 @dataclass
@@ -104,45 +70,8 @@ def replay(archived: Archived) -> Iterator[ReplayProcess]:
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: `make browser` installs Debian's chromium")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-@dataclass
-class Visit:
-    requests: list[str] = field(default_factory=list)
-    escaped: list[str] = field(default_factory=list)
-    responses: dict[str, object] = field(default_factory=dict)  # url -> playwright Response
-
-
-def open_replay(browser, replay: ReplayProcess, url: str, scale: float = 1.0):
-    """Open ``url`` in a fresh context that lets only the replay host through."""
-    context = browser.new_context(device_scale_factor=scale, service_workers="block")
-    visit = Visit()
-    allowed = urlsplit(replay.base_url).netloc
-
-    def gate(route):
-        request_url = route.request.url
-        if urlsplit(request_url).scheme in ("data", "blob") or urlsplit(request_url).netloc == allowed:
-            route.continue_()
-        else:
-            visit.escaped.append(request_url)
-            route.abort()
-
-    context.route("**/*", gate)
-    context.on("request", lambda r: visit.requests.append(r.url))
-    context.on("response", lambda r: visit.responses.__setitem__(r.url, r))
-    page = context.new_page()
-    page.goto(url, wait_until="load", timeout=30_000)
-    return context, page, visit
+    with headless_chromium() as browser:
+        yield browser
 
 
 def settle(page, seed: str):
@@ -163,14 +92,6 @@ def settle(page, seed: str):
     except PlaywrightTimeoutError:
         pass  # pywb's banner may keep polling; the assertions below say what is missing
     return frame
-
-
-def content_frame(page, seed: str):
-    """The frame showing the archived page: pywb may wrap an ``mp_`` page in its frame."""
-    for frame in page.frames:
-        if frame.url.endswith(seed) and "mp_/" in frame.url:
-            return frame
-    raise AssertionError(f"no frame replays {seed}: {[f.url for f in page.frames]}")
 
 
 def requested(visit: Visit, path: str) -> list[str]:
