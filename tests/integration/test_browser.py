@@ -25,8 +25,8 @@ from warcio.archiveiterator import ArchiveIterator
 
 from crawler.browser.processes import descendants, is_chromium, is_driver, parent_pids, program
 from tests.conftest import citewarc_command, citewarc_env
-from tests.integration.test_replay_browser import Tripwire
 from tests.servers.fixture_web import FixtureWeb
+from tests.servers.replay_browser import Tripwire
 from tests.servers.script_site import (
     ANCHORS,
     HEADLINE,
