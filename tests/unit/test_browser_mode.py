@@ -170,7 +170,9 @@ def test_no_domains_is_the_default():
 
 
 _label = st.from_regex(r"[a-z0-9](?:[a-z0-9-]{0,10}[a-z0-9])?", fullmatch=True)
-_domain = st.lists(_label, min_size=1, max_size=4).map(".".join)
+# Host names only: all-digit labels could spell an IP address, which matches only itself.
+_name_label = st.from_regex(r"[a-z](?:[a-z0-9-]{0,10}[a-z0-9])?", fullmatch=True)
+_domain = st.lists(_name_label, min_size=1, max_size=4).map(".".join)
 
 
 @given(domain=_domain, sub=st.lists(_label, max_size=3).map(".".join), prefix=_label)
