@@ -15,6 +15,8 @@ import multiprocessing
 import os
 import re
 import signal
+import threading
+import time
 import weakref
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -234,10 +236,21 @@ def _squash(text: str) -> str:
     return " ".join(text.split())
 
 
+def _exit_with_parent(parent: int, every: float = 0.5) -> None:
+    while os.getppid() == parent:
+        time.sleep(every)
+    os._exit(0)
+
+
 def _pool_initializer() -> None:
-    # Ctrl-C reaches the whole process group: the crawler stops gracefully and still needs its
-    # workers for the pages in flight, so only the parent decides when they end.
+    # Ctrl-C (and a supervisor's SIGTERM, systemd's for one) reaches the whole process group: the
+    # crawler stops gracefully and still needs its workers for the pages in flight, so only the
+    # parent decides when they end (``reap_workers`` kills one that will not).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    # A crawl killed outright (SIGKILL, the OOM killer) cannot tell its workers to stop: they
+    # notice their parent is gone and leave, rather than idle forever holding its pipes.
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     # Workers run no crawl: they must not touch the network or the reactor.
     logging.getLogger("trafilatura").setLevel(logging.ERROR)
     logging.getLogger("htmldate").setLevel(logging.ERROR)
@@ -288,14 +301,14 @@ def reap_workers(grace: float = 1.0) -> None:
     tracker process that only notices its parent is gone after the parent has exited, so a
     finished ``archive`` left a process behind in its group (what a supervisor or a cron
     ``timeout`` counts as still running). Idle workers are told to stop; any still busy after
-    ``grace`` seconds get SIGTERM.
+    ``grace`` seconds get SIGKILL.
     """
     for pool in list(_LIVE_POOLS):
         pool.shutdown(wait=False)
     for child in multiprocessing.active_children():
         child.join(grace)
         if child.is_alive():
-            child.terminate()
+            child.kill()  # workers ignore SIGTERM (see _pool_initializer)
             child.join(grace)
     gc.collect()  # the pools' queues release their semaphores before the tracker goes
     # A pool still referenced (a hard stop leaves the crawl's objects alive) keeps its named

@@ -61,6 +61,39 @@ def why_unavailable(configured: str = "") -> str | None:
     return None
 
 
+# Playwright's driver (node) starts in citewarc's process group, so a Ctrl-C or a SIGTERM sent to
+# the group (a terminal, cron, a container stop) would kill it at once and every page in a tab
+# with it, recorded as failed although nothing failed: the crawl stops gracefully and closes the
+# browser itself. The driver is started through ``setsid`` instead (Chromium already gets a session
+# of its own); it still ends with citewarc, even a killed one, when its stdin pipe closes.
+_DETACHED_NODE = """#!/bin/sh
+exec setsid "$CITEWARC_PLAYWRIGHT_NODE" "$@"
+"""
+
+
+async def start_detached_driver():
+    """Playwright started with its driver in a session of its own (when ``setsid`` exists)."""
+    import os  # noqa: PLC0415
+    import tempfile  # noqa: PLC0415
+
+    from playwright._impl._driver import compute_driver_executable  # noqa: PLC0415
+    from playwright.async_api import async_playwright  # noqa: PLC0415
+
+    if shutil.which("setsid") and "PLAYWRIGHT_NODEJS_PATH" not in os.environ:
+        node, _ = compute_driver_executable()
+        wrapper = Path(tempfile.mkdtemp(prefix="citewarc-driver-")) / "node"
+        wrapper.write_text(_DETACHED_NODE)
+        wrapper.chmod(0o700)
+        os.environ["CITEWARC_PLAYWRIGHT_NODE"] = node
+        os.environ["PLAYWRIGHT_NODEJS_PATH"] = str(wrapper)
+        try:
+            return await async_playwright().start()
+        finally:
+            del os.environ["PLAYWRIGHT_NODEJS_PATH"]
+            shutil.rmtree(wrapper.parent, ignore_errors=True)
+    return await async_playwright().start()
+
+
 class BrowserService:
     """One Chromium for the crawl, and a tab budget: ``tab()`` yields a fresh context (cookies,
     cache and storage of its own) once one of ``pages`` slots is free."""
@@ -88,12 +121,10 @@ class BrowserService:
                 self.gave_up = f"Chromium crashed {self.launches} times; the rest of the crawl is static"
                 raise BrowserUnavailable(self.gave_up)
             await self._drop_browser()
-            from playwright.async_api import async_playwright  # noqa: PLC0415
-
             self.launches += 1
             try:
                 if self._playwright is None:
-                    self._playwright = await async_playwright().start()
+                    self._playwright = await start_detached_driver()
                 self._browser = await self._playwright.chromium.launch(
                     executable_path=self.executable, args=list(CHROMIUM_ARGS),
                     handle_sigint=False, handle_sigterm=False, handle_sighup=False, timeout=30_000)

@@ -327,3 +327,81 @@ def test_without_chromium_auto_falls_back_to_static_and_says_so_once(tmp_path, c
     notes = [w for w in manifest["warnings"] if w.startswith("browser capture unavailable")]
     assert len(notes) == 1 and "does not exist" in notes[0] and "static only" in notes[0]
     assert all(r["browser"] is None for r in manifest["pages"])
+
+
+def _hold_then(web: FixtureWeb, workdir: Path, then, *extra: str):
+    """Archive the slow story with ``--browser always``; once its JSON is asked for (the page is in
+    a tab), call ``then(proc)``, release the JSON; (process, stdout, stderr, browser pids seen)."""
+    hold = web.hold(SLOW_JSON_PATH, timeout=60)
+    proc = _start(workdir, "archive", web.base_url + SLOW_STORY_PATH, "--store", workdir / "store",
+                  "--browser", "always", *extra)
+    seen: set[int] = set()
+    try:
+        assert hold.reached.wait(60), proc.communicate()
+        seen |= _browser_processes(proc.pid)
+        then(proc)
+        time.sleep(0.5)
+        hold.release()
+        out, err = proc.communicate(timeout=60)
+    finally:
+        hold.release()
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    return proc, out, err, seen
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_stop_signal_to_the_group_lets_the_page_in_the_browser_finish(tmp_path, signum) -> None:
+    """Ctrl-C (or a supervisor's SIGTERM) reaches every process of the group: neither Playwright's
+    driver nor the extraction workers may die of it, or the page in the tab would be recorded as
+    failed (or without text) although nothing failed. The crawl stops as any stop does, and
+    ``--resume`` completes it."""
+    with FixtureWeb() as web:
+        proc, out, err, seen = _hold_then(web, tmp_path, lambda p: os.killpg(p.pid, signum))
+        assert proc.returncode == 7, err[-3000:]  # stopped before the end: resumable
+        assert seen, "no browser process was running"
+        crawl_id = err.split("crawl ", 1)[1].split()[0]
+        resumed = subprocess.run([*citewarc_command(), "archive", "--resume", crawl_id, "--store",
+                                  str(tmp_path / "store")], cwd=tmp_path, env=citewarc_env(tmp_path),
+                                 capture_output=True, text=True, timeout=120)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    manifest = json.loads((tmp_path / "store" / crawl_id / "manifest.json").read_text())
+    rows = {r["url"].removeprefix(web.base_url): r for r in manifest["pages"]}
+    assert rows[SLOW_STORY_PATH]["browser"] == "complete"
+    text = json.loads((tmp_path / "store" / rows[SLOW_STORY_PATH]["text"]).read_text())
+    assert text["capture"] == "browser" and HEADLINE in text["text"]
+    for path in SOURCE_PATHS:
+        assert rows[path]["status"] == 200
+    time.sleep(0.5)
+    assert not _alive(seen)
+
+
+def test_citewarc_killed_mid_page_takes_its_browser_with_it(tmp_path) -> None:
+    """SIGKILL to citewarc alone: Playwright's driver sees its pipe close and ends Chromium; the
+    extraction workers see their parent gone and leave."""
+    with FixtureWeb() as web:
+        proc, _, _, seen = _hold_then(web, tmp_path, lambda p: os.kill(p.pid, signal.SIGKILL))
+    assert proc.returncode == -signal.SIGKILL
+    assert seen
+    deadline = time.monotonic() + 10
+    while _alive(seen) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(seen), f"browser processes outlived a killed citewarc: {_alive(seen)}"
+    while _alive(_in_group(proc.pid)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(_in_group(proc.pid)), "extraction workers outlived a killed citewarc"
+
+
+def _in_group(pgid: int) -> set[int]:
+    """Processes of process group ``pgid`` (citewarc's: its extraction workers and their helper)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == pgid:
+                found.add(int(entry.name))
+    return found
