@@ -77,7 +77,10 @@ async def render_page(context, url: str, document: CachedResponse, fetch: Fetch,
         render.requests += 1
         watch.started()
         try:
-            if not served_document and request.is_navigation_request() and request.url == url:
+            # The first navigation of the main frame is the page itself (Chromium may spell its
+            # URL differently, e.g. with a trailing slash): answered from the static capture.
+            if (not served_document and request.is_navigation_request()
+                    and request.frame.parent_frame is None):
                 served_document = True
                 await _fulfil(route, document)
                 return

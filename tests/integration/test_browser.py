@@ -88,8 +88,12 @@ def archive(runner, tmp_path_factory, web: FixtureWeb, mode: str, *extra: str) -
 
 @pytest.fixture(scope="module")
 def crawls(citewarc_runner, tmp_path_factory, fixture_web) -> dict[str, Crawl]:
-    return {mode: archive(citewarc_runner, tmp_path_factory, fixture_web, mode)
-            for mode in ("never", "auto", "always")}
+    found = {mode: archive(citewarc_runner, tmp_path_factory, fixture_web, mode)
+             for mode in ("never", "auto", "always")}
+    # never for the crawl, always for the fixture's host: the host's mode wins.
+    found["host always"] = archive(citewarc_runner, tmp_path_factory, fixture_web, "never",
+                                   "--browser-domain", "127.0.0.1=always")
+    return found
 
 
 def test_never_archives_the_skeleton_and_says_it_has_no_text(crawls) -> None:
@@ -98,6 +102,7 @@ def test_never_archives_the_skeleton_and_says_it_has_no_text(crawls) -> None:
     assert seed["status"] == 200 and seed["browser"] is None and seed["screenshot"] is None
     text = crawl.text(STORY_PATH)
     assert text["text"] == "" and text["capture"] == "static"
+    assert text["extraction_note"].startswith("no main text found")
     assert HEADLINE not in json.dumps(text)
     urls = {r["url"] for r in crawl.manifest["pages"]}
     assert crawl.base + JSON_PATH not in urls and crawl.base + PHOTO_PATH not in urls
@@ -105,7 +110,7 @@ def test_never_archives_the_skeleton_and_says_it_has_no_text(crawls) -> None:
                    for k in crawl.manifest["files"])
 
 
-@pytest.mark.parametrize("mode", ["auto", "always"])
+@pytest.mark.parametrize("mode", ["auto", "always", "host always"])
 def test_the_browser_archives_the_text_the_json_both_images_and_the_cited_pages(crawls, mode) -> None:
     crawl = crawls[mode]
     seed = crawl.row(STORY_PATH)
@@ -127,7 +132,7 @@ def test_the_browser_archives_the_text_the_json_both_images_and_the_cited_pages(
         source_text = crawl.text(path)
         # auto: a source with its text in the HTML needs no browser; always: every page gets one.
         assert source_text["capture"] == "static"
-        assert (row["browser"] is not None) == (mode == "always")
+        assert (row["browser"] is not None) == (mode != "auto")
     assert_crawl_whole(crawl.store, crawl.crawl_id, crawl.workdir)
 
 
