@@ -300,14 +300,11 @@ def test_what_the_page_asks_for_goes_through_scrapy_or_nowhere(tmp_path, citewar
         with socket.socket() as probe:  # a free port for the tripwire
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
-        tripwire = Tripwire(port)
-        try:
+        with Tripwire(port) as tripwire:
             url = f"{web.base_url}{NOSY_PATH}?trip={port}"
             done = citewarc_runner(tmp_path, ["archive", url, "--store", tmp_path / "store",
                                               "--browser", "always", "--depth", "0"])
             time.sleep(0.5)
-        finally:
-            tripwire.close()
         requested = web.requests_since(0)
     assert done.returncode == 0, done.stderr[-3000:]
     assert tripwire.hits == [], "the browser connected on its own"

@@ -86,11 +86,8 @@ def archived(tmp_path_factory: pytest.TempPathFactory) -> Archived:
 
 @pytest.fixture(scope="module")
 def tripwire(archived: Archived) -> Iterator[Tripwire]:
-    wire = Tripwire(int(archived.fixture_host.rsplit(":", 1)[1]))
-    try:
+    with Tripwire(int(archived.fixture_host.rsplit(":", 1)[1])) as wire:
         yield wire
-    finally:
-        wire.close()
 
 
 @pytest.fixture(scope="module")

@@ -59,13 +59,10 @@ def archived(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Archived]:
 
 @pytest.fixture(scope="module")
 def replay(archived: Archived) -> Iterator[ReplayProcess]:
-    tripwire = Tripwire(int(archived.fixture_host.rsplit(":", 1)[1]))
-    try:
+    with Tripwire(int(archived.fixture_host.rsplit(":", 1)[1])) as tripwire:
         with ReplayProcess(archived.workdir, [archived.crawl_id, "--store", str(archived.store)]) as proc:
             yield proc
         assert not tripwire.hits, f"something connected to the stopped fixture site: {tripwire.hits}"
-    finally:
-        tripwire.close()
 
 
 @pytest.fixture(scope="module")

@@ -56,6 +56,12 @@ class Tripwire:
         self._thread.join(timeout=5)
         self.sock.close()
 
+    def __enter__(self) -> Tripwire:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
 
 @contextmanager
 def headless_chromium() -> Iterator[object]:
