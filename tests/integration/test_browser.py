@@ -294,25 +294,30 @@ def test_chromium_killed_mid_page_ends_that_page_the_crawl_goes_on_and_nothing_s
 
 
 def test_what_the_page_asks_for_goes_through_scrapy_or_nowhere(tmp_path, citewarc_runner) -> None:
-    """robots.txt is obeyed for the browser's requests (Scrapy's middleware refuses them); a
-    WebSocket, a preconnect and a DNS prefetch open no connection at all."""
+    """Scrapy's middlewares bind the browser's requests: robots.txt, and the private-address guard
+    (on here, with only the fixture's own address allowed); a WebSocket, a preconnect and a DNS
+    prefetch open no connection at all."""
     with FixtureWeb() as web:
-        with socket.socket() as probe:  # a free port for the tripwire
+        with socket.socket() as probe:  # a free port for the tripwires
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
-        with Tripwire(port) as tripwire:
+        with Tripwire(port) as tripwire, Tripwire(port, "127.0.0.2") as internal:
             url = f"{web.base_url}{NOSY_PATH}?trip={port}"
             done = citewarc_runner(tmp_path, ["archive", url, "--store", tmp_path / "store",
-                                              "--browser", "always", "--depth", "0"])
+                                              "--browser", "always", "--depth", "0"],
+                                   env={"CITEWARC_ALLOW_PRIVATE_ADDRESSES": "0",
+                                        "CITEWARC_ALLOWED_HOSTS": "127.0.0.1"})
             time.sleep(0.5)
         requested = web.requests_since(0)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert tripwire.hits == [], "the browser connected on its own"
+    assert tripwire.hits == [] and internal.hits == [], "the browser connected on its own"
     assert PRIVATE_PATH not in requested
     crawl_id = done.stdout.strip().splitlines()[-1]
     manifest = json.loads((tmp_path / "store" / crawl_id / "manifest.json").read_text())
     rows = {r["url"]: r for r in manifest["pages"]}
     assert rows[web.base_url + PRIVATE_PATH]["error"] == "forbidden by robots.txt"
+    refused = rows[f"http://127.0.0.2:{port}/internal-admin"]
+    assert refused["error"].startswith("refused: ") and refused["status"] is None, refused
     assert rows[url]["browser"] == "complete"
     skipped = {s["url"]: s["reason"] for s in manifest["skipped"]}
     assert "WebSocket: not archived, never opened" in skipped[f"ws://127.0.0.1:{port}/live"]

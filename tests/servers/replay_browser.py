@@ -27,10 +27,10 @@ from tests.servers.replay_server import CHROMIUM, CHROMIUM_ARGS, ReplayProcess
 class Tripwire:
     """Listens on the stopped fixture site's port and records every connection to it."""
 
-    def __init__(self, port: int):
+    def __init__(self, port: int, host: str = "127.0.0.1"):
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", port))
+        self.sock.bind((host, port))
         self.sock.listen(16)
         self.sock.settimeout(0.2)
         self.hits: list[bytes] = []

@@ -135,13 +135,15 @@ def script_pages(base: str) -> dict[str, Page]:
 
 
 # A page whose script reaches past what may be archived: a path robots.txt disallows (Scrapy's
-# robots middleware must refuse it), a WebSocket, a preconnect and a DNS prefetch to ``?trip=PORT``
-# (the browser must open none of them: its only way out is Scrapy).
+# robots middleware must refuse it), an internal address (127.0.0.2: the private-address guard must
+# refuse it), a WebSocket, a preconnect and a DNS prefetch to ``?trip=PORT`` (the browser must open
+# none of them: its only way out is Scrapy).
 NOSY_PATH = "/app/nosy.html"
 NOSY_JS = """
 (function () {
   var trip = new URLSearchParams(location.search).get('trip');
   fetch('/private/staff.html').catch(function () {});
+  fetch('http://127.0.0.2:' + trip + '/internal-admin').catch(function () {});
   ['preconnect', 'dns-prefetch'].forEach(function (rel) {
     var link = document.createElement('link');
     link.rel = rel; link.href = 'http://127.0.0.1:' + trip + '/';
