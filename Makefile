@@ -13,7 +13,7 @@ PORT  ?= 8080
 LOG   ?=
 EVERY ?= 6h
 
-.PHONY: install install-test archive crawl cron replay test test-replay lint clean browser browser-optional bench bench-concurrency
+.PHONY: install install-test archive crawl cron replay test test-replay lint clean browser browser-optional bench bench-concurrency bench-browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -97,6 +97,12 @@ bench: $(VENV)/.stamp-install  ## make bench [BENCH_ARGS="--quick | --pages N --
 # The concurrency defaults' evidence: pages/s against per-host load on the real-web profile.
 bench-concurrency: $(VENV)/.stamp-install  ## make bench-concurrency [BENCH_ARGS="--pages N --reps R"]
 	$(BIN)/python bench/concurrency.py $(BENCH_ARGS)
+
+# The browser's cost: --browser never, auto and always over the same corpus (wall, pages/s, CPU,
+# peak memory of the whole tree with Chromium), and what auto's signals say on real pages.
+bench-browser: $(VENV)/.stamp-install browser  ## make bench-browser [BENCH_ARGS="--pages N --reps R --latency-ms 0,100"]
+	$(BIN)/python bench/browser.py $(BENCH_ARGS)
+	$(BIN)/python bench/browser_signals.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis test-artifacts

@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +35,8 @@ class Outcome:
     sample: Sample
     note: str = ""  # why a row is n/a, or what was checked
     pages_ok: int = 0
+    browser: tuple[str, ...] = ()  # each page loaded in Chromium: its outcome (manifest `browser`)
+    screenshots: int = 0  # pages with a screenshot (manifest `screenshot`)
 
 
 def base_env(setup: Setup, home: Path) -> dict[str, str]:
@@ -55,9 +58,11 @@ def base_env(setup: Setup, home: Path) -> dict[str, str]:
     return env
 
 
-def citewarc_cmd(urls: list[str], store: str, profile_to: Path | None = None) -> list[str]:
+def citewarc_cmd(urls: list[str], store: str, profile_to: Path | None = None,
+                 args: tuple[str, ...] = ()) -> list[str]:
     prof = ["-m", "cProfile", "-o", str(profile_to)] if profile_to else []
-    return [sys.executable, *prof, "-m", "crawler.cli", "archive", *urls, *CITEWARC_FLAGS, "--store", store]
+    return [sys.executable, *prof, "-m", "crawler.cli", "archive", *urls, *CITEWARC_FLAGS, *args,
+            "--store", store]
 
 
 def run_citewarc(
@@ -69,11 +74,14 @@ def run_citewarc(
     profile_to: Path | None = None,
     pages: int | None = None,
     settings: dict[str, object] | None = None,
+    args: tuple[str, ...] = (),
+    measure: Callable[..., Sample] = run_measured,
 ) -> Outcome:
     """``citewarc archive`` end to end; checks the crawl finished and counts pages archived.
 
     ``settings`` override Scrapy settings of ``settings/base.py`` through a settings module
-    written beside the run (``CITEWARC_SETTINGS``), as a deployment would."""
+    written beside the run (``CITEWARC_SETTINGS``), as a deployment would; ``args`` are more
+    command-line options (``--browser always``); ``measure`` runs and measures the command."""
     folder = setup.work / tag
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
@@ -92,15 +100,18 @@ def run_citewarc(
     if s3:
         env.update(setup.s3_env or {})
         store = f"s3://bench/{tag}"
-    sample = run_measured(citewarc_cmd(urls, store, profile_to), env, folder, folder / "log.txt")
+    sample = measure(citewarc_cmd(urls, store, profile_to, args), env, folder, folder / "log.txt")
     manifest = _manifest(folder, store, setup.s3_env if s3 else None)
-    ok = sum(1 for p in manifest.get("pages", []) if p.get("status") == 200)
+    rows = manifest.get("pages", [])
+    ok = sum(1 for p in rows if p.get("status") == 200 and p.get("role") != "requisite")
+    browser = tuple(p["browser"] for p in rows if p.get("browser"))
+    screenshots = sum(1 for p in rows if p.get("screenshot"))
     note = "" if sample.returncode == 0 else f"exit {sample.returncode}"
     if not extract and any(p.get("text") for p in manifest.get("pages", [])):
         note = "n/a (this citewarc has no CITEWARC_EXTRACT)"
     shutil.rmtree(folder / "spool", ignore_errors=True)
     shutil.rmtree(folder / "store", ignore_errors=True)
-    return Outcome(sample, note, ok)
+    return Outcome(sample, note, ok, browser, screenshots)
 
 
 def _manifest(folder: Path, store: str, s3_env: dict[str, str] | None) -> dict:

@@ -43,7 +43,7 @@ RESULTS = Path(__file__).resolve().parent / "results.json"
 class CorpusServer:
     """bench/server.py in its own process (its CPU is its own, and reported)."""
 
-    def __init__(self, pages: int, seed: int) -> None:
+    def __init__(self, pages: int, seed: int, args: tuple[str, ...] = ()) -> None:
         self.proc = subprocess.Popen(
             [
                 sys.executable,
@@ -52,6 +52,7 @@ class CorpusServer:
                 str(pages),
                 "--seed",
                 str(seed),
+                *args,
             ],
             stdout=subprocess.PIPE,
             text=True,

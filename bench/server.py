@@ -12,7 +12,12 @@ returns this process's CPU seconds (so the bench can show the server was never t
 ``/hosts?reset=1`` (the most requests one host had in flight at once, and the most it was sent in
 any one second: what politeness settings promise a site).
 
-    python bench/server.py --pages 1000 [--seed 10] [--latency-ms 0] [--port 0]
+With ``--assets`` (bench/browser.py) the pages' images, styles, scripts and fonts answer too: the
+corpus names them ``https://*.cdn.test/...``, which no proxy of plain HTTP can serve and no DNS
+resolves (a browser would spend its page time on retries), so the pages are served with those
+links as ``http://`` and every ``*.cdn.test`` path answers a small body of its type.
+
+    python bench/server.py --pages 1000 [--seed 10] [--latency-ms 0] [--port 0] [--assets]
 
 prints ``ready <port>`` on stdout once it listens.
 """
@@ -22,8 +27,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import resource
+import struct
 import sys
+import zlib
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -34,13 +42,36 @@ from bench.corpus import DEFAULT_SEED, Page, page_spec, render_page, wire_body  
 
 CONTROL_HOST = "bench.control"
 ROBOTS = b"User-agent: *\nAllow: /\n"
+ASSET_HOSTS = re.compile(rb"https://([a-z0-9-]+\.cdn\.test)")
+
+
+def _png(width: int, height: int) -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\0" + bytes((90, 120, 150)) * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def asset(path: str) -> tuple[str, bytes]:
+    """(content type, body) of a corpus asset: small, of the type its name says."""
+    if path.endswith(".css"):
+        return "text/css", b"body{font-family:sans-serif;margin:0}" + b".x{color:#333}" * 200
+    if path.endswith(".woff2"):
+        return "font/woff2", b"wOF2" + bytes(2000)
+    if path.endswith(".jpg") or path.endswith(".png"):
+        return "image/png", _png(120, 80)
+    if "/js" in path or path.endswith(".js"):
+        return "application/javascript", b"window.dataLayer=window.dataLayer||[];" * 50
+    return "application/octet-stream", b""
 
 
 class CorpusSite:
     """The corpus by (host, path), each distinct body rendered and compressed once, on first ask."""
 
-    def __init__(self, pages: int, seed: int) -> None:
-        self.pages, self.seed = pages, seed
+    def __init__(self, pages: int, seed: int, assets: bool = False) -> None:
+        self.pages, self.seed, self.assets = pages, seed, assets
         self.index = {}
         for i in range(pages):
             spec = page_spec(i, pages, seed)
@@ -59,13 +90,17 @@ class CorpusSite:
         """(status, content type, body on the wire, content encoding)."""
         if path == "/robots.txt":
             return 200, "text/plain", ROBOTS, None
+        if self.assets and host.endswith(".cdn.test"):
+            return 200, *asset(path), None
         spec = self.index.get((host, path))
         if spec is None:
             return 404, "text/html", b"<html><body><h1>Not found</h1></body></html>", None
         key = (spec.variant, accepts_gzip)
         if key not in self._bodies:
-            base = render_page(spec, self.pages, self.seed)
-            self._bodies[key] = wire_body(Page(spec, base.body), accepts_gzip)
+            body = render_page(spec, self.pages, self.seed).body
+            if self.assets:
+                body = ASSET_HOSTS.sub(rb"http://\1", body)
+            self._bodies[key] = wire_body(Page(spec, body), accepts_gzip)
         body, encoding = self._bodies[key]
         return 200, spec.content_type, body, encoding
 
@@ -173,8 +208,8 @@ class BenchServer:
         ).encode()
 
 
-async def serve(pages: int, seed: int, latency: float, port: int) -> None:
-    site = CorpusSite(pages, seed)
+async def serve(pages: int, seed: int, latency: float, port: int, assets: bool = False) -> None:
+    site = CorpusSite(pages, seed, assets)
     site.warm()
     bench = BenchServer(site, latency)
     server = await asyncio.start_server(bench.handle, "127.0.0.1", port, backlog=1024, limit=1 << 20)
@@ -189,9 +224,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--latency-ms", type=float, default=0.0)
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--assets", action="store_true", help="serve the pages' assets (see above)")
     args = parser.parse_args(argv)
     try:
-        asyncio.run(serve(args.pages, args.seed, args.latency_ms / 1000, args.port))
+        asyncio.run(serve(args.pages, args.seed, args.latency_ms / 1000, args.port, args.assets))
     except KeyboardInterrupt:
         pass
     return 0
