@@ -37,6 +37,9 @@ from pipelines.page import BrowserView, PageItem
 logger = logging.getLogger(__name__)
 
 META_BROWSER = "citewarc_browser"  # set on requests the browser made: the resource type
+# What ``--no-requisites`` keeps the browser from fetching: what a page looks like, not what builds
+# it (its scripts, XHR and frames are still fetched, or a page built by scripts has no text).
+DECORATION = frozenset({"image", "stylesheet", "font", "media", "imageset", "texttrack"})
 
 
 @dataclass
@@ -61,6 +64,8 @@ class BrowserFetcher:
     async def __call__(self, url: str, method: str, headers: dict[str, str], body: bytes | None,
                       resource_type: str) -> FetchOutcome:
         spider = self.spider
+        if not spider.want_requisites and resource_type in DECORATION:
+            return FetchOutcome(error="not fetched: --no-requisites")
         if method == "GET":
             hit = self.cache.get(url)
             if hit is not None:
@@ -82,8 +87,11 @@ class BrowserFetcher:
         request = scrapy.Request(
             url, method=method, headers=forwarded_headers(headers), body=body or b"",
             dont_filter=True, priority=10 - self.depth,
+            # No retries: the page's time in the browser is bounded, and a dead asset host retried
+            # three times (under politeness delays) would spend all of it; the failure is recorded.
             meta={"citewarc_role": "requisite", "citewarc_depth": self.depth,
-                  "citewarc_via": self.page_url, "citewarc_key": key, META_BROWSER: resource_type},
+                  "citewarc_via": self.page_url, "citewarc_key": key, META_BROWSER: resource_type,
+                  "dont_retry": True},
         )
         try:
             response: Response = await spider.crawler.engine.download_async(request)

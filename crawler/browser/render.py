@@ -23,9 +23,9 @@ from pipelines.page import BrowserView
 logger = logging.getLogger(__name__)
 
 VIEWPORT = {"width": 1280, "height": 900}
-MAX_SCROLL_STEPS = 40  # viewport heights scrolled at most per round (infinite feeds never end)
+MAX_SCROLL_STEPS = 25  # viewport heights scrolled at most per round (infinite feeds never end)
 MAX_SCROLL_ROUNDS = 3  # scroll again while content keeps arriving below, at most this often
-SCROLL_PAUSE = 0.15  # seconds between scroll steps: lazy loaders fire on scroll events
+SCROLL_PAUSE = 0.05  # seconds between scroll steps: a few frames, for scroll handlers and observers
 CAPTURE_RESERVE = 0.25  # share of the page's time limit kept for the DOM and the screenshot
 MAX_SCREENSHOT_HEIGHT = 16384  # Chromium cannot capture taller in one bitmap
 

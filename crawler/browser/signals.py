@@ -8,7 +8,8 @@ say so without loading anything (``tests/unit/test_browser_signals.py`` and the 
   longer; a skeleton, a "loading..." page or an empty app is shorter. A short page without a
   script (a stub, a placeholder) would look the same in a browser: it is not loaded.
 - **an empty app shell**: an element scripts mount the page into (``id="root"``, ``"app"``,
-  ``"__next"``, ``"__nuxt"``, ``<app-root>``, ...) that holds no text.
+  ``"__next"``, ``"__nuxt"``, ``<app-root>``, ...) that holds nothing, while the main text is short
+  (``SHORT_TEXT_CHARS``): a complete server-rendered article may carry an empty widget root.
 - **a page asking for JavaScript**: a ``<noscript>`` telling the reader to enable JavaScript,
   while the main text is short (``SHORT_TEXT_CHARS``): many server-rendered sites carry such a
   notice above a complete article, and those need no browser.
@@ -29,7 +30,7 @@ SHORT_TEXT_CHARS = 1500
 # An element a framework renders into, with nothing but whitespace (or comments) inside.
 _EMPTY_MOUNT = re.compile(
     r"<(?:div|main|section)\b[^>]*\bid\s*=\s*[\"']?(?:root|app|__next|__nuxt|___gatsby|svelte|"
-    r"main-app|app-root)[\"']?[^>]*>\s*(?:<!--.*?-->\s*)*</(?:div|main|section)>"
+    r"main-app|app-root)[\"']?[^>]*>\s*(?:<!--(?:(?!-->).)*-->\s*)*</(?:div|main|section)>"
     r"|<app-root\b[^>]*>\s*</app-root>",
     re.IGNORECASE | re.DOTALL,
 )
@@ -47,7 +48,7 @@ def browser_reason(html: str, text_chars: int) -> str | None:
     if text_chars < MIN_TEXT_CHARS and _SCRIPT.search(html):
         return (f"static capture has {text_chars} characters of main text (< {MIN_TEXT_CHARS}) "
                 "and scripts")
-    if _EMPTY_MOUNT.search(html):
+    if text_chars < SHORT_TEXT_CHARS and _EMPTY_MOUNT.search(html):
         return "static capture is an empty app shell (a mount element with no content)"
     if text_chars < SHORT_TEXT_CHARS and _NOSCRIPT_JS.search(html):
         return "static capture asks for JavaScript (noscript) and its main text is short"

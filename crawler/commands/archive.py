@@ -29,7 +29,8 @@ def add_arguments(parser: ArgumentParser) -> None:
                         help="citation hops to follow (default 1: the seed's citations; "
                              "0: the seed only)")
     parser.add_argument("--no-requisites", action="store_true",
-                        help="do not fetch images, stylesheets, scripts and fonts")
+                        help="do not fetch images, stylesheets, scripts and fonts (a page loaded "
+                             "in the browser still fetches the scripts and data that build it)")
     parser.add_argument("--ignore-robots", action="store_true",
                         help="do not obey robots.txt (it is obeyed by default)")
     parser.add_argument("--time-limit", metavar="T",

@@ -184,6 +184,16 @@ def test_screenshot_is_a_full_height_png_listed_with_its_sha256(crawls, mode) ->
     assert HEADLINE in dom and all(a in dom for a in ANCHORS)
 
 
+def test_no_requisites_keeps_what_builds_the_page_and_skips_what_decorates_it(
+        tmp_path_factory, citewarc_runner, fixture_web) -> None:
+    crawl = archive(citewarc_runner, tmp_path_factory, fixture_web, "always", "--no-requisites",
+                    "--depth", "0")
+    assert HEADLINE in crawl.text(STORY_PATH)["text"]
+    urls = {r["url"].removeprefix(crawl.base) for r in crawl.manifest["pages"]}
+    assert {SCRIPT_PATH, JSON_PATH} <= urls
+    assert not urls & {PHOTO_PATH, LAZY_PATH}
+
+
 def test_never_starts_no_browser_and_auto_loads_only_the_script_built_page(crawls) -> None:
     auto = crawls["auto"]
     loaded = [r["url"] for r in auto.manifest["pages"] if r["browser"] is not None]

@@ -48,9 +48,16 @@ def test_no_main_text_is_a_reason_when_the_page_has_scripts() -> None:
     '<div id="root"></div>', "<div id='app'>\n  </div>", '<div id="__next"><!-- ssr off --></div>',
     '<main id=app></main>', "<app-root></app-root>",
 ])
-def test_an_empty_mount_element_is_a_reason_even_beside_some_text(shell: str) -> None:
+def test_an_empty_mount_element_is_a_reason_while_the_text_is_short(shell: str) -> None:
     html = f"<html><body><header><p>{LONG}</p></header>{shell}</body></html>"
     assert "empty app shell" in browser_reason(html, len(LONG))
+    assert browser_reason(html.replace(LONG, LONG * 2), 2 * len(LONG)) is None  # a complete article
+
+
+def test_comments_inside_a_mount_do_not_hide_its_content() -> None:
+    """Seen on real pages (nuxt): ``<div id="__nuxt"><!----><div id="__layout">...`` is full."""
+    html = '<div id="__nuxt"><!----><div id="__layout"><p>text</p><!-- x --></div></div>'
+    assert browser_reason(html, 900) is None
 
 
 def test_a_filled_mount_element_is_not_a_reason() -> None:
