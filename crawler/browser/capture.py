@@ -167,10 +167,19 @@ class BrowserCapture:
 
     async def visit(self, spider: Any, response: Response, depth: int,
                     text_chars: int | None) -> Visit | None:
-        """Load the page in Chromium if it should be and can be; None otherwise."""
+        """Load the page in Chromium if it should be and can be; None otherwise. Never raises: the
+        page's static capture is already written, and nothing in the browser may lose its row."""
         reason = self.reason(response.url, response.text, text_chars)
         if reason is None or self.service is None:
             return None
+        try:
+            return await self._visit(spider, response, depth, reason)
+        except Exception as exc:  # noqa: BLE001 - a bug here must cost the page its render, not its row
+            logger.exception("Browser %s: unexpected error", response.url)
+            return Visit(BrowserView(url=response.url, started_at=datetime.now(UTC), reason=reason,
+                                     outcome=f"failed: {type(exc).__name__}: {str(exc)[:200]}"))
+
+    async def _visit(self, spider: Any, response: Response, depth: int, reason: str) -> Visit | None:
         fetcher = BrowserFetcher(spider, response.url, depth, self.cache)
         document = CachedResponse(response.status, fulfilment_headers(header_pairs(response.headers)),
                                   response.body)

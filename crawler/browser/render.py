@@ -63,9 +63,8 @@ class NetworkWatch:
 async def render_page(context, url: str, document: CachedResponse, fetch: Fetch,
                       time_limit: float, quiet: float) -> BrowserView:
     """Load ``url`` in a new tab of ``context`` (a Playwright BrowserContext); ``document`` answers
-    the first navigation to ``url``. Never raises for the page's sake: the outcome says what went
-    wrong. A browser that dies mid-page raises Playwright's error out of the capture step only if
-    nothing at all could be kept (the caller then records the failure)."""
+    the main frame's first navigation. Never raises for the page's sake (a browser that dies, a tab
+    that will not open): the view's outcome says what went wrong and what was kept."""
     render = BrowserView(url=url, started_at=datetime.now(UTC))
     watch = NetworkWatch()
     pending: set[asyncio.Task] = set()
@@ -113,7 +112,11 @@ async def render_page(context, url: str, document: CachedResponse, fetch: Fetch,
         render.refused.append({"url": ws.url[:300], "reason": "WebSocket: not archived, never opened"})
         await _quietly(ws.close(code=1008, reason="not archived"))
 
-    page = await context.new_page()
+    try:
+        page = await context.new_page()
+    except Exception as exc:  # noqa: BLE001 - the browser died between two pages
+        render.outcome = f"failed: {_failure(exc)} (while opening a tab)"
+        return render
     deadline = time.monotonic() + time_limit * (1 - CAPTURE_RESERVE)
     step = "loading the page"
     try:
