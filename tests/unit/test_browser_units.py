@@ -210,3 +210,21 @@ def test_summary_line_counts_the_visits() -> None:
                          {"browser": "failed: Chromium crashed"}, {"browser": None}])
     assert line.startswith("browser: 3 page(s) loaded in Chromium") and "1 cut short" in line
     assert "1 failed" in line
+
+
+def test_a_tab_that_will_not_open_is_a_failed_visit_not_an_exception() -> None:
+    import asyncio
+
+    from crawler.browser.render import render_page
+
+    class DeadContext:  # what a context of a browser that just died does
+        async def new_page(self):
+            raise RuntimeError("Target page, context or browser has been closed")
+
+    async def never_called(*args):
+        raise AssertionError("nothing may be fetched")
+
+    view = asyncio.run(render_page(DeadContext(), BASE + STORY_PATH, CachedResponse(200, {}, b""),
+                                   never_called, time_limit=5, quiet=0.1))
+    assert view.outcome.startswith("failed: Chromium crashed or closed the page")
+    assert view.outcome.endswith("(while opening a tab)") and view.dom is None
