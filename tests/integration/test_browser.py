@@ -35,6 +35,8 @@ from tests.servers.script_site import (
     NOSY_PATH,
     PARAGRAPHS,
     PHOTO_PATH,
+    POSTER_BYTES,
+    POSTER_PATH,
     SCRIPT_PATH,
     SLOW_JSON_PATH,
     SLOW_STORY_PATH,
@@ -304,9 +306,9 @@ def test_chromium_killed_mid_page_ends_that_page_the_crawl_goes_on_and_nothing_s
 
 
 def test_what_the_page_asks_for_goes_through_scrapy_or_nowhere(tmp_path, citewarc_runner) -> None:
-    """Scrapy's middlewares bind the browser's requests: robots.txt, and the private-address guard
-    (on here, with only the fixture's own address allowed); a WebSocket, a preconnect and a DNS
-    prefetch open no connection at all."""
+    """Scrapy's middlewares bind the browser's requests: robots.txt, the private-address guard (on
+    here, with only the fixture's own address allowed) and the size limit; a WebSocket, a
+    preconnect and a DNS prefetch open no connection at all."""
     with FixtureWeb() as web:
         with socket.socket() as probe:  # a free port for the tripwires
             probe.bind(("127.0.0.1", 0))
@@ -316,7 +318,8 @@ def test_what_the_page_asks_for_goes_through_scrapy_or_nowhere(tmp_path, citewar
             done = citewarc_runner(tmp_path, ["archive", url, "--store", tmp_path / "store",
                                               "--browser", "always", "--depth", "0"],
                                    env={"CITEWARC_ALLOW_PRIVATE_ADDRESSES": "0",
-                                        "CITEWARC_ALLOWED_HOSTS": "127.0.0.1"})
+                                        "CITEWARC_ALLOWED_HOSTS": "127.0.0.1",
+                                        "CITEWARC_MAX_BODY_SIZE": str(POSTER_BYTES // 3)})
             time.sleep(0.5)
         requested = web.requests_since(0)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -328,6 +331,9 @@ def test_what_the_page_asks_for_goes_through_scrapy_or_nowhere(tmp_path, citewar
     assert rows[web.base_url + PRIVATE_PATH]["error"] == "forbidden by robots.txt"
     refused = rows[f"http://127.0.0.2:{port}/internal-admin"]
     assert refused["error"].startswith("refused: ") and refused["status"] is None, refused
+    poster = rows[web.base_url + POSTER_PATH]
+    assert (poster["status"], poster["truncated"]) == (200, "length"), poster
+    assert poster["bytes"] <= POSTER_BYTES // 3
     assert rows[url]["browser"] == "complete"
     skipped = {s["url"]: s["reason"] for s in manifest["skipped"]}
     assert "WebSocket: not archived, never opened" in skipped[f"ws://127.0.0.1:{port}/live"]

@@ -131,14 +131,18 @@ def script_pages(base: str) -> dict[str, Page]:
     for path, title in zip(SOURCE_PATHS, titles, strict=True):
         pages[path] = source_page(title)
     pages[NOSY_PATH] = nosy_page()
+    # Not a real PNG (a PNG header, then filler): only its size matters.
+    pages[POSTER_PATH] = Page(200, b"\x89PNG\r\n\x1a\n" + b"\x00" * (POSTER_BYTES - 8), "image/png")
     return pages
 
 
 # A page whose script reaches past what may be archived: a path robots.txt disallows (Scrapy's
 # robots middleware must refuse it), an internal address (127.0.0.2: the private-address guard must
 # refuse it), a WebSocket, a preconnect and a DNS prefetch to ``?trip=PORT`` (the browser must open
-# none of them: its only way out is Scrapy).
+# none of them: its only way out is Scrapy), and a 300 KB poster (the size limit must cut it).
 NOSY_PATH = "/app/nosy.html"
+POSTER_PATH = "/app/img/poster.png"
+POSTER_BYTES = 300_000
 NOSY_JS = """
 (function () {
   var trip = new URLSearchParams(location.search).get('trip');
@@ -150,6 +154,9 @@ NOSY_JS = """
     document.head.appendChild(link);
   });
   try { new WebSocket('ws://127.0.0.1:' + trip + '/live'); } catch (e) {}
+  var poster = document.createElement('img');
+  poster.src = '/app/img/poster.png';
+  document.body.appendChild(poster);
   var p = document.createElement('p');
   p.textContent = 'This page was written by a script that also tried to reach what it should not.';
   document.body.appendChild(p);
