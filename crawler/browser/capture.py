@@ -169,8 +169,10 @@ class BrowserCapture:
                     text_chars: int | None) -> Visit | None:
         """Load the page in Chromium if it should be and can be; None otherwise. Never raises: the
         page's static capture is already written, and nothing in the browser may lose its row."""
+        if self.service is None:
+            return None
         reason = self.reason(response.url, response.text, text_chars)
-        if reason is None or self.service is None:
+        if reason is None:
             return None
         try:
             return await self._visit(spider, response, depth, reason)

@@ -76,10 +76,14 @@ async def start_detached_driver():
     import os  # noqa: PLC0415
     import tempfile  # noqa: PLC0415
 
-    from playwright._impl._driver import compute_driver_executable  # noqa: PLC0415
     from playwright.async_api import async_playwright  # noqa: PLC0415
 
-    if shutil.which("setsid") and "PLAYWRIGHT_NODEJS_PATH" not in os.environ:
+    try:  # Playwright's own, not public: without it the driver starts the ordinary way
+        from playwright._impl._driver import compute_driver_executable  # noqa: PLC0415
+    except ImportError:
+        compute_driver_executable = None
+    if (compute_driver_executable is not None and shutil.which("setsid")
+            and "PLAYWRIGHT_NODEJS_PATH" not in os.environ):
         node, _ = compute_driver_executable()
         wrapper = Path(tempfile.mkdtemp(prefix="citewarc-driver-")) / "node"
         wrapper.write_text(_DETACHED_NODE)
@@ -95,8 +99,8 @@ async def start_detached_driver():
 
 
 class BrowserService:
-    """One Chromium for the crawl, and a tab budget: ``tab()`` yields a fresh context (cookies,
-    cache and storage of its own) once one of ``pages`` slots is free."""
+    """One Chromium for the crawl, and a tab budget: a caller holding one of the ``pages`` slots
+    asks ``new_context()`` for a fresh context (cookies, cache and storage of its own)."""
 
     def __init__(self, executable: str, pages: int, user_agent: str) -> None:
         self.executable = executable

@@ -165,9 +165,7 @@ async def _capture(page, render: BrowserView, budget: float) -> None:
     except Exception as exc:  # noqa: BLE001 - the browser died or hung: say so, keep what came
         missing = "DOM and screenshot" if render.dom is None else "screenshot"
         note = f"{missing} not captured: {_failure(exc)}"
-        render.outcome = note if render.outcome == "complete" else f"{render.outcome}; {note}"
-        if render.outcome == note:
-            render.outcome = f"failed: {note}"
+        render.outcome = f"failed: {note}" if render.outcome == "complete" else f"{render.outcome}; {note}"
 
 
 async def _scroll_to_bottom(page) -> int:

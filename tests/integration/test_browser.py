@@ -145,12 +145,10 @@ def test_the_json_is_archived_as_the_server_sent_it(crawls, fixture_web, mode) -
     responses = [r for r in crawl.warc_records()
                  if r[0] == "response" and r[1] == crawl.base + JSON_PATH]
     assert len(responses) == 1
-    _, _, _, payload, http = responses[0]
+    _, _, warc_headers, payload, http = responses[0]
     # The record's payload is the body as received: still gzip, with its Content-Encoding.
     assert http.get_header("Content-Encoding") == "gzip"
-    record = next(r for r in crawl.warc_records()
-                  if r[0] == "response" and r[1] == crawl.base + JSON_PATH)
-    raw = _raw_payload(crawl, record[2].get_header("WARC-Record-ID"))
+    raw = _raw_payload(crawl, warc_headers.get_header("WARC-Record-ID"))
     assert raw == sent.raw_body
     assert payload == sent.payload  # warcio decodes it for the reader: the JSON's very bytes
 
