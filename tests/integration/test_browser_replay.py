@@ -13,6 +13,7 @@ the first test can fail.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -101,6 +102,33 @@ def replay_of(archived: Archived, mode: str) -> ReplayProcess:
     return ReplayProcess(crawl.workdir, [crawl.crawl_id, "--store", str(crawl.store)])
 
 
+@dataclass
+class Opened:
+    """The seed of one crawl, opened in its own replay: what the tests look at."""
+
+    replay: ReplayProcess
+    page: object
+    frame: object
+    visit: Visit
+    shot: Path  # where the test saves its screenshot
+    where: str  # names the screenshot, for assertion messages
+
+
+@contextmanager
+def seed_in_replay(browser, archived: Archived, mode: str, shot: str) -> Iterator[Opened]:
+    """Replay the ``mode`` crawl, open its seed in a fresh context (only the replay host allowed);
+    the context is closed afterwards."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / shot
+    with replay_of(archived, mode) as replay:
+        context, page, visit = open_replay(browser, replay, with_mode(replay.urls[0], "mp_"))
+        try:
+            frame = wait_for_content_frame(page, archived.seed)
+            yield Opened(replay, page, frame, visit, path, f"(screenshot: {path})")
+        finally:
+            context.close()
+
+
 def assert_stayed_in_the_archive(visit: Visit, replay: ReplayProcess, archived: Archived,
                                  tripwire: Tripwire, where: str) -> None:
     assert not visit.escaped, f"requests left the replay host {replay.base_url}: {visit.escaped} {where}"
@@ -124,100 +152,88 @@ def image(frame, path: str) -> dict:
 
 
 def test_browser_capture_replays_the_inserted_story_offline(browser, archived, tripwire):
-    ARTIFACTS.mkdir(exist_ok=True)
-    screenshot = ARTIFACTS / "replay-browser-capture.png"
-    where = f"(screenshot: {screenshot})"
-    with replay_of(archived, "auto") as replay:
-        context, page, visit = open_replay(browser, replay, with_mode(replay.urls[0], "mp_"))
+    with seed_in_replay(browser, archived, "auto", "replay-browser-capture.png") as opened:
+        replay, page, frame, visit = opened.replay, opened.page, opened.frame, opened.visit
+        screenshot, where = opened.shot, opened.where
         try:
-            frame = wait_for_content_frame(page, archived.seed)
-            try:
-                frame.get_by_role("heading", name=HEADLINE).wait_for(state="visible",
-                                                                     timeout=SCRIPT_WAIT_MS)
-            finally:
-                page.screenshot(path=str(screenshot), full_page=True)
-            text = frame.inner_text("body")
-            assert HEADLINE in text and PARAGRAPHS[0] in text, f"story text missing: {text[:300]!r} {where}"
-            assert frame.get_by_text(PARAGRAPHS[0]).is_visible(), f"first paragraph not visible {where}"
-            assert frame.title() == HEADLINE, f"the script did not set the title: {frame.title()!r} {where}"
-
-            # The JSON came from the archive: pywb answered the script's fetch with a 200.
-            answers = replayed(visit, replay, JSON_PATH)
-            assert answers and all(r.status == 200 for _, r in answers), (
-                f"the story JSON did not replay: {[(u, r.status) for u, r in answers]} {where}")
-
-            links = frame.evaluate(
-                "[...document.querySelectorAll('article a')].map(a => ({text: a.textContent,"
-                " href: a.href}))")
-            assert [link["text"] for link in links] == list(ANCHORS), f"citation links: {links} {where}"
-            # Wombat (pywb's client side) shows scripts the original URLs; a click shows where
-            # the link really goes (below).
-            sources = [archived.seed.replace(STORY_PATH, path) for path in SOURCE_PATHS]
-            assert [link["href"] for link in links] == sources, f"citation links: {links} {where}"
-
-            frame.wait_for_load_state("load")
-            photo = image(frame, PHOTO_PATH)
-            assert photo and photo["width"] > 0, f"the photo did not load in replay: {photo} {where}"
-
-            lazy = image(frame, LAZY_PATH)
-            assert lazy is not None, f"no lazy image in the replayed DOM {where}"
-            assert lazy["width"] == 0, f"the lazy image loaded before any scroll: {lazy} {where}"
-            frame.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
-            frame.wait_for_function(
-                "path => [...document.images].some(i => i.currentSrc.endsWith(path)"
-                " && i.complete && i.naturalWidth > 0)", arg=LAZY_PATH, timeout=SCRIPT_WAIT_MS)
-            page.screenshot(path=str(ARTIFACTS / "replay-browser-capture-scrolled.png"))
-
-            for path, payload in archived.payloads.items():
-                answers = replayed(visit, replay, path)
-                assert answers, f"{path} was never requested from the replay {where}"
-                for url, response in answers:
-                    assert response.status == 200, f"{url}: HTTP {response.status} {where}"
-                    assert response.body() == payload, f"{url}: replayed bytes differ from the archived"
-
-            try:
-                page.wait_for_load_state("networkidle", timeout=2_000)
-            except PlaywrightTimeoutError:
-                pass  # pywb may keep a request open; what matters is where requests went
-            assert_stayed_in_the_archive(visit, replay, archived, tripwire, where)
-
-            # A citation inserted by the script, clicked, replays the cited page from the archive.
-            frame.get_by_role("link", name=ANCHORS[0]).click()
-            cited = wait_for_content_frame(page, sources[0])
-            cited.get_by_role("heading", name="Ministry notice on the harbour award").wait_for(
-                state="visible", timeout=SCRIPT_WAIT_MS)
-            assert_stayed_in_the_archive(visit, replay, archived, tripwire, where)
+            frame.get_by_role("heading", name=HEADLINE).wait_for(state="visible",
+                                                                 timeout=SCRIPT_WAIT_MS)
         finally:
-            context.close()
+            page.screenshot(path=str(screenshot), full_page=True)
+        text = frame.inner_text("body")
+        assert HEADLINE in text and PARAGRAPHS[0] in text, f"story text missing: {text[:300]!r} {where}"
+        assert frame.get_by_text(PARAGRAPHS[0]).is_visible(), f"first paragraph not visible {where}"
+        assert frame.title() == HEADLINE, f"the script did not set the title: {frame.title()!r} {where}"
+
+        # The JSON came from the archive: pywb answered the script's fetch with a 200.
+        answers = replayed(visit, replay, JSON_PATH)
+        assert answers and all(r.status == 200 for _, r in answers), (
+            f"the story JSON did not replay: {[(u, r.status) for u, r in answers]} {where}")
+
+        links = frame.evaluate(
+            "[...document.querySelectorAll('article a')].map(a => ({text: a.textContent,"
+            " href: a.href}))")
+        assert [link["text"] for link in links] == list(ANCHORS), f"citation links: {links} {where}"
+        # Wombat (pywb's client side) shows scripts the original URLs; a click shows where
+        # the link really goes (below).
+        sources = [archived.seed.replace(STORY_PATH, path) for path in SOURCE_PATHS]
+        assert [link["href"] for link in links] == sources, f"citation links: {links} {where}"
+
+        frame.wait_for_load_state("load")
+        photo = image(frame, PHOTO_PATH)
+        assert photo and photo["width"] > 0, f"the photo did not load in replay: {photo} {where}"
+
+        lazy = image(frame, LAZY_PATH)
+        assert lazy is not None, f"no lazy image in the replayed DOM {where}"
+        assert lazy["width"] == 0, f"the lazy image loaded before any scroll: {lazy} {where}"
+        frame.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+        frame.wait_for_function(
+            "path => [...document.images].some(i => i.currentSrc.endsWith(path)"
+            " && i.complete && i.naturalWidth > 0)", arg=LAZY_PATH, timeout=SCRIPT_WAIT_MS)
+        page.screenshot(path=str(ARTIFACTS / "replay-browser-capture-scrolled.png"))
+
+        for path, payload in archived.payloads.items():
+            answers = replayed(visit, replay, path)
+            assert answers, f"{path} was never requested from the replay {where}"
+            for url, response in answers:
+                assert response.status == 200, f"{url}: HTTP {response.status} {where}"
+                assert response.body() == payload, f"{url}: replayed bytes differ from the archived"
+
+        try:
+            page.wait_for_load_state("networkidle", timeout=2_000)
+        except PlaywrightTimeoutError:
+            pass  # pywb may keep a request open; what matters is where requests went
+        assert_stayed_in_the_archive(visit, replay, archived, tripwire, where)
+
+        # A citation inserted by the script, clicked, replays the cited page from the archive.
+        frame.get_by_role("link", name=ANCHORS[0]).click()
+        cited = wait_for_content_frame(page, sources[0])
+        cited.get_by_role("heading", name="Ministry notice on the harbour award").wait_for(
+            state="visible", timeout=SCRIPT_WAIT_MS)
+        assert_stayed_in_the_archive(visit, replay, archived, tripwire, where)
 
 
 def test_static_capture_replays_only_the_skeleton(browser, archived, tripwire):
     """The same replay of the ``--browser never`` crawl: the script runs but its JSON was never
     archived, so no story appears. Proves the test above can fail."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    screenshot = ARTIFACTS / "replay-static-capture.png"
-    where = f"(screenshot: {screenshot})"
-    with replay_of(archived, "never") as replay:
-        context, page, visit = open_replay(browser, replay, with_mode(replay.urls[0], "mp_"))
-        try:
-            frame = wait_for_content_frame(page, archived.seed)
-            # The skeleton did replay and its script ran: it asked pywb for the JSON.
-            assert frame.locator("#root").count() == 1, f"the skeleton did not replay {where}"
-            frame.wait_for_function(
-                "path => performance.getEntriesByType('resource').some(e => e.name.endsWith(path))",
-                arg=JSON_PATH, timeout=SCRIPT_WAIT_MS)
-            assert replayed(visit, replay, SCRIPT_PATH), f"render.js was not replayed {where}"
-            with pytest.raises(PlaywrightTimeoutError):
-                frame.get_by_role("heading", name=HEADLINE).wait_for(state="visible",
-                                                                     timeout=NEGATIVE_WAIT_MS)
-            page.screenshot(path=str(screenshot), full_page=True)
-            text = frame.inner_text("body")
-            assert HEADLINE not in text and PARAGRAPHS[0] not in text, f"{text[:300]!r} {where}"
-            assert frame.locator("article a").count() == 0, f"citations appeared {where}"
-            answers = replayed(visit, replay, JSON_PATH)
-            assert all(r.status != 200 for _, r in answers), (
-                f"the static capture should not hold the story JSON: "
-                f"{[(u, r.status) for u, r in answers]} {where}")
-            assert_stayed_in_the_archive(visit, replay, archived, tripwire, where)
-        finally:
-            context.close()
+    with seed_in_replay(browser, archived, "never", "replay-static-capture.png") as opened:
+        replay, page, frame, visit = opened.replay, opened.page, opened.frame, opened.visit
+        screenshot, where = opened.shot, opened.where
+        # The skeleton did replay and its script ran: it asked pywb for the JSON.
+        assert frame.locator("#root").count() == 1, f"the skeleton did not replay {where}"
+        frame.wait_for_function(
+            "path => performance.getEntriesByType('resource').some(e => e.name.endsWith(path))",
+            arg=JSON_PATH, timeout=SCRIPT_WAIT_MS)
+        assert replayed(visit, replay, SCRIPT_PATH), f"render.js was not replayed {where}"
+        with pytest.raises(PlaywrightTimeoutError):
+            frame.get_by_role("heading", name=HEADLINE).wait_for(state="visible",
+                                                                 timeout=NEGATIVE_WAIT_MS)
+        page.screenshot(path=str(screenshot), full_page=True)
+        text = frame.inner_text("body")
+        assert HEADLINE not in text and PARAGRAPHS[0] not in text, f"{text[:300]!r} {where}"
+        assert frame.locator("article a").count() == 0, f"citations appeared {where}"
+        answers = replayed(visit, replay, JSON_PATH)
+        assert all(r.status != 200 for _, r in answers), (
+            f"the static capture should not hold the story JSON: "
+            f"{[(u, r.status) for u, r in answers]} {where}")
+        assert_stayed_in_the_archive(visit, replay, archived, tripwire, where)
