@@ -58,10 +58,9 @@ class BrowserRecordsPipeline(RunComponent):
         view = item.browser
         if view is None:
             return item
-        records = browser_records(item)
-        if records:
-            # Not fsynced here: ManifestPipeline waits for the fsync before the journal line.
-            await run_in_thread(self.run.write_records, records, sync=False)
+        # Building the records digests the DOM and the PNG (megabytes): off the reactor, with the
+        # write. Not fsynced here: ManifestPipeline waits for the fsync before the journal line.
+        await run_in_thread(self._write_records, item)
         if view.screenshot is not None:
             key = screenshot_key(self.run.crawl_id, item.url)
             view.screenshot_sha256 = await run_in_thread(write_file, self.run.spool_path(key),
@@ -70,6 +69,11 @@ class BrowserRecordsPipeline(RunComponent):
         view.dom = None  # written: the item need not carry megabytes further
         view.screenshot = None
         return item
+
+    def _write_records(self, item: PageItem) -> None:
+        records = browser_records(item)
+        if records:
+            self.run.write_records(records, sync=False)
 
 
 # --- Text: Write ``text/<page-key>.json`` (clean main text and metadata) for seeds and citations.
@@ -97,10 +101,7 @@ def text_record(item: PageItem) -> dict[str, Any]:
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-    tmp.replace(path)
+    write_file(path, json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8"))
 
 
 class TextPipeline(RunComponent):
