@@ -203,7 +203,7 @@ def worker_main(args: argparse.Namespace) -> None:
         # from_spider; Scrapy 2.19's BaseDupeFilter has neither from_settings nor clear(): see
         # --stock-dupefilter, which shows the failure.
         "DUPEFILTER_CLASS": ("scrapy.dupefilters.BaseDupeFilter" if args.stock_dupefilter
-                             else "bench.spike_redis_workers.NoDupeFilter"),
+                             else "crawler.distributed.dupefilter.NoDupeFilter"),
         "SCHEDULER_QUEUE_CLASS": TrackedQueue if args.mode == "tracked" else
         "scrapy_redis.queue.PriorityQueue",
         "CONCURRENT_REQUESTS": args.concurrency,
@@ -214,30 +214,6 @@ def worker_main(args: argparse.Namespace) -> None:
     process = CrawlerProcess(settings, install_root_handler=True)
     process.crawl(SpikeSpider)
     process.start()
-
-
-class NoDupeFilter:
-    """No filter (the spider dedupes), in the shape scrapy-redis's Scheduler needs: from_spider,
-    request_seen, log, clear, open, close."""
-
-    @classmethod
-    def from_spider(cls, spider):
-        return cls()
-
-    def request_seen(self, request) -> bool:
-        return False
-
-    def log(self, request, spider) -> None:
-        pass
-
-    def clear(self) -> None:
-        pass
-
-    def open(self):
-        pass
-
-    def close(self, reason=""):
-        pass
 
 
 # =============================================================================================

@@ -30,8 +30,9 @@ SCHEDULER_IDLE_BEFORE_CLOSE = 0
 # form (canonicalize_url of the URL as sent, tracking parameters kept) and would also swallow
 # retries and redirect hops re-queued through the scheduler. The spider's set moves to Redis
 # instead (SADD on CITEWARC_REDIS_SEEN_KEY: 1 = first, 0 = seen), which is what makes "every URL
-# fetched once" hold across workers.
-DUPEFILTER_CLASS = "scrapy.dupefilters.BaseDupeFilter"
+# fetched once" hold across workers. Scrapy's BaseDupeFilter (what settings.base names) breaks
+# scrapy-redis's Scheduler on Scrapy 2.19 (no from_settings, no clear): this one lets all through.
+DUPEFILTER_CLASS = "crawler.distributed.dupefilter.NoDupeFilter"
 # Requests carry Capture dataclasses in their meta once a redirect hop was archived: pickle
 # (scrapy-redis's default) carries them, JSON would not. Pickle from Redis runs code: the Redis
 # of a crawl must be private to its workers (loopback, a private network, requirepass).
