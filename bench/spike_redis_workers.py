@@ -13,6 +13,12 @@ answer), then runs three experiments, each with ``--workers`` worker processes
   C  the queue with an in-flight record (pop moves the request into the worker's hash in one Lua
      script, the page's commit removes it in the same MULTI that records its row), heartbeats, and
      requeueing of a dead worker's hash by a survivor; one worker SIGKILLed mid-crawl.
+  D  as C, but Redis itself is SIGKILLed mid-crawl (AOF, appendfsync always) and restarted after
+     ``--redis-down`` s: do the workers (stock scrapy-redis calls, no retry wrapper) survive it?
+  E, F  as C and D with the fixes D called for ("hardened"): redis-py's Retry on every call, a
+     heartbeat that survives errors, queue members prefixed with the page key so the pop drops pages
+     already committed, first-commit-wins through a done set, and an idle worker requeueing its own
+     leftovers.
 
 The worker's spider has StorySpider's shape: seeds from ``async start()`` (only the worker that wins
 SET NX seeds), dedup on a canonical key *before* the request exists (SADD on a shared set instead of
@@ -26,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -49,6 +56,8 @@ PREFIX = f"citewarc:crawl:{CRAWL}"
 def worker_main(args: argparse.Namespace) -> None:
     import redis
     import scrapy
+    from redis.backoff import ExponentialBackoff
+    from redis.retry import Retry
     from scrapy import signals
     from scrapy.crawler import CrawlerProcess
     from scrapy.exceptions import DontCloseSpider
@@ -59,7 +68,13 @@ def worker_main(args: argparse.Namespace) -> None:
     from crawler.web.urls import canonical_url, clean_url
     from settings import distributed
 
-    server = redis.Redis.from_url(args.redis)
+    hardened = args.mode == "hardened"
+    # hardened: redis-py's own retry (exponential backoff, ~20 s) on connection errors and timeouts,
+    # for our calls and scrapy-redis's (REDIS_PARAMS below), so a Redis restart is waited out.
+    retry_params = {"retry": Retry(ExponentialBackoff(cap=0.5, base=0.05), 40),
+                    "retry_on_error": [redis.exceptions.ConnectionError, redis.exceptions.TimeoutError]}
+    server = redis.Redis.from_url(args.redis, **(retry_params if hardened else {}))
+    done_key = f"{PREFIX}:done"
     worker = args.worker
     queue_key = f"{PREFIX}:requests"
     seen_key = f"{PREFIX}:seen"
@@ -94,6 +109,45 @@ def worker_main(args: argparse.Namespace) -> None:
         redis.call('DEL', KEYS[2])
         return n
     """)
+
+    # hardened: queue members are b"<citewarc_key>\\0<pickled request>", so Lua sees the key: a request
+    # whose page is already committed (done) is dropped instead of fetched again, and the in-flight
+    # hash is keyed by the page, not by the bytes.
+    pop_hardened = server.register_script("""
+        while true do
+            local r = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+            if #r == 0 then return nil end
+            redis.call('ZREM', KEYS[1], r[1])
+            local key = string.sub(r[1], 1, string.find(r[1], '\\0', 1, true) - 1)
+            if redis.call('SISMEMBER', KEYS[3], key) == 0 then
+                redis.call('HSET', KEYS[2], key, r[2] .. '|' .. r[1])
+                return r[1]
+            end
+            redis.call('INCR', KEYS[4])
+        end
+    """)
+    # hardened: first commit wins. The row goes in only if the page was not committed before (by a
+    # worker taken for dead while it was only slow, or before a Redis restart forgot a pop).
+    commit_hardened = server.register_script("""
+        redis.call('HDEL', KEYS[2], ARGV[1])
+        if redis.call('SADD', KEYS[3], ARGV[1]) == 1 then
+            redis.call('RPUSH', KEYS[1], ARGV[2])
+            return 1
+        end
+        redis.call('INCR', KEYS[4])
+        return 0
+    """)
+
+    class HardenedQueue(PriorityQueue):
+        def _encode_request(self, request):
+            return request.meta["citewarc_key"].encode() + b"\0" + super()._encode_request(request)
+
+        def pop(self, timeout=0):
+            data = pop_hardened(keys=[self.key, inflight_key(worker), done_key,
+                                      f"{PREFIX}:dropped_done"])
+            if not data:
+                return None
+            return self._decode_request(data.split(b"\0", 1)[1])
 
     class TrackedQueue(PriorityQueue):
         def pop(self, timeout=0):
@@ -142,6 +196,10 @@ def worker_main(args: argparse.Namespace) -> None:
             """The page's row and the end of its in-flight record, in one MULTI: a page is either
             committed (in the rows) or still in flight (requeued if its worker dies), never both."""
             row = json.dumps({"key": meta["citewarc_key"], "status": status, "worker": worker})
+            if hardened:
+                commit_hardened(keys=[rows_key, inflight_key(worker), done_key,
+                                      f"{PREFIX}:rejected_commits"], args=[meta["citewarc_key"], row])
+                return
             pipe = server.pipeline(transaction=True)
             pipe.rpush(rows_key, row)
             if "spike_token" in meta:
@@ -167,7 +225,12 @@ def worker_main(args: argparse.Namespace) -> None:
             self.beat.start(args.heartbeat)
 
         def heartbeat(self):
-            server.set(alive_key(worker), 1, ex=args.visibility)
+            try:
+                server.set(alive_key(worker), 1, ex=args.visibility)
+            except redis.exceptions.RedisError as exc:  # a LoopingCall stops for good on an error
+                if not hardened:
+                    raise
+                logging.getLogger("spike").warning("heartbeat failed: %s", exc)
 
         def idle(self, spider):
             if args.mode == "plain":  # stock scrapy-redis: the only end is an idle timeout
@@ -180,7 +243,10 @@ def worker_main(args: argparse.Namespace) -> None:
                 return
             for other in server.smembers(workers_key):
                 other = other.decode()
-                if other != worker and not server.exists(alive_key(other)):
+                # hardened: an idle worker holds nothing, so whatever its own hash still names was
+                # popped by a call whose reply was lost (Redis died mid-call): requeue it too.
+                mine = hardened and other == worker
+                if mine or (other != worker and not server.exists(alive_key(other))):
                     moved = requeue(keys=[queue_key, inflight_key(other)])
                     if moved:
                         server.incrby(f"{PREFIX}:requeued", moved)
@@ -204,8 +270,10 @@ def worker_main(args: argparse.Namespace) -> None:
         # --stock-dupefilter, which shows the failure.
         "DUPEFILTER_CLASS": ("scrapy.dupefilters.BaseDupeFilter" if args.stock_dupefilter
                              else "crawler.distributed.dupefilter.NoDupeFilter"),
-        "SCHEDULER_QUEUE_CLASS": TrackedQueue if args.mode == "tracked" else
-        "scrapy_redis.queue.PriorityQueue",
+        "SCHEDULER_QUEUE_CLASS": {"tracked": TrackedQueue, "hardened": HardenedQueue}.get(
+            args.mode, "scrapy_redis.queue.PriorityQueue"),
+        "REDIS_PARAMS": {"socket_timeout": 30, "socket_connect_timeout": 30,
+                         **(retry_params if hardened else {})},
         "CONCURRENT_REQUESTS": args.concurrency,
         "ITEM_PIPELINES": {}, "EXTENSIONS": {Coordinator: 500}, "DOWNLOADER_MIDDLEWARES": {},
         "SPIDER_MIDDLEWARES": {}, "ROBOTSTXT_OBEY": False, "LOG_LEVEL": "INFO",
@@ -242,6 +310,19 @@ def run_experiment(name: str, mode: str, args: argparse.Namespace, kill: bool, t
             procs.append(subprocess.Popen(argv, start_new_session=True, stdout=subprocess.DEVNULL,
                                           stderr=open(data / f"w{n}.stderr", "w")))
         killed = None
+        if name in ("D", "F"):  # SIGKILL Redis once w0 has fetched a few pages, restart it after a pause
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                if int(client.get(f"{PREFIX}:fetched:w0") or 0) >= args.kill_after:
+                    redis_srv.kill()
+                    down_at = time.monotonic()
+                    time.sleep(args.redis_down)
+                    redis_srv.start()
+                    client = redis_srv.client()
+                    killed = {"redis": "SIGKILL", "at_s": round(down_at - started, 2),
+                              "down_s": round(time.monotonic() - down_at, 2)}
+                    break
+                time.sleep(0.02)
         if kill:  # SIGKILL worker w0 once it has fetched a few pages
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:
@@ -277,9 +358,12 @@ def run_experiment(name: str, mode: str, args: argparse.Namespace, kill: bool, t
             "left_in_flight": {k.decode(): client.hlen(k) for k in
                                client.scan_iter(f"{PREFIX}:inflight:*")},
             "requeued": int(client.get(f"{PREFIX}:requeued") or 0),
+            "max_commits_of_one_page": max(committed.values(), default=0),
+            "dropped_at_pop_as_done": int(client.get(f"{PREFIX}:dropped_done") or 0),
+            "rejected_commits": int(client.get(f"{PREFIX}:rejected_commits") or 0),
             "worker_errors": [line[:160] for n in range(args.workers)
                               for path in (data / f"w{n}.stderr", data / f"w{n}.log") if path.exists()
-                              for line in path.read_text().splitlines() if "Error" in line][:4],
+                              for line in path.read_text().splitlines() if "Error:" in line][:4],
         }
         return result
 
@@ -290,7 +374,7 @@ def main() -> int:
     parser.add_argument("--redis")
     parser.add_argument("--seed")
     parser.add_argument("--log")
-    parser.add_argument("--mode", default="tracked", choices=("plain", "tracked"))
+    parser.add_argument("--mode", default="tracked", choices=("plain", "tracked", "hardened"))
     parser.add_argument("--stock-dupefilter", action="store_true")
     parser.add_argument("--slow-poll", action="store_true",
                         help="idle workers look at the queue only at Scrapy's 5 s engine heartbeat")
@@ -302,7 +386,8 @@ def main() -> int:
     parser.add_argument("--heartbeat", type=float, default=1.0)
     parser.add_argument("--plain-idle", type=float, default=3.0)
     parser.add_argument("--kill-after", type=int, default=6)
-    parser.add_argument("--only", default="ABC")
+    parser.add_argument("--redis-down", type=float, default=1.0, help="D: seconds Redis stays down")
+    parser.add_argument("--only", default="ABCDEF")
     parser.add_argument("--keep", help="keep the workers' logs and Redis data in this folder")
     args = parser.parse_args()
     if args.worker:
@@ -310,7 +395,8 @@ def main() -> int:
         return 0
     with tempfile.TemporaryDirectory(prefix="spike-redis-") as tmp:
         tmp = args.keep or tmp
-        plan = [("A", "plain", False), ("B", "plain", True), ("C", "tracked", True)]
+        plan = [("A", "plain", False), ("B", "plain", True), ("C", "tracked", True),
+                ("D", "tracked", False), ("E", "hardened", True), ("F", "hardened", False)]
         for name, mode, kill in plan:
             if name in args.only:
                 print(json.dumps(run_experiment(name, mode, args, kill, Path(tmp))), flush=True)
