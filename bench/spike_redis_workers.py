@@ -17,8 +17,9 @@ answer), then runs three experiments, each with ``--workers`` worker processes
      ``--redis-down`` s: do the workers (stock scrapy-redis calls, no retry wrapper) survive it?
   E, F  as C and D with the fixes D called for ("hardened"): redis-py's Retry on every call, a
      heartbeat that survives errors, queue members prefixed with the page key so the pop drops pages
-     already committed, first-commit-wins through a done set, and an idle worker requeueing its own
-     leftovers.
+     already committed, first-commit-wins through a done set, an idle worker requeueing its own
+     leftovers, and the design's claim: the spider marks a URL seen and queues its request in one Lua
+     script (yielding nothing to Scrapy), so no death leaves a URL seen but never queued.
 
 The worker's spider has StorySpider's shape: seeds from ``async start()`` (only the worker that wins
 SET NX seeds), dedup on a canonical key *before* the request exists (SADD on a shared set instead of
@@ -62,6 +63,7 @@ def worker_main(args: argparse.Namespace) -> None:
     from scrapy.crawler import CrawlerProcess
     from scrapy.exceptions import DontCloseSpider
     from scrapy.settings import Settings
+    from scrapy_redis import picklecompat
     from scrapy_redis.queue import PriorityQueue
     from twisted.internet import task
 
@@ -138,6 +140,13 @@ def worker_main(args: argparse.Namespace) -> None:
         return 0
     """)
 
+    # hardened: a URL is marked seen and queued in one step, so no death can leave it seen but unqueued.
+    claim_and_queue = server.register_script("""
+        if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
+        redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+        return 1
+    """)
+
     class HardenedQueue(PriorityQueue):
         def _encode_request(self, request):
             return request.meta["citewarc_key"].encode() + b"\0" + super()._encode_request(request)
@@ -171,11 +180,16 @@ def worker_main(args: argparse.Namespace) -> None:
 
         def page_request(self, url: str, depth: int):
             key = canonical_url(clean_url(url))
+            request = scrapy.Request(url, callback=self.parse, errback=self.on_error,
+                                     meta={"citewarc_key": key, "citewarc_depth": depth},
+                                     priority=30 - depth)
+            if hardened:  # the design's claim: seen and queued in one script, nothing yielded
+                member = key.encode() + b"\0" + picklecompat.dumps(request.to_dict(spider=self))
+                claim_and_queue(keys=[seen_key, queue_key], args=[key, -request.priority, member])
+                return None
             if server.sadd(seen_key, key) == 0:  # the shared _seen: 0 = another worker has it
                 return None
-            return scrapy.Request(url, callback=self.parse, errback=self.on_error,
-                                  meta={"citewarc_key": key, "citewarc_depth": depth},
-                                  priority=30 - depth)
+            return request
 
         async def parse(self, response):
             server.incr(f"{PREFIX}:fetched:{worker}")
