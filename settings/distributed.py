@@ -14,7 +14,9 @@ SCHEDULER = "scrapy_redis.scheduler.Scheduler"
 # A sorted set scored by -priority: seeds (30) before citations (20) before requisites (10), less
 # per hop, as in a single-process crawl. Its pop is ZRANGE+ZREMRANGEBYRANK in one MULTI, so two
 # workers never get the same request. (Fifo/LifoQueue would lose the priorities.) Citewarc's own
-# subclass adds the in-flight record scrapy-redis lacks (the design's step 3).
+# subclass replaces it in the design's step 2: members prefixed with the page key, pop into the
+# worker's in-flight hash in one Lua script (scrapy-redis pops without acknowledgement: a killed
+# worker's requests are lost, bench/spike_redis_workers.py B).
 SCHEDULER_QUEUE_CLASS = "scrapy_redis.queue.PriorityQueue"
 # Never clear the queue when a worker closes: scrapy-redis's Scheduler.close() flushes the queue
 # and the filter unless persist is on, so the first worker to finish would wipe the others' work.
@@ -50,6 +52,11 @@ CITEWARC_REDIS_INFLIGHT_KEY = "citewarc:crawl:{crawl_id}:inflight:{worker}"  # h
 CITEWARC_REDIS_WORKERS_KEY = "citewarc:crawl:{crawl_id}:workers"  # set of worker ids that joined
 CITEWARC_REDIS_ALIVE_KEY = "citewarc:worker:{worker}:alive"  # heartbeat, expires after the timeout
 CITEWARC_REDIS_PARTS_KEY = "citewarc:crawl:{crawl_id}:parts"  # list of part-manifest store keys
+CITEWARC_REDIS_DONE_KEY = "citewarc:crawl:{crawl_id}:done"  # committed page keys: first commit wins
+CITEWARC_REDIS_SCHEDULED_KEY = "citewarc:crawl:{crawl_id}:scheduled"  # INCR: max_pages across workers
+CITEWARC_REDIS_SEEDING_KEY = "citewarc:crawl:{crawl_id}:seeding"  # SET NX: the worker that seeds
+CITEWARC_REDIS_SEEDED_KEY = "citewarc:crawl:{crawl_id}:seeded"  # set once every seed is claimed
+CITEWARC_REDIS_FINALIZER_KEY = "citewarc:crawl:{crawl_id}:finalizer"  # SET NX: the one who merges
 CITEWARC_REDIS_CRAWLS_KEY = "citewarc:crawls"  # sorted set of open crawl ids: what workers serve
 
 # --- Worker liveness -------------------------------------------------------------------------------
@@ -59,6 +66,16 @@ CITEWARC_REDIS_CRAWLS_KEY = "citewarc:crawls"  # sorted set of open crawl ids: w
 # body gzipped at level 9 takes ~4 s on one core), so a slow worker is never taken for dead.
 CITEWARC_REDIS_HEARTBEAT = 5
 CITEWARC_REDIS_VISIBILITY_TIMEOUT = 30
+# How long every Redis call is retried (redis-py's Retry with exponential backoff) before a worker
+# gives up: a Redis restart is waited out (bench/spike_redis_workers.py D and F).
+CITEWARC_REDIS_OUTAGE = 60
+
+# --- Parts: when a worker's finished pages count ------------------------------------------------
+# A worker commits its finished pages (closed WARC, texts uploaded, part manifest stored, then one
+# Redis script) every this many pages or seconds, on idle and on close. A death costs at most one
+# part's pages fetched again; each part closes a WARC file.
+CITEWARC_REDIS_PART_PAGES = 200
+CITEWARC_REDIS_PART_SECONDS = 60
 
 # --- Politeness across workers ---------------------------------------------------------------------
 # Each worker keeps Scrapy's per-host limits; --workers N on one machine divides them (the design's
