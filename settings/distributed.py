@@ -40,6 +40,11 @@ DUPEFILTER_CLASS = "crawler.distributed.dupefilter.NoDupeFilter"
 # of a crawl must be private to its workers (loopback, a private network, requirepass).
 SCHEDULER_SERIALIZER = "scrapy_redis.picklecompat"
 
+# --- citewarc's frontier: which URLs are the crawl's, max_pages, for every worker at once ---------
+# Claims a URL on the shared seen set, counts it on the shared counter and queues its request in one
+# Lua script (crawler/distributed/frontier.py), instead of StorySpider's in-memory LocalFrontier.
+CITEWARC_FRONTIER = "crawler.distributed.frontier.RedisFrontier"
+
 # --- Keys of one crawl (filled in per crawl: ``{crawl_id}``) ---------------------------------------
 # Every key of a crawl starts with citewarc:crawl:<id>: so crawls never share a queue or a seen set,
 # and one SCAN (or DEL) finds (or drops) all of a crawl. scrapy-redis formats these with
@@ -76,6 +81,11 @@ CITEWARC_REDIS_OUTAGE = 60
 # part's pages fetched again; each part closes a WARC file.
 CITEWARC_REDIS_PART_PAGES = 200
 CITEWARC_REDIS_PART_SECONDS = 60
+
+# --- Workers of one crawl ---------------------------------------------------------------------------
+# At most this many workers join a crawl (--workers N, or --max-workers M when workers come from
+# elsewhere); a worker beyond it does not join. Per-host limits are divided by it (design, 3.8).
+CITEWARC_REDIS_MAX_WORKERS = 4
 
 # --- Politeness across workers ---------------------------------------------------------------------
 # Each worker keeps Scrapy's per-host limits; --workers N on one machine divides them (the design's
