@@ -9,15 +9,19 @@ imports nothing from scrapy-redis or redis-py. Measured facts behind each choice
 """
 
 # --- scrapy-redis: the shared request queue ------------------------------------------------------
-# The queue lives in Redis, so any worker pops the next request, whoever found it.
-SCHEDULER = "scrapy_redis.scheduler.Scheduler"
+# The queue lives in Redis, so any worker pops the next request, whoever found it. citewarc's
+# subclass of scrapy-redis's Scheduler keeps redirect hops and retries in the worker that holds
+# their page (a local queue served first: a page's chain is fetched, written and committed by one
+# worker), counts stats without the deprecated spider= argument, and gives its Redis client
+# redis-py's Retry (crawler/distributed/scheduler.py).
+SCHEDULER = "crawler.distributed.scheduler.CrawlScheduler"
 # A sorted set scored by -priority: seeds (30) before citations (20) before requisites (10), less
-# per hop, as in a single-process crawl. Its pop is ZRANGE+ZREMRANGEBYRANK in one MULTI, so two
-# workers never get the same request. (Fifo/LifoQueue would lose the priorities.) Citewarc's own
-# subclass replaces it in the design's step 2: members prefixed with the page key, pop into the
-# worker's in-flight hash in one Lua script (scrapy-redis pops without acknowledgement: a killed
-# worker's requests are lost, bench/spike_redis_workers.py B).
-SCHEDULER_QUEUE_CLASS = "scrapy_redis.queue.PriorityQueue"
+# per hop, as in a single-process crawl. (Fifo/LifoQueue would lose the priorities.) scrapy-redis's
+# own PriorityQueue pops without acknowledgement, so a killed worker's popped requests are lost
+# (bench/spike_redis_workers.py B); citewarc's subclass pops into the worker's in-flight hash in one
+# Lua script, its members prefixed with the page key so the pop skips committed pages
+# (crawler/distributed/queue.py; spike E and F).
+SCHEDULER_QUEUE_CLASS = "crawler.distributed.queue.TrackedPriorityQueue"
 # Never clear the queue when a worker closes: scrapy-redis's Scheduler.close() flushes the queue
 # and the filter unless persist is on, so the first worker to finish would wipe the others' work.
 # (Its flush also calls the filter's clear(), which Scrapy's BaseDupeFilter lacks.)
@@ -74,6 +78,13 @@ CITEWARC_REDIS_VISIBILITY_TIMEOUT = 30
 # How long every Redis call is retried (redis-py's Retry with exponential backoff) before a worker
 # gives up: a Redis restart is waited out (bench/spike_redis_workers.py D and F).
 CITEWARC_REDIS_OUTAGE = 60
+# Arguments of every worker's Redis client (scrapy-redis's and citewarc's): a dead connection is
+# noticed instead of hanging. The retry itself (sized by CITEWARC_REDIS_OUTAGE) is added when the
+# client is made (crawler/distributed/connection.py): a Retry object here would import redis-py.
+REDIS_PARAMS = {"socket_timeout": 30, "socket_connect_timeout": 30}
+# This worker's id, in its in-flight key, heartbeat and WARC names; empty: "w" + 6 random hex digits
+# per process (crawler.distributed.config.worker_id).
+CITEWARC_REDIS_WORKER = ""
 
 # --- Parts: when a worker's finished pages count ------------------------------------------------
 # A worker commits its finished pages (closed WARC, texts uploaded, part manifest stored, then one

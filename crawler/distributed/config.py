@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 from typing import Any
 
 from settings import distributed
@@ -32,3 +33,31 @@ def distributed_settings(crawl_id: str, redis_url: str, max_workers: int) -> dic
     overlay.update(REDIS_URL=redis_url, CITEWARC_REDIS_URL=redis_url,
                    CITEWARC_REDIS_MAX_WORKERS=max_workers)
     return overlay
+
+
+WORKER_ID = re.compile(r"[a-z0-9][a-z0-9-]*")
+_process_worker: str | None = None
+
+
+def worker_id(settings: Any) -> str:
+    """This worker's id: ``CITEWARC_REDIS_WORKER`` when set (tests, a worker started for a crawl),
+    else ``w`` + 6 random hex digits, the same for the whole process (one crawl per worker process,
+    design 3.2), so its queue, heartbeat and commits all name the same in-flight hash."""
+    global _process_worker
+    chosen = settings.get("CITEWARC_REDIS_WORKER") or ""
+    if not chosen:
+        if _process_worker is None:
+            _process_worker = f"w{secrets.token_hex(3)}"
+        chosen = _process_worker
+    if not WORKER_ID.fullmatch(chosen):
+        raise ValueError(f"not a worker id: {chosen!r}")
+    return chosen
+
+
+def worker_key(settings: Any, name: str) -> str:
+    """The setting ``name`` (a key template) with this worker's id and nothing else left to fill."""
+    key = settings.get(name) or ""
+    key = key.replace("{worker}", worker_id(settings))
+    if not key or "{" in key:
+        raise ValueError(f"{name} is not filled for a crawl (distributed_settings): {key!r}")
+    return key

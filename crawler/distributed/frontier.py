@@ -20,9 +20,9 @@ from typing import Any
 
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.misc import load_object
-from scrapy_redis.connection import get_redis_from_settings
 from scrapy_redis.queue import PriorityQueue
 
+from crawler.distributed.connection import redis_from_settings
 from crawler.spiders.frontier import REQUISITE, Claim
 
 # KEYS: seen set, scheduled counter, queue (sorted set).
@@ -71,7 +71,7 @@ class RedisFrontier:
         unfilled = sorted(name for name, key in keys.items() if not key or "{" in key)
         if unfilled:
             raise NotConfigured(f"RedisFrontier needs the crawl's keys (distributed_settings): {unfilled}")
-        server = get_redis_from_settings(settings)
+        server = redis_from_settings(settings)
         queue_cls = load_object(settings.get("SCHEDULER_QUEUE_CLASS"))
         if not issubclass(queue_cls, PriorityQueue):
             raise NotConfigured(f"RedisFrontier queues into a sorted set: {queue_cls} is not a "

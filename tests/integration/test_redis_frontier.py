@@ -17,10 +17,10 @@ import scrapy
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.test import get_crawler
 from scrapy_redis import picklecompat
-from scrapy_redis.queue import PriorityQueue
 
 from crawler.distributed.config import distributed_settings
 from crawler.distributed.frontier import RedisFrontier
+from crawler.distributed.queue import TrackedPriorityQueue, decode_member
 from crawler.spiders.frontier import Claim
 from tests.conftest import REPO_ROOT
 
@@ -108,7 +108,7 @@ def test_queued_requests_come_back_through_the_crawls_queue(redis_url: str) -> N
     frontier, spider = worker(redis_url)
     frontier.claim("cited", "citation", page(spider, "cited"))
     frontier.claim("seed", "seed", page(spider, "seed", "seed"))
-    queue = PriorityQueue(redis.Redis.from_url(redis_url), spider, QUEUE, picklecompat)
+    queue = TrackedPriorityQueue(redis.Redis.from_url(redis_url), spider, QUEUE, picklecompat)
     first, second = queue.pop(), queue.pop()
     assert (first.url, second.url) == ("http://example.test/seed", "http://example.test/cited")
     assert first.meta == {"citewarc_key": "seed", "citewarc_role": "seed"}
@@ -162,7 +162,9 @@ def test_a_killed_worker_leaves_no_key_claimed_without_its_request(redis_url: st
         child.wait(timeout=10)
     server = redis.Redis.from_url(redis_url)
     seen = {k.decode() for k in server.smembers(SEEN)}
-    queued = [picklecompat.loads(m)["meta"]["citewarc_key"] for m in server.zrange(QUEUE, 0, -1)]
+    members = [decode_member(m) for m in server.zrange(QUEUE, 0, -1)]
+    queued = [key for key, _ in members]
+    assert all(picklecompat.loads(data)["meta"]["citewarc_key"] == key for key, data in members)
     assert len(seen) > 10, json.dumps(sorted(seen))  # it was killed mid-crawl, not before it began
     assert sorted(queued) == sorted(seen)
     assert int(server.get(SCHEDULED)) == len(seen)
