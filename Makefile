@@ -13,7 +13,7 @@ PORT  ?= 8080
 LOG   ?=
 EVERY ?= 6h
 
-.PHONY: install install-test archive crawl cron replay test test-replay lint clean browser browser-optional bench bench-concurrency bench-browser
+.PHONY: install install-test archive crawl cron replay test test-replay lint clean browser browser-optional redis bench bench-concurrency bench-browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,14 @@ browser:
 	  (apt-get install -y -q chromium >/dev/null 2>&1 || \
 	   (apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null)); }
 
+# Debian's redis-server: the distributed tests start their own on a loopback port
+# (tests/servers/redis_server.py). Crawls without --redis never need it.
+redis:
+	@command -v redis-server >/dev/null 2>&1 || { \
+	  echo "installing Debian's redis-server (apt-get)"; \
+	  (apt-get install -y -q redis-server >/dev/null 2>&1 || \
+	   (apt-get update -q >/dev/null && apt-get install -y -q redis-server >/dev/null)); }
+
 # For `make archive`: try to install chromium, but archive anyway without it (static captures).
 browser-optional:
 	@$(MAKE) --no-print-directory browser || \
@@ -79,7 +87,7 @@ cron:  ## make cron JOB=jobs/x.yaml [EVERY=6h] [STORE=...]: print the crontab li
 replay: $(VENV)/.stamp-install $(REPLAY_VENV)/.stamp-replay  ## make replay [CRAWL=id] [STORE=...] [PORT=8080]
 	$(BIN)/citewarc replay $(CRAWL) $(if $(STORE),--store $(STORE)) --port $(PORT)
 
-test: $(VENV)/.stamp-test $(REPLAY_VENV)/.stamp-rwp browser  ## unit + integration tests (start their own servers)
+test: $(VENV)/.stamp-test $(REPLAY_VENV)/.stamp-rwp browser redis  ## unit + integration tests (start their own servers)
 	$(BIN)/ruff check crawler pipelines settings tests
 	$(BIN)/python -m pytest -n 2 -q $(PYTEST_ARGS)
 

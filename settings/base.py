@@ -106,6 +106,8 @@ CITEWARC_EXTRACT = True
 CITEWARC_EXTRACT_MAX_CHARS = 5_000_000
 # Processes for trafilatura (0: one per CPU core).
 CITEWARC_EXTRACT_WORKERS = 0
+# Which URLs are the crawl's to fetch, and max_pages (a crawl shared through Redis: its own class).
+CITEWARC_FRONTIER = "crawler.spiders.frontier.LocalFrontier"
 # Scheduled crawls (set from the job file by `citewarc crawl`): the job's name, feeds, sitemaps.
 CITEWARC_FEEDS = []
 CITEWARC_JOB_NAME = ""

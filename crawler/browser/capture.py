@@ -31,6 +31,7 @@ from crawler.browser.routing import (
 )
 from crawler.browser.signals import browser_reason
 from crawler.middlewares.capture import header_pairs
+from crawler.spiders.frontier import Claim
 from crawler.web.urls import InvalidURL, clean_url
 from pipelines.page import BrowserView, PageItem
 
@@ -74,14 +75,18 @@ class BrowserFetcher:
             key = clean_url(url, strip_tracking=False)
         except InvalidURL as exc:
             return FetchOutcome(error=str(exc))
-        new = key not in spider._seen
+        new = not spider.frontier.seen(key)
         if new:
             limit = spider.max_requisites
             if limit and self.new_urls >= limit:
                 spider.run.skip(key, f"max_requisites_per_page ({limit}) reached")
                 return FetchOutcome(error="max_requisites_per_page reached")
+            # Claimed without a request: fetched right here through Scrapy, never queued. (In a
+            # shared crawl another worker may have claimed it for a page of its own meanwhile: it
+            # is fetched for this page all the same, and its row is that worker's.)
+            new = spider.frontier.claim(key, "requisite") is Claim.NEW
+        if new:
             self.new_urls += 1
-            spider._seen.add(key)
             spider.run.request(key, url, role="requisite", depth=self.depth, via=self.page_url,
                                strip_tracking=False)
         request = scrapy.Request(

@@ -10,6 +10,7 @@ from typing import Any
 import scrapy
 from scrapy.http import Response
 
+from crawler.spiders.frontier import Claim
 from crawler.spiders.story import StorySpider
 from crawler.web.feeds import Entry, feed_entries, select_entries, sitemap_entries
 from crawler.web.urls import canonical_url
@@ -39,10 +40,7 @@ class JobSpider(StorySpider):
 
     def document_request(self, url: str, callback) -> scrapy.Request | None:
         """A feed or sitemap: archived (role ``feed``), never a seed itself."""
-        request = self.page_request(url, "feed", 0, None)
-        if request is not None:
-            request = request.replace(callback=callback)
-        return request
+        return self.page_request(url, "feed", 0, None, callback=callback)
 
     async def parse_feed(self, response: Response) -> AsyncIterator[Any]:
         # Entries are journaled before the feed counts as done, so a stop in between loses none.
@@ -74,11 +72,12 @@ class JobSpider(StorySpider):
                 self.run.skip(entry.url, reason)
         requests = []
         for entry in taken:
-            request = self.page_request(entry.url, "seed", 0, source)
-            if request is None:
+            claim, request = self.claim_page(entry.url, "seed", 0, source)
+            if not claim.claimed:
                 continue
             self.run.add_seed(entry.url)
             if job is not None:  # `scrapy crawl job` without a job name keeps no state
                 job.new_feed_entries[canonical_url(entry.url)] = entry.url
-            requests.append(request)
+            if claim is Claim.NEW:  # QUEUED: a shared frontier has queued it already
+                requests.append(request)
         return requests

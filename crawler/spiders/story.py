@@ -8,12 +8,13 @@ Every fetched URL becomes one ``PageItem``, failures included (a dead citation i
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.http import Response, TextResponse
+from scrapy.utils.misc import load_object
 from twisted.python.failure import Failure
 
 from crawler.browser.capture import BrowserCapture
@@ -21,6 +22,7 @@ from crawler.browser.signals import merge_analyses, text_chars
 from crawler.extensions.time_limit import TimeLimitReached
 from crawler.middlewares.capture import META_CAPTURES
 from crawler.middlewares.guard import refusal_for_host
+from crawler.spiders.frontier import Claim, Frontier
 from crawler.web.analysis import PageAnalysis, analyse_page
 from crawler.web.failures import describe_failure
 from crawler.web.links import css_urls
@@ -65,7 +67,6 @@ class StorySpider(scrapy.Spider):
         self.seed_args = seeds
         self.depth_arg = depth
         self.requisites_arg = requisites
-        self._seen: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
@@ -87,7 +88,10 @@ class StorySpider(scrapy.Spider):
         spider.pool = ProcessPool(settings.getint("CITEWARC_EXTRACT_WORKERS"))
         spider.max_pages = settings.getint("CITEWARC_MAX_PAGES")
         spider.max_requisites = settings.getint("CITEWARC_MAX_REQUISITES_PER_PAGE")
-        spider.pages_scheduled = 0
+        # Which URLs are this crawl's to fetch, counted against max_pages: this process's memory,
+        # or a crawl shared through Redis (CITEWARC_FRONTIER).
+        spider.frontier: Frontier = load_object(settings.get("CITEWARC_FRONTIER")).from_crawler(
+            crawler, spider)
         spider.run = CrawlRun.of(crawler)
         spider.browser = BrowserCapture.from_crawler(crawler, spider.run)
         if not spider.extract_text:
@@ -127,8 +131,8 @@ class StorySpider(scrapy.Spider):
     def resume_requests(self, journal) -> list[scrapy.Request]:
         """A killed crawl's unfinished requests, and what it had seen (so nothing is fetched
         twice); seeds it never got to request are requested now."""
-        self._seen.update(journal.requests)
-        self.pages_scheduled = sum(1 for r in journal.requests.values() if r["role"] != "requisite")
+        self.frontier.restore(journal.requests,
+                              sum(1 for r in journal.requests.values() if r["role"] != "requisite"))
         requests = []
         for key, r in journal.requests.items():
             if key in journal.done:
@@ -149,34 +153,45 @@ class StorySpider(scrapy.Spider):
     # --- requests ---------------------------------------------------------------------------
 
     def page_request(self, url: str, role: str, depth: int, via: str | None,
-                     strip_tracking: bool = True) -> scrapy.Request | None:
-        """A request for a URL not yet seen in this crawl (dedup on the canonical URL)."""
+                     strip_tracking: bool = True,
+                     callback: Callable[..., Any] | None = None) -> scrapy.Request | None:
+        """The request to yield for a URL not yet claimed in this crawl, or None: seen, over
+        max_pages, or already queued by the frontier (a crawl shared through Redis)."""
+        claim, request = self.claim_page(url, role, depth, via, strip_tracking, callback)
+        return request if claim is Claim.NEW else None
+
+    def claim_page(self, url: str, role: str, depth: int, via: str | None,
+                   strip_tracking: bool = True, callback: Callable[..., Any] | None = None,
+                   ) -> tuple[Claim, scrapy.Request | None]:
+        """Claim a URL for this crawl (dedup on the canonical URL, max_pages) and journal it.
+
+        The request exists before the claim because a shared frontier queues it in the same
+        step; ``Claim.claimed`` says whether the URL is this crawl's (journaled, to be fetched)."""
         try:
             clean = clean_url(url, strip_tracking=strip_tracking)
             key = canonical_url(clean) if strip_tracking else clean
         except InvalidURL:
-            return None
-        if key in self._seen:
-            return None
-        if role != "requisite" and self.max_pages and self.pages_scheduled >= self.max_pages:
+            return Claim.SEEN, None
+        if self.frontier.seen(key):
+            return Claim.SEEN, None
+        request = self.make_page_request(clean, key, role, depth, via, callback)
+        claim = self.frontier.claim(key, role, request)
+        if claim is Claim.MAX_PAGES:
             self.run.skip(clean, f"max_pages ({self.max_pages}) reached")
             self.logger.info("Skipped %s: max_pages (%d) reached", clean, self.max_pages)
-            return None
-        self._seen.add(key)
-        if role != "requisite":
-            self.pages_scheduled += 1
-        request = self.make_page_request(clean, key, role, depth, via)
+        if not claim.claimed:
+            return claim, None
         # Journaled first, as the URL Scrapy sends (spaces and non-ASCII escaped): the form the
         # WARC records, so a resume matches it.
         self.run.request(key, request.url, role=role, depth=depth, via=via,
                          strip_tracking=strip_tracking)
-        return request
+        return claim, request
 
     def make_page_request(self, url: str, key: str, role: str, depth: int,
-                          via: str | None) -> scrapy.Request:
+                          via: str | None, callback: Callable[..., Any] | None = None) -> scrapy.Request:
         return scrapy.Request(
             url,
-            callback=self.parse,
+            callback=callback or self.parse,
             errback=self.on_error,
             meta={"citewarc_role": role, "citewarc_depth": depth, "citewarc_via": via,
                   "citewarc_key": key},
