@@ -1,6 +1,10 @@
 """On spider_closed: close the WARCs, write the manifest, upload everything, manifest last.
 
 Pipelines' close hooks run concurrently, so the ordered end of a crawl lives here, in one place.
+Stopping (``stop_run``) and closing the run's own files (``finalize_run``) are per process; what
+follows them (``finalize_crawl``: package, manifest, upload, job state) reads only a
+``CrawlOutcome``, so a distributed crawl's finalizer can run it on the record it builds from its
+workers' parts.
 """
 
 from __future__ import annotations
@@ -9,15 +13,17 @@ import json
 import logging
 import tempfile
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from scrapy import signals
 from scrapy.utils.asyncio import run_in_thread
 
 from pipelines.job_state import JobRun, contribution, updated_state
-from pipelines.keys import MANIFEST_NAME, manifest_key
+from pipelines.keys import MANIFEST_NAME, manifest_key, warc_key
 from pipelines.kill_hook import kill_at
 from pipelines.manifest import build_manifest
+from pipelines.outcome import CrawlOutcome
 from pipelines.package import package_crawl, write_originals_warc
 from pipelines.run import CrawlResult, CrawlRun
 from pipelines.state_update import PendingUpdate, fold_into_store, write_update
@@ -98,22 +104,23 @@ def stop_run(run: CrawlRun, reason: str, not_fetched: int) -> CrawlResult:
                        spool_dir=run.dir, stopped=reason, not_fetched=not_fetched)
 
 
-def manifest_extra(run: CrawlRun, depends_on: list[str]) -> dict:
-    extra: dict = {"depends_on": depends_on, "skipped": run.skipped, "warnings": run.warnings}
-    if run.job is not None:
-        extra["job"] = run.job.name
-        extra["feeds"] = run.job.feeds
+def manifest_extra(outcome: CrawlOutcome, depends_on: list[str]) -> dict:
+    extra: dict = {"depends_on": depends_on, "skipped": outcome.skipped,
+                   "warnings": outcome.warnings}
+    if outcome.job is not None:
+        extra["job"] = outcome.job.name
+        extra["feeds"] = outcome.job.feeds
         extra["diffs"] = [
             {"url": p.url, "key": p.diff, "fields": p.edited_fields}
-            for p in run.pages if p.diff
+            for p in outcome.pages if p.diff
         ]
     return extra
 
 
-def copy_originals(run: CrawlRun, scratch: Path) -> list[Path]:
+def copy_originals(outcome: CrawlOutcome, scratch: Path) -> list[Path]:
     """The earlier records this crawl's revisits refer to, copied from the store for the WACZ."""
     wanted = {}
-    for page in run.pages:
+    for page in outcome.pages:
         ref = page.capture.revisit_of if page.capture else None
         if ref:
             wanted[(ref["warc"], ref["offset"])] = ref
@@ -122,25 +129,26 @@ def copy_originals(run: CrawlRun, scratch: Path) -> list[Path]:
     members = []
     for ref in wanted.values():
         try:
-            members.append(run.store.read_range(ref["warc"], ref["offset"], ref["length"]))
+            members.append(outcome.store.read_range(ref["warc"], ref["offset"], ref["length"]))
         except StoreError as exc:
-            run.warnings.append(f"WACZ lacks the original of a revisit ({ref['record_id']}): {exc}; "
-                                f"replay it together with crawl {ref['crawl_id']}")
+            outcome.warnings.append(f"WACZ lacks the original of a revisit ({ref['record_id']}): "
+                                    f"{exc}; replay it together with crawl {ref['crawl_id']}")
     if not members:
         return []
-    path = scratch / f"{run.crawl_id}-originals.warc.gz"
-    info = {"software": run.tool, "format": "WARC File Format 1.1",
+    path = scratch / f"{outcome.crawl_id}-originals.warc.gz"
+    info = {"software": outcome.tool, "format": "WARC File Format 1.1",
             "description": "records of earlier crawls that this crawl's revisit records refer to"}
     return [write_originals_warc(path, members, info)]
 
 
-def state_update(run: CrawlRun, job: JobRun) -> dict:
+def state_update(outcome: CrawlOutcome, job: JobRun) -> dict:
     """This crawl's contribution to its job's state (its full captures, the feed entries it took)."""
-    after = updated_state(job.state, run.crawl_id, run.pages, job.new_feed_entries, run.warc_key)
-    return contribution(after, run.crawl_id)
+    after = updated_state(job.state, outcome.crawl_id, outcome.pages, job.new_feed_entries,
+                          partial(warc_key, outcome.crawl_id))
+    return contribution(after, outcome.crawl_id)
 
 
-def save_state(run: CrawlRun, job: JobRun, update: dict) -> None:
+def save_state(outcome: CrawlOutcome, job: JobRun, update: dict) -> None:
     """The job's state goes up after the crawl is stored, so revisits only point to stored data.
 
     The crawl's contribution, written to its spool folder before the upload, is folded into the
@@ -148,13 +156,13 @@ def save_state(run: CrawlRun, job: JobRun, update: dict) -> None:
     in the spool, for the job's next run or ``push`` to fold in, until the state is saved.
     """
     kill_at("before_state_saved")
-    pending = PendingUpdate(run.dir, update)
+    pending = PendingUpdate(outcome.dir, update)
     try:
-        fold_into_store(run.store, job.name, [pending], run.dir.parent)
+        fold_into_store(outcome.store, job.name, [pending], outcome.dir.parent)
     except StoreError as exc:
         logger.error("Job state not saved (%s): the job's next run (or `citewarc push`) adds this "
                      "crawl to it", exc)
-        run.warnings.append(f"job state not saved: {exc}")
+        outcome.warnings.append(f"job state not saved: {exc}")
 
 
 def write_failed_result(run: CrawlRun) -> CrawlResult:
@@ -183,56 +191,71 @@ def finalize_run(run: CrawlRun, reason: str, upload_budget: float = 120.0) -> Cr
     run.release()
     # A resumed crawl also ships the WARCs its first, killed run wrote (repaired on resume).
     warcs = sorted(set(warcs) | set((run.dir / "warc").glob("*.warc.gz")))
-    depends_on = sorted({p.revisit_of["crawl_id"] for p in run.pages if p.revisit_of})
+    return finalize_crawl(run_outcome(run, warcs), reason, upload_budget)
+
+
+def run_outcome(run: CrawlRun, warcs: list[Path]) -> CrawlOutcome:
+    """What one process's crawl hands its finalizer: its ledger as it stands (the page log, the
+    skips and warnings are the run's own objects, not copies) and its closed WARCs."""
+    return CrawlOutcome(crawl_id=run.crawl_id, tool=run.tool, seeds=run.seeds, started=run.started,
+                        pages=run.pages, skipped=run.skipped, warnings=run.warnings,
+                        store=run.store, dir=run.dir, warcs=warcs, job=run.job)
+
+
+def finalize_crawl(outcome: CrawlOutcome, reason: str, upload_budget: float = 120.0) -> CrawlResult:
+    """Blocking: index and WACZ, job state update, manifest, upload (manifest last), job state
+    saved. The same for one process's crawl and, built from its parts, a distributed one."""
+    depends_on = sorted({p.revisit_of["crawl_id"] for p in outcome.pages if p.revisit_of})
     with tempfile.TemporaryDirectory(prefix="citewarc-package-") as scratch:
-        originals = copy_originals(run, Path(scratch))
+        originals = copy_originals(outcome, Path(scratch))
         try:
-            package_crawl(run.dir, run.crawl_id, warcs, run.pages,
-                          title=f"citewarc crawl {run.crawl_id}: {' '.join(run.seeds)}",
-                          software=run.tool, originals=originals)
+            package_crawl(outcome.dir, outcome.crawl_id, outcome.warcs, outcome.pages,
+                          title=f"citewarc crawl {outcome.crawl_id}: {' '.join(outcome.seeds)}",
+                          software=outcome.tool, originals=originals, text_dir=outcome.text_dir)
         except Exception as exc:  # the WARCs are the evidence; a failed package must not lose them
             logger.exception("Could not build the replay index and WACZ: %s", exc)
-            run.warnings.append(f"no replay index or WACZ: {exc}")
-    update = state_update(run, run.job) if run.job is not None else None
+            outcome.warnings.append(f"no replay index or WACZ: {exc}")
+    update = state_update(outcome, outcome.job) if outcome.job is not None else None
     if update is not None:
         try:
-            write_update(run.dir, update)
+            write_update(outcome.dir, update)
         except OSError as exc:  # the crawl still goes up: only a kill before its state is saved
             logger.error("Could not keep this crawl's job state update in the spool: %s", exc)
-            run.warnings.append(f"job state update not kept in the spool: {exc}")
-    files = spooled_files(run.dir, run.crawl_id)
-    entries = file_entries(files)
+            outcome.warnings.append(f"job state update not kept in the spool: {exc}")
+    files = spooled_files(outcome.dir, outcome.crawl_id)
+    entries = file_entries(files) + outcome.stored_files
     manifest = build_manifest(
-        crawl_id=run.crawl_id,
-        tool=run.tool,
-        seeds=run.seeds,
-        started=run.started,
+        crawl_id=outcome.crawl_id,
+        tool=outcome.tool,
+        seeds=outcome.seeds,
+        started=outcome.started,
         finished=datetime.now(UTC),
-        pages=run.pages,
+        pages=outcome.pages,
         files=entries,
-        store=run.store.uri,
-        extra=manifest_extra(run, depends_on),
+        store=outcome.store.uri,
+        extra=manifest_extra(outcome, depends_on),
     )
     manifest["finish_reason"] = reason
-    manifest_path = run.dir / MANIFEST_NAME
+    manifest_path = outcome.dir / MANIFEST_NAME
     with open(manifest_path, "w", encoding="utf-8") as out:  # streamed: no second copy as one str
         json.dump(manifest, out, ensure_ascii=False, indent=1)
-    result = CrawlResult(crawl_id=run.crawl_id, manifest=manifest, store_uri=run.store.uri)
+    result = CrawlResult(crawl_id=outcome.crawl_id, manifest=manifest, store_uri=outcome.store.uri)
     try:
-        report = upload_crawl(run.store, run.dir, run.crawl_id, entries, budget=upload_budget,
-                              manifest_data=manifest)
+        report = upload_crawl(outcome.store, outcome.dir, outcome.crawl_id, entries,
+                              budget=upload_budget, manifest_data=manifest)
     except Exception as exc:  # a bug or an unexpected store error: the files stay in the spool
         logger.exception("Upload failed unexpectedly")
         report = UploadReport(failed=[("", f"upload failed: {type(exc).__name__}: {exc}")],
                               pending=[e["key"] for e in entries])
     if report.ok:
-        result.manifest_location = run.store.location(manifest_key(run.crawl_id))
+        result.manifest_location = outcome.store.location(manifest_key(outcome.crawl_id))
         if update is not None:
-            save_state(run, run.job, update)
+            save_state(outcome, outcome.job, update)
     else:
         _, why = report.failed[0]
         result.storage_error = why
-        result.spool_dir = run.dir
+        result.spool_dir = outcome.dir
         result.pending = report.pending
-        logger.error("Storage failed for %d file(s); they wait in %s", len(report.pending), run.dir)
+        logger.error("Storage failed for %d file(s); they wait in %s", len(report.pending),
+                     outcome.dir)
     return result

@@ -57,6 +57,12 @@ def warc_key(crawl_id: str, file_name: str) -> str:
     return warc_prefix(crawl_id) + file_name
 
 
+def parts_prefix(crawl_id: str) -> str:
+    """A distributed crawl's part manifests (one per worker's commit); the finalizer merges them
+    into the manifest and then deletes them."""
+    return crawl_file_key(crawl_id, "parts/")
+
+
 def text_key(crawl_id: str, url: str) -> str:
     return crawl_file_key(crawl_id, f"text/{page_key(url)}.json")
 

@@ -170,17 +170,22 @@ def write_originals_warc(out_path: Path, members: Iterable[bytes], info: dict[st
 
 
 def package_crawl(crawl_dir: Path, crawl_id: str, warc_paths: list[Path], pages: Iterable[PageRecord],
-                  title: str, software: str, originals: list[Path] | None = None) -> list[Path]:
-    """Index and WACZ of a crawl, written into its spool folder. Returns the new files.
+                  title: str, software: str, originals: list[Path] | None = None,
+                  text_dir: Path | None = None) -> list[Path]:
+    """Index and WACZ of a crawl, written into ``crawl_dir`` (its spool folder). Returns the new
+    files.
 
     ``originals`` (WARCs of records this crawl's revisits refer to) go into the WACZ and its
-    index only: the store already holds them in the earlier crawls.
+    index only: the store already holds them in the earlier crawls. ``text_dir`` is where the
+    pages' text keys resolve (laid out like a crawl folder: ``text/<page-key>.json``), by default
+    ``crawl_dir``: a finalizer merging several workers' parts reads the texts it downloaded from a
+    scratch folder and writes the index and WACZ into a folder that holds nothing else.
     """
     if not warc_paths:
         return []
     index = write_cdxj(warc_paths, crawl_dir / key_in_crawl(index_key(crawl_id)))
     pages_path = crawl_dir / "pages.jsonl.tmp"
-    main_page = write_pages_jsonl(pages_path, pages, crawl_dir)
+    main_page = write_pages_jsonl(pages_path, pages, crawl_dir if text_dir is None else text_dir)
     wacz_warcs, wacz_index = list(warc_paths), index
     if originals:
         wacz_warcs += originals

@@ -90,6 +90,11 @@ class Store(Protocol):
     def list_keys(self, prefix: str = "") -> list[str]: ...
     def location(self, key: str) -> str: ...
 
+    def delete(self, key: str) -> None:
+        """Remove the file at ``key``; a key that is not there is not an error (S3's own rule), so
+        a finalizer killed halfway through its cleanup can simply run it again."""
+        ...
+
 
 class SigningStore(Store, Protocol):
     """A store with ``capabilities.presigned_urls``."""

@@ -149,6 +149,16 @@ class LocalStore:
         caller skip the check. A folder is shared by opening its files directly."""
         raise StoreError(f"a local store cannot make a shareable URL for {self.location(key)}")
 
+    def delete(self, key: str) -> None:
+        """Unlink the file (a missing one is fine). Folders left empty stay: pruning them would
+        race another process storing a file into the same folder (``put_file`` makes the folder,
+        then its temp file in it), and ``list_keys`` never shows an empty folder anyway."""
+        path = self._path(key)
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot delete {path}: {exc.strerror or exc}") from None
+
     def list_keys(self, prefix: str = "") -> list[str]:
         """Keys starting with ``prefix`` (a string prefix, as in S3), temp files left out."""
         top = self.root / _safe_prefix(prefix).rpartition("/")[0]

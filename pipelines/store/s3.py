@@ -262,6 +262,13 @@ class S3Store:
                           Params={"Bucket": self.bucket, "Key": self._key(key)},
                           ExpiresIn=int(expires_seconds))
 
+    def delete(self, key: str) -> None:
+        """``delete_object``: S3 answers 204 whether or not the key was there. In a versioned
+        bucket this only adds a delete marker (the bytes stay, billed, until a lifecycle rule or
+        the bucket's owner removes the old versions)."""
+        self._call(f"deletion of {self.location(key)}", self.client.delete_object,
+                   Bucket=self.bucket, Key=self._key(key))
+
     def list_keys(self, prefix: str = "") -> list[str]:
         root = f"{self.prefix}/" if self.prefix else ""
         paginator = self.client.get_paginator("list_objects_v2")

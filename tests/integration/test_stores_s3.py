@@ -100,6 +100,24 @@ def test_stat_get_list_read(s3_server: SeaweedServer, s3_bucket: str, tmp_path: 
     assert store.stat("foreign") == StoredObject("foreign", 3, None)
 
 
+def test_delete(s3_server: SeaweedServer, s3_bucket: str, tmp_path: Path) -> None:
+    """One key goes, under the store's prefix only; a key that is not there is no error."""
+    store = open_store(f"s3://{s3_bucket}/p", settings_for(s3_server))
+    src, sha = write(tmp_path / "a", b"part")
+    for key in ["c1/parts/w1-0.json", "c1/text/k.json", "c10/parts/w1-0.json"]:
+        store.put_file(key, src, sha)
+    s3_server.client().put_object(Bucket=s3_bucket, Key="c1/parts/w1-0.json", Body=b"x")  # no prefix
+
+    store.delete("c1/parts/w1-0.json")
+    assert store.stat("c1/parts/w1-0.json") is None
+    assert store.list_keys() == ["c1/text/k.json", "c10/parts/w1-0.json"]
+    store.delete("c1/parts/w1-0.json")  # again: a finalizer killed mid-cleanup runs it again
+    store.delete("c1/never-there")
+    assert s3_server.client().get_object(Bucket=s3_bucket, Key="c1/parts/w1-0.json")["Body"].read() == b"x"
+    with pytest.raises(ValueError):
+        store.delete("../p2/x")
+
+
 def test_credentials_from_environment(
     s3_server: SeaweedServer, s3_bucket: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -145,6 +163,7 @@ def _every_operation(store: S3Store, tmp_path: Path) -> list:
         lambda: store.list_keys(),
         lambda: store.read_bytes("c/k"),
         lambda: store.get_file("c/k", tmp_path / "dest"),
+        lambda: store.delete("c/k"),
     ]
 
 

@@ -64,6 +64,33 @@ def test_missing_keys(store: LocalStore, tmp_path: Path) -> None:
     assert not (tmp_path / "x").exists()
 
 
+def test_delete(store: LocalStore, tmp_path: Path) -> None:
+    """One file goes; a key that is not there is no error (as in S3), so cleanup can be rerun."""
+    src, sha = write(tmp_path / "a", b"part")
+    for key in ["c1/parts/w1-0.json", "c1/text/k.json", "c10/parts/w1-0.json"]:
+        store.put_file(key, src, sha)
+    store.delete("c1/parts/w1-0.json")
+    assert store.stat("c1/parts/w1-0.json") is None
+    assert store.list_keys() == ["c1/text/k.json", "c10/parts/w1-0.json"]
+    store.delete("c1/parts/w1-0.json")
+    store.delete("c2/never-there")
+    with pytest.raises(StoreError, match="cannot delete"):
+        store.delete("c1")  # a folder is not a file
+    assert store.list_keys("c1/") == ["c1/text/k.json"]
+    with pytest.raises(ValueError):
+        store.delete("../outside")
+
+
+def test_delete_does_not_follow_a_link_out_of_the_store(store: LocalStore, tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep.json").write_text("{}")
+    (store.root / "c1").symlink_to(outside)
+    with pytest.raises(StoreError, match="symbolic link"):
+        store.delete("c1/keep.json")
+    assert (outside / "keep.json").exists()
+
+
 def test_overwrite_replaces_whole_file(store: LocalStore, tmp_path: Path) -> None:
     src, sha = write(tmp_path / "a", b"first version, longer")
     store.put_file("k", src, sha)
