@@ -44,6 +44,15 @@ DUPEFILTER_CLASS = "crawler.distributed.dupefilter.NoDupeFilter"
 # of a crawl must be private to its workers (loopback, a private network, requirepass).
 SCHEDULER_SERIALIZER = "scrapy_redis.picklecompat"
 
+# --- The worker's end of a crawl -------------------------------------------------------------------
+# Laid over the crawl's EXTENSIONS by the worker (crawler/distributed/process.py): a worker never
+# writes a manifest of its own (FinalizeCrawl off); WorkerCommit commits its finished pages as parts
+# and, in the one worker Redis picks, merges every part into the crawl's manifest, index and WACZ.
+CITEWARC_REDIS_EXTENSIONS = {
+    "pipelines.finalize.FinalizeCrawl": None,
+    "crawler.distributed.worker.WorkerCommit": 900,
+}
+
 # --- citewarc's frontier: which URLs are the crawl's, max_pages, for every worker at once ---------
 # Claims a URL on the shared seen set, counts it on the shared counter and queues its request in one
 # Lua script (crawler/distributed/frontier.py), instead of StorySpider's in-memory LocalFrontier.
@@ -74,6 +83,8 @@ CITEWARC_REDIS_CRAWLS_KEY = "citewarc:crawls"  # sorted set of open crawl ids: w
 # back to the queue. The timeout must exceed the longest reactor stall of a live worker (a 100 MB
 # body gzipped at level 9 takes ~4 s on one core), so a slow worker is never taken for dead.
 CITEWARC_REDIS_HEARTBEAT = 5
+# How often an idle worker looks at the queue again (Scrapy's own engine looks every 5 s: spike S2).
+CITEWARC_REDIS_POLL = 0.2
 CITEWARC_REDIS_VISIBILITY_TIMEOUT = 30
 # How long every Redis call is retried (redis-py's Retry with exponential backoff) before a worker
 # gives up: a Redis restart is waited out (bench/spike_redis_workers.py D and F).
