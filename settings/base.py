@@ -131,6 +131,22 @@ CITEWARC_PROGRESS = False
 CITEWARC_REDACT_HEADERS = ["Authorization"]
 # pywb's own environment for `citewarc replay` ("": the checkout's .venv-replay).
 CITEWARC_REPLAY_VENV = ""
+# Shared crawls (--redis): seconds between a worker's heartbeats (its alive key in Redis).
+CITEWARC_REDIS_HEARTBEAT = 5
+# How many workers may join one shared crawl (--max-workers; --workers N sets N).
+# Each one's per-host limits are the crawl's divided by it (crawler/distributed/config.py).
+CITEWARC_REDIS_MAX_WORKERS = 4
+# Seconds a worker keeps every Redis call retrying (redis-py's Retry, exponential backoff) before it
+# gives up: a Redis restart is waited out (bench/spike_redis_workers.py D and F).
+CITEWARC_REDIS_OUTAGE = 60
+# Seconds an idle worker waits before it looks at the queue again (Scrapy's engine alone: 5 s).
+CITEWARC_REDIS_POLL = 0.2
+# Seconds without a heartbeat after which a worker is taken for dead and any other puts its requests
+# back in the queue. Above the longest stall of a live worker's reactor (a 100 MB body gzipped at
+# level 9 takes ~4 s on one core): a live worker taken for dead costs a page fetched twice, no more.
+CITEWARC_REDIS_VISIBILITY_TIMEOUT = 30
+# This worker's id (in its in-flight key, heartbeat and WARC names); empty: "w" + 6 random hex digits.
+CITEWARC_REDIS_WORKER = ""
 # Fetch images, stylesheets, scripts, fonts and CSS-referenced files so pages replay as they looked.
 CITEWARC_REQUISITES = True
 # Set by `citewarc archive --resume`: continue the crawl CITEWARC_CRAWL_ID from its journal.

@@ -13,3 +13,7 @@ DOWNLOAD_TIMEOUT = 15
 RETRY_TIMES = 1
 # Static captures unless a test asks for the browser (tests/integration/test_browser*.py).
 CITEWARC_BROWSER = "never"
+# Shared crawls: a killed worker's requests come back after 2 s, idle workers look every 0.1 s.
+CITEWARC_REDIS_HEARTBEAT = 0.5
+CITEWARC_REDIS_POLL = 0.1
+CITEWARC_REDIS_VISIBILITY_TIMEOUT = 2
