@@ -66,6 +66,7 @@ SCHEDULER_QUEUE_KEY = "citewarc:crawl:{crawl_id}:requests"
 SCHEDULER_DUPEFILTER_KEY = "citewarc:crawl:{crawl_id}:dupefilter"  # unused while the filter is off
 CITEWARC_REDIS_SEEN_KEY = "citewarc:crawl:{crawl_id}:seen"  # canonical keys: the spider's _seen
 CITEWARC_REDIS_CRAWL_KEY = "citewarc:crawl:{crawl_id}"  # hash: what `archive --redis` announced
+CITEWARC_REDIS_CRAWL_ID = "{crawl_id}"  # the crawl id itself: what the crawls zset names
 CITEWARC_REDIS_INFLIGHT_KEY = "citewarc:crawl:{crawl_id}:inflight:{worker}"  # hash: key -> request
 CITEWARC_REDIS_WORKERS_KEY = "citewarc:crawl:{crawl_id}:workers"  # set of worker ids that joined
 CITEWARC_REDIS_ALIVE_KEY = "citewarc:worker:{worker}:alive"  # heartbeat, expires after the timeout
