@@ -38,7 +38,7 @@ def finalize_parts(announced: Announced, store: Store, parts: list[tuple[Part, C
     failed: then ``out/`` keeps the index, WACZ and manifest that wait (``result.spool_dir``), and
     the parts stay in the store, so a later attempt can also rebuild them. Raises StoreError when
     a listed file cannot be downloaded or is not the bytes its part says (the crawl is then not
-    finalised: nothing was uploaded).
+    finalised: nothing was uploaded, ``work_dir`` is removed).
     """
     merged = merge_parts(parts)
     inputs, out = work_dir / "input", work_dir / "out"
@@ -54,8 +54,10 @@ def finalize_parts(announced: Announced, store: Store, parts: list[tuple[Part, C
             warnings=merged.warnings, store=store, dir=out, warcs=warcs, text_dir=inputs,
             job=announced.job, stored_files=merged.files)
         result = finalize_crawl(outcome, "finished", upload_budget)
-    finally:
-        shutil.rmtree(inputs, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(work_dir, ignore_errors=True)
+        raise
+    shutil.rmtree(inputs, ignore_errors=True)
     if result.manifest_location is None:
         return result
     try:

@@ -1,17 +1,21 @@
-"""A distributed crawl's parts: their JSON, and how the committed parts merge into one crawl's
-ledger (commit order, rejected pages and their files dropped, skips and warnings once each)."""
+"""A distributed crawl's parts: their JSON, how the committed parts merge into one crawl's ledger
+(commit order, rejected pages and their files dropped, skips and warnings once each), and the
+finalizer refusing stored bytes that are not what a part lists (tests/integration/
+test_finalize_parts.py finalises a real crawl from parts)."""
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 
-from pipelines.keys import diff_key, screenshot_key, text_key, warc_key
+from pipelines.distributed_finalize import finalize_parts
+from pipelines.keys import diff_key, manifest_key, screenshot_key, text_key, warc_key
 from pipelines.merge import merge_parts
 from pipelines.page import Capture, PageRecord, TextSummary
-from pipelines.parts import Part, PartPage, part_key, read_parts
-from pipelines.store.base import NotFoundError, sha256_file
+from pipelines.parts import Announced, Part, PartPage, part_key, read_parts
+from pipelines.store.base import NotFoundError, StoreError, sha256_file
 from pipelines.store.local import LocalStore
 
 C = "20261130T120000Z-news-test"
@@ -153,3 +157,22 @@ def test_warnings_and_added_seeds_are_listed_once_in_order():
 
     assert merged.warnings == ["slow host", "robots.txt unreachable", "another"]
     assert merged.seeds_added == [f"{SITE}/e1", f"{SITE}/e2", f"{SITE}/e3"]
+
+
+def test_finalize_parts_refuses_a_file_that_is_not_the_bytes_its_part_lists(tmp_path):
+    store = LocalStore(tmp_path / "store")
+    url = f"{SITE}/one"
+    src = tmp_path / "text.json"
+    src.write_text('{"text": "replaced by a later upload"}')
+    store.put_file(text_key(C, url), src, sha256_file(src))
+    record = PageRecord(url=url, role="seed", depth=0, status=200, text=text_key(C, url))
+    lying = Part(crawl_id=C, worker="w000001", serial=0, pages=[PartPage(key=url, records=[record])],
+                 files=[entry(text_key(C, url), sha="1" * 64, size=src.stat().st_size)])
+    announced = Announced(crawl_id=C, tool="citewarc test", seeds=[url],
+                          started=datetime(2026, 11, 30, 12, tzinfo=UTC), store_uri=store.uri)
+
+    with pytest.raises(StoreError, match="its part says"):
+        finalize_parts(announced, store, [(lying, [])], tmp_path / "work", upload_budget=1)
+
+    assert store.stat(manifest_key(C)) is None  # not finalised: nothing was uploaded
+    assert not (tmp_path / "work").exists()
