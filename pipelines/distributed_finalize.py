@@ -1,0 +1,96 @@
+"""The end of a distributed crawl: its committed parts become one manifest, index and WACZ, made
+by the same ``finalize_crawl`` a single process runs.
+
+The workers' WARCs and texts are already in the store (each part's files were uploaded before it
+was committed): the finalizer downloads the WARCs (to index and package them) and the texts (for
+the WACZ's page search) into a scratch input folder, writes the index, WACZ and manifest into an
+output folder that holds nothing else, and ``upload_crawl`` checks the stored files by size and
+sha256 instead of uploading them again, uploads the rest, the manifest last. Once the manifest is
+stored, the part manifests and every file no committed part lists are deleted.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from collections.abc import Collection
+from pathlib import Path
+from typing import Any
+
+from pipelines.finalize import finalize_crawl
+from pipelines.keys import crawl_file_key, crawl_prefix, key_in_crawl, warc_prefix
+from pipelines.merge import delete_strays, merge_parts
+from pipelines.outcome import CrawlOutcome
+from pipelines.parts import Announced, Part
+from pipelines.run import CrawlResult
+from pipelines.store.base import Store, StoreError, inside, sha256_file
+
+logger = logging.getLogger(__name__)
+
+
+def finalize_parts(announced: Announced, store: Store, parts: list[tuple[Part, Collection[str]]],
+                   work_dir: Path, upload_budget: float = 120.0) -> CrawlResult:
+    """Blocking: merge the committed parts (commit order, each with its rejected page keys) and
+    finalise the crawl from them, as ``finalize_crawl`` does a single process's.
+
+    ``work_dir`` is the finalizer's own scratch folder (``input/``, ``out/``; whatever an earlier,
+    killed attempt left there is discarded). It is removed at the end, except when the upload
+    failed: then ``out/`` keeps the index, WACZ and manifest that wait (``result.spool_dir``), and
+    the parts stay in the store, so a later attempt can also rebuild them. Raises StoreError when
+    a listed file cannot be downloaded or is not the bytes its part says (the crawl is then not
+    finalised: nothing was uploaded, ``work_dir`` is removed).
+    """
+    merged = merge_parts(parts)
+    inputs, out = work_dir / "input", work_dir / "out"
+    shutil.rmtree(inputs, ignore_errors=True)
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    seeds = list(dict.fromkeys([*announced.seeds, *merged.seeds_added]))
+    try:
+        warcs = download_inputs(store, announced.crawl_id, merged.files, inputs)
+        outcome = CrawlOutcome(
+            crawl_id=announced.crawl_id, tool=announced.tool, seeds=seeds,
+            started=announced.started, pages=merged.pages, skipped=merged.skipped,
+            warnings=merged.warnings, store=store, dir=out, warcs=warcs, text_dir=inputs,
+            job=announced.job, stored_files=merged.files)
+        result = finalize_crawl(outcome, "finished", upload_budget)
+    except BaseException:
+        shutil.rmtree(work_dir, ignore_errors=True)
+        raise
+    shutil.rmtree(inputs, ignore_errors=True)
+    if result.manifest_location is None:
+        return result
+    try:
+        delete_strays(store, announced.crawl_id, [f["key"] for f in result.manifest["files"]])
+    except StoreError as exc:  # the crawl is complete; what is left shows as EXTRA in `verify`
+        logger.error("Crawl %s is stored, but its part manifests or uncommitted files could not "
+                     "all be deleted: %s", announced.crawl_id, exc)
+    shutil.rmtree(work_dir, ignore_errors=True)
+    return result
+
+
+def download_inputs(store: Store, crawl_id: str, files: list[dict[str, Any]],
+                    inputs: Path) -> list[Path]:
+    """Blocking: the listed WARCs and texts, copied from the store into ``inputs`` laid out like
+    a crawl folder (``warc/<name>``, ``text/<page-key>.json``), each checked against its part's
+    size and sha256. Returns the WARCs' paths."""
+    warcs, texts = warc_prefix(crawl_id), crawl_file_key(crawl_id, "text/")
+    root = inputs.resolve()
+    paths = []
+    for entry in files:
+        key = entry["key"]
+        if not key.startswith(crawl_prefix(crawl_id)):
+            raise StoreError(f"a part of {crawl_id} lists {key}, outside the crawl", transient=False)
+        if not key.startswith((warcs, texts)):
+            continue  # diffs and screenshots: listed and checked in place, not needed to package
+        path = inside(root, root / key_in_crawl(key))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        store.get_file(key, path)
+        got = (path.stat().st_size, sha256_file(path))
+        if got != (entry["bytes"], entry["sha256"]):
+            raise StoreError(f"{store.location(key)} has {got[0]} bytes with sha256 {got[1]}, its "
+                             f"part says {entry['bytes']} bytes with sha256 {entry['sha256']}",
+                             transient=False)
+        if key.startswith(warcs):
+            paths.append(path)
+    return sorted(paths)
