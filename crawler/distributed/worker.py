@@ -149,8 +149,8 @@ class WorkerCommit:
                             self.run.crawl_id, self.cutter.worker)
                 self._in_thread(self._finalize)
                 raise DontCloseSpider
-            if self.coordination.finalizer():
-                self.over = True
+            if self.coordination.finalizer() or self.coordination.closed():
+                self.over = True  # another worker finalises (or has finalised) the crawl
                 return
         except DontCloseSpider:
             raise
@@ -171,8 +171,8 @@ class WorkerCommit:
             logger.error("Could not commit finished pages (%s); trying again", exc)
 
     def _finalize(self) -> None:
-        from pipelines.merge import finalize_parts, read_parts  # noqa: PLC0415
-        from pipelines.parts import Announced  # noqa: PLC0415
+        from pipelines.distributed_finalize import finalize_parts  # noqa: PLC0415
+        from pipelines.parts import Announced, read_parts  # noqa: PLC0415
 
         run = self.run
         announced = Announced(crawl_id=run.crawl_id, tool=run.tool, seeds=list(run.seeds),
