@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
+import signal
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -189,6 +190,37 @@ def start_worker(redis_url: str, crawl_id: str, worker: str, verbose: bool = Fal
     env = {**os.environ, REDIS_URL_ENV: redis_url}
     return subprocess.Popen(worker_command(crawl_id, worker, verbose), env=env,
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+
+
+def wait_workers(procs: Sequence[subprocess.Popen]) -> tuple[list[int], bool]:
+    """Wait for every worker process; (their exit codes, whether we were asked to stop).
+
+    A SIGTERM to this process is passed on to the workers (each then stops as a crawl does: its
+    uncommitted pages go back to the queue). A first Ctrl-C reached the workers from the terminal
+    too, so waiting goes on while they stop; a second one stops waiting (KeyboardInterrupt)."""
+    interrupted = False
+
+    def forward(signum: int, frame: Any) -> None:
+        nonlocal interrupted
+        interrupted = True
+        for proc in procs:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+
+    previous = signal.signal(signal.SIGTERM, forward)
+    try:
+        for proc in procs:
+            while True:
+                try:
+                    proc.wait()
+                    break
+                except KeyboardInterrupt:
+                    if interrupted:
+                        raise
+                    interrupted = True
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    return [proc.returncode for proc in procs], interrupted
 
 
 def build_parser() -> argparse.ArgumentParser:
