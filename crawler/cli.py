@@ -17,6 +17,7 @@ from crawler.commands import (
     crawl,
     cron,
     debug_option,
+    finalize,
     history,
     push,
     replay,
@@ -24,6 +25,7 @@ from crawler.commands import (
     store_option,
     verbose_option,
     verify,
+    worker,
 )
 from crawler.commands import list as listing
 from crawler.errors import EXIT_STORAGE, EXIT_USAGE, CitewarcError, exit_codes_help
@@ -44,7 +46,8 @@ class Command(Protocol):
 # The commands, in the order `citewarc --help` lists them; each owns its options and its run.
 COMMANDS: dict[str, Command] = {
     "archive": archive, "push": push, "replay": replay, "list": listing, "history": history,
-    "verify": verify, "share": share, "crawl": crawl, "cron": cron,
+    "verify": verify, "share": share, "crawl": crawl, "cron": cron, "worker": worker,
+    "finalize": finalize,
 }
 
 
