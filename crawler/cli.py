@@ -7,7 +7,7 @@ import argparse
 import logging
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from crawler import __version__
@@ -17,6 +17,7 @@ from crawler.commands import (
     crawl,
     cron,
     debug_option,
+    finalize,
     history,
     push,
     replay,
@@ -24,6 +25,7 @@ from crawler.commands import (
     store_option,
     verbose_option,
     verify,
+    worker,
 )
 from crawler.commands import list as listing
 from crawler.errors import EXIT_STORAGE, EXIT_USAGE, CitewarcError, exit_codes_help
@@ -44,7 +46,8 @@ class Command(Protocol):
 # The commands, in the order `citewarc --help` lists them; each owns its options and its run.
 COMMANDS: dict[str, Command] = {
     "archive": archive, "push": push, "replay": replay, "list": listing, "history": history,
-    "verify": verify, "share": share, "crawl": crawl, "cron": cron,
+    "verify": verify, "share": share, "crawl": crawl, "cron": cron, "worker": worker,
+    "finalize": finalize,
 }
 
 
@@ -82,31 +85,38 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _dispatch(args)
     finally:
-        _reap_workers()
+        reap_workers()
 
 
 def _dispatch(args: argparse.Namespace) -> int:
     """Run the command; every failure becomes one ``citewarc: error:`` line and its exit code."""
+    return guarded(lambda: COMMANDS[args.command].run(args), args.debug)
+
+
+def guarded(run: Callable[[], int], debug: bool = False) -> int:
+    """``run()``'s exit code; every failure becomes one ``citewarc: error:`` line and its exit code
+    (a traceback too with ``debug``). For the commands, and for processes citewarc starts itself
+    (a distributed worker), so they fail in the same words."""
     from pipelines.store.base import StoreError, StoreURIError  # noqa: PLC0415 - no boto3 here
 
     try:
-        return COMMANDS[args.command].run(args)
+        return run()
     except CitewarcError as exc:
-        return _fail(args, str(exc), exc.exit_code)
+        return _fail(debug, str(exc), exc.exit_code)
     except StoreURIError as exc:  # the same contract for every command: a bad store URI is 2
-        return _fail(args, str(exc), EXIT_USAGE)
+        return _fail(debug, str(exc), EXIT_USAGE)
     except StoreError as exc:  # ... and a store that cannot be reached or read is 4
-        return _fail(args, str(exc), EXIT_STORAGE)
+        return _fail(debug, str(exc), EXIT_STORAGE)
     except KeyboardInterrupt:
         print("citewarc: error: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # a bug: say so in one line, traceback only with --debug
-        return _fail(args, f"internal error: {type(exc).__name__}: {exc} "
-                           "(run with --debug for a traceback)", 1)
+        return _fail(debug, f"internal error: {type(exc).__name__}: {exc} "
+                            "(run with --debug for a traceback)", 1)
 
 
-def _fail(args: argparse.Namespace, message: str, code: int) -> int:
-    if args.debug:
+def _fail(debug: bool, message: str, code: int) -> int:
+    if debug:
         traceback.print_exc()
     print(f"citewarc: error: {message}", file=sys.stderr)
     return code
@@ -121,7 +131,7 @@ def _quiet_logging(verbose: bool) -> None:
         root.addHandler(logging.StreamHandler(sys.stderr) if verbose else logging.NullHandler())
 
 
-def _reap_workers() -> None:
+def reap_workers() -> None:
     """No extraction worker (or multiprocessing helper) outlives the command."""
     extract = sys.modules.get("pipelines.extract")
     if extract is not None:

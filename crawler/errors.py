@@ -81,3 +81,14 @@ class CrawlStopped(CitewarcError):
     finalised (no manifest), and ``--resume`` finishes it under the same id."""
 
     exit_code = EXIT_STOPPED
+
+
+def error_for(code: int, message: str) -> CitewarcError:
+    """The error that carries ``code``: a code recorded elsewhere (a distributed crawl's finalizer
+    writes it in Redis) becomes the same one line and exit code here."""
+    for cls in (UsageError, NoSeedArchived, StorageFailed, VerifyFailed, JobLocked, CrawlStopped):
+        if cls.exit_code == code:
+            return cls(message)
+    error = CitewarcError(message)
+    error.exit_code = code
+    return error

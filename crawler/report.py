@@ -13,7 +13,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from crawler.errors import EXIT_OK, CrawlStopped, NoSeedArchived, StorageFailed
+from crawler.errors import EXIT_OK, CitewarcError, CrawlStopped, NoSeedArchived, StorageFailed
 from crawler.extensions.progress import human_bytes
 from crawler.jobs.file import Job
 from pipelines.manifest import seed_ends, seeds_archived
@@ -65,21 +65,37 @@ def report_crawl(
     if result is None:
         raise StorageFailed(f"the crawl ended before its files were finalized (see {log_file})")
     print(result.crawl_id, flush=True)
-    if result.write_error:  # the WARC could not be written: no manifest to summarise
-        raise StorageFailed(result.write_error)
-    if result.stopped:
-        raise CrawlStopped(stopped_line(result, finish))
+    error = crawl_error(result, failure, finish)
+    if error is not None and (result.write_error or result.stopped):  # no manifest to summarise
+        raise error
     if sys.stderr.isatty():
         print_summary(result, console, str(log_file))
+    if error is not None:
+        raise error
+    return EXIT_OK
+
+
+def crawl_error(
+    result: CrawlResult,
+    failure: Callable[[dict[str, Any]], str | None] = seed_failure,
+    finish: str | None = None,
+) -> CitewarcError | None:
+    """What a finished or stopped crawl amounts to: None (exit 0), or the error carrying its exit
+    code and its one line (the WARC could not be written, stopped, no seed archived, the store did
+    not confirm every file: in that order)."""
+    if result.write_error:
+        return StorageFailed(result.write_error)
+    if result.stopped:
+        return CrawlStopped(stopped_line(result, finish))
     why = failure(result.manifest)
     if why:
-        raise NoSeedArchived(why)
+        return NoSeedArchived(why)
     if result.storage_error:
-        raise StorageFailed(
+        return StorageFailed(
             f"{result.storage_error}; {len(result.pending)} file(s) wait in {result.spool_dir} "
             f"(run `citewarc push --store {result.store_uri}` once the store works)"
         )
-    return EXIT_OK
+    return None
 
 
 def job_failure(manifest: dict[str, Any], job: Job) -> str | None:

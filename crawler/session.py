@@ -1,14 +1,15 @@
 """One way into a crawl: settings (module, environment, command line), the store, the crawl id (new
 or resumed), the log file, then the spider in this process. ``archive``, ``archive --resume`` and
-``crawl`` all call ``run_crawl``; every command opens its store with ``command_store``."""
+``crawl`` all call ``run_crawl``; ``archive --redis`` shares its first half (``prepared_crawl``) and
+announces the crawl instead; every command opens its store with ``command_store``."""
 
 from __future__ import annotations
 
 import logging
 import os
 import sys
-from collections.abc import Mapping
-from contextlib import nullcontext
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -70,9 +71,32 @@ class Crawled:
     console: Console  # stderr, for the summary
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A crawl ready to run: its settings (crawl id and log file set), store, id, log file and the
+    console for the summary. What ``run_crawl`` runs in this process, and what ``archive --redis``
+    announces instead."""
+
+    settings: Settings
+    store: Store
+    crawl_id: str
+    log_file: Path
+    console: Console
+
+
 def run_crawl(request: CrawlRequest) -> Crawled:
     """Settings, store, crawl id (new, or resumed after repairing its WARCs), log file, a warning
     when the store is down (the files then wait in the spool), then the spider."""
+    with prepared_crawl(request) as prepared:
+        return Crawled(run_spider(request.spider, prepared.settings), prepared.crawl_id,
+                       prepared.log_file, prepared.console)
+
+
+@contextmanager
+def prepared_crawl(request: CrawlRequest) -> Iterator[Prepared]:
+    """The steps every crawl shares before its spider runs: settings, store, crawl id (new, or
+    resumed after repairing its WARCs), log file, a warning when the store is down; a job's lock
+    is held until the block ends."""
     settings = load_settings(request.overrides)
     store = configured_store(settings)
     job = request.job
@@ -100,7 +124,7 @@ def run_crawl(request: CrawlRequest) -> Crawled:
         _warn_if_store_down(store, console)
         if job:
             fold_stored_crawls(store, store_spool(spool, store.uri), job.job.name)
-        return Crawled(run_spider(request.spider, settings), cid, log_file, console)
+        yield Prepared(settings, store, cid, log_file, console)
 
 
 def _resume(settings: Settings, request: CrawlRequest, folder: Path, console: Console) -> None:
@@ -216,9 +240,15 @@ def run_spider(spider_cls: type, settings: Settings, **spider_args: Any) -> Craw
     Scrapy's own signal handlers stay in place: the first SIGTERM or Ctrl-C closes the spider
     (reason ``shutdown``: the finalizer keeps the crawl unfinished), a second one stops the reactor
     at once (nothing is finalised; the spool is left as after SIGKILL)."""
+    return crawl_result(run_crawler(spider_cls, settings, **spider_args))
+
+
+def run_crawler(spider_cls: type, settings: Settings, **spider_args: Any) -> Any:
+    """Run one crawl in this process to its end and return its Scrapy ``Crawler``: what its
+    extensions reported is read from it (``crawl_result``, a distributed worker's result)."""
     use_bundled_suffix_list()
     process = CrawlerProcess(settings, install_root_handler=False)
     crawler = process.create_crawler(spider_cls)
     process.crawl(crawler, **spider_args)
     process.start()
-    return crawl_result(crawler)
+    return crawler

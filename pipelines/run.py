@@ -91,6 +91,7 @@ class CrawlRun:
         options: dict[str, Any] | None = None,
         job: JobRun | None = None,
         on_write_error: Callable[[], None] | None = None,
+        warc_prefix: str = "",
     ) -> None:
         # Identity
         self.crawl_id = crawl_id
@@ -111,7 +112,7 @@ class CrawlRun:
         self._archived = None
         # WARC writer
         self.writer = RollingWarcWriter(
-            self.dir / "warc", prefix=crawl_id, info=warc_info, max_size=max_size,
+            self.dir / "warc", prefix=warc_prefix or crawl_id, info=warc_info, max_size=max_size,
             gzip_level=gzip_level, first_serial=next_serial(self.dir / "warc"),
         )
         self.write_error: str | None = None  # first failed WARC write (disk full, I/O error)
@@ -214,6 +215,7 @@ class CrawlRun:
                      "job": job_name or None},
             job=job,
             on_write_error=on_write_error,
+            warc_prefix=settings.get("CITEWARC_WARC_PREFIX") or "",
         )
 
     def archived(self):

@@ -170,3 +170,5 @@ CITEWARC_UPSTREAM_RESOLVER = "scrapy.resolver.CachingThreadedResolver"
 CITEWARC_WARC_GZIP_LEVEL = 6
 # Rotate WARC files before a record would cross this size; a record is never split.
 CITEWARC_WARC_MAX_SIZE = 1024 * 1024 * 1024
+# First part of WARC file names ("": the crawl id); a distributed worker's is <crawl id>-<worker>.
+CITEWARC_WARC_PREFIX = ""

@@ -11,7 +11,7 @@ import sys
 from argparse import ArgumentParser, Namespace
 from pathlib import Path
 
-from crawler.commands import debug_option, store_option, verbose_option
+from crawler.commands import REDIS_ENV, debug_option, redis_option, redis_url, store_option, verbose_option
 from crawler.errors import (
     EXIT_LOCKED,
     EXIT_NO_SEED,
@@ -19,6 +19,7 @@ from crawler.errors import (
     EXIT_STOPPED,
     EXIT_STORAGE,
     EXIT_USAGE,
+    UsageError,
     exit_codes_help,
 )
 
@@ -65,11 +66,17 @@ def add_arguments(parser: ArgumentParser) -> None:
     parser.add_argument("--resume", metavar="CRAWL_ID",
                         help="finish this job's stopped or killed crawl CRAWL_ID (a run without "
                              "it resumes the job's oldest unfinished crawl by itself)")
+    redis_option(parser, "share the run through this Redis (default $CITEWARC_REDIS_URL): not yet "
+                         "for jobs, only `citewarc archive --redis`")
     verbose_option(parser, "show the crawler's log on stderr too (it always goes to the log file)")
     debug_option(parser)
 
 
 def run(args: Namespace) -> int:
+    if redis_url(args.redis):
+        source = "--redis" if args.redis else f"${REDIS_ENV}"
+        raise UsageError(f"{source}: distributed runs of a job are not yet supported (`citewarc "
+                         "archive URL --redis` is); unset it to run the job here")
     from crawler.extensions.time_limit import parse_time_limit
     from crawler.jobs.file import load_job
     from crawler.jobs.settings import job_overrides, job_store, log_file_template

@@ -10,13 +10,19 @@ from __future__ import annotations
 
 import math
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
+from redis import Redis
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.retry import Retry
 from scrapy.settings import BaseSettings
 from scrapy_redis.connection import get_redis_from_settings
+
+from crawler.errors import UsageError
+from settings import distributed
 
 BACKOFF_CAP = 0.5  # seconds between attempts once backed off: a restarted Redis is used within 0.5 s
 BACKOFF_BASE = 0.05
@@ -51,3 +57,33 @@ def redis_from_settings(settings: Any) -> Any:
     """scrapy-redis's client (``REDIS_URL``, ``REDIS_PARAMS``) with the retry: for every client a
     worker makes, so ours and scrapy-redis's behave the same during an outage."""
     return get_redis_from_settings(retrying_settings(settings))
+
+
+def shown_url(redis_url: str) -> str:
+    """The Redis URL as messages and logs show it: a password (``redis://:secret@host``) is
+    replaced by ``***``."""
+    parts = urlsplit(redis_url)
+    if parts.password is None:
+        return redis_url
+    user = f"{parts.username}:" if parts.username else ":"
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{user}***@{host}"))
+
+
+def command_redis(redis_url: str, outage: float | None = None) -> Any:
+    """How every command opens Redis (``--redis URL``): a URL redis-py cannot read, or a Redis that
+    does not answer now, is a usage error (exit 2: nothing was started); later calls wait out an
+    outage of ``outage`` seconds (default ``CITEWARC_REDIS_OUTAGE``) as a worker's do."""
+    budget = distributed.CITEWARC_REDIS_OUTAGE if outage is None else outage
+    try:
+        server = Redis.from_url(redis_url, **distributed.REDIS_PARAMS, **retry_params(budget))
+    except ValueError as exc:
+        raise UsageError(f"--redis {shown_url(redis_url)}: {exc}") from None
+    probe = Redis.from_url(redis_url, socket_timeout=5, socket_connect_timeout=5)
+    try:
+        probe.ping()
+    except RedisError as exc:
+        raise UsageError(f"cannot reach Redis at {shown_url(redis_url)}: {exc}") from None
+    finally:
+        probe.close()
+    return server

@@ -80,3 +80,21 @@ def test_a_failed_write_stops_the_crawl_once_and_exits_4_without_a_manifest(tmp_
     line = str(failed.value)
     assert "\n" not in line and f"citewarc archive --resume {CRAWL_ID}" in line
     assert str(run.dir) in line
+
+
+def test_warc_files_are_named_by_the_prefix_setting(tmp_path):
+    """CITEWARC_WARC_PREFIX names a distributed worker's files (<crawl id>-<worker>); empty: the
+    crawl id, as always."""
+    from scrapy.settings import Settings
+
+    def settings(prefix: str) -> Settings:
+        return Settings({"CITEWARC_CRAWL_ID": CRAWL_ID, "CITEWARC_STORE": str(tmp_path / "store"),
+                         "CITEWARC_SPOOL": str(tmp_path / prefix / "spool"), "CITEWARC_WARC_PREFIX": prefix,
+                         "CITEWARC_WARC_MAX_SIZE": 1024**3, "CITEWARC_WARC_GZIP_LEVEL": 6})
+
+    for prefix, expected in (("", CRAWL_ID), (f"{CRAWL_ID}-w00abcd", f"{CRAWL_ID}-w00abcd")):
+        run = CrawlRun.from_settings(settings(prefix))
+        try:
+            assert run.writer.prefix == expected
+        finally:
+            run.release()

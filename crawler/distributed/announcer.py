@@ -1,0 +1,119 @@
+"""``citewarc archive URL --redis R``: announce the crawl, start N local workers, wait, report.
+
+The front half is every crawl's (``crawler.session.prepared_crawl``: settings, store, a unique
+crawl id, the log file); then, instead of running the spider here, the crawl is announced in Redis
+(``announce``) and served by worker processes, here (``--workers N``) and on any machine running
+``citewarc worker``. The end is reported from the crawl hash's ``result`` exactly as an ordinary
+archive reports (the crawl id last on stdout, the summary on a terminal, the exit code).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from crawler.distributed.announce import CrawlSpec, announce, crawl_key
+from crawler.distributed.process import (
+    LOCAL_SETTINGS,
+    local_worker_ids,
+    start_worker,
+    wait_workers,
+)
+from crawler.distributed.result import ResultRecord, read_record
+from crawler.errors import EXIT_OK, CrawlStopped, UsageError, error_for
+
+logger = logging.getLogger("citewarc.announce")
+
+
+def crawl_spec(prepared: Any, overrides: dict[str, Any], spider: str, max_workers: int) -> CrawlSpec:
+    """What workers need to run the prepared crawl (``crawler.session.Prepared``): the command
+    line's overrides, the settings a resume would reuse (``journal.crawl_settings``), the store and
+    the seeds, as JSON values; never what names this machine's files (spool, log file)."""
+    from pipelines.journal import crawl_settings  # noqa: PLC0415
+
+    settings = prepared.settings
+    announced = {k: v for k, v in overrides.items() if v is not None and k not in LOCAL_SETTINGS}
+    announced.update(crawl_settings(settings))
+    announced["CITEWARC_STORE"] = prepared.store.uri
+    announced["CITEWARC_SEEDS"] = list(settings.getlist("CITEWARC_SEEDS"))
+    try:
+        announced = json.loads(json.dumps(announced))
+    except (TypeError, ValueError) as exc:
+        raise UsageError(f"a setting of this crawl cannot be shared through Redis: {exc}") from None
+    started = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return CrawlSpec(crawl_id=prepared.crawl_id, spider=spider, settings=announced,
+                     store_uri=prepared.store.uri, max_workers=max_workers, started=started,
+                     tool=f"citewarc {settings.get('CITEWARC_VERSION') or 'unknown'}")
+
+
+def run_announced(request: Any, redis_url: str, workers: int, max_workers: int, spider: str = "story") -> int:
+    """Announce the crawl ``request`` asks for and see it to its end (see the module doc);
+    ``workers`` 0: only announce, print the crawl id and return 0 (queued for other machines)."""
+    from crawler.distributed.connection import command_redis, shown_url  # noqa: PLC0415
+    from crawler.session import prepared_crawl  # noqa: PLC0415
+
+    server = command_redis(redis_url)
+    with prepared_crawl(request) as prepared:
+        spec = crawl_spec(prepared, dict(request.overrides), spider, max_workers)
+        announce(server, spec)
+        logger.info("Announced crawl %s in Redis at %s (at most %d workers); starting %d here",
+                    spec.crawl_id, shown_url(redis_url), max_workers, workers)
+        if workers == 0:
+            print(spec.crawl_id, flush=True)
+            if sys.stderr.isatty():
+                prepared.console.print(f"queued {spec.crawl_id}: workers serve it (`citewarc "
+                                       "worker --redis URL`); it is finished when they are done")
+            return EXIT_OK
+        ids = local_worker_ids(workers, os.environ.get("CITEWARC_REDIS_WORKER", ""))
+        codes, interrupted = wait_workers(
+            [start_worker(redis_url, spec.crawl_id, w, request.verbose) for w in ids])
+        logger.info("Local workers %s exited with %s%s", ids, codes,
+                    " (asked to stop)" if interrupted else "")
+        record = read_record(server.hget(crawl_key(spec.crawl_id), "result"))
+        if record is not None:
+            return report_record(record, prepared.store, prepared.log_file, prepared.console)
+        return finalize_here(spec, redis_url, prepared, codes)
+
+
+def finalize_here(spec: CrawlSpec, redis_url: str, prepared: Any, codes: list[int]) -> int:
+    """Every local worker exited and none finalized: finalize now if nothing is left to fetch,
+    else the crawl stopped before its end (exit 7; other workers can still finish it)."""
+    from crawler.distributed.finalize import NotReady, finalize_open_crawl  # noqa: PLC0415
+    from crawler.report import report_crawl  # noqa: PLC0415
+    from crawler.session import spool_root  # noqa: PLC0415
+
+    try:
+        finalized = finalize_open_crawl(spec, redis_url, spool_root(prepared.settings))
+    except NotReady as exc:
+        print(spec.crawl_id, flush=True)
+        raise CrawlStopped(f"the local worker(s) exited (codes {', '.join(map(str, codes))}) before "
+                           f"the end: {exc}; nothing is lost") from None
+    return report_crawl(finalized.result, prepared.log_file, prepared.console,
+                        finish=f"citewarc worker --redis URL --crawl {spec.crawl_id}")
+
+
+def report_record(record: ResultRecord, store: Any, log_file: Path, console: Any) -> int:
+    """Report a crawl another process finalized, as ``report_crawl`` reports one finalized here:
+    the crawl id on stdout, the summary (the manifest read from the store) on a terminal, then the
+    recorded exit code and its line."""
+    from crawler.report import print_summary  # noqa: PLC0415
+    from pipelines.manifest import stored_manifest  # noqa: PLC0415
+    from pipelines.run import CrawlResult  # noqa: PLC0415
+    from pipelines.store.base import StoreError  # noqa: PLC0415
+
+    print(record.crawl_id, flush=True)
+    if sys.stderr.isatty() and record.manifest:
+        try:
+            manifest = stored_manifest(store, record.crawl_id)
+            print_summary(CrawlResult(record.crawl_id, manifest, store.uri, record.manifest),
+                          console, str(log_file))
+        except (StoreError, ValueError, KeyError) as exc:
+            logger.warning("No summary: the manifest of %s cannot be read: %s", record.crawl_id, exc)
+    if record.exit_code != EXIT_OK:
+        raise error_for(record.exit_code, record.error or f"crawl {record.crawl_id} failed")
+    return EXIT_OK

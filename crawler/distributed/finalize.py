@@ -1,0 +1,126 @@
+"""Finalize an open distributed crawl from outside its workers: ``citewarc finalize CRAWL_ID`` and
+``archive --redis`` when every worker it started exited and none finalized.
+
+Only when nothing is left to fetch (the queue empty, no live worker holding a request, the crawl
+seeded) and nobody else is finalizing it: a finalizer whose heartbeat has expired is taken over.
+The merge itself is ``pipelines.parts.finalize_parts`` (section B); the Redis side is
+``crawler.distributed.coordination.Coordination`` (section A); both imported late.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from crawler.distributed.announce import CrawlSpec
+from crawler.distributed.process import new_worker_id, worker_settings
+from crawler.distributed.result import ResultRecord, result_record
+from crawler.errors import UsageError
+
+logger = logging.getLogger("citewarc.finalize")
+
+
+class NotReady(UsageError):
+    """The crawl cannot be finalized now: requests remain, a live worker holds some, it was never
+    seeded, or a live finalizer is at work. Exit 2 for ``citewarc finalize``."""
+
+
+@dataclass(frozen=True)
+class Finalized:
+    """What finalizing gave: the crawl's result (for the summary) and the record stored in Redis."""
+
+    result: Any  # pipelines.run.CrawlResult
+    record: ResultRecord
+
+
+def worker_command_hint(crawl_id: str) -> str:
+    return f"citewarc worker --redis URL --crawl {crawl_id}"
+
+
+def finalize_open_crawl(spec: CrawlSpec, redis_url: str, spool: Path, who: str | None = None) -> Finalized:
+    """Claim the finalizer's role for ``spec``'s crawl (or take it over from a dead finalizer),
+    merge its committed parts into the manifest, index and WACZ in the store, record the result in
+    the crawl hash and close the crawl in Redis. ``NotReady`` when it cannot be finalized now."""
+    from crawler.distributed.coordination import Coordination  # noqa: PLC0415 - section A
+    from crawler.session import configured_store  # noqa: PLC0415
+
+    who = who or f"finalize-{new_worker_id()}"
+    settings = worker_settings(spec, redis_url, who, spool)
+    coordination = Coordination.from_settings(settings, worker=who)
+    coordination.beat()  # alive before claiming: a finalizer without a heartbeat is taken over
+    dead = coordination.requeue_dead()
+    if dead:
+        logger.info("Requeued the in-flight requests of dead workers of %s: %s", spec.crawl_id, dead)
+    claim_finalizer(coordination, spec.crawl_id, who)
+    with heartbeat(coordination, settings.getfloat("CITEWARC_REDIS_HEARTBEAT")):
+        store = configured_store(settings)
+        result = merge_crawl(spec, store, coordination.parts(),
+                             Path(settings.get("CITEWARC_SPOOL")) / "finalize" / spec.crawl_id,
+                             settings.getfloat("CITEWARC_UPLOAD_RETRY_BUDGET"))
+        record = result_record(result, finish=worker_command_hint(spec.crawl_id))
+        coordination.set_result(record.to_dict())
+        coordination.close_crawl()
+    return Finalized(result, record)
+
+
+def claim_finalizer(coordination: Any, crawl_id: str, who: str) -> None:
+    """Become the crawl's one finalizer, or raise ``NotReady`` saying why not."""
+    queued = coordination.queued()
+    if queued:
+        raise NotReady(f"crawl {crawl_id} is not finished: {queued} request(s) still queued; start "
+                       f"a worker to fetch them (`{worker_command_hint(crawl_id)}`)")
+    holder = coordination.finalizer()
+    if holder and holder != who:
+        if coordination.finalizer_alive():
+            raise NotReady(f"crawl {crawl_id} is being finalized by worker {holder}")
+        if not coordination.take_over_finalizer(who):
+            raise NotReady(f"crawl {crawl_id}: could not take over from its finalizer {holder}")
+        logger.info("Took over finalizing %s from %s (its heartbeat expired)", crawl_id, holder)
+        return
+    if holder == who or coordination.try_finish():
+        return
+    workers = sorted(coordination.workers())
+    raise NotReady(f"crawl {crawl_id} is not finished: live worker(s) {', '.join(workers) or 'none'} "
+                   "still hold requests, or no worker has seeded it yet "
+                   f"(`{worker_command_hint(crawl_id)}`)")
+
+
+def merge_crawl(spec: CrawlSpec, store: Any, part_refs: list[tuple[str, list[str]]], work_dir: Path,
+                upload_budget: float) -> Any:
+    """Blocking: the committed parts merged into one crawl in the store (section B's
+    ``finalize_parts``); a ``CrawlResult``."""
+    from pipelines.parts import Announced, finalize_parts, read_parts  # noqa: PLC0415 - section B
+
+    announced = Announced(crawl_id=spec.crawl_id, tool=spec.tool, seeds=spec.seeds,
+                          started=datetime.fromisoformat(spec.started.replace("Z", "+00:00")),
+                          store_uri=spec.store_uri)
+    return finalize_parts(announced, store, read_parts(store, part_refs), work_dir, upload_budget)
+
+
+@contextmanager
+def heartbeat(coordination: Any, every: float) -> Iterator[None]:
+    """Keep the finalizer's alive key fresh while it merges (minutes for a big crawl), so nobody
+    takes over a live finalizer. Errors are logged, never raised: a missed beat costs a takeover
+    at worst, and the merge is idempotent."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(every):
+            try:
+                coordination.beat()
+            except Exception as exc:  # noqa: BLE001 - a heartbeat must never stop the merge
+                logger.warning("heartbeat failed: %s", exc)
+
+    thread = threading.Thread(target=beat, name="citewarc-finalize-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
