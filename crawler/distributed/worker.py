@@ -27,6 +27,7 @@ from twisted.internet.task import LoopingCall
 
 from crawler.distributed.commit import PartCutter
 from crawler.distributed.config import worker_id
+from crawler.distributed.result import result_record
 from pipelines.run import CrawlResult, CrawlRun
 
 logger = logging.getLogger(__name__)
@@ -47,6 +48,11 @@ class WorkerResult:
     finalized: CrawlResult | None = None  # set in the one worker that finalised the crawl
     uncommitted: bool = False  # finished pages it could not commit (they go back to the queue)
     joined: bool = True
+
+    @property
+    def stopped(self) -> str | None:
+        """Why the worker left before the crawl's end (None: it ended with the crawl)."""
+        return None if self.reason == "finished" else self.reason
 
 
 class WorkerCommit:
@@ -180,7 +186,7 @@ class WorkerCommit:
         parts = read_parts(run.store, self.coordination.parts())
         work = run.dir.parent / f"{run.crawl_id}.finalize"
         result = finalize_parts(announced, run.store, parts, work, self.upload_budget)
-        self.coordination.set_result(result_summary(result))
+        self.coordination.set_result(result_record(result).to_dict())
         if result.storage_error is None:
             self.coordination.close_crawl()
         self.finalized = result
@@ -254,14 +260,6 @@ class WorkerCommit:
         run.release()
         if not self.uncommitted:
             shutil.rmtree(run.dir, ignore_errors=True)
-
-
-def result_summary(result: CrawlResult) -> dict[str, Any]:
-    """What the finalizer leaves in the crawl hash for the command that started the crawl."""
-    return {"crawl_id": result.crawl_id, "manifest_location": result.manifest_location,
-            "storage_error": result.storage_error, "pending": result.pending,
-            "spool_dir": str(result.spool_dir) if result.spool_dir else None,
-            "pages": len(result.manifest.get("pages", [])) if result.manifest else 0}
 
 
 def worker_result(crawler: Any) -> WorkerResult | None:

@@ -194,3 +194,32 @@ def test_a_worker_killed_mid_crawl_loses_nothing_and_nothing_is_twice(
     assert max(again.values()) <= 2, again  # at most once by each worker
     logs = "\n".join(p.read_text() for p in (tmp_path / "b").rglob("*.log"))
     assert "Worker wvictim stopped answering" in logs, logs[-3000:]
+
+
+def test_redis_killed_and_restarted_mid_crawl_loses_nothing(
+        tmp_path: Path, slow_site: SlowServer, redis_url: str, redis_server: RedisServer) -> None:
+    """Redis (AOF, appendfsync always) SIGKILLed while two workers crawl and restarted a second
+    later: every worker waits the outage out (redis-py's Retry), the crawl completes, each page once."""
+    store = tmp_path / "store"
+    before = len(slow_site.requests)
+    proc = start(tmp_path, "archive", slow_site.url(INDEX), "--depth", "1", "--store", str(store),
+                 "--redis", redis_url, "--workers", "2")
+    try:
+        deadline = time.monotonic() + 60
+        while len([p for p in slow_site.requests[before:] if p != INDEX]) < 4:
+            assert time.monotonic() < deadline, "the crawl never reached the citations"
+            assert proc.poll() is None, proc.communicate()
+            time.sleep(0.02)
+        redis_server.kill()
+        time.sleep(1.0)
+        redis_server.start()
+        out, err = finish(proc)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+    assert proc.returncode == 0, err[-3000:]
+    _, manifest = manifest_of(tmp_path, out)
+    urls = Counter(p["url"] for p in manifest["pages"])
+    assert len(urls) == SITE_PAGES + 1 and max(urls.values()) == 1
+    assert all(p["status"] == 200 for p in manifest["pages"])
