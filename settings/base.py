@@ -35,6 +35,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.from_archive.ArchivedResponseMiddleware": 940,  # --resume only
     "crawler.middlewares.capture.WarcCaptureMiddleware": 950,
 }
+# Scrapy's downloader with its per-host limit holding on the asyncio reactor (Scrapy 2.19 starts
+# every queued request of a host at once when there is no delay: crawler/web/downloader.py).
+DOWNLOADER = "crawler.web.downloader.PoliteDownloader"
 # Only http and https: a citation must never make the crawler read files, S3 or FTP. Scrapy's
 # HTTP/1.1 handler, noting when each request goes out (the WARC-Date of its records).
 DOWNLOAD_HANDLERS = {

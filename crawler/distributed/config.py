@@ -12,7 +12,7 @@ from typing import Any
 
 from settings import distributed
 
-CRAWL_ID = re.compile(r"[a-z0-9][a-z0-9-]*")  # crawl ids are path-safe: no '{', '%' or ':' to escape
+CRAWL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # crawl ids are path-safe: no '{', '%' or ':' to escape
 
 
 def distributed_settings(crawl_id: str, redis_url: str, max_workers: int) -> dict[str, Any]:
