@@ -35,6 +35,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.from_archive.ArchivedResponseMiddleware": 940,  # --resume only
     "crawler.middlewares.capture.WarcCaptureMiddleware": 950,
 }
+# Scrapy's downloader with its per-host limit holding on the asyncio reactor (Scrapy 2.19 starts
+# every queued request of a host at once when there is no delay: crawler/web/downloader.py).
+DOWNLOADER = "crawler.web.downloader.PoliteDownloader"
 # Only http and https: a citation must never make the crawler read files, S3 or FTP. Scrapy's
 # HTTP/1.1 handler, noting when each request goes out (the WARC-Date of its records).
 DOWNLOAD_HANDLERS = {
@@ -131,6 +134,22 @@ CITEWARC_PROGRESS = False
 CITEWARC_REDACT_HEADERS = ["Authorization"]
 # pywb's own environment for `citewarc replay` ("": the checkout's .venv-replay).
 CITEWARC_REPLAY_VENV = ""
+# Shared crawls (--redis): seconds between a worker's heartbeats (its alive key in Redis).
+CITEWARC_REDIS_HEARTBEAT = 5
+# How many workers may join one shared crawl (--max-workers; --workers N sets N).
+# Each one's per-host limits are the crawl's divided by it (crawler/distributed/config.py).
+CITEWARC_REDIS_MAX_WORKERS = 4
+# Seconds a worker keeps every Redis call retrying (redis-py's Retry, exponential backoff) before it
+# gives up: a Redis restart is waited out (bench/spike_redis_workers.py D and F).
+CITEWARC_REDIS_OUTAGE = 60
+# Seconds an idle worker waits before it looks at the queue again (Scrapy's engine alone: 5 s).
+CITEWARC_REDIS_POLL = 0.2
+# Seconds without a heartbeat after which a worker is taken for dead and any other puts its requests
+# back in the queue. Above the longest stall of a live worker's reactor (a 100 MB body gzipped at
+# level 9 takes ~4 s on one core): a live worker taken for dead costs a page fetched twice, no more.
+CITEWARC_REDIS_VISIBILITY_TIMEOUT = 30
+# This worker's id (in its in-flight key, heartbeat and WARC names); empty: "w" + 6 random hex digits.
+CITEWARC_REDIS_WORKER = ""
 # Fetch images, stylesheets, scripts, fonts and CSS-referenced files so pages replay as they looked.
 CITEWARC_REQUISITES = True
 # Set by `citewarc archive --resume`: continue the crawl CITEWARC_CRAWL_ID from its journal.

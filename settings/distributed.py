@@ -44,6 +44,15 @@ DUPEFILTER_CLASS = "crawler.distributed.dupefilter.NoDupeFilter"
 # of a crawl must be private to its workers (loopback, a private network, requirepass).
 SCHEDULER_SERIALIZER = "scrapy_redis.picklecompat"
 
+# --- The worker's end of a crawl -------------------------------------------------------------------
+# Laid over the crawl's EXTENSIONS by the worker (crawler/distributed/process.py): a worker never
+# writes a manifest of its own (FinalizeCrawl off); WorkerCommit commits its finished pages as parts
+# and, in the one worker Redis picks, merges every part into the crawl's manifest, index and WACZ.
+CITEWARC_REDIS_EXTENSIONS = {
+    "pipelines.finalize.FinalizeCrawl": None,
+    "crawler.distributed.worker.WorkerCommit": 900,
+}
+
 # --- citewarc's frontier: which URLs are the crawl's, max_pages, for every worker at once ---------
 # Claims a URL on the shared seen set, counts it on the shared counter and queues its request in one
 # Lua script (crawler/distributed/frontier.py), instead of StorySpider's in-memory LocalFrontier.
@@ -69,39 +78,17 @@ CITEWARC_REDIS_SEEDED_KEY = "citewarc:crawl:{crawl_id}:seeded"  # set once every
 CITEWARC_REDIS_FINALIZER_KEY = "citewarc:crawl:{crawl_id}:finalizer"  # SET NX: the one who merges
 CITEWARC_REDIS_CRAWLS_KEY = "citewarc:crawls"  # sorted set of open crawl ids: what workers serve
 
-# --- Worker liveness -------------------------------------------------------------------------------
-# A worker refreshes its alive key every CITEWARC_REDIS_HEARTBEAT seconds; once the key has expired
-# (CITEWARC_REDIS_VISIBILITY_TIMEOUT), any other worker moves the dead one's in-flight requests
-# back to the queue. The timeout must exceed the longest reactor stall of a live worker (a 100 MB
-# body gzipped at level 9 takes ~4 s on one core), so a slow worker is never taken for dead.
-CITEWARC_REDIS_HEARTBEAT = 5
-CITEWARC_REDIS_VISIBILITY_TIMEOUT = 30
-# How long every Redis call is retried (redis-py's Retry with exponential backoff) before a worker
-# gives up: a Redis restart is waited out (bench/spike_redis_workers.py D and F).
-CITEWARC_REDIS_OUTAGE = 60
+# --- Worker liveness, polling, outages, the worker cap ----------------------------------------------
+# citewarc's own knobs for shared crawls (heartbeat, visibility timeout, poll, outage, max workers)
+# are in settings/base.py, with the other CITEWARC_ settings, so CITEWARC_<NAME>=value in a worker's
+# environment and the test settings can set them (this overlay would override them).
 # Arguments of every worker's Redis client (scrapy-redis's and citewarc's): a dead connection is
 # noticed instead of hanging. The retry itself (sized by CITEWARC_REDIS_OUTAGE) is added when the
 # client is made (crawler/distributed/connection.py): a Retry object here would import redis-py.
 REDIS_PARAMS = {"socket_timeout": 30, "socket_connect_timeout": 30}
-# This worker's id, in its in-flight key, heartbeat and WARC names; empty: "w" + 6 random hex digits
-# per process (crawler.distributed.config.worker_id).
-CITEWARC_REDIS_WORKER = ""
-
-# --- Parts: when a worker's finished pages count ------------------------------------------------
-# A worker commits its finished pages (closed WARC, texts uploaded, part manifest stored, then one
-# Redis script) every this many pages or seconds, on idle and on close. A death costs at most one
-# part's pages fetched again; each part closes a WARC file.
-CITEWARC_REDIS_PART_PAGES = 200
-CITEWARC_REDIS_PART_SECONDS = 60
-
-# --- Workers of one crawl ---------------------------------------------------------------------------
-# At most this many workers join a crawl (--workers N, or --max-workers M when workers come from
-# elsewhere); a worker beyond it does not join. Per-host limits are divided by it (design, 3.8).
-CITEWARC_REDIS_MAX_WORKERS = 4
 
 # --- Politeness across workers ---------------------------------------------------------------------
-# Each worker keeps Scrapy's per-host limits; --workers N on one machine divides them (the design's
-# "documented division"): CONCURRENT_REQUESTS_PER_DOMAIN and the delay are per worker, so a host
-# sees at most N x CONCURRENT_REQUESTS_PER_DOMAIN. CITEWARC_REDIS_HOST_SLOTS > 0 switches to a
-# shared per-host slot in Redis instead (at most that many requests to one host across all workers).
-CITEWARC_REDIS_HOST_SLOTS = 0
+# Not a setting here: each worker's per-host limits are the crawl's divided by its worker cap
+# (crawler.distributed.config.divided_politeness: CONCURRENT_REQUESTS_PER_DOMAIN // max_workers,
+# DOWNLOAD_DELAY x max_workers, AutoThrottle's target / max_workers), so a host sees no more of the
+# crawl than of a single process, up to CONCURRENT_REQUESTS_PER_DOMAIN workers.

@@ -9,7 +9,15 @@ CITEWARC_ALLOW_PRIVATE_ADDRESSES = True
 CITEWARC_UPLOAD_RETRY_BUDGET = 3
 CITEWARC_EXTRACT_WORKERS = 2
 DOWNLOAD_DELAY = 0
+# Every fixture server is on 127.0.0.1, one host to Scrapy: the suite runs at the pace it had while
+# Scrapy let a host's queued requests all start at once (crawler/web/downloader.py). The politeness
+# tests select tests/servers/polite_settings.py, which puts the per-host limit back.
+CONCURRENT_REQUESTS_PER_DOMAIN = 16
 DOWNLOAD_TIMEOUT = 15
 RETRY_TIMES = 1
 # Static captures unless a test asks for the browser (tests/integration/test_browser*.py).
 CITEWARC_BROWSER = "never"
+# Shared crawls: a killed worker's requests come back after 2 s, idle workers look every 0.1 s.
+CITEWARC_REDIS_HEARTBEAT = 0.5
+CITEWARC_REDIS_POLL = 0.1
+CITEWARC_REDIS_VISIBILITY_TIMEOUT = 2

@@ -119,7 +119,7 @@ def distributed_options(args: Namespace) -> Distributed | None:
     """The checked distributed options, or None for an ordinary crawl (no --redis, and no
     $CITEWARC_REDIS_URL: a --resume finishes a crawl of this machine, so the environment does not
     make it distributed). Usage errors for what is not (yet) possible with --redis."""
-    from settings.distributed import CITEWARC_REDIS_MAX_WORKERS
+    from settings.base import CITEWARC_REDIS_MAX_WORKERS
 
     url = args.redis or (None if args.resume else redis_url(None))
     if url is None:

@@ -12,7 +12,7 @@ from typing import Any
 
 from settings import distributed
 
-CRAWL_ID = re.compile(r"[a-z0-9][a-z0-9-]*")  # crawl ids are path-safe: no '{', '%' or ':' to escape
+CRAWL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # crawl ids are path-safe: no '{', '%' or ':' to escape
 
 
 def distributed_settings(crawl_id: str, redis_url: str, max_workers: int) -> dict[str, Any]:
@@ -61,3 +61,22 @@ def worker_key(settings: Any, name: str) -> str:
     if not key or "{" in key:
         raise ValueError(f"{name} is not filled for a crawl (distributed_settings): {key!r}")
     return key
+
+
+def divided_politeness(settings: Any, max_workers: int) -> dict[str, Any]:
+    """Each worker's share of the per-host limits, so that a host never sees more of the crawl
+    than a single process would send it (design 3.8, "a documented division").
+
+    Up to ``CONCURRENT_REQUESTS_PER_DOMAIN`` workers, the concurrency is divided (floored, at
+    least 1 each); the delay between requests to a host is multiplied, and AutoThrottle's target
+    concurrency divided, by the worker count. Beyond that many workers a host may see one request
+    per worker at once: the README says so (many-host crawls want more workers than that; a
+    one-host crawl gains nothing from them)."""
+    workers = max(1, max_workers)
+    return {
+        "CONCURRENT_REQUESTS_PER_DOMAIN": max(1, settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")
+                                              // workers),
+        "DOWNLOAD_DELAY": settings.getfloat("DOWNLOAD_DELAY") * workers,
+        "AUTOTHROTTLE_TARGET_CONCURRENCY": settings.getfloat("AUTOTHROTTLE_TARGET_CONCURRENCY")
+        / workers,
+    }

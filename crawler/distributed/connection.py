@@ -22,7 +22,7 @@ from scrapy.settings import BaseSettings
 from scrapy_redis.connection import get_redis_from_settings
 
 from crawler.errors import UsageError
-from settings import distributed
+from settings import base, distributed
 
 BACKOFF_CAP = 0.5  # seconds between attempts once backed off: a restarted Redis is used within 0.5 s
 BACKOFF_BASE = 0.05
@@ -74,7 +74,7 @@ def command_redis(redis_url: str, outage: float | None = None) -> Any:
     """How every command opens Redis (``--redis URL``): a URL redis-py cannot read, or a Redis that
     does not answer now, is a usage error (exit 2: nothing was started); later calls wait out an
     outage of ``outage`` seconds (default ``CITEWARC_REDIS_OUTAGE``) as a worker's do."""
-    budget = distributed.CITEWARC_REDIS_OUTAGE if outage is None else outage
+    budget = base.CITEWARC_REDIS_OUTAGE if outage is None else outage
     try:
         server = Redis.from_url(redis_url, **distributed.REDIS_PARAMS, **retry_params(budget))
     except ValueError as exc:

@@ -53,6 +53,8 @@ return answer
 class RedisFrontier:
     """Claims for every worker of one crawl; a new claim with a request answers ``QUEUED``."""
 
+    queues = True  # requests go to Redis here, not through the spider (StorySpider.room_in_scheduler)
+
     def __init__(self, server: Any, queue: PriorityQueue, seen_key: str, scheduled_key: str,
                  max_pages: int = 0) -> None:
         self.server = server

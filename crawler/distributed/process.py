@@ -23,23 +23,14 @@ from typing import Any
 from scrapy.settings import Settings
 
 from crawler.distributed.announce import CrawlSpec
-from crawler.distributed.config import WORKER_ID, distributed_settings
+from crawler.distributed.config import WORKER_ID, distributed_settings, divided_politeness
 from crawler.errors import EXIT_OK, EXIT_STOPPED, EXIT_STORAGE, UsageError
-from settings import distributed
 
 REDIS_URL_ENV = "CITEWARC_REDIS_URL"
 # Settings of the announcing machine that a worker never takes from the announcement: they name
 # that machine's files, terminal or run state.
 LOCAL_SETTINGS = frozenset({"CITEWARC_CRAWL_ID", "CITEWARC_LOG_FILE", "CITEWARC_PROGRESS",
                             "CITEWARC_RESUME", "CITEWARC_SPOOL"})
-# settings.distributed's knobs a machine may tune for its workers (its settings module or the
-# environment win over the defaults): liveness, outage budget, part cadence, host slots. The key
-# templates, the worker id and max_workers are the crawl's, never the machine's.
-TUNABLE = frozenset(
-    name for name in dir(distributed)
-    if name.startswith("CITEWARC_REDIS_") and not name.endswith("_KEY")
-    and name not in ("CITEWARC_REDIS_WORKER", "CITEWARC_REDIS_MAX_WORKERS")
-)
 SPIDERS = {"story": ("crawler.spiders.story", "StorySpider"), "job": ("crawler.spiders.job", "JobSpider")}
 
 
@@ -77,8 +68,9 @@ def worker_log_file(spool: Path, crawl_id: str, worker: str) -> Path:
 
 def worker_settings(spec: CrawlSpec, redis_url: str, worker: str, spool: Path) -> Settings:
     """The settings one worker runs ``spec`` with: this machine's settings module and environment,
-    then the crawl's announced settings, then ``settings.distributed`` filled in for the crawl (a
-    tunable this machine sets itself stays), then who and where this worker is: the crawl id, the
+    then the crawl's announced settings, then ``settings.distributed`` filled in for the crawl
+    (the liveness knobs are ``settings.base``'s, so this machine's module and environment set
+    them), its share of the per-host limits, then who and where this worker is: the crawl id, the
     worker id, its spool root ``<spool>/workers/<worker>``, its WARC prefix ``<crawl id>-<worker>``
     and its log file. ``spool`` is this machine's spool root."""
     from crawler.session import load_settings  # noqa: PLC0415 - Scrapy's settings machinery
@@ -86,13 +78,15 @@ def worker_settings(spec: CrawlSpec, redis_url: str, worker: str, spool: Path) -
     if not WORKER_ID.fullmatch(worker):
         raise UsageError(f"not a worker id: {worker!r} (lowercase letters, digits and '-')")
     settings = load_settings({k: v for k, v in spec.settings.items() if k not in LOCAL_SETTINGS})
-    for name, value in distributed_settings(spec.crawl_id, redis_url, spec.max_workers).items():
-        if name in TUNABLE and name in settings:  # set by this machine's settings module
-            continue
+    overlay = distributed_settings(spec.crawl_id, redis_url, spec.max_workers)
+    extensions = {**settings.getdict("EXTENSIONS"), **overlay.pop("CITEWARC_REDIS_EXTENSIONS")}
+    for name, value in overlay.items():
         settings.set(name, value, priority="cmdline")
-    for name in TUNABLE:  # ... or its environment (load_settings knows only settings.base's names)
-        if os.environ.get(name):
-            settings.set(name, os.environ[name], priority="cmdline")
+    # No manifest of its own: WorkerCommit instead of FinalizeCrawl, the crawl's other extensions kept.
+    settings.set("EXTENSIONS", extensions, priority="cmdline")
+    # Each worker's share of the per-host limits (a host sees no more than of one process).
+    for name, value in divided_politeness(settings, spec.max_workers).items():
+        settings.set(name, value, priority="cmdline")
     own = {
         "CITEWARC_CRAWL_ID": spec.crawl_id,
         "CITEWARC_STORE": spec.store_uri,

@@ -38,6 +38,9 @@ class CrawlScheduler(Scheduler):
         super().__init__(*args, **kwargs)
         self.local: list[tuple[int, int, Any]] = []  # heap of (-priority, arrival, request)
         self._arrival = itertools.count()
+        # Set by the worker while it commits a part: nothing new starts, so the WARC file the
+        # part closes holds only pages the part commits (crawler/distributed/worker.py).
+        self.paused = False
 
     @classmethod
     def from_settings(cls, settings: Any) -> CrawlScheduler:
@@ -63,6 +66,8 @@ class CrawlScheduler(Scheduler):
         return True
 
     def next_request(self) -> Any:
+        if self.paused:
+            return None
         if self.local:
             self._count("scheduler/dequeued/local")
             return heapq.heappop(self.local)[2]

@@ -119,7 +119,10 @@ class StorySpider(scrapy.Spider):
         Scrapy takes ``start()`` as fast as it yields: 10,000 seed URLs would be 10,000
         Request objects (and their journal lines) from the first second, where the downloader
         only ever needs the next few. Seeds not yet requested when a crawl is killed are
-        requested on resume, like any other (``resume_requests``)."""
+        requested on resume, like any other (``resume_requests``). A frontier that queues the
+        requests itself (Redis) leaves nothing here to wait for: the queue is in Redis."""
+        if getattr(self.frontier, "queues", False):
+            return
         engine = getattr(self.crawler, "engine", None)
         scheduler = getattr(engine, "scheduler", None)
         if scheduler is None or not hasattr(scheduler, "__len__"):

@@ -40,6 +40,8 @@ class SlowServer(LoopbackServer):
         self.page_delay = page_delay  # seconds each /site/N.html takes to answer
         self.requests: list[str] = []
         self.arrived: list[tuple[float, str]] = []  # (time.time(), path) of each request
+        self.active = 0  # /site/N.html requests being answered right now
+        self.most_active = 0  # the most at once: what per-host politeness must bound
         super().__init__()
         self._released = threading.Event()
         self._seen = threading.Condition()
@@ -90,7 +92,14 @@ def _make_handler(server: SlowServer) -> type[BaseHTTPRequestHandler]:
                 self._send(200, "text/html; charset=utf-8",
                            PAGE.format(title="A story citing slow sources", text=links))
             elif path.startswith("/site/") and path[6:-5].isdigit() and path.endswith(".html"):
-                time.sleep(server.page_delay)
+                with server._seen:
+                    server.active += 1
+                    server.most_active = max(server.most_active, server.active)
+                try:
+                    time.sleep(server.page_delay)
+                finally:
+                    with server._seen:
+                        server.active -= 1
                 self._send(200, "text/html; charset=utf-8",
                            PAGE.format(title=f"Slow source {path[6:-5]}", text="Slowly. " * 20))
             elif path == "/feed.xml":

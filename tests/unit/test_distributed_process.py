@@ -56,11 +56,26 @@ def test_worker_settings_hold_the_crawl_keys_spool_prefix_and_worker(tmp_path: P
     assert settings.getbool("CITEWARC_PROGRESS") is False
 
 
+def test_a_worker_commits_parts_instead_of_writing_a_manifest_and_keeps_the_other_extensions(
+        tmp_path: Path):
+    extensions = worker_settings(spec(), REDIS, "w1", tmp_path).getdict("EXTENSIONS")
+    assert extensions["pipelines.finalize.FinalizeCrawl"] is None
+    assert extensions["crawler.distributed.worker.WorkerCommit"] == 900
+    assert "crawler.extensions.time_limit.CrawlTimeLimit" in extensions
+
+
+def test_each_worker_gets_its_share_of_the_per_host_limits(tmp_path: Path):
+    settings = worker_settings(spec(CONCURRENT_REQUESTS_PER_DOMAIN=4, DOWNLOAD_DELAY=0.5), REDIS, "w1",
+                               tmp_path)
+    assert settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") == 1  # 3 workers: 4 // 3
+    assert settings.getfloat("DOWNLOAD_DELAY") == 1.5
+
+
 def test_tunables_of_this_machine_win_over_the_defaults(tmp_path: Path, monkeypatch):
     monkeypatch.setenv("CITEWARC_REDIS_HEARTBEAT", "0.5")
     settings = worker_settings(spec(), REDIS, "w1", tmp_path)
     assert settings.getfloat("CITEWARC_REDIS_HEARTBEAT") == 0.5
-    assert settings.getint("CITEWARC_REDIS_VISIBILITY_TIMEOUT") == 30  # settings.distributed
+    assert settings.getint("CITEWARC_REDIS_VISIBILITY_TIMEOUT") == 30  # settings.base
 
 
 def test_worker_settings_refuse_a_bad_worker_id(tmp_path: Path):
