@@ -9,7 +9,10 @@ parser and should not load Scrapy to do it.
 from __future__ import annotations
 
 import os
-from argparse import ArgumentParser
+from argparse import ArgumentParser, Namespace
+from dataclasses import dataclass
+
+from crawler.errors import UsageError
 
 STORE_HELP = ("where to store: a path, file:///abs/path or s3://bucket/prefix "
               "(default: $CITEWARC_STORE or ./archive)")
@@ -48,3 +51,53 @@ environment:
   AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_PROFILE   S3 access
   http_proxy, https_proxy   fetch through a proxy
 """
+
+
+def distributed_arguments(parser: ArgumentParser, what: str) -> None:
+    """``--redis``, ``--workers`` and ``--max-workers``: share the ``what`` (crawl, run) through Redis."""
+    redis_option(parser, f"share the {what} through this Redis (redis://[:password@]host:port/db, "
+                         "default $CITEWARC_REDIS_URL): announce it there, where any `citewarc "
+                         "worker` may join, and run --workers worker processes here")
+    parser.add_argument("--workers", type=int, metavar="N",
+                        help="with --redis: worker processes to start on this machine (default 1); "
+                             "0: only announce the crawl, print its id and exit 0")
+    parser.add_argument("--max-workers", type=int, metavar="M",
+                        help="with --redis: at most M workers, here and elsewhere, may join the "
+                             f"{what} (default: the larger of --workers and 4)")
+
+
+@dataclass(frozen=True)
+class Distributed:
+    """``--redis``, ``--workers`` and ``--max-workers`` once checked."""
+
+    url: str
+    workers: int
+    max_workers: int
+
+
+def distributed_options(args: Namespace) -> Distributed | None:
+    """The checked distributed options, or None for an ordinary crawl (no --redis, and no
+    $CITEWARC_REDIS_URL: a --resume finishes a crawl of this machine, so the environment does not
+    make it distributed). Usage errors for what is not (yet) possible with --redis."""
+    from settings.base import CITEWARC_REDIS_MAX_WORKERS
+
+    url = args.redis or (None if args.resume else redis_url(None))
+    if url is None:
+        if args.workers is not None or args.max_workers is not None:
+            raise UsageError("--workers and --max-workers share a crawl through Redis: give "
+                             "--redis URL too (or set $CITEWARC_REDIS_URL)")
+        return None
+    if args.resume:
+        raise UsageError("--resume with --redis: not yet (a distributed crawl is finished by its "
+                         "workers, `citewarc worker --redis URL --crawl ID`, or `citewarc finalize`)")
+    if args.time_limit:
+        raise UsageError("--time-limit with --redis: not yet")
+    workers = 1 if args.workers is None else args.workers
+    if workers < 0:
+        raise UsageError("--workers must be 0 or more")
+    max_workers = max(workers, CITEWARC_REDIS_MAX_WORKERS) if args.max_workers is None else args.max_workers
+    if max_workers < 1:
+        raise UsageError("--max-workers must be 1 or more")
+    if max_workers < workers:
+        raise UsageError(f"--max-workers {max_workers} is fewer than --workers {workers}")
+    return Distributed(url, workers, max_workers)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import sys
 from argparse import ArgumentParser, Namespace
-from dataclasses import dataclass
 
-from crawler.commands import ENVIRONMENT_HELP, redis_option, redis_url
+from crawler.commands import ENVIRONMENT_HELP, distributed_arguments, distributed_options
 from crawler.errors import UsageError, exit_codes_help
 
 COMMON_OPTIONS = True
@@ -49,15 +48,7 @@ def add_arguments(parser: ArgumentParser) -> None:
     parser.add_argument("--browser-domain", action="append", default=[], metavar="HOST=MODE",
                         help="the browser mode for HOST and its subdomains (repeatable; replaces "
                              "$CITEWARC_BROWSER_DOMAINS), e.g. example.com=always")
-    redis_option(parser, "share the crawl through this Redis (redis://[:password@]host:port/db, "
-                         "default $CITEWARC_REDIS_URL): announce it there, where any `citewarc "
-                         "worker` may join, and run --workers worker processes here")
-    parser.add_argument("--workers", type=int, metavar="N",
-                        help="with --redis: worker processes to start on this machine (default 1); "
-                             "0: only announce the crawl, print its id and exit 0")
-    parser.add_argument("--max-workers", type=int, metavar="M",
-                        help="with --redis: at most M workers, here and elsewhere, may join the "
-                             "crawl (default: the larger of --workers and 4)")
+    distributed_arguments(parser, "crawl")
 
 
 def run(args: Namespace) -> int:
@@ -104,40 +95,3 @@ def run(args: Namespace) -> int:
         return run_announced(request, redis.url, redis.workers, redis.max_workers)
     crawled = run_crawl(request)
     return report_crawl(crawled.result, crawled.log_file, crawled.console)
-
-
-@dataclass(frozen=True)
-class Distributed:
-    """``--redis``, ``--workers`` and ``--max-workers`` once checked."""
-
-    url: str
-    workers: int
-    max_workers: int
-
-
-def distributed_options(args: Namespace) -> Distributed | None:
-    """The checked distributed options, or None for an ordinary crawl (no --redis, and no
-    $CITEWARC_REDIS_URL: a --resume finishes a crawl of this machine, so the environment does not
-    make it distributed). Usage errors for what is not (yet) possible with --redis."""
-    from settings.base import CITEWARC_REDIS_MAX_WORKERS
-
-    url = args.redis or (None if args.resume else redis_url(None))
-    if url is None:
-        if args.workers is not None or args.max_workers is not None:
-            raise UsageError("--workers and --max-workers share a crawl through Redis: give "
-                             "--redis URL too (or set $CITEWARC_REDIS_URL)")
-        return None
-    if args.resume:
-        raise UsageError("--resume with --redis: not yet (a distributed crawl is finished by its "
-                         "workers, `citewarc worker --redis URL --crawl ID`, or `citewarc finalize`)")
-    if args.time_limit:
-        raise UsageError("--time-limit with --redis: not yet")
-    workers = 1 if args.workers is None else args.workers
-    if workers < 0:
-        raise UsageError("--workers must be 0 or more")
-    max_workers = max(workers, CITEWARC_REDIS_MAX_WORKERS) if args.max_workers is None else args.max_workers
-    if max_workers < 1:
-        raise UsageError("--max-workers must be 1 or more")
-    if max_workers < workers:
-        raise UsageError(f"--max-workers {max_workers} is fewer than --workers {workers}")
-    return Distributed(url, workers, max_workers)
