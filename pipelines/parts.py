@@ -11,6 +11,7 @@ the list of files it uploaded; the finalizer merges the committed parts into one
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -117,3 +118,19 @@ def read_parts(store: Store, part_refs: list[tuple[str, list[str]]]) -> list[tup
             raise ValueError(f"{store.location(key)}: {exc}") from None
         out.append((part, list(rejected)))
     return out
+
+
+def feed_entries_taken(parts: list[tuple[Part, Collection[str]]]) -> dict[str, str]:
+    """Page key -> URL of every committed seed a feed or sitemap gave (its ``via``): what a job's
+    state remembers as taken, so the next run does not take them again. Read from the pages
+    rather than the parts' ``seeds_added``: a worker that died after taking entries from a feed
+    left them claimed in Redis, and the worker that fetched the feed again could not take them."""
+    taken: dict[str, str] = {}
+    for part, rejected in parts:
+        for page in part.pages:
+            if page.key is None or page.key in rejected:
+                continue
+            for record in page.records:
+                if record.role == "seed" and record.via and not record.hop:
+                    taken.setdefault(page.key, record.url)
+    return taken

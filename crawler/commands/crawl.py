@@ -11,7 +11,13 @@ import sys
 from argparse import ArgumentParser, Namespace
 from pathlib import Path
 
-from crawler.commands import REDIS_ENV, debug_option, redis_option, redis_url, store_option, verbose_option
+from crawler.commands import (
+    debug_option,
+    distributed_arguments,
+    distributed_options,
+    store_option,
+    verbose_option,
+)
 from crawler.errors import (
     EXIT_LOCKED,
     EXIT_NO_SEED,
@@ -66,17 +72,13 @@ def add_arguments(parser: ArgumentParser) -> None:
     parser.add_argument("--resume", metavar="CRAWL_ID",
                         help="finish this job's stopped or killed crawl CRAWL_ID (a run without "
                              "it resumes the job's oldest unfinished crawl by itself)")
-    redis_option(parser, "share the run through this Redis (default $CITEWARC_REDIS_URL): not yet "
-                         "for jobs, only `citewarc archive --redis`")
+    distributed_arguments(parser, "run")
     verbose_option(parser, "show the crawler's log on stderr too (it always goes to the log file)")
     debug_option(parser)
 
 
 def run(args: Namespace) -> int:
-    if redis_url(args.redis):
-        source = "--redis" if args.redis else f"${REDIS_ENV}"
-        raise UsageError(f"{source}: distributed runs of a job are not yet supported (`citewarc "
-                         "archive URL --redis` is); unset it to run the job here")
+    redis = distributed_options(args)
     from crawler.extensions.time_limit import parse_time_limit
     from crawler.jobs.file import load_job
     from crawler.jobs.settings import job_overrides, job_store, log_file_template
@@ -94,8 +96,17 @@ def run(args: Namespace) -> int:
     if args.time_limit:
         overrides["CITEWARC_TIME_LIMIT"] = parse_time_limit(args.time_limit)
     job_run = JobRun(job, job_path, store_source, log_file_template(job, job_path, args.log_file))
-    crawled = run_crawl(CrawlRequest(JobSpider, overrides, slug=job.name, resume=args.resume,
-                                     verbose=args.verbose, job=job_run))
+    request = CrawlRequest(JobSpider, overrides, slug=job.name, resume=args.resume,
+                           verbose=args.verbose, job=job_run)
+    if redis is not None:
+        from crawler.distributed.announcer import run_announced
+
+        if overrides.get("CITEWARC_TIME_LIMIT"):
+            raise UsageError(f"{job_path}: limits.max_minutes with --redis: not yet (a time limit "
+                             "is not shared among workers)")
+        return run_announced(request, redis.url, redis.workers, redis.max_workers, spider="job",
+                             failure=lambda manifest: job_failure(manifest, job))
+    crawled = run_crawl(request)
     finish = f"citewarc crawl {shlex.quote(str(job_path))} --resume {crawled.crawl_id}"
     return report_crawl(crawled.result, crawled.log_file, crawled.console,
                         failure=lambda manifest: job_failure(manifest, job), finish=finish)

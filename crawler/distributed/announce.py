@@ -9,6 +9,7 @@ journal. The finalizer removes the id (``Coordination.close_crawl``).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from dataclasses import dataclass, field
@@ -83,13 +84,37 @@ def workers_key(crawl_id: str) -> str:
 CRAWLS_KEY = distributed.CITEWARC_REDIS_CRAWLS_KEY
 
 
-def announce(server: Any, spec: CrawlSpec) -> None:
+# KEYS: the job's lock (or none), the crawls zset, the crawl hash. ARGV: crawl id, now, then the
+# hash's fields and values. A job's lock names its last run; it is held while that crawl is open.
+ANNOUNCE_SCRIPT = """
+if KEYS[3] ~= '' then
+    local holder = redis.call('GET', KEYS[3])
+    if holder and holder ~= ARGV[1] and redis.call('ZSCORE', KEYS[1], holder) then
+        return holder
+    end
+    redis.call('SET', KEYS[3], ARGV[1])
+end
+redis.call('HSET', KEYS[2], unpack(ARGV, 3))
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+return false
+"""
+
+
+def job_lock_key(store_uri: str, job: str) -> str:
+    """The Redis key of a job's lock in a store: one open run per job and store, on any machine
+    (``citewarc crawl`` without Redis takes a file lock of this machine instead)."""
+    digest = hashlib.sha256(store_uri.encode()).hexdigest()[:16]
+    return f"citewarc:job:{digest}:{job}"
+
+
+def announce(server: Any, spec: CrawlSpec, job_lock: str | None = None) -> str | None:
     """Write the crawl hash and open the crawl (ZADD ``citewarc:crawls``, scored by now) in one
-    transaction: a worker never finds an open crawl without its settings."""
-    pipe = server.pipeline(transaction=True)
-    pipe.hset(crawl_key(spec.crawl_id), mapping=spec.to_hash())
-    pipe.zadd(CRAWLS_KEY, {spec.crawl_id: time.time()})
-    pipe.execute()
+    script: a worker never finds an open crawl without its settings. With ``job_lock``, only if no
+    other open crawl holds it: then nothing is written and that crawl's id is returned."""
+    fields = [item for pair in spec.to_hash().items() for item in pair]
+    holder = server.eval(ANNOUNCE_SCRIPT, 3, CRAWLS_KEY, crawl_key(spec.crawl_id), job_lock or "",
+                         spec.crawl_id, time.time(), *fields)
+    return _text(holder) if holder else None
 
 
 def open_crawls(server: Any) -> list[str]:

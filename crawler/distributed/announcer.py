@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from crawler.distributed.announce import CrawlSpec, announce, crawl_key
+from crawler.distributed.announce import CrawlSpec, announce, crawl_key, job_lock_key
 from crawler.distributed.process import (
     LOCAL_SETTINGS,
     local_worker_ids,
@@ -25,7 +25,7 @@ from crawler.distributed.process import (
     wait_workers,
 )
 from crawler.distributed.result import ResultRecord, read_record
-from crawler.errors import EXIT_OK, CrawlStopped, UsageError, error_for
+from crawler.errors import EXIT_NO_SEED, EXIT_OK, CrawlStopped, JobLocked, UsageError, error_for
 
 logger = logging.getLogger("citewarc.announce")
 
@@ -51,16 +51,23 @@ def crawl_spec(prepared: Any, overrides: dict[str, Any], spider: str, max_worker
                      tool=f"citewarc {settings.get('CITEWARC_VERSION') or 'unknown'}")
 
 
-def run_announced(request: Any, redis_url: str, workers: int, max_workers: int, spider: str = "story") -> int:
+def run_announced(request: Any, redis_url: str, workers: int, max_workers: int, spider: str = "story",
+                  failure: Any = None) -> int:
     """Announce the crawl ``request`` asks for and see it to its end (see the module doc);
-    ``workers`` 0: only announce, print the crawl id and return 0 (queued for other machines)."""
+    ``workers`` 0: only announce, print the crawl id and return 0 (queued for other machines).
+    A job's run takes the job's lock in Redis (one open run per job and store, on any machine);
+    ``failure(manifest)`` says why a finished crawl failed (a job whose feeds could not be read)."""
     from crawler.distributed.connection import command_redis, shown_url  # noqa: PLC0415
     from crawler.session import prepared_crawl  # noqa: PLC0415
 
     server = command_redis(redis_url)
     with prepared_crawl(request) as prepared:
         spec = crawl_spec(prepared, dict(request.overrides), spider, max_workers)
-        announce(server, spec)
+        job = request.job.job.name if request.job is not None else None
+        holder = announce(server, spec, job_lock_key(spec.store_uri, job) if job else None)
+        if holder is not None:
+            raise JobLocked(f"job {job!r} is already running as crawl {holder} (shared through "
+                            f"Redis at {shown_url(redis_url)}); this run was not started")
         logger.info("Announced crawl %s in Redis at %s (at most %d workers); starting %d here",
                     spec.crawl_id, shown_url(redis_url), max_workers, workers)
         if workers == 0:
@@ -76,11 +83,12 @@ def run_announced(request: Any, redis_url: str, workers: int, max_workers: int, 
                     " (asked to stop)" if interrupted else "")
         record = read_record(server.hget(crawl_key(spec.crawl_id), "result"))
         if record is not None:
-            return report_record(record, prepared.store, prepared.log_file, prepared.console)
-        return finalize_here(spec, redis_url, prepared, codes)
+            return report_record(record, prepared.store, prepared.log_file, prepared.console, failure)
+        return finalize_here(spec, redis_url, prepared, codes, failure)
 
 
-def finalize_here(spec: CrawlSpec, redis_url: str, prepared: Any, codes: list[int]) -> int:
+def finalize_here(spec: CrawlSpec, redis_url: str, prepared: Any, codes: list[int],
+                  failure: Any = None) -> int:
     """Every local worker exited and none finalized: finalize now if nothing is left to fetch,
     else the crawl stopped before its end (exit 7; other workers can still finish it)."""
     from crawler.distributed.finalize import NotReady, finalize_open_crawl  # noqa: PLC0415
@@ -93,27 +101,38 @@ def finalize_here(spec: CrawlSpec, redis_url: str, prepared: Any, codes: list[in
         print(spec.crawl_id, flush=True)
         raise CrawlStopped(f"the local worker(s) exited (codes {', '.join(map(str, codes))}) before "
                            f"the end: {exc}; nothing is lost") from None
-    return report_crawl(finalized.result, prepared.log_file, prepared.console,
+    judged = {"failure": failure} if failure is not None else {}
+    return report_crawl(finalized.result, prepared.log_file, prepared.console, **judged,
                         finish=f"citewarc worker --redis URL --crawl {spec.crawl_id}")
 
 
-def report_record(record: ResultRecord, store: Any, log_file: Path, console: Any) -> int:
+def report_record(record: ResultRecord, store: Any, log_file: Path, console: Any,
+                  failure: Any = None) -> int:
     """Report a crawl another process finalized, as ``report_crawl`` reports one finalized here:
     the crawl id on stdout, the summary (the manifest read from the store) on a terminal, then the
-    recorded exit code and its line."""
+    recorded exit code and its line; a stored crawl ``failure`` finds fault with is exit 3, as
+    ``report_crawl`` has it."""
     from crawler.report import print_summary  # noqa: PLC0415
     from pipelines.manifest import stored_manifest  # noqa: PLC0415
     from pipelines.run import CrawlResult  # noqa: PLC0415
     from pipelines.store.base import StoreError  # noqa: PLC0415
 
     print(record.crawl_id, flush=True)
-    if sys.stderr.isatty() and record.manifest:
+    manifest = None
+    if record.manifest and (sys.stderr.isatty() or failure is not None):
         try:
             manifest = stored_manifest(store, record.crawl_id)
-            print_summary(CrawlResult(record.crawl_id, manifest, store.uri, record.manifest),
-                          console, str(log_file))
         except (StoreError, ValueError, KeyError) as exc:
             logger.warning("No summary: the manifest of %s cannot be read: %s", record.crawl_id, exc)
+    if manifest is not None and sys.stderr.isatty():
+        print_summary(CrawlResult(record.crawl_id, manifest, store.uri, record.manifest),
+                      console, str(log_file))
+    if failure is not None and manifest is not None and record.exit_code in (EXIT_OK, EXIT_NO_SEED):
+        # The finalizer judged by the seeds alone; a job is judged by its feeds too (job_failure).
+        why = failure(manifest)
+        if why:
+            raise error_for(EXIT_NO_SEED, why)
+        return EXIT_OK
     if record.exit_code != EXIT_OK:
         raise error_for(record.exit_code, record.error or f"crawl {record.crawl_id} failed")
     return EXIT_OK

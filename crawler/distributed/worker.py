@@ -178,12 +178,18 @@ class WorkerCommit:
 
     def _finalize(self) -> None:
         from pipelines.distributed_finalize import finalize_parts  # noqa: PLC0415
-        from pipelines.parts import Announced, read_parts  # noqa: PLC0415
+        from pipelines.parts import Announced, feed_entries_taken, read_parts  # noqa: PLC0415
 
         run = self.run
-        announced = Announced(crawl_id=run.crawl_id, tool=run.tool, seeds=list(run.seeds),
-                              started=self._started(), store_uri=run.store.uri)
         parts = read_parts(run.store, self.coordination.parts())
+        job = run.job  # the job's state as this worker read it at its start, as a single run does
+        seeds = list(run.seeds)
+        if job is not None:
+            taken = feed_entries_taken(parts)
+            job.new_feed_entries.update(taken)
+            seeds += [url for url in taken.values() if url not in seeds]
+        announced = Announced(crawl_id=run.crawl_id, tool=run.tool, seeds=seeds,
+                              started=self._started(), store_uri=run.store.uri, job=job)
         work = run.dir.parent / f"{run.crawl_id}.finalize"
         result = finalize_parts(announced, run.store, parts, work, self.upload_budget)
         self.coordination.set_result(result_record(result).to_dict())

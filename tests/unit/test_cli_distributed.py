@@ -96,8 +96,11 @@ def test_the_redis_environment_makes_archive_distributed(monkeypatch):
         (["finalize", "20260101t000000z-x"], "which Redis? give --redis URL"),
         (["worker", "--redis", "http://127.0.0.1:1/"], "--redis http://127.0.0.1:1/: "),
         (["worker", "--redis", "redis://:s3cret@127.0.0.1:1/0"], "cannot reach Redis at redis://:***@127.0.0.1:1/0"),
-        (["crawl", "job.yaml", "--redis", "redis://127.0.0.1:1/0"],
-         "--redis: distributed runs of a job are not yet supported"),
+        (["crawl", "job.yaml", "--redis", "redis://127.0.0.1:1/0", "--resume", "x"],
+         "--resume with --redis: not yet"),
+        (["crawl", "job.yaml", "--redis", "redis://127.0.0.1:1/0", "--time-limit", "1h"],
+         "--time-limit with --redis: not yet"),
+        (["crawl", "job.yaml", "--workers", "2"], "--workers and --max-workers share a crawl through"),
     ],
 )
 def test_distributed_command_usage_errors(argv, why, capsys):
@@ -106,10 +109,11 @@ def test_distributed_command_usage_errors(argv, why, capsys):
     assert "s3cret" not in err
 
 
-def test_crawl_refuses_the_redis_environment_too(capsys, monkeypatch):
+def test_crawl_takes_the_redis_environment_too(capsys, monkeypatch):
+    """A job run with $CITEWARC_REDIS_URL set is shared through it (here: a Redis that is down)."""
     monkeypatch.setenv("CITEWARC_REDIS_URL", "redis://127.0.0.1:1/0")
-    assert main(["crawl", "job.yaml"]) == EXIT_USAGE
-    one_line_error(capsys, "$CITEWARC_REDIS_URL: distributed runs of a job are not yet supported")
+    assert main(["crawl", "job.yaml", "--workers", "3", "--max-workers", "2"]) == EXIT_USAGE
+    one_line_error(capsys, "--max-workers 2 is fewer than --workers 3")
 
 
 def test_unknown_crawl_is_a_usage_error(redis_url, capsys):

@@ -70,3 +70,18 @@ def test_a_spec_names_a_known_spider():
 
     with pytest.raises(ValueError, match="not a spider"):
         spec(spider="other").to_hash()
+
+
+def test_a_job_lock_admits_one_open_run_per_job_and_store(redis_url):
+    from crawler.distributed.announce import job_lock_key
+
+    server = redis.Redis.from_url(redis_url)
+    lock = job_lock_key("/stores/one", "watch")
+    assert lock != job_lock_key("/stores/two", "watch")
+    first, second = spec("20260101T000000Z-watch"), spec("20260101T000100Z-watch")
+    assert announce(server, first, lock) is None
+    assert announce(server, second, lock) == first.crawl_id  # refused: nothing of it written
+    assert read_spec(server, second.crawl_id) is None and open_crawls(server) == [first.crawl_id]
+    server.zrem("citewarc:crawls", first.crawl_id)  # the first run is finished (closed)
+    assert announce(server, second, lock) is None
+    assert open_crawls(server) == [second.crawl_id]

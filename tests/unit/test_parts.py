@@ -176,3 +176,18 @@ def test_finalize_parts_refuses_a_file_that_is_not_the_bytes_its_part_lists(tmp_
 
     assert store.stat(manifest_key(C)) is None  # not finalised: nothing was uploaded
     assert not (tmp_path / "work").exists()
+
+
+def test_feed_entries_taken_are_the_committed_seeds_a_feed_gave() -> None:
+    from pipelines.parts import feed_entries_taken
+
+    def page(key: str, role: str, via: str | None) -> PartPage:
+        return PartPage(key, [PageRecord(url=key, role=role, depth=0, via=via)])
+
+    part = Part(crawl_id="c", worker="w1", serial=0, files=[], pages=[
+        page("https://a.test/entry1", "seed", "https://a.test/feed.xml"),
+        page("https://a.test/story", "seed", None),  # a job's own article URL
+        page("https://a.test/cited", "citation", "https://a.test/entry1"),
+        page("https://a.test/entry2", "seed", "https://a.test/feed.xml")])
+    assert feed_entries_taken([(part, {"https://a.test/entry2"})]) == {
+        "https://a.test/entry1": "https://a.test/entry1"}
