@@ -65,7 +65,8 @@ def finalize_open_crawl(spec: CrawlSpec, redis_url: str, spool: Path, who: str |
                              settings.getfloat("CITEWARC_UPLOAD_RETRY_BUDGET"))
         record = result_record(result, finish=worker_command_hint(spec.crawl_id))
         coordination.set_result(record.to_dict())
-        coordination.close_crawl()
+        if result.storage_error is None:  # else it stays open: `citewarc finalize` tries again
+            coordination.close_crawl()
     return Finalized(result, record)
 
 
@@ -92,15 +93,29 @@ def claim_finalizer(coordination: Any, crawl_id: str, who: str) -> None:
 
 
 def merge_crawl(spec: CrawlSpec, store: Any, part_refs: list[tuple[str, list[str]]], work_dir: Path,
-                upload_budget: float) -> Any:
-    """Blocking: the committed parts merged into one crawl in the store (section B's
-    ``finalize_parts``); a ``CrawlResult``."""
-    from pipelines.parts import Announced, finalize_parts, read_parts  # noqa: PLC0415 - section B
+                upload_budget: float, job: Any = None) -> Any:
+    """Blocking: the committed parts merged into one crawl in the store
+    (``pipelines.distributed_finalize.finalize_parts``); a ``CrawlResult``. A job's run (``job``:
+    its ``JobRun``, else loaded from the store now) also records the feed entries it took, read
+    from the committed seed pages, and saves the job's state."""
+    from pipelines.distributed_finalize import finalize_parts  # noqa: PLC0415
+    from pipelines.job_state import JobRun  # noqa: PLC0415
+    from pipelines.parts import Announced, feed_entries_taken, read_parts  # noqa: PLC0415
 
-    announced = Announced(crawl_id=spec.crawl_id, tool=spec.tool, seeds=spec.seeds,
+    parts = read_parts(store, part_refs)
+    seeds = list(spec.seeds)
+    job_name = spec.settings.get("CITEWARC_JOB_NAME")
+    if job is None and job_name:
+        feeds = [*spec.settings.get("CITEWARC_FEEDS", []), *spec.settings.get("CITEWARC_SITEMAPS", [])]
+        job = JobRun.load(store, job_name, feeds)
+    if job is not None:
+        taken = feed_entries_taken(parts)
+        job.new_feed_entries.update(taken)
+        seeds += [url for url in taken.values() if url not in seeds]
+    announced = Announced(crawl_id=spec.crawl_id, tool=spec.tool, seeds=seeds,
                           started=datetime.fromisoformat(spec.started.replace("Z", "+00:00")),
-                          store_uri=spec.store_uri)
-    return finalize_parts(announced, store, read_parts(store, part_refs), work_dir, upload_budget)
+                          store_uri=spec.store_uri, job=job)
+    return finalize_parts(announced, store, parts, work_dir, upload_budget)
 
 
 @contextmanager

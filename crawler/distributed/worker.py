@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import shutil
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from scrapy import signals
@@ -28,6 +27,7 @@ from twisted.internet.task import LoopingCall
 from crawler.distributed.commit import PartCutter
 from crawler.distributed.config import worker_id
 from crawler.distributed.result import result_record
+from pipelines.kill_hook import kill_at
 from pipelines.run import CrawlResult, CrawlRun
 
 logger = logging.getLogger(__name__)
@@ -177,34 +177,22 @@ class WorkerCommit:
             logger.error("Could not commit finished pages (%s); trying again", exc)
 
     def _finalize(self) -> None:
-        from pipelines.distributed_finalize import finalize_parts  # noqa: PLC0415
-        from pipelines.parts import Announced, feed_entries_taken, read_parts  # noqa: PLC0415
+        from crawler.distributed.announce import read_spec  # noqa: PLC0415
+        from crawler.distributed.finalize import merge_crawl  # noqa: PLC0415
 
+        kill_at("before_finalize")  # test hook: a finalizer dies; `citewarc finalize` takes over
         run = self.run
-        parts = read_parts(run.store, self.coordination.parts())
-        job = run.job  # the job's state as this worker read it at its start, as a single run does
-        seeds = list(run.seeds)
-        if job is not None:
-            taken = feed_entries_taken(parts)
-            job.new_feed_entries.update(taken)
-            seeds += [url for url in taken.values() if url not in seeds]
-        announced = Announced(crawl_id=run.crawl_id, tool=run.tool, seeds=seeds,
-                              started=self._started(), store_uri=run.store.uri, job=job)
-        work = run.dir.parent / f"{run.crawl_id}.finalize"
-        result = finalize_parts(announced, run.store, parts, work, self.upload_budget)
+        spec = read_spec(self.coordination.server, run.crawl_id)
+        if spec is None:
+            raise RuntimeError(f"crawl {run.crawl_id} is no longer announced in Redis")
+        # The job's state as this worker read it at its start, as a single run does.
+        result = merge_crawl(spec, run.store, self.coordination.parts(),
+                             run.dir.parent / f"{run.crawl_id}.finalize", self.upload_budget, run.job)
         self.coordination.set_result(result_record(result).to_dict())
         if result.storage_error is None:
             self.coordination.close_crawl()
         self.finalized = result
         self.over = True
-
-    def _started(self) -> datetime:
-        """When the crawl was announced (every worker's manifest "started" is that moment)."""
-        raw = self.coordination.server.hget(self.coordination.crawl_key, "started")
-        if raw:
-            return datetime.fromisoformat((raw.decode() if isinstance(raw, bytes) else raw)
-                                          .replace("Z", "+00:00"))
-        return self.run.started.astimezone(UTC)
 
     def _in_thread(self, work: Any) -> None:
         """Run blocking ``work`` off the reactor, the scheduler paused meanwhile (a part must

@@ -78,13 +78,13 @@ def warc_workers(manifest: dict, crawl_id: str) -> Counter:
     return counts
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # session: built once even when xdist pauses between tests
 def slow_site() -> Iterator[SlowServer]:
     with SlowServer(site_pages=SITE_PAGES, page_delay=0.3) as slow:
         yield slow
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # session: built once even when xdist pauses between tests
 def three_workers(tmp_path_factory: pytest.TempPathFactory, fixture_web: FixtureWeb,
                   slow_site: SlowServer, redis_server: RedisServer) -> dict:
     """The fixture article and the slow site, archived by three local workers through Redis and,
@@ -155,7 +155,8 @@ def test_a_worker_killed_mid_crawl_loses_nothing_and_nothing_is_twice(
     before = len(slow_site.requests)
     victim = start(tmp_path / "a", "worker", "--redis", redis_url, "--crawl", crawl_id, "--once",
                    env={"CITEWARC_REDIS_WORKER": "wvictim"})
-    survivor = start(tmp_path / "b", "worker", "--redis", redis_url, "--crawl", crawl_id, "--once",
+    # The survivor is an ordinary serving worker: it finds the open crawl itself.
+    survivor = start(tmp_path / "b", "worker", "--redis", redis_url, "--once",
                      env={"CITEWARC_REDIS_WORKER": "wsurvivor"})
     client = redis_server.client()
     held_key = f"citewarc:crawl:{crawl_id}:inflight:wvictim"
@@ -222,3 +223,31 @@ def test_redis_killed_and_restarted_mid_crawl_loses_nothing_and_hosts_see_their_
     assert len(urls) == 16 + 1 and max(urls.values()) == 1
     assert all(p["status"] == 200 for p in manifest["pages"])
     assert most_active <= 2
+
+
+def test_a_finalizer_that_dies_is_taken_over_by_citewarc_finalize(
+        tmp_path: Path, fixture_web: FixtureWeb, redis_url: str) -> None:
+    """The only worker wins the right to finalize and is SIGKILLed right then (the test hook):
+    the crawl is drained but has no manifest; the command that started it says so (exit 7).
+    `citewarc finalize` refuses while the dead finalizer's heartbeat may still be alive, then takes
+    over: the manifest is the crawl's, `verify` passes."""
+    store = tmp_path / "store"
+    started = run_citewarc_in(tmp_path, ["archive", fixture_web.url(ARTICLE_PATH), "--depth", "0",
+                                         "--store", str(store), "--redis", redis_url],
+                              env={"CITEWARC_TEST_KILL_AT": "before_finalize"})
+    assert started.returncode == 7, started.stderr[-2000:]
+    crawl_id = started.stdout.strip().splitlines()[-1]
+    assert not (store / crawl_id / "manifest.json").exists()
+    deadline = time.monotonic() + 30
+    while True:
+        done = run_citewarc_in(tmp_path, ["finalize", crawl_id, "--redis", redis_url])
+        if done.returncode != 2 or time.monotonic() > deadline:
+            break
+        assert "being finalized by worker" in done.stderr, done.stderr
+        time.sleep(0.5)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == crawl_id
+    manifest = json.loads((store / crawl_id / "manifest.json").read_text())
+    assert manifest["pages"][0]["url"] == fixture_web.url(ARTICLE_PATH)
+    verify = run_citewarc_in(tmp_path, ["verify", crawl_id, "--store", str(store)])
+    assert verify.returncode == 0, verify.stdout[-2000:] + verify.stderr[-2000:]

@@ -61,7 +61,7 @@ def view(store: Path, crawl_id: str, base: str) -> dict:
                        "summary": manifest.get("summary")}, base)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # session: built once even when xdist pauses between tests
 def two_ways(tmp_path_factory: pytest.TempPathFactory, redis_server: RedisServer) -> dict:
     redis_server.start()
     redis_server.client().flushdb()
