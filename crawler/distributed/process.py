@@ -152,6 +152,7 @@ def run_worker(redis_url: str, crawl_id: str, worker: str, verbose: bool = False
 
     from crawler.distributed.announce import read_spec  # noqa: PLC0415
     from crawler.distributed.connection import command_redis, shown_url  # noqa: PLC0415
+    from crawler.distributed.leftovers import remove_gone_workers  # noqa: PLC0415
     from crawler.session import configure_logging, load_settings, run_crawler, spool_root  # noqa: PLC0415
 
     server = command_redis(redis_url)
@@ -159,7 +160,8 @@ def run_worker(redis_url: str, crawl_id: str, worker: str, verbose: bool = False
     server.close()
     if spec is None:
         raise UsageError(f"no crawl {crawl_id} is announced in Redis at {shown_url(redis_url)}")
-    settings = worker_settings(spec, redis_url, worker, spool_root(load_settings()))
+    spool = spool_root(load_settings())
+    settings = worker_settings(spec, redis_url, worker, spool)
     log_file = Path(settings.get("CITEWARC_LOG_FILE"))
     try:
         configure_logging(log_file, settings.get("LOG_LEVEL"), verbose)
@@ -168,6 +170,7 @@ def run_worker(redis_url: str, crawl_id: str, worker: str, verbose: bool = False
     logging.getLogger("citewarc.worker").info(
         "Worker %s joins crawl %s (store %s, Redis %s)", worker, crawl_id, spec.store_uri,
         shown_url(redis_url))
+    remove_gone_workers(worker_spool(spool, worker).parent)
     crawler = run_crawler(spider_class(spec), settings)
     return worker_exit_code(worker_result(crawler))
 
