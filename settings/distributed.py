@@ -52,6 +52,13 @@ CITEWARC_REDIS_EXTENSIONS = {
     "pipelines.finalize.FinalizeCrawl": None,
     "crawler.distributed.worker.WorkerCommit": 900,
 }
+# Laid over the crawl's DOWNLOADER_MIDDLEWARES the same way: robots.txt is fetched once per host for
+# the whole crawl (the first worker that needs it) and shared through Redis, not once per worker
+# (crawler/distributed/robots.py; Scrapy's own middleware sits at 100 too).
+CITEWARC_REDIS_DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.distributed.robots.SharedRobotsTxtMiddleware": 100,
+}
 
 # --- citewarc's frontier: which URLs are the crawl's, max_pages, for every worker at once ---------
 # Claims a URL on the shared seen set, counts it on the shared counter and queues its request in one
@@ -64,6 +71,7 @@ CITEWARC_FRONTIER = "crawler.distributed.frontier.RedisFrontier"
 # %(spider)s only; the crawl id is put in before Scrapy sees them (a crawl id has no '%').
 SCHEDULER_QUEUE_KEY = "citewarc:crawl:{crawl_id}:requests"
 SCHEDULER_DUPEFILTER_KEY = "citewarc:crawl:{crawl_id}:dupefilter"  # unused while the filter is off
+CITEWARC_REDIS_ROBOTS_KEY = "citewarc:crawl:{crawl_id}:robots"  # hash: host -> its robots.txt body
 CITEWARC_REDIS_SEEN_KEY = "citewarc:crawl:{crawl_id}:seen"  # canonical keys: the spider's _seen
 CITEWARC_REDIS_CRAWL_KEY = "citewarc:crawl:{crawl_id}"  # hash: what `archive --redis` announced
 CITEWARC_REDIS_CRAWL_ID = "{crawl_id}"  # the crawl id itself: what the crawls zset names

@@ -79,11 +79,12 @@ def worker_settings(spec: CrawlSpec, redis_url: str, worker: str, spool: Path) -
         raise UsageError(f"not a worker id: {worker!r} (lowercase letters, digits and '-')")
     settings = load_settings({k: v for k, v in spec.settings.items() if k not in LOCAL_SETTINGS})
     overlay = distributed_settings(spec.crawl_id, redis_url, spec.max_workers)
-    extensions = {**settings.getdict("EXTENSIONS"), **overlay.pop("CITEWARC_REDIS_EXTENSIONS")}
-    for name, value in overlay.items():
+    # Components swapped, the crawl's others kept: no manifest of its own (WorkerCommit instead of
+    # FinalizeCrawl), robots.txt shared (SharedRobotsTxtMiddleware).
+    swapped = {name: {**settings.getdict(name), **overlay.pop(f"CITEWARC_REDIS_{name}")}
+               for name in ("EXTENSIONS", "DOWNLOADER_MIDDLEWARES")}
+    for name, value in {**overlay, **swapped}.items():
         settings.set(name, value, priority="cmdline")
-    # No manifest of its own: WorkerCommit instead of FinalizeCrawl, the crawl's other extensions kept.
-    settings.set("EXTENSIONS", extensions, priority="cmdline")
     # Each worker's share of the per-host limits (a host sees no more than of one process).
     for name, value in divided_politeness(settings, spec.max_workers).items():
         settings.set(name, value, priority="cmdline")

@@ -93,6 +93,7 @@ def three_workers(tmp_path_factory: pytest.TempPathFactory, fixture_web: Fixture
     redis_server.client().flushdb()
     base = tmp_path_factory.mktemp("three-workers")
     seeds = [fixture_web.url(ARTICLE_PATH), slow_site.url(INDEX)]
+    before = len(slow_site.requests)
     single = start(base / "single", "archive", *seeds, "--depth", "1",
                    "--store", str(base / "single" / "store"))
     shared = start(base / "shared", "archive", *seeds, "--depth", "1", "--store",
@@ -104,7 +105,7 @@ def three_workers(tmp_path_factory: pytest.TempPathFactory, fixture_web: Fixture
     single_id, single_manifest = manifest_of(base / "single", single_out)
     shared_id, shared_manifest = manifest_of(base / "shared", shared_out)
     return {"base": base, "single": single_manifest, "shared": shared_manifest, "id": shared_id,
-            "stderr": shared_err, "site_requests": list(slow_site.requests),
+            "stderr": shared_err, "site_requests": slow_site.requests[before:],
             "keys": sorted(k.decode() for k in redis_server.client().keys("*"))}
 
 
@@ -121,6 +122,8 @@ def test_each_page_is_fetched_and_listed_once_and_every_worker_did_a_share(three
     # Both crawls hit the slow site: every page of it twice in all, once per crawl.
     site = Counter(three_workers["site_requests"])
     assert all(site[f"/site/{n}.html"] == 2 for n in range(SITE_PAGES)), site
+    # robots.txt too: once for the single crawl, once for the three workers (shared in Redis).
+    assert site["/robots.txt"] == 2, site
     shares = warc_workers(shared, three_workers["id"])
     assert len(shares) == 3 and min(shares.values()) >= 3, shares
 

@@ -62,6 +62,10 @@ def test_a_worker_commits_parts_instead_of_writing_a_manifest_and_keeps_the_othe
     assert extensions["pipelines.finalize.FinalizeCrawl"] is None
     assert extensions["crawler.distributed.worker.WorkerCommit"] == 900
     assert "crawler.extensions.time_limit.CrawlTimeLimit" in extensions
+    middlewares = worker_settings(spec(), REDIS, "w1", tmp_path).getdict("DOWNLOADER_MIDDLEWARES")
+    assert middlewares["scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware"] is None
+    assert middlewares["crawler.distributed.robots.SharedRobotsTxtMiddleware"] == 100
+    assert middlewares["crawler.middlewares.capture.WarcCaptureMiddleware"] == 950
 
 
 def test_each_worker_gets_its_share_of_the_per_host_limits(tmp_path: Path):
