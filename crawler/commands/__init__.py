@@ -43,6 +43,14 @@ def redis_url(given: str | None) -> str | None:
     return given or os.environ.get(REDIS_ENV) or None
 
 
+def required_redis_url(given: str | None) -> str:
+    """``redis_url`` for a command that only works with Redis (``worker``, ``finalize``)."""
+    url = redis_url(given)
+    if url is None:
+        raise UsageError("which Redis? give --redis URL (or set $CITEWARC_REDIS_URL)")
+    return url
+
+
 ENVIRONMENT_HELP = """\
 environment:
   CITEWARC_STORE     default store (instead of ./archive)

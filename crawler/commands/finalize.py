@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from argparse import ArgumentParser, Namespace
 
-from crawler.commands import debug_option, redis_option, redis_url, verbose_option
+from crawler.commands import debug_option, redis_option, required_redis_url, verbose_option
 from crawler.errors import (
     EXIT_NO_SEED,
     EXIT_OK,
@@ -52,9 +52,7 @@ def run(args: Namespace) -> int:
     from crawler.report import report_crawl
     from crawler.session import command_store, configure_logging, load_settings, spool_root
 
-    url = redis_url(args.redis)
-    if url is None:
-        raise UsageError("which Redis? give --redis URL (or set $CITEWARC_REDIS_URL)")
+    url = required_redis_url(args.redis)
     server = command_redis(url)
     spec = read_spec(server, args.crawl_id)
     if spec is None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from argparse import ArgumentParser, Namespace
 
-from crawler.commands import debug_option, redis_option, redis_url, verbose_option
-from crawler.errors import EXIT_OK, EXIT_STOPPED, EXIT_STORAGE, EXIT_USAGE, UsageError, exit_codes_help
+from crawler.commands import debug_option, redis_option, required_redis_url, verbose_option
+from crawler.errors import EXIT_OK, EXIT_STOPPED, EXIT_STORAGE, EXIT_USAGE, exit_codes_help
 
 COMMON_OPTIONS = False  # --store says which crawls to serve
 HELP = "serve distributed crawls from a Redis: join the oldest open crawl, then the next"
@@ -50,8 +50,6 @@ def run(args: Namespace) -> int:
     from crawler.distributed.serve import serve
     from crawler.session import command_store
 
-    url = redis_url(args.redis)
-    if url is None:
-        raise UsageError("which Redis? give --redis URL (or set $CITEWARC_REDIS_URL)")
+    url = required_redis_url(args.redis)
     store_uri = command_store(args.store).uri if args.store else None
     return serve(url, store_uri=store_uri, crawl_id=args.crawl, once=args.once, verbose=args.verbose)
