@@ -154,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="entries per key for the Redis memory figures (0: skip them)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--keep", action="store_true", help="keep the work folder (logs, Redis data)")
     args = parser.parse_args(argv)
     workers = [int(w) for w in args.workers.split(",") if w.strip()]
     work = Path(tempfile.mkdtemp(prefix="citewarc-distributed-"))
@@ -175,7 +176,10 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         server.stop()
         redis.stop()
-        shutil.rmtree(work, ignore_errors=True)
+        if args.keep:
+            print(f"work folder kept: {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
     hosts = len({u.split("/")[2] for u in urls})
     rel = ratios(rows)
     print(render(rows, rel, args.pages, hosts, args.latency_ms, args.reps))
