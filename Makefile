@@ -13,7 +13,7 @@ PORT  ?= 8080
 LOG   ?=
 EVERY ?= 6h
 
-.PHONY: install install-test archive crawl cron replay test test-replay lint clean browser browser-optional redis bench bench-concurrency bench-browser
+.PHONY: install install-test archive crawl cron replay test test-replay lint clean browser browser-optional redis bench bench-concurrency bench-browser bench-distributed
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -111,6 +111,11 @@ bench-concurrency: $(VENV)/.stamp-install  ## make bench-concurrency [BENCH_ARGS
 bench-browser: $(VENV)/.stamp-install browser  ## make bench-browser [BENCH_ARGS="--pages N --reps R --latency-ms 0,100"]
 	$(BIN)/python bench/browser.py $(BENCH_ARGS)
 	$(BIN)/python bench/browser_signals.py
+
+# One crawl shared through Redis by 1, 2 and 4 local workers against one process (real-web profile),
+# and Redis's memory per queued request, seen and done entry, projected to 1 million pages.
+bench-distributed: $(VENV)/.stamp-install redis  ## make bench-distributed [BENCH_ARGS="--pages N --reps R --workers 1,2,4"]
+	$(BIN)/python bench/distributed.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis test-artifacts
