@@ -20,6 +20,7 @@ from typing import Any
 from crawler.distributed.announce import CrawlSpec, announce, crawl_key, job_lock_key
 from crawler.distributed.process import (
     LOCAL_SETTINGS,
+    extraction_share,
     local_worker_ids,
     start_worker,
     wait_workers,
@@ -77,8 +78,9 @@ def run_announced(request: Any, redis_url: str, workers: int, max_workers: int, 
                                        "worker --redis URL`); it is finished when they are done")
             return EXIT_OK
         ids = local_worker_ids(workers, os.environ.get("CITEWARC_REDIS_WORKER", ""))
+        share = extraction_share(prepared.settings.getint("CITEWARC_EXTRACT_WORKERS"), workers)
         codes, interrupted = wait_workers(
-            [start_worker(redis_url, spec.crawl_id, w, request.verbose) for w in ids])
+            [start_worker(redis_url, spec.crawl_id, w, request.verbose, share) for w in ids])
         logger.info("Local workers %s exited with %s%s", ids, codes,
                     " (asked to stop)" if interrupted else "")
         record = read_record(server.hget(crawl_key(spec.crawl_id), "result"))

@@ -182,10 +182,23 @@ def worker_command(crawl_id: str, worker: str, verbose: bool = False) -> list[st
             "--worker", worker, *(["--verbose"] if verbose else [])]
 
 
-def start_worker(redis_url: str, crawl_id: str, worker: str, verbose: bool = False) -> subprocess.Popen:
+def extraction_share(configured: int, local_workers: int) -> int:
+    """Each local worker's text-extraction processes: this machine's pool (``CITEWARC_EXTRACT_WORKERS``,
+    0: one per core) divided among the workers started here, at least 1. Extraction is what binds a
+    crawl's CPU: N workers with a full pool each would run N times the processes on the same cores
+    (bench/distributed.py)."""
+    pool = configured or os.cpu_count() or 1
+    return max(1, pool // max(1, local_workers))
+
+
+def start_worker(redis_url: str, crawl_id: str, worker: str, verbose: bool = False,
+                 extract_workers: int | None = None) -> subprocess.Popen:
     """Start one worker process for ``crawl_id``: stdout stays the parent's own (its last line is
-    the crawl id), errors reach stderr as one line."""
+    the crawl id), errors reach stderr as one line. ``extract_workers``: its share of this
+    machine's extraction processes (``extraction_share``)."""
     env = {**os.environ, REDIS_URL_ENV: redis_url}
+    if extract_workers is not None:
+        env["CITEWARC_EXTRACT_WORKERS"] = str(extract_workers)
     return subprocess.Popen(worker_command(crawl_id, worker, verbose), env=env,
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
 

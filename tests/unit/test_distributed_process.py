@@ -135,3 +135,12 @@ def test_a_finalized_crawl_without_an_archived_seed_is_exit_3():
     failed = _finished()
     failed.manifest["pages"][0].update(status=None, error="connection refused")
     assert worker_exit_code(_Result(finalized=failed)) == EXIT_NO_SEED
+
+
+def test_local_workers_share_this_machines_extraction_processes():
+    from crawler.distributed.process import extraction_share
+
+    assert extraction_share(4, 1) == 4
+    assert extraction_share(4, 2) == 2
+    assert extraction_share(2, 4) == 1  # at least one each
+    assert extraction_share(0, 1) >= 1  # 0: one per core
