@@ -41,3 +41,21 @@ def records(warc_dir: Path, pattern: str = "*.warc.gz") -> list[tuple[str, str |
                     found.append((record.rec_type, record.rec_headers.get_header("WARC-Target-URI"),
                                   record.rec_headers.get_header("WARC-Truncated")))
     return found
+
+
+def story_warc(folder: Path, prefix: str, url: str) -> list[Path]:
+    """One closed WARC file in ``folder`` holding one fetch of ``url`` (a 200 HTML story): what a
+    worker's part or a finalizer's input needs, without crawling."""
+    from datetime import UTC, datetime  # noqa: PLC0415
+
+    from pipelines.warc.records import Exchange, build_exchange_records  # noqa: PLC0415
+    from pipelines.warc.writer import RollingWarcWriter  # noqa: PLC0415
+
+    writer = RollingWarcWriter(folder, prefix=prefix, info={"software": "test"}, max_size=1 << 30,
+                               gzip_level=6, first_serial=0)
+    records, _ = build_exchange_records(Exchange(
+        url=url, method="GET", request_headers=[("Accept", "text/html")],
+        fetched_at=datetime(2026, 11, 30, 12, tzinfo=UTC), status=200,
+        response_headers=[("Content-Type", "text/html")], body=b"<p>story</p>"))
+    writer.write(records)
+    return writer.close()

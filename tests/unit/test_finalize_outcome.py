@@ -16,8 +16,7 @@ from pipelines.page import PageRecord
 from pipelines.store.local import LocalStore
 from pipelines.store.upload import file_entries
 from pipelines.verify import verify_crawl
-from pipelines.warc.records import Exchange, build_exchange_records
-from pipelines.warc.writer import RollingWarcWriter
+from tests.warc_files import story_warc
 
 CRAWL = "20261130T120000Z-news-test"
 URL = "https://news.test/story.html"
@@ -25,14 +24,7 @@ URL = "https://news.test/story.html"
 
 def worker_files(scratch: Path) -> tuple[list[Path], list[tuple[str, Path]]]:
     """A worker's closed WARC and the story's text JSON, laid out like a crawl folder."""
-    writer = RollingWarcWriter(scratch / "warc", prefix=f"{CRAWL}-w1a2b3c", info={"software": "t"},
-                               max_size=1 << 30, gzip_level=6, first_serial=0)
-    records, _ = build_exchange_records(Exchange(
-        url=URL, method="GET", request_headers=[("Accept", "text/html")],
-        fetched_at=datetime(2026, 11, 30, 12, tzinfo=UTC), status=200,
-        response_headers=[("Content-Type", "text/html")], body=b"<p>story</p>"))
-    writer.write(records)
-    warcs = writer.close()
+    warcs = story_warc(scratch / "warc", f"{CRAWL}-w1a2b3c", URL)
     text = scratch / key_in_crawl(text_key(CRAWL, URL))
     text.parent.mkdir(parents=True)
     text.write_text(json.dumps({"url": URL, "text": "The story."}), encoding="utf-8")

@@ -6,27 +6,18 @@ from __future__ import annotations
 
 import json
 import zipfile
-from datetime import UTC, datetime
 
 from pipelines.keys import index_key, key_in_crawl, text_key, wacz_key
 from pipelines.package import package_crawl
 from pipelines.page import PageRecord
-from pipelines.warc.records import Exchange, build_exchange_records
-from pipelines.warc.writer import RollingWarcWriter
+from tests.warc_files import story_warc
 
 CRAWL = "20261130T120000Z-news-test"
 URL = "https://news.test/story.html"
 
 
 def a_warc(folder):
-    writer = RollingWarcWriter(folder, prefix=f"{CRAWL}-w1", info={"software": "test"},
-                               max_size=1 << 30, gzip_level=6, first_serial=0)
-    records, _ = build_exchange_records(Exchange(
-        url=URL, method="GET", request_headers=[("Accept", "text/html")],
-        fetched_at=datetime(2026, 11, 30, 12, tzinfo=UTC), status=200,
-        response_headers=[("Content-Type", "text/html")], body=b"<p>story</p>"))
-    writer.write(records)
-    return writer.close()
+    return story_warc(folder, f"{CRAWL}-w1", URL)
 
 
 def test_texts_are_read_from_text_dir_and_only_the_package_is_written(tmp_path):
