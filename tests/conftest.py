@@ -25,6 +25,21 @@ PROXY_VARIABLES = (
 )
 
 # =============================================================================================
+# xdist: which worker runs which test (tests/xdist_scheduling.py)
+# =============================================================================================
+
+
+@pytest.hookimpl(optionalhook=True)  # xdist's hook: absent under -p no:xdist
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """The default distribution (``-n 2``) keeps each module-scoped fixture on one worker."""
+    if config.getvalue("dist") != "load":
+        return None
+    from tests.xdist_scheduling import SharedFixtureScheduling
+
+    return SharedFixtureScheduling(config, log)
+
+
+# =============================================================================================
 # Fixture web (tests/servers/fixture_web.py)
 # =============================================================================================
 

@@ -52,7 +52,7 @@ def spool_a_crawl(fixture_web: FixtureWeb, s3_server, bucket: str, workdir: Path
     with S3Proxy(s3_server.endpoint, fail_uploads=True) as down:
         result = run_citewarc_in(workdir, ["archive", fixture_web.url(ARTICLE_PATH),
                                            "--store", f"s3://{bucket}/ev"],
-                                 env=down.env(s3_server.env()))
+                                 env=down.env(s3_server.env()) | {"CITEWARC_UPLOAD_RETRY_BUDGET": "1"})
     assert result.returncode == 4, result.stderr
     [manifest] = (workdir / "spool").rglob("manifest.json")
     return manifest.parent
