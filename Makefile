@@ -89,7 +89,7 @@ replay: $(VENV)/.stamp-install $(REPLAY_VENV)/.stamp-replay  ## make replay [CRA
 
 test: $(VENV)/.stamp-test $(REPLAY_VENV)/.stamp-rwp browser redis  ## unit + integration tests (start their own servers)
 	$(BIN)/ruff check crawler pipelines settings tests
-	$(BIN)/python -m pytest -n 2 --dist loadgroup -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 -q $(PYTEST_ARGS)
 
 test-replay: $(VENV)/.stamp-test $(REPLAY_VENV)/.stamp-rwp browser  ## only the replay tests (pywb, Chromium)
 	$(BIN)/python -m pytest -q tests/integration/test_replay*.py tests/integration/test_wacz.py

@@ -1,5 +1,5 @@
 """How `pytest -n 2` (make test) hands tests to its workers: the tests of a module that holds a
-module-scoped fixture (a crawl, a pair of runs, the browser crawls, a pywb) go to one worker
+module- or session-scoped fixture (a crawl, a pair of runs, the browser crawls, a pywb) go to one worker
 together, so the fixture is set up once; every other test goes on its own to whichever worker is
 free.
 
@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from xdist.scheduler import LoadScopeScheduling
 
-SHARED_FIXTURE = re.compile(r"""scope\s*=\s*["'](?:module|class|package)["']""")
+SHARED_FIXTURE = re.compile(r"""scope\s*=\s*["'](?:session|module|class|package)["']""")
 
 
 class SharedFixtureScheduling(LoadScopeScheduling):

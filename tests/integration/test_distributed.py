@@ -24,9 +24,9 @@ from tests.servers.fixture_web import ARTICLE_PATH, FixtureWeb
 from tests.servers.redis_server import RedisServer
 from tests.servers.slow_server import SlowServer
 
-# One worker of pytest-xdist runs them all (make test: --dist loadgroup), so the module's crawl
-# (three_workers) is made once, not once per xdist worker.
-pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("distributed")]
+# One xdist worker runs the whole module (tests/xdist_scheduling.py: it holds a shared fixture), so
+# its crawls are made once.
+pytestmark = pytest.mark.integration
 
 SITE_PAGES = 24
 INDEX = "/site/index.html"

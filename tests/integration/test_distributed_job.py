@@ -23,7 +23,7 @@ from tests.integration.test_scheduled_crawl import JOB_NAME, write_job
 from tests.servers.fixture_web import FixtureWeb
 from tests.servers.redis_server import RedisServer
 
-pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("distributed")]
+pytestmark = pytest.mark.integration  # one xdist worker for the module: tests/xdist_scheduling.py
 
 FIELDS = ("url", "role", "depth", "status", "error", "redirect_to", "content_type", "truncated",
           "change", "edited_fields")
