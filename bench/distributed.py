@@ -15,7 +15,17 @@ loopback port with ``--appendonly yes --appendfsync always`` (bench/redis_server
 between runs. After the crawls the same Redis measures its memory per queued request, seen-set and
 done-set entry (bench/redis_memory.py) and projects it to 1 million pages.
 
+A second table (``--pinned``, on by default where ``taskset`` exists and there are 2 cores) shows
+what a worker brings when it has a core of its own, as a worker on its own machine would: each
+process tree pinned with ``taskset`` and given one extraction process (``CITEWARC_EXTRACT_WORKERS
+= 1``): the single process on core 0, ``--redis --workers 1`` on core 0, and the same crawl
+announced with ``--workers 0 --max-workers 2`` and served by two ``citewarc worker --crawl ID
+--once`` on cores 0 and 1 (wall time from the announcement until both exited, the last having
+finalized the crawl, and its manifest is in the store). Its pages/s over each one-core variant's is
+the scaling per core. Redis and other jobs on the machine are not pinned.
+
     .venv/bin/python bench/distributed.py [--pages 400] [--reps 2] [--workers 1,2,4] [--entries 100000]
+        [--no-pinned]
 """
 
 from __future__ import annotations
@@ -24,29 +34,158 @@ import argparse
 import json
 import os
 import re
+import shlex
 import shutil
 import statistics
 import sys
 import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import redis_memory  # noqa: E402
-from bench.contenders import Setup, run_citewarc  # noqa: E402
+from bench.contenders import (  # noqa: E402
+    REPO,
+    Outcome,
+    Setup,
+    _manifest,
+    base_env,
+    citewarc_cmd,
+    run_citewarc,
+)
 from bench.corpus import DEFAULT_SEED  # noqa: E402
-from bench.measure import _memory_cpu, run_measured_tree  # noqa: E402
+from bench.measure import TreeSample, _memory_cpu, run_measured_tree  # noqa: E402
 from bench.redis_server import BenchRedis, start_redis  # noqa: E402
 from bench.run import CorpusServer, write_corpus  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "distributed.json"
 BASELINE = "single process"
 MEASURES = ("wall", "pages_per_s", "cpu", "redis_cpu", "tree_pss_mb", "tree_rss_mb")
+PINNED_SINGLE = "single process, core 0"
+PINNED_ONE = "--redis --workers 1, core 0"
+PINNED_TWO = "2 workers, cores 0 and 1"
+MANIFEST_WAIT_S = 60.0
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One row of a table: its name, the workers it runs (0: no Redis) and how to run it once
+    (``run(tag)``: an ``Outcome``)."""
+
+    name: str
+    workers: int
+    run: Callable[[str], Outcome]
 
 
 def variants(workers: list[int]) -> list[tuple[str, int]]:
     """(name, workers) of each variant; 0 workers is the single process without Redis."""
     return [(BASELINE, 0)] + [(f"--redis --workers {w}", w) for w in workers]
+
+
+def pinned(cores: str, cmd: Sequence[str]) -> list[str]:
+    """``cmd`` confined to ``cores`` (``taskset -c``, a list such as ``0`` or ``0,1``)."""
+    return ["taskset", "-c", cores, *cmd]
+
+
+def worker_cmd(redis_url: str, crawl_id: str) -> list[str]:
+    """``citewarc worker`` serving ``crawl_id`` alone, exiting when its share is committed."""
+    return [sys.executable, "-m", "crawler.cli", "worker", "--redis", redis_url, "--crawl", crawl_id,
+            "--once"]
+
+
+def together(cmds: Sequence[Sequence[str]]) -> list[str]:
+    """One shell command that starts ``cmds`` at once and waits for all of them, exiting with the
+    first non-zero code among theirs (0 when all succeeded): one tree to measure."""
+    starts = " ".join(f"{shlex.join(c)} & p{i}=$!;" for i, c in enumerate(cmds))
+    waits = " ".join(f"wait $p{i} || rc=${{rc:-$?}};" for i in range(len(cmds)))
+    return ["sh", "-c", f"{starts} {waits} exit ${{rc:-0}}"]
+
+
+def one_after_other(first: TreeSample, second: TreeSample, extra_wall: float = 0.0) -> TreeSample:
+    """Two measured commands in sequence as one (the announcement, then the workers): times and
+    CPU add up, peaks are the larger."""
+    return replace(
+        second,
+        wall=first.wall + second.wall + extra_wall,
+        cpu=first.cpu + second.cpu,
+        cpu_sampled=first.cpu_sampled + second.cpu_sampled,
+        maxrss_mb=max(first.maxrss_mb, second.maxrss_mb),
+        returncode=first.returncode or second.returncode,
+        tree_rss_mb=max(first.tree_rss_mb, second.tree_rss_mb),
+        tree_pss_mb=max(first.tree_pss_mb, second.tree_pss_mb),
+        max_processes=max(first.max_processes, second.max_processes),
+    )
+
+
+def pinned_measure(cores: str) -> Callable[..., TreeSample]:
+    """``run_measured_tree`` with the command on ``cores`` and one extraction process: a machine
+    of that many cores."""
+    def measure(cmd: Sequence[str], env: dict[str, str], cwd: Path, log: Path) -> TreeSample:
+        return run_measured_tree(pinned(cores, cmd), {**env, "CITEWARC_EXTRACT_WORKERS": "1"}, cwd, log)
+    return measure
+
+
+def run_pinned_workers(setup: Setup, tag: str, redis: BenchRedis, cores: Sequence[str]) -> Outcome:
+    """Announce the crawl (``--workers 0``), then one ``citewarc worker --once`` per core, each
+    pinned to its core with one extraction process; measured until all exited and the crawl's
+    manifest is in the store (the last worker finalizes it)."""
+    folder = setup.work / tag
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    urls = setup.urls_file.read_text().split()[: setup.pages]
+    env = base_env(setup, folder / "home")
+    env.update(CITEWARC_MAX_PAGES=str(len(urls) + 10), CITEWARC_SPOOL=str(folder / "spool"),
+               CITEWARC_EXTRACT_WORKERS="1")
+    store = str(folder / "store")
+    announce_args = ("--redis", redis.url, "--workers", "0", "--max-workers", str(len(cores)))
+    announced = run_measured_tree(citewarc_cmd(urls, store, None, announce_args), env, folder,
+                                  folder / "log.txt")
+    lines = (folder / "log.txt").read_text(errors="replace").split()
+    crawl_id = lines[-1] if lines else ""
+    if announced.returncode or not crawl_id:
+        return Outcome(announced, f"announce exit {announced.returncode}")
+    cmds = [pinned(core, worker_cmd(redis.url, crawl_id)) for core in cores]
+    served = run_measured_tree(together(cmds), env, REPO, folder / "workers-log.txt")
+    waited = time.perf_counter()
+    manifest = _manifest(folder, store, None)
+    while not manifest and time.perf_counter() - waited < MANIFEST_WAIT_S:
+        time.sleep(0.1)
+        manifest = _manifest(folder, store, None)
+    sample = one_after_other(announced, served, time.perf_counter() - waited)
+    ok = sum(1 for p in manifest.get("pages", []) if p.get("status") == 200 and p.get("role") != "requisite")
+    note = ("no manifest" if not manifest else "") or ("" if served.returncode == 0
+                                                       else f"workers exit {served.returncode}")
+    shutil.rmtree(folder / "spool", ignore_errors=True)
+    shutil.rmtree(folder / "store", ignore_errors=True)
+    return Outcome(sample, note, ok)
+
+
+def pinned_grid(setup: Setup, redis: BenchRedis) -> list[Variant]:
+    """The one-core variants and two workers on a core each (see the module doc)."""
+    return [
+        Variant(PINNED_SINGLE, 0, lambda tag: run_citewarc(setup, tag, measure=pinned_measure("0"))),
+        Variant(PINNED_ONE, 1, lambda tag: run_citewarc(setup, tag, args=redis_args(redis, 1),
+                                                        measure=pinned_measure("0"))),
+        Variant(PINNED_TWO, 2, lambda tag: run_pinned_workers(setup, tag, redis, ("0", "1"))),
+    ]
+
+
+def shared_grid(setup: Setup, redis: BenchRedis, workers: list[int]) -> list[Variant]:
+    """The single process and ``--redis --workers W`` for each W, unpinned (the machine's cores)."""
+    return [Variant(name, count, lambda tag, count=count: run_citewarc(
+        setup, tag, args=redis_args(redis, count), measure=run_measured_tree))
+        for name, count in variants(workers)]
+
+
+def per_core(rows: list[dict]) -> dict[str, float]:
+    """Two workers on a core each against each one-core variant: pages/s over pages/s."""
+    by = {r["variant"]: r["pages_per_s"] for r in rows}
+    two = by.get(PINNED_TWO, 0.0)
+    return {f"vs {name}": two / by[name] if by.get(name) else float("nan")
+            for name in (PINNED_SINGLE, PINNED_ONE)}
 
 
 def redis_args(redis: BenchRedis, workers: int) -> tuple[str, ...]:
@@ -67,34 +206,34 @@ def keys_left(client) -> list[str]:
                    for k in client.scan_iter(count=1000)})
 
 
-def sweep(setup: Setup, server: CorpusServer, redis: BenchRedis, workers: list[int], reps: int) -> list[dict]:
-    grid = variants(workers)
-    runs: dict[str, list[dict]] = {name: [] for name, _ in grid}
+def sweep(grid: list[Variant], server: CorpusServer, redis: BenchRedis, reps: int, pages: int) -> list[dict]:
+    """Each variant ``reps`` times, the order rotated each repetition; one summary row each."""
+    runs: dict[str, list[dict]] = {v.name: [] for v in grid}
     client = redis.client()
     for rep in range(reps):
         order = grid[rep % len(grid):] + grid[: rep % len(grid)]
-        for name, count in order:
+        for variant in order:
+            name, count = variant.name, variant.workers
             client.flushall()
             server.control("/hosts?reset=1")
             cpu_before = redis_cpu(redis)
-            outcome = run_citewarc(setup, f"dist-{count}-{rep}", args=redis_args(redis, count),
-                                   measure=run_measured_tree)
+            outcome = variant.run(f"dist-{grid.index(variant)}-{count}-{rep}")
             load = server.control("/hosts?reset=1")
             sample = outcome.sample
-            note = outcome.note or ("" if outcome.pages_ok == setup.pages
-                                    else f"{outcome.pages_ok} of {setup.pages} pages")
+            note = outcome.note or ("" if outcome.pages_ok == pages
+                                    else f"{outcome.pages_ok} of {pages} pages")
             row = {**sample.__dict__, **load, "pages_ok": outcome.pages_ok,
                    "pages_per_s": outcome.pages_ok / sample.wall,
                    "redis_cpu": redis_cpu(redis) - cpu_before if count else 0.0,
                    "redis_keys_left": keys_left(client) if count else [], "note": note}
             runs[name].append(row)
-            print(f"  rep {rep + 1} {name:<22} {row['wall']:6.1f} s {row['pages_per_s']:5.1f} pages/s"
+            print(f"  rep {rep + 1} {name:<27} {row['wall']:6.1f} s {row['pages_per_s']:5.1f} pages/s"
                   f" {row['cpu']:6.1f} CPU-s (redis {row['redis_cpu']:4.1f})"
                   f" tree PSS {row['tree_pss_mb']:5.0f} MB RSS {row['tree_rss_mb']:5.0f} MB,"
                   f" {row['max_processes']} processes; busiest host:"
                   f" {load['max_in_flight_per_host']} in flight, {load['max_requests_per_host_second']}/s"
                   f" {note}", flush=True)
-    return [summarize(name, count, runs[name]) for name, count in grid]
+    return [summarize(v.name, v.workers, runs[v.name]) for v in grid]
 
 
 def summarize(name: str, workers: int, runs: list[dict]) -> dict:
@@ -120,14 +259,15 @@ def ratios(rows: list[dict]) -> dict[str, dict[str, float]]:
 
 
 def render(rows: list[dict], rel: dict[str, dict[str, float]], pages: int, hosts: int,
-           latency_ms: float, reps: int) -> str:
+           latency_ms: float, reps: int, cores: str = "") -> str:
+    base = rows[0]["variant"] if rows else BASELINE
     lines = [
-        f"{pages} pages over {hosts} hosts, {latency_ms:g} ms per response, {os.cpu_count()} cores, "
-        f"median of {reps} run(s) per variant; CPU and memory of the whole process tree (archive, "
-        "workers, extraction pools), redis-server's CPU apart",
+        f"{pages} pages over {hosts} hosts, {latency_ms:g} ms per response, "
+        f"{cores or f'{os.cpu_count()} cores'}, median of {reps} run(s) per variant; CPU and memory of "
+        "the whole process tree (archive, workers, extraction pools), redis-server's CPU apart",
         "",
-        "| variant | wall s | pages/s | pages/s vs single | CPU-s | CPU vs single | redis CPU-s "
-        "| peak tree PSS MB | PSS vs single | peak tree RSS MB | processes | busiest host: in flight "
+        f"| variant | wall s | pages/s | pages/s vs {base} | CPU-s | CPU vs {base} | redis CPU-s "
+        f"| peak tree PSS MB | PSS vs {base} | peak tree RSS MB | processes | busiest host: in flight "
         "| busiest host: requests/s |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
@@ -155,8 +295,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--keep", action="store_true", help="keep the work folder (logs, Redis data)")
+    parser.add_argument("--no-pinned", dest="pinned", action="store_false",
+                        help="skip the table of workers pinned to a core each (taskset)")
     args = parser.parse_args(argv)
     workers = [int(w) for w in args.workers.split(",") if w.strip()]
+    if args.pinned and (shutil.which("taskset") is None or len(os.sched_getaffinity(0)) < 2):
+        print("pinned table skipped: needs taskset (util-linux) and 2 cores", file=sys.stderr)
+        args.pinned = False
     work = Path(tempfile.mkdtemp(prefix="citewarc-distributed-"))
     redis = start_redis(work / "redis")
     if redis is None:
@@ -167,10 +312,14 @@ def main(argv: list[str] | None = None) -> int:
     urls_file.write_text("\n".join(urls) + "\n")
     server = CorpusServer(args.pages, args.seed)
     memory = None
+    pinned_rows: list[dict] = []
     try:
         server.control(f"/latency?ms={args.latency_ms}")
         setup = Setup(work, urls_file, server.url, args.pages, corpus_dir, None)
-        rows = sweep(setup, server, redis, workers, args.reps)
+        rows = sweep(shared_grid(setup, redis, workers), server, redis, args.reps, args.pages)
+        if args.pinned:
+            pinned_rows = sweep(pinned_grid(setup, redis), server, redis, args.reps,
+                                args.pages)
         if args.entries:
             memory = redis_memory.measure(redis.client(), redis.folder, args.entries)
     finally:
@@ -185,6 +334,14 @@ def main(argv: list[str] | None = None) -> int:
     print(render(rows, rel, args.pages, hosts, args.latency_ms, args.reps))
     result = {"pages": args.pages, "hosts": hosts, "latency_ms": args.latency_ms, "reps": args.reps,
               "cores": os.cpu_count(), "rows": rows, "ratios": rel}
+    if pinned_rows:
+        pinned_rel, scaling = ratios(pinned_rows), per_core(pinned_rows)
+        print()
+        print(render(pinned_rows, pinned_rel, args.pages, hosts, args.latency_ms, args.reps,
+                     "each tree pinned (taskset), 1 extraction process per core"))
+        print("two workers on a core each, pages/s: "
+              + ", ".join(f"{v:.2f}x {k}" for k, v in scaling.items()))
+        result.update(pinned_rows=pinned_rows, pinned_ratios=pinned_rel, per_core=scaling)
     if memory:
         print()
         print(redis_memory.render(memory, redis_memory.projection(memory)))
