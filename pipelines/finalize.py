@@ -46,17 +46,21 @@ class FinalizeCrawl:
         return ext
 
     async def spider_closed(self, spider, reason: str) -> None:
-        self.result = await self.close(CrawlRun.of(self.crawler), reason)
+        waiting = spider.waiting_seeds() if hasattr(spider, "waiting_seeds") else []
+        self.result = await self.close(CrawlRun.of(self.crawler), reason, waiting)
 
-    async def close(self, run: CrawlRun, reason: str) -> CrawlResult:
+    async def close(self, run: CrawlRun, reason: str, waiting_seeds: list[str] | None = None,
+                    ) -> CrawlResult:
+        """``waiting_seeds``: seeds the spider had not requested yet (a stop before them leaves
+        the crawl unfinished: ``--resume`` requests them)."""
         if run.write_error is not None:  # disk full or I/O error: exit 4, resumable, never exit 7
             return await run_in_thread(finalize_run, run, reason, self.upload_budget)
-        not_fetched = run.not_fetched()
+        not_fetched = [url for _, url in run.not_fetched()] + list(waiting_seeds or [])
         end = how_it_ends(reason, bool(not_fetched), run.limit_reached)
         if end == "stop":
             return await run_in_thread(stop_run, run, reason, len(not_fetched))
         if end == "limit":
-            for _, url in not_fetched:
+            for url in not_fetched:
                 run.skip(url, run.limit_reached)
         return await run_in_thread(finalize_run, run, reason, self.upload_budget)
 

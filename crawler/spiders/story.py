@@ -106,10 +106,13 @@ class StorySpider(scrapy.Spider):
             for request in self.resume_requests(run.resumed):
                 await self.room_in_scheduler()
                 yield request
+            self.seeds_waiting = []
             return
-        for url in self.seed_args:
+        self.seeds_waiting = list(self.seed_args)
+        while self.seeds_waiting:
             await self.room_in_scheduler()
-            request = self.page_request(url, role="seed", depth=0, via=None)
+            request = self.page_request(self.seeds_waiting[0], role="seed", depth=0, via=None)
+            self.seeds_waiting.pop(0)  # requested (journaled) or refused: no longer waiting
             if request is not None:
                 yield request
 
@@ -149,6 +152,11 @@ class StorySpider(scrapy.Spider):
                 requests.append(request)
         self.logger.info("Resuming: %d page(s) done, %d to fetch", len(journal.done), len(requests))
         return requests
+
+    def waiting_seeds(self) -> list[str]:
+        """Seeds ``start()`` had not requested yet (it hands them over as the scheduler drains):
+        a crawl stopped before them is not finished, and a time limit lists them as skipped."""
+        return list(getattr(self, "seeds_waiting", self.seed_args))
 
     def closed(self, reason: str) -> None:
         self.pool.shutdown()
