@@ -105,6 +105,10 @@ class ReplayProcess:
             command, cwd=self.workdir, env=citewarc_env(self.workdir, self.extra_env),
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             process_group=0 if self.own_group else None,
+            # As a terminal's foreground job has it: Ctrl-C delivered. A suite started in the
+            # background of a script (no job control) hands SIGINT down ignored, and Python then
+            # never turns it into KeyboardInterrupt (the Ctrl-C test failed only when run so).
+            preexec_fn=_sigint_delivered,
         )
         self._readers = [threading.Thread(target=self._read, daemon=True)]
         for reader in self._readers:
@@ -208,3 +212,8 @@ class ReplayProcess:
 
     def memento(self, timestamp: str, url: str, mode: str = "") -> str:
         return f"{self.base_url}/citewarc/{timestamp}{mode}/{url}"
+
+
+def _sigint_delivered() -> None:
+    """In the child before exec: SIGINT back to its default disposition."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
