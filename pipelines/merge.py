@@ -43,9 +43,10 @@ class Merged:
     files: list[dict[str, Any]] = field(default_factory=list)  # {key, sha256, bytes}, in the store
 
 
-def page_file_keys(record: PageRecord) -> set[str]:
-    """The per-page files a row names (text, diff, screenshot), besides its WARC."""
-    return {key for key in (record.text, record.diff, record.screenshot) if key}
+def page_file_keys(record: PageRecord) -> list[str]:
+    """The per-page files a row names (text, diff, screenshot), besides its WARC: what a worker
+    uploads with a page and what the merge lists for it."""
+    return [key for key in (record.text, record.diff, record.screenshot) if key]
 
 
 def merge_parts(parts: list[tuple[Part, Collection[str]]]) -> Merged:
@@ -72,7 +73,7 @@ def merge_parts(parts: list[tuple[Part, Collection[str]]]) -> Merged:
                 continue
             merged.pages.extend(page.records)
             for record in page.records:
-                kept_files |= page_file_keys(record)
+                kept_files.update(page_file_keys(record))
         warcs = warc_prefix(part.crawl_id)
         for entry in part.files:
             key = entry["key"]

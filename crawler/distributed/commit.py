@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.journal import PAGE_RECORDS
+from pipelines.merge import page_file_keys
 from pipelines.page import PageRecord
 from pipelines.parts import Part, PartPage, part_key
 from pipelines.run import CrawlRun
@@ -30,7 +31,6 @@ from pipelines.store.base import sha256_file
 
 logger = logging.getLogger(__name__)
 
-PAGE_FILE_FIELDS = ("text", "diff", "screenshot")  # PageRecord fields naming a per-page file
 
 
 @dataclass
@@ -68,14 +68,8 @@ def read_journal_tail(path: Path, offset: int) -> JournalTail:
 
 
 def page_files(records: list[PageRecord]) -> list[str]:
-    """Store keys of the per-page files (text, diff, screenshot) the rows name."""
-    keys = []
-    for record in records:
-        for name in PAGE_FILE_FIELDS:
-            key = getattr(record, name, None)
-            if key and key not in keys:
-                keys.append(key)
-    return keys
+    """Store keys of the per-page files (text, diff, screenshot) the rows name, once each."""
+    return list(dict.fromkeys(key for record in records for key in page_file_keys(record)))
 
 
 @dataclass
