@@ -164,8 +164,11 @@ def trafilatura_pages(tree: Tree, refused: set[str], report: list[str]) -> list[
         html = tree.read(f"cache/{item['file']}") or tree.read(f"eval/{item['file']}")  # as trafilatura
         if html is None:
             raise SystemExit(f"trafilatura page {item['file']} missing")
+        author = item.get("author") or ""
+        if isinstance(author, list):  # one entry lists its four authors
+            author = "; ".join(author)
         pages.append(Page("trafilatura", item["file"], url, f"html/{item['file']}", html, {
-            "title": item.get("title") or "", "author": item.get("author") or "",
+            "title": item.get("title") or "", "author": author,
             "date": item.get("date") or "", "with": list(item.get("with", [])),
             "without": list(item.get("without", [])),
         }))

@@ -148,7 +148,7 @@ def total(counts: Iterable[Confusion]) -> Confusion:
 # --- metadata ------------------------------------------------------------------------------------
 
 _BY = re.compile(r"^(by|von|par|por|di|door|av|af)\s+", re.I)
-_AUTHOR_SPLIT = re.compile(r"\s*[,;|/&]\s*|\s+(?:and|und|et)\s+", re.I)
+_AUTHOR_SPLIT = re.compile(r"\s*(?:[,;|/&]|\band\b|\bund\b|\bet\b)\s*", re.I)
 _ISO_DATE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
 _DMY_DATE = re.compile(r"(\d{1,2})[./](\d{1,2})[./](\d{4})")
 

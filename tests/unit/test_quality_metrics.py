@@ -120,6 +120,10 @@ def test_author_drops_by_and_ignores_order():
     assert same_author("Jane Doe, John Smith", "by John Smith & Jane Doe")
     assert same_author("Benjamin Fischer und Marcus Theurer", "Marcus Theurer; Benjamin Fischer")
     assert same_author("John E. Smith", "john e smith")
+    assert same_author("Danielle DeSiato, Donna Enzmann, and Natalie Nguyen",
+                       "Danielle DeSiato; Donna Enzmann; Natalie Nguyen")
+    assert same_author("Dylan Bailey, MS, RD", "Dylan Bailey; MS; RD")
+    assert not same_author("Anderson Cooper", "Cooper")
     assert not same_author("Jane Doe", "Jane Doe, John Smith")
     assert not same_author(None, None)
 
