@@ -141,7 +141,11 @@ def score_page(page: Page, out: dict, labels: dict | None) -> dict:
                    for name in META_FIELDS if (truth.get(name) or "").strip()}
     if labels is not None:
         row["citations"] = asdict(metrics.citation_counts(out["citations"], labels["links"], canonical))
-        row["reported"] = len(set(out["citations"]))
+        cited = {metrics.citation_key(link["url"], canonical)
+                 for link in labels["links"] if link.get("cited")}
+        found = {metrics.citation_key(url, canonical) for url in out["citations"]}
+        row["false_citations"] = sorted(found - cited)  # for analysis: what was reported but not cited
+        row["missed_citations"] = sorted(cited - found)
     return row
 
 
