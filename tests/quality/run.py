@@ -139,6 +139,7 @@ def score_page(page: Page, out: dict, labels: dict | None) -> dict:
         row["snippets"] = asdict(metrics.snippet_counts(out["text"], truth["with"], truth["without"]))
     row["meta"] = {name: metrics.FIELDS[name](truth.get(name), out[name])
                    for name in META_FIELDS if (truth.get(name) or "").strip()}
+    row["predicted"] = {name: out[name] for name in META_FIELDS}
     if labels is not None:
         row["citations"] = asdict(metrics.citation_counts(out["citations"], labels["links"], canonical))
         cited = {metrics.citation_key(link["url"], canonical)
