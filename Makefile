@@ -6,6 +6,7 @@ STORE  ?=
 DEPTH  ?=
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
+QUALITY_ARGS ?=
 
 REPLAY_VENV ?= .venv-replay
 CRAWL ?=
@@ -13,7 +14,7 @@ PORT  ?= 8080
 LOG   ?=
 EVERY ?= 6h
 
-.PHONY: install install-test archive crawl cron replay test test-replay lint clean browser browser-optional redis bench bench-concurrency bench-browser bench-distributed
+.PHONY: install install-test archive crawl cron replay test test-replay lint clean browser browser-optional redis bench bench-concurrency bench-browser bench-distributed quality
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -101,6 +102,12 @@ lint: $(VENV)/.stamp-test
 # to an hour, never part of `make test`. e.g. make bench BENCH_ARGS="--pages 300 --reps 3"
 bench: $(VENV)/.stamp-install  ## make bench [BENCH_ARGS="--quick | --pages N --reps R --real-pages DIR"]
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# The labelled development set (tests/quality/README.md): citewarc's text, metadata and citations
+# against trafilatura alone, from the committed archives; about two minutes on 2 cores, never part of
+# `make test`. e.g. make quality QUALITY_ARGS="--source wcxb --limit 50 --pages-out x.rows.jsonl"
+quality: $(VENV)/.stamp-install  ## make quality [QUALITY_ARGS="--source S --limit N --labels DIR --external ZYTE"]
+	$(BIN)/python tests/quality/run.py $(QUALITY_ARGS)
 
 # The concurrency defaults' evidence: pages/s against per-host load on the real-web profile.
 bench-concurrency: $(VENV)/.stamp-install  ## make bench-concurrency [BENCH_ARGS="--pages N --reps R"]
