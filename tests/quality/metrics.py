@@ -242,3 +242,29 @@ def citation_counts(
     found = {citation_key(url, canonical) for url in reported}
     tp = len(found & cited)
     return Confusion(tp=tp, fp=len(found - cited), fn=len(cited - found))
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """How often two labellers gave the same verdict on the same links, and Cohen's kappa."""
+
+    links: int
+    observed: float
+    kappa: float
+
+
+def labeller_agreement(first: dict[str, bool], second: dict[str, bool]) -> Agreement:
+    """Agreement on cited / not cited over the links both labellers judged.
+
+    Kappa discounts the agreement two labellers would reach by chance given how often each says
+    "cited"; with three links in four cited, raw agreement alone would flatter the rule."""
+    common = sorted(set(first) & set(second))
+    if not common:
+        return Agreement(0, 0.0, 0.0)
+    n = len(common)
+    observed = sum(first[url] == second[url] for url in common) / n
+    p1 = sum(first[url] for url in common) / n
+    p2 = sum(second[url] for url in common) / n
+    chance = p1 * p2 + (1 - p1) * (1 - p2)
+    kappa = 1.0 if chance == 1 else (observed - chance) / (1 - chance)
+    return Agreement(n, observed, kappa)

@@ -126,6 +126,17 @@ def warm_up() -> None:
         runner(html, "http://warm.up/")
 
 
+def labeller_agreement(first: dict, second: dict) -> metrics.Agreement:
+    """Agreement of the second labeller with the first, link by link, over the pages both labelled."""
+    verdicts: tuple[dict[str, bool], dict[str, bool]] = ({}, {})
+    for key, record in second.items():
+        if key not in first:
+            continue
+        for side, labels in zip(verdicts, (first[key], record), strict=True):
+            side.update({f"{key}|{link['url']}": bool(link["cited"]) for link in labels["links"]})
+    return metrics.labeller_agreement(*verdicts)
+
+
 def score_page(page: Page, out: dict, labels: dict | None) -> dict:
     """One page's row: its text score, metadata judgements and citation counts."""
     truth = page.truth
@@ -259,6 +270,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="only this source (repeatable); default all")
     parser.add_argument("--limit", type=int, help="only the first N pages of each source")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--second-labels", type=Path, default=HERE / "citations-second-labeller.jsonl",
+                        help="a second labeller's independent labels of some pages, for agreement")
     parser.add_argument("--labels", type=Path, default=HERE / "citations.jsonl",
                         help="citation labels: citations.jsonl, or a directory of <id>.json files")
     parser.add_argument("--data", type=Path, default=HERE / "data")
@@ -300,6 +313,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{results['pages']} dev-set pages ({', '.join(sources)}), {labelled} with citation labels, "
           f"{args.workers} processes, {results['wall_s']} s\n")
     print_table(results)
+    agreement = labeller_agreement(labels, load_labels(args.second_labels))
+    if agreement.links:
+        results["labeller_agreement"] = asdict(agreement)
+        print(f"Citation labels: two labellers agree on {agreement.observed:.3f} of {agreement.links} links "
+              f"judged by both (Cohen's kappa {agreement.kappa:.2f}).")
     args.out.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     if args.pages_out:
         with args.pages_out.open("w", encoding="utf-8") as handle:

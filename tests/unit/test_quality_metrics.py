@@ -12,6 +12,7 @@ from tests.quality.metrics import (
     author_set,
     citation_counts,
     exact_tokens,
+    labeller_agreement,
     norm_date,
     precision_score,
     recall_score,
@@ -175,3 +176,14 @@ def test_citations_use_the_crawlers_canonical_url():
 
 def test_no_labels_no_reports():
     assert citation_counts([], [], canonical_url) == Confusion()
+
+
+def test_labeller_agreement_discounts_chance():
+    first = {"a": True, "b": True, "c": False, "d": True}
+    second = {"a": True, "b": False, "c": False, "d": True, "e": True}
+    agreement = labeller_agreement(first, second)
+    assert agreement.links == 4
+    assert agreement.observed == 0.75
+    # chance: p1 = 0.75, p2 = 0.5 -> 0.5; kappa = (0.75 - 0.5) / 0.5
+    assert agreement.kappa == 0.5
+    assert labeller_agreement({}, second).links == 0
