@@ -14,7 +14,7 @@ PORT  ?= 8080
 LOG   ?=
 EVERY ?= 6h
 
-.PHONY: install install-test archive crawl cron replay test test-replay lint clean browser browser-optional redis bench bench-concurrency bench-browser bench-distributed quality
+.PHONY: install install-test archive crawl cron replay test test-replay lint clean browser browser-optional redis bench bench-concurrency bench-browser bench-distributed bench-extraction quality
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -108,6 +108,11 @@ bench: $(VENV)/.stamp-install  ## make bench [BENCH_ARGS="--quick | --pages N --
 # `make test`. e.g. make quality QUALITY_ARGS="--source wcxb --limit 50 --pages-out x.rows.jsonl"
 quality: $(VENV)/.stamp-install  ## make quality [QUALITY_ARGS="--source S --limit N --labels DIR --external ZYTE"]
 	$(BIN)/python tests/quality/run.py $(QUALITY_ARGS)
+
+# Extraction CPU per page on the development set: this checkout against the commit before the text
+# and citation work (issue 13), alternating fresh processes. e.g. make bench-extraction BENCH_ARGS="--reps 5"
+bench-extraction: $(VENV)/.stamp-install  ## make bench-extraction [BENCH_ARGS="--baseline REF --reps R --limit N"]
+	$(BIN)/python bench/extraction_speed.py $(BENCH_ARGS)
 
 # The concurrency defaults' evidence: pages/s against per-host load on the real-web profile.
 bench-concurrency: $(VENV)/.stamp-install  ## make bench-concurrency [BENCH_ARGS="--pages N --reps R"]
