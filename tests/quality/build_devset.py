@@ -5,6 +5,10 @@ The selection is a rule, not a choice of pages, so anyone can check it was not c
 - WCXB (Murrough-Foley/web-content-extraction-benchmark, v1.0 commit c039d5e, CC-BY-4.0): the dev
   split's files whose ``metadata.json`` page type is ``article`` and whose ground truth has a
   non-empty ``main_content``, the first 320 by file id.
+- WCXB held out: the next such articles, the first 60 whose citation pool (``citation_pool.py``) has
+  1 to 60 links. Their citations were labelled after the citation decision was tuned on the first
+  320, and no extraction or citation change was measured on them before: they say how well the
+  tuning carries to pages it never saw.
 - trafilatura's real-world pages (adbar/trafilatura ``tests/eval``, ``tests/cache`` and
   ``tests/evaldata.json``, commit e90b0ef): entries keyed by an http(s) URL with a non-empty
   ``title`` label, sorted by URL, every fourth one starting with the first.
@@ -34,6 +38,7 @@ import re
 import subprocess
 import sys
 import tarfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -47,10 +52,13 @@ from tests.quality.language import propose  # noqa: E402
 WCXB_COMMIT = "c039d5e"
 TRAFILATURA_COMMIT = "e90b0ef"
 WCXB_PAGES = 320
+HELDOUT_PAGES = 60
+HELDOUT_POOL = (1, 60)
 TRAFILATURA_STRIDE = 4
 WCXB_LICENCE = "CC-BY-4.0 (WCXB, Murrough Foley); page (c) its publisher"
 TRAFILATURA_LICENCE = "Apache-2.0 repository (adbar/trafilatura); page (c) its publisher"
-ARCHIVES = {"wcxb": "wcxb-dev-articles.tar.xz", "trafilatura": "trafilatura-eval.tar.xz"}
+ARCHIVES = {"wcxb": "wcxb-dev-articles.tar.xz", "trafilatura": "trafilatura-eval.tar.xz",
+            "heldout": "wcxb-heldout-articles.tar.xz"}
 
 
 @dataclass
@@ -121,9 +129,34 @@ def decode(raw: bytes) -> str:
 
 def wcxb_pages(tree: Tree, refused: set[str], report: list[str]) -> list[Page]:
     """The first WCXB_PAGES dev articles with a non-empty main text, by file id."""
+    pages: list[Page] = []
+    for page in wcxb_articles(tree, refused, report):
+        pages.append(page)
+        if len(pages) == WCXB_PAGES:
+            break
+    return pages
+
+
+def heldout_pages(tree: Tree, refused: set[str], report: list[str]) -> list[Page]:
+    """After the first WCXB_PAGES, the first HELDOUT_PAGES articles with 1-60 links to judge."""
+    from tests.quality.citation_pool import link_pool
+
+    low, high = HELDOUT_POOL
+    pages: list[Page] = []
+    for n, page in enumerate(wcxb_articles(tree, refused, report)):
+        if n < WCXB_PAGES:
+            continue
+        if low <= len(link_pool(decode(page.html), page.url, page.truth["text"])) <= high:
+            pages.append(Page("heldout", page.id, page.url, page.member, page.html, page.truth))
+        if len(pages) == HELDOUT_PAGES:
+            break
+    return pages
+
+
+def wcxb_articles(tree: Tree, refused: set[str], report: list[str]) -> Iterator[Page]:
+    """WCXB dev articles with a non-empty main text, by file id (Zyte's pages refused)."""
     meta = json.loads(tree.read("metadata.json") or b"{}")
     files = meta.get("files", {})
-    pages: list[Page] = []
     for file_id in sorted(files):
         info = files[file_id]
         if info.get("split") != "dev" or info.get("page_type") != "article":
@@ -137,13 +170,10 @@ def wcxb_pages(tree: Tree, refused: set[str], report: list[str]) -> list[Page]:
             report.append(f"wcxb {file_id} {url}: in Zyte's benchmark, refused")
             continue
         html = gzip.decompress(tree.read(f"dev/html/{file_id}.html.gz"))
-        pages.append(Page("wcxb", file_id, url, f"html/{file_id}.html", html, {
+        yield Page("wcxb", file_id, url, f"html/{file_id}.html", html, {
             "title": truth.get("title") or "", "author": truth.get("author") or "",
             "date": truth.get("publish_date") or "", "text": truth["main_content"],
-        }))
-        if len(pages) == WCXB_PAGES:
-            break
-    return pages
+        })
 
 
 def trafilatura_pages(tree: Tree, refused: set[str], report: list[str]) -> list[Page]:
@@ -232,21 +262,23 @@ def main(argv: list[str] | None = None) -> int:
     else:
         report.append(f"Zyte's benchmark: {len(refused)} URLs, any of them refused")
     checked = json.loads(args.checked.read_text(encoding="utf-8")) if args.checked.is_file() else {}
-    wcxb = wcxb_pages(open_tree(args.wcxb, args.wcxb_commit, ""), refused, report)
+    wcxb_tree = open_tree(args.wcxb, args.wcxb_commit, "")
+    wcxb = wcxb_pages(wcxb_tree, refused, report)
+    heldout = heldout_pages(wcxb_tree, refused, report)
     trafilatura = trafilatura_pages(open_tree(args.trafilatura, args.trafilatura_commit, "tests/"), refused,
                                     report)
     index, review = [], []
-    for page in [*wcxb, *trafilatura]:
+    for page in [*wcxb, *trafilatura, *heldout]:
         language, proposals = label_language(page, checked)
         if language is None:
             review.append({"key": f"{page.source}:{page.id}", "url": page.url, **proposals,
                            "title": page.truth["title"],
                            "excerpt": (page.truth.get("text") or " / ".join(page.truth["with"]))[:400]})
         page.truth["language"] = language or ""
-        licence = WCXB_LICENCE if page.source == "wcxb" else TRAFILATURA_LICENCE
+        licence = TRAFILATURA_LICENCE if page.source == "trafilatura" else WCXB_LICENCE
         index.append({"id": page.id, "source": page.source, "url": page.url, "language": language or "",
                       "archive": ARCHIVES[page.source], "file": page.member, "licence": licence,
-                      "scored": "shingles" if page.source == "wcxb" else "snippets"})
+                      "scored": "snippets" if page.source == "trafilatura" else "shingles"})
     for line in report:
         print(line)
     if review:
@@ -257,6 +289,7 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     write_archive(args.out / ARCHIVES["wcxb"], wcxb)
     write_archive(args.out / ARCHIVES["trafilatura"], trafilatura)
+    write_archive(args.out / ARCHIVES["heldout"], heldout)
     (args.out / "pages.jsonl").write_text(
         "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in index), encoding="utf-8")
     total = 0
@@ -264,7 +297,8 @@ def main(argv: list[str] | None = None) -> int:
         size = (args.out / name).stat().st_size
         total += size
         print(f"{name}: {size / 1e6:.2f} MB")
-    print(f"{len(wcxb)} WCXB pages, {len(trafilatura)} trafilatura pages, {total / 1e6:.2f} MB in all")
+    print(f"{len(wcxb)} WCXB pages, {len(trafilatura)} trafilatura pages, "
+          f"{len(heldout)} held-out WCXB pages, {total / 1e6:.2f} MB in all")
     return 0
 
 

@@ -45,7 +45,7 @@ REPO = HERE.parent.parent
 sys.path.insert(0, str(REPO))
 
 from tests.quality import metrics  # noqa: E402
-from tests.quality.devset import ARCHIVES, Page, decode, load_labels, load_source  # noqa: E402
+from tests.quality.devset import ARCHIVES, CHECKS, Page, decode, load_labels, load_source  # noqa: E402
 
 CONTENDERS = ("trafilatura", "citewarc")
 META_FIELDS = ("title", "author", "date", "language")
@@ -272,6 +272,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--second-labels", type=Path, default=HERE / "citations-second-labeller.jsonl",
                         help="a second labeller's independent labels of some pages, for agreement")
+    parser.add_argument("--heldout-labels", type=Path, default=HERE / "citations-heldout.jsonl",
+                        help="citation labels of the held-out pages")
     parser.add_argument("--labels", type=Path, default=HERE / "citations.jsonl",
                         help="citation labels: citations.jsonl, or a directory of <id>.json files")
     parser.add_argument("--data", type=Path, default=HERE / "data")
@@ -288,7 +290,7 @@ def main(argv: list[str] | None = None) -> int:
         pages.extend(loaded[:args.limit] if args.limit else loaded)
     if args.external:
         pages.extend(external_pages(args.external))
-    labels = load_labels(args.labels)
+    labels = {**load_labels(args.labels), **load_labels(args.heldout_labels)}
     tasks = [(i, page.url, page.html) for i, page in enumerate(pages)]
     with ProcessPoolExecutor(args.workers, initializer=warm_up) as pool:
         outputs = list(pool.map(run_page, tasks, chunksize=4))
@@ -304,11 +306,12 @@ def main(argv: list[str] | None = None) -> int:
         groups[group] = {}
         for name in CONTENDERS:
             chosen = [r for r in rows[name]
-                      if r["source"] == group or (group == "all" and r["source"] != "zyte")]
+                      if r["source"] == group or (group == "all" and r["source"] not in CHECKS)]
             if chosen:
                 groups[group][name] = summarise(chosen)
     labelled = sum(1 for page in pages if page.key in labels)
-    results = {"pages": len([p for p in pages if p.source != "zyte"]), "labelled_citation_pages": labelled,
+    results = {"pages": len([p for p in pages if p.source not in CHECKS]),
+               "labelled_citation_pages": labelled,
                "workers": args.workers, "wall_s": round(time.monotonic() - started, 1), "groups": groups}
     print(f"{results['pages']} dev-set pages ({', '.join(sources)}), {labelled} with citation labels, "
           f"{args.workers} processes, {results['wall_s']} s\n")
