@@ -155,7 +155,8 @@ def _extract(trafilatura, page: ParsedPage, url: str, content_language: str | No
         match = _OG_SITE_RE.search(html[:50000])
         result.sitename = match.group(1).strip() if match else None
     fields: dict[str, str | None] = {name: getattr(result, name) for name in _META_FIELDS}
-    result.metadata_sources = fill_metadata(fields, page.tree, url, html_lang, content_language)
+    result.metadata_sources = fill_metadata(fields, page.tree, url, html_lang, content_language,
+                                            result.sitename)
     for name in _META_FIELDS:
         setattr(result, name, fields[name] or None)
     return result

@@ -21,6 +21,7 @@ never an error.
 
 from __future__ import annotations
 
+import importlib
 import logging
 from copy import deepcopy
 from typing import Any
@@ -49,7 +50,7 @@ _warned: set[str] = set()
 def _internal(module: str, name: str) -> Any:
     """A trafilatura internal, or None (warned once) when this version no longer has it."""
     try:
-        return getattr(__import__(module, fromlist=[name]), name)
+        return getattr(importlib.import_module(module), name)
     except (ImportError, AttributeError):
         if name not in _warned:
             _warned.add(name)
