@@ -30,8 +30,9 @@ from lxml import etree
 
 from pipelines.extract_fallbacks import baseline_xml, justext_xml, readability_xml
 from pipelines.html_tree import ParsedPage, parse_page
-from pipelines.page_metadata import fill_metadata
+from pipelines.page_metadata import fill_metadata, read_json_ld
 from pipelines.shallow_html import DEPTH_NOTE
+from pipelines.text_choice import anchor_in_text, body_paragraphs, prefer_article_body
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -73,7 +74,7 @@ class Extraction:
     text: str = ""
     links: list[LinkCandidate] = field(default_factory=list)
     reason: str | None = None  # why text is empty, when it is (or how a hostile page was read)
-    extraction_path: str | None = None  # which extractor produced the text (extract_fallbacks.PATHS)
+    extraction_path: str | None = None  # which extractor produced the text (see extract_fallbacks; json-ld)
     metadata_sources: dict[str, str] = field(default_factory=dict)  # field -> where its value came from
 
 
@@ -147,6 +148,13 @@ def _extract(trafilatura, page: ParsedPage, url: str, content_language: str | No
         result.extraction_path = "trafilatura"
     else:
         result = _fallback(trafilatura, page, url, options, result, html_lang or content_language)
+    linked = read_json_ld(page.tree)
+    if linked.body and prefer_article_body(result.text, linked.body):
+        # the page's own statement of its article disagrees with a shorter extraction: the
+        # extraction took the wrong block; its links stay where their anchors are in the article
+        result.text = body_paragraphs(linked.body)
+        result.links = [link for link in result.links if anchor_in_text(link.anchor, result.text)]
+        result.extraction_path = "json-ld"
     if not result.text:
         result.reason = failure or (
             "main text was empty" if xml else
@@ -156,7 +164,7 @@ def _extract(trafilatura, page: ParsedPage, url: str, content_language: str | No
         result.sitename = match.group(1).strip() if match else None
     fields: dict[str, str | None] = {name: getattr(result, name) for name in _META_FIELDS}
     result.metadata_sources = fill_metadata(fields, page.tree, url, html_lang, content_language,
-                                            result.sitename)
+                                            result.sitename, linked)
     for name in _META_FIELDS:
         setattr(result, name, fields[name] or None)
     return result

@@ -152,7 +152,7 @@ def find_date(tree: Any, url: str | None) -> str:
 
 def fill_metadata(
     fields: dict[str, str | None], tree: Any, url: str | None, html_lang: str | None,
-    content_language: str | None, sitename: str | None = None,
+    content_language: str | None, sitename: str | None = None, linked: LinkedData | None = None,
 ) -> dict[str, str]:
     """Complete ``title``/``author``/``date``/``language`` in ``fields`` (changed in place).
 
@@ -161,7 +161,7 @@ def fill_metadata(
     ``content-language``). Two replace trafilatura's own value, on measured evidence (WCXB and
     trafilatura's labelled pages): the page's headline for the title (``headline``), and the
     JSON-LD author, which names the byline as the publisher states it (trafilatura's author
-    cleaning splits "Jane Doe, Ph.D." and keeps site names)."""
+    cleaning splits "Jane Doe, Ph.D." and keeps site names). ``linked``: the JSON-LD if already read."""
     sources = {name: "trafilatura" for name in ("title", "author", "date", "language") if fields.get(name)}
     if not fields.get("language"):
         if html_lang:
@@ -169,7 +169,7 @@ def fill_metadata(
         elif content_language and _LANG.match(content_language.split(",")[0].strip()):
             fields["language"] = primary_subtag(content_language.split(",")[0].strip())
             sources["language"] = "content-language"
-    linked = read_json_ld(tree)
+    linked = linked if linked is not None else read_json_ld(tree)
     for name in ("title", "author", "date", "language"):
         value = getattr(linked, name)
         if value and (not fields.get(name) or name == "author"):
