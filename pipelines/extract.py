@@ -32,7 +32,12 @@ from pipelines.extract_fallbacks import baseline_xml, justext_xml, readability_x
 from pipelines.html_tree import ParsedPage, parse_page
 from pipelines.page_metadata import fill_metadata, read_json_ld
 from pipelines.shallow_html import DEPTH_NOTE
-from pipelines.text_choice import anchor_in_text, body_paragraphs, prefer_article_body
+from pipelines.text_choice import (
+    anchor_in_text,
+    body_paragraphs,
+    drop_repeated_paragraphs,
+    prefer_article_body,
+)
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -155,6 +160,7 @@ def _extract(trafilatura, page: ParsedPage, url: str, content_language: str | No
         result.text = body_paragraphs(linked.body)
         result.links = [link for link in result.links if anchor_in_text(link.anchor, result.text)]
         result.extraction_path = "json-ld"
+    result.text = drop_repeated_paragraphs(result.text)
     if not result.text:
         result.reason = failure or (
             "main text was empty" if xml else
