@@ -154,10 +154,11 @@ def _extract(trafilatura, page: ParsedPage, url: str, content_language: str | No
     else:
         result = _fallback(trafilatura, page, url, options, result, html_lang or content_language)
     linked = read_json_ld(page.tree)
-    if linked.body and prefer_article_body(result.text, linked.body):
+    body = body_paragraphs(linked.body) if linked.body else ""
+    if body and prefer_article_body(result.text, body):
         # the page's own statement of its article disagrees with a shorter extraction: the
         # extraction took the wrong block; its links stay where their anchors are in the article
-        result.text = body_paragraphs(linked.body)
+        result.text = body
         result.links = [link for link in result.links if anchor_in_text(link.anchor, result.text)]
         result.extraction_path = "json-ld"
     result.text = drop_repeated_paragraphs(result.text)

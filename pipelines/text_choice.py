@@ -10,8 +10,12 @@ alone. Agreement is the benchmark's own measure: 4-word shingles, F1 of the two 
 
 from __future__ import annotations
 
+import html
 import re
 from collections import Counter
+
+import lxml.html
+from lxml import etree
 
 _WORD = re.compile(r"\w+")
 
@@ -38,15 +42,33 @@ def agreement(a: str, b: str) -> float:
 
 
 def prefer_article_body(text: str, body: str) -> bool:
-    """Whether the page's JSON-LD ``articleBody`` is a truer main text than the extraction."""
+    """Whether the page's JSON-LD ``articleBody`` (read by ``body_paragraphs``) is a truer main
+    text than the extraction."""
     if len(body) < MIN_BODY_CHARS or len(body) < LONGER_BY * len(text):
         return False
     return agreement(text, body) < MAX_AGREEMENT
 
 
+_MARKUP = re.compile(r"<(?:p|br|div|h[1-6]|li|ul|ol|strong|em|b|i|a|span|blockquote|table)\b[^>]*>", re.I)
+_LINE_BREAKING = ("p", "br", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "tr")
+
+
 def body_paragraphs(body: str) -> str:
-    """``articleBody`` as lines of text, one paragraph a line, whitespace squashed."""
-    lines = (" ".join(line.split()) for line in body.splitlines())
+    """``articleBody`` as lines of text, one paragraph a line, whitespace squashed. Some sites
+    publish it as HTML (tags, entities): it is read as HTML then, scripts and styles left out."""
+    text = body
+    if _MARKUP.search(body):
+        try:
+            fragment = lxml.html.fragment_fromstring(body, create_parent="div")
+        except (ValueError, etree.ParserError):
+            fragment = None
+        if fragment is not None:
+            for element in list(fragment.iter("script", "style", "noscript")):
+                element.drop_tree()
+            for element in fragment.iter(*_LINE_BREAKING):
+                element.tail = "\n" + (element.tail or "")
+            text = fragment.text_content()
+    lines = (" ".join(line.split()) for line in html.unescape(text).splitlines())
     return "\n".join(line for line in lines if line)
 
 

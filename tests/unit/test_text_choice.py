@@ -50,3 +50,10 @@ def test_repeated_long_paragraphs_are_dropped_after_the_first() -> None:
     text = "\n".join([teaser, "Intro.", "Yes", "Yes", "Body of the article.", teaser.upper(), "Yes"])
     assert drop_repeated_paragraphs(text) == "\n".join(
         [teaser, "Intro.", "Yes", "Yes", "Body of the article.", "Yes"])
+
+
+def test_an_article_body_published_as_html_is_read_as_html() -> None:
+    body = ("<h2>Effizientes <strong>Management</strong></h2><p>Erste Zeile&nbsp;mit Umlaut: "
+            "&auml;<br>zweite Zeile</p><script>googletag.display('ad');</script><p>Dritte</p>")
+    assert body_paragraphs(body) == "Effizientes Management\nErste Zeile mit Umlaut: ä\nzweite Zeile\nDritte"
+    assert body_paragraphs("Plain &amp; simple.\nNext") == "Plain & simple.\nNext"
