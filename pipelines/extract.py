@@ -35,7 +35,6 @@ from pipelines.shallow_html import DEPTH_NOTE
 from pipelines.text_choice import (
     anchor_in_text,
     body_paragraphs,
-    drop_repeated_paragraphs,
     prefer_article_body,
 )
 
@@ -161,7 +160,6 @@ def _extract(trafilatura, page: ParsedPage, url: str, content_language: str | No
         result.text = body
         result.links = [link for link in result.links if anchor_in_text(link.anchor, result.text)]
         result.extraction_path = "json-ld"
-    result.text = drop_repeated_paragraphs(result.text)
     if not result.text:
         result.reason = failure or (
             "main text was empty" if xml else

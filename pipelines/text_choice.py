@@ -77,22 +77,3 @@ def anchor_in_text(anchor: str, text: str) -> bool:
     needle = " ".join(anchor.lower().split())
     return bool(needle) and needle in " ".join(text.lower().split())
 
-
-# A paragraph of at least this many words that comes again word for word is a teaser or a
-# widget repeated around the article, not new text (WCXB: precision +0.005 for recall -0.0004;
-# shorter lines repeat in real tables and lists, and dropping those cost recall).
-MIN_REPEATED_WORDS = 10
-
-
-def drop_repeated_paragraphs(text: str, min_words: int = MIN_REPEATED_WORDS) -> str:
-    """``text`` without the second and later copies of a long line (the first copy stays)."""
-    seen: set[str] = set()
-    kept: list[str] = []
-    for line in text.split("\n"):
-        key = " ".join(line.lower().split())
-        if len(key.split()) >= min_words:
-            if key in seen:
-                continue
-            seen.add(key)
-        kept.append(line)
-    return "\n".join(kept)

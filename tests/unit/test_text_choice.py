@@ -43,15 +43,6 @@ def test_extract_html_takes_the_article_body_over_a_wrong_block() -> None:
     assert result.links == []  # "the council" is not in the article's text
 
 
-def test_repeated_long_paragraphs_are_dropped_after_the_first() -> None:
-    from pipelines.text_choice import drop_repeated_paragraphs
-
-    teaser = "How much should you charge for a yoga class in your town this year?"
-    text = "\n".join([teaser, "Intro.", "Yes", "Yes", "Body of the article.", teaser.upper(), "Yes"])
-    assert drop_repeated_paragraphs(text) == "\n".join(
-        [teaser, "Intro.", "Yes", "Yes", "Body of the article.", "Yes"])
-
-
 def test_an_article_body_published_as_html_is_read_as_html() -> None:
     body = ("<h2>Effizientes <strong>Management</strong></h2><p>Erste Zeile&nbsp;mit Umlaut: "
             "&auml;<br>zweite Zeile</p><script>googletag.display('ad');</script><p>Dritte</p>")
