@@ -15,6 +15,7 @@ Pure functions over the already parsed tree; nothing here reads the network.
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 import re
@@ -41,7 +42,8 @@ class LinkedData:
     author: str = ""
     date: str = ""
     language: str = ""
-    body: str = ""  # articleBody, when the page publishes it
+    body: str = ""  # articleBody as published (plain text or HTML), when the page has one
+    author_is_organization: bool = False  # the author is a publisher, not a person's byline
 
 
 def read_json_ld(tree: Any) -> LinkedData:
@@ -65,12 +67,15 @@ def read_json_ld(tree: Any) -> LinkedData:
     best = _best_article(objects)
     if best is None:
         return LinkedData()
+    author, organization = _authors(best.get("author"))
+    body = best.get("articleBody")
     return LinkedData(
         title=_plain(best.get("headline")) or _plain(best.get("name")),
-        author=_authors(best.get("author")),
+        author=author,
+        author_is_organization=organization,
         date=_iso_date(_plain(best.get("datePublished"))),
         language=_language(best.get("inLanguage")),
-        body=_plain(best.get("articleBody")),
+        body=body.strip() if isinstance(body, str) else "",
     )
 
 
@@ -104,20 +109,25 @@ def _best_article(objects: list[dict[str, Any]]) -> dict[str, Any] | None:
 
 
 def _plain(value: Any) -> str:
+    """A JSON-LD string value as text: entities decoded (``&amp;`` is common), whitespace squashed."""
     if isinstance(value, list):
         value = next((v for v in value if isinstance(v, str) and v.strip()), "")
-    return " ".join(value.split()) if isinstance(value, str) else ""
+    return " ".join(html.unescape(value).split()) if isinstance(value, str) else ""
 
 
-def _authors(value: Any) -> str:
-    """``author`` as a name, an object with a name, or a list of either: names joined by "; "."""
+def _authors(value: Any) -> tuple[str, bool]:
+    """``author`` as a name, an object with a name, or a list of either: names joined by "; ",
+    and whether every one of them is an ``Organization`` (a publisher, not a byline)."""
     items = value if isinstance(value, list) else [value]
     names: list[str] = []
+    organizations = 0
     for item in items:
         name = _plain(item.get("name")) if isinstance(item, dict) else _plain(item)
+        name = name.strip(" ,;|-")
         if name and not name.lower().startswith(("http://", "https://")) and name not in names:
             names.append(name)
-    return "; ".join(names)
+            organizations += isinstance(item, dict) and "organization" in _types(item)
+    return "; ".join(names), bool(names) and organizations == len(names)
 
 
 def _iso_date(value: str) -> str:
@@ -160,8 +170,9 @@ def fill_metadata(
     (``trafilatura``, ``h1``, ``title-trimmed``, ``json-ld``, ``htmldate``, ``html-lang``,
     ``content-language``). Two replace trafilatura's own value, on measured evidence (WCXB and
     trafilatura's labelled pages): the page's headline for the title (``headline``), and the
-    JSON-LD author, which names the byline as the publisher states it (trafilatura's author
-    cleaning splits "Jane Doe, Ph.D." and keeps site names). ``linked``: the JSON-LD if already read."""
+    JSON-LD author when it is a person, which names the byline as the publisher states it
+    (trafilatura's author cleaning splits "Jane Doe, Ph.D." and keeps site names); a JSON-LD
+    author that is an ``Organization`` only fills an empty field. ``linked``: the JSON-LD if already read."""
     sources = {name: "trafilatura" for name in ("title", "author", "date", "language") if fields.get(name)}
     if not fields.get("language"):
         if html_lang:
@@ -172,7 +183,8 @@ def fill_metadata(
     linked = linked if linked is not None else read_json_ld(tree)
     for name in ("title", "author", "date", "language"):
         value = getattr(linked, name)
-        if value and (not fields.get(name) or name == "author"):
+        byline = name == "author" and not linked.author_is_organization
+        if value and (not fields.get(name) or byline):
             fields[name], sources[name] = value, "json-ld"
     if tree is not None:
         titles, headings = _page_titles(tree), _h1s(tree)

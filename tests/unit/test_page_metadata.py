@@ -102,3 +102,21 @@ def test_extract_html_records_where_metadata_came_from() -> None:
     assert result.metadata_sources["title"] in {"h1", "trafilatura"}
     assert result.metadata_sources["language"] in {"trafilatura", "html-lang"}
     assert result.extraction_path == "trafilatura"
+
+
+def test_an_organization_as_author_only_fills_an_empty_byline() -> None:
+    ld = {"@type": "Article", "headline": "H", "author": {"@type": "Organization", "name": "Clinic"}}
+    fields = {"title": "H", "author": "Holly Wilgus", "date": "2020-01-01", "language": "en"}
+    assert fill_metadata(fields, _page(ld), None, None, None)["author"] == "trafilatura"
+    assert fields["author"] == "Holly Wilgus"
+    empty = {"title": "H", "author": None, "date": "2020-01-01", "language": "en"}
+    assert fill_metadata(empty, _page(ld), None, None, None)["author"] == "json-ld"
+    assert empty["author"] == "Clinic"
+
+
+def test_json_ld_values_are_text_not_markup() -> None:
+    ld = {"@type": "BlogPosting", "headline": "Tips &amp; tricks",
+          "author": [{"name": ", Maria &amp; Katerina"}], "articleBody": "First para.\n\nSecond para."}
+    linked = read_json_ld(_page(ld))
+    assert (linked.title, linked.author) == ("Tips & tricks", "Maria & Katerina")
+    assert linked.body == "First para.\n\nSecond para."  # paragraphs kept for body_paragraphs
