@@ -21,6 +21,7 @@ import logging
 import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 logger = logging.getLogger(__name__)
 
@@ -191,7 +192,7 @@ def fill_metadata(
         if linked.title:
             titles.append(linked.title)
         before = fields.get("title")
-        title = headline(before, titles, headings, sitename)
+        title = headline(before, titles, headings, sitename, urlsplit(url or "").hostname or "")
         if title and title != before:
             fields["title"] = title
             sources["title"] = "h1" if title in headings else "title-trimmed"
@@ -222,7 +223,10 @@ def _h1s(tree: Any) -> list[str]:
 
 
 # Separators between a headline and the site's name in a <title>: "Headline | Site", "Site - Headline".
+_SEPARATOR = r"\s(?:[|\-\u2013\u2014\u203a\u00bb:\u00b7\u2022/]|::)\s"
 _TITLE_SEPARATORS = re.compile(r"\s+(?:[|\-\u2013\u2014\u203a\u00bb:\u00b7\u2022/]|::)\s+")
+_SEPARATOR_FIRST = re.compile("^" + _SEPARATOR)
+_SEPARATOR_LAST = re.compile(_SEPARATOR + "$")
 
 
 def _norm(text: str) -> str:
@@ -230,52 +234,86 @@ def _norm(text: str) -> str:
 
 
 def headline(
-    title: str | None, page_titles: list[str], headings: list[str], sitename: str | None,
+    title: str | None, page_titles: list[str], headings: list[str], sitename: str | None, host: str = "",
 ) -> str | None:
     """The article's own headline rather than the ``<title>`` with the site's name around it.
 
     A reader's title is the headline shown on the page; ``<title>`` and ``og:title`` often add
     "| Site" or "Site - ". ``page_titles`` are ``<title>``, ``og:title`` and JSON-LD's headline;
-    ``headings`` the page's ``<h1>`` texts in order. Evidence, in order:
-    1. an ``<h1>`` that the page's titles contain (the headline without its site name), not the
-       site's name itself;
+    ``headings`` the page's ``<h1>`` texts in order; ``host`` the page's host name. A text is the
+    site's name when it is ``sitename`` or most of its words are in ``host`` (a blog's ``<h1>``).
+    Evidence, in order:
+    1. an ``<h1>`` that the page's titles contain (the headline without its site name);
     2. the page's ``<h1>`` when there is one and it shares most of its words with a title (the
        same headline, reworded for search engines);
-    3. a title split at " | ", " - " ... with the site's name (or trafilatura's pick of it) dropped;
-    4. trafilatura's title as it was."""
+    3. a title that another, longer one contains (``og:title`` inside ``<title>``);
+    4. a title split at " | ", " - " ... with the site's name (or trafilatura's pick of it) dropped;
+       trafilatura's own title replaced by ``<title>`` when the two share no word at all;
+    5. trafilatura's title as it was."""
     site = _norm(sitename or "")
+
+    def is_site(text: str) -> bool:
+        return _norm(text) == site or _names_host(text, host)
+
     titles = [t for t in page_titles if t] or ([title] if title else [])
-    candidates = [h for h in headings if 3 <= len(_norm(h)) <= 300 and _norm(h) != site]
+    candidates = [h for h in headings if 3 <= len(_norm(h)) <= 300 and not is_site(h)]
     contained = [h for h in candidates if any(_norm(h) in _norm(t) for t in titles)]
     base = title or (titles[0] if titles else "")
     if contained:
         best = max(contained, key=len)
         if not (base and _norm(best) in _segments(base) and _norm(best) != _norm(base)
-                and _norm(base) != site and _norm(base) not in map(_norm, headings)):
+                and not is_site(base) and _norm(base) not in map(_norm, headings)):
             return best.strip()
     distinct = {_norm(h) for h in candidates}
     if len(distinct) == 1 and any(_overlap(candidates[0], t) >= 0.5 for t in titles):
         return candidates[0].strip()
+    inner = [t for t in titles if not is_site(t) and len(t.split()) >= 2
+             and any(_framed(t, o) for o in titles)]
+    if inner:
+        return max(inner, key=len).strip()
     if not base:
         return None
-    if _norm(base) == site or _norm(base) in {_norm(h) for h in headings} & {
+    if is_site(base) or _norm(base) in {_norm(h) for h in headings} & {
         s for t in titles for s in _segments(t)
     }:
         # trafilatura took the site's name (a blog's <h1>): the other part of <title> is the headline
-        rest = [s for t in titles for s in _TITLE_SEPARATORS.split(t) if _norm(s) not in (_norm(base), site)]
+        rest = [s for t in titles for s in _TITLE_SEPARATORS.split(t)
+                if _norm(s) != _norm(base) and not is_site(s)]
         return max(rest, key=len).strip() if rest else base
+    if titles and not any(_overlap(base, t) for t in titles):
+        base = titles[0]  # trafilatura's title (a category, a teaser) is none of the page's titles
     parts = _TITLE_SEPARATORS.split(base)
-    site_like = site in map(_norm, parts) or len(parts[-1].split()) <= 3 or len(parts[0].split()) <= 2
+    site_like = any(is_site(p) for p in parts) or len(parts[-1].split()) <= 3 or len(parts[0].split()) <= 2
     if len(parts) > 1 and site_like:
-        kept = [s for s in parts if _norm(s) != site]
+        kept = [p for p in parts if not is_site(p)]
         return max(kept, key=len).strip() if kept else base
     return base
+
+
+def _names_host(text: str, host: str) -> bool:
+    """Whether most of ``text``'s words (3+ letters) are in the host name: "Krimiblog-Archiv" on
+    archiv.krimiblog.de, "Damian Duchamps' Blog" on damianduchamps.wordpress.com."""
+    words = [w for w in re.findall(r"\w+", text.lower()) if len(w) >= 3]
+    squashed = re.sub(r"\W", "", host.lower())
+    if not words or not squashed:
+        return False
+    return 3 * sum(w in squashed for w in words) >= 2 * len(words)
 
 
 def _overlap(heading: str, title: str) -> float:
     """Share of the heading's words that the title has too."""
     words = set(re.findall(r"\w+", heading.lower()))
     return len(words & set(re.findall(r"\w+", title.lower()))) / len(words) if words else 0.0
+
+
+def _framed(inner: str, outer: str) -> bool:
+    """Whether ``outer`` is ``inner`` with a separated part before or after it ("X | Site")."""
+    short, long = _norm(inner), _norm(outer)
+    if not short or short == long:
+        return False
+    if long.startswith(short):
+        return bool(_SEPARATOR_FIRST.match(long[len(short):]))
+    return long.endswith(short) and bool(_SEPARATOR_LAST.search(long[: -len(short)]))
 
 
 def _segments(text: str) -> set[str]:

@@ -45,7 +45,7 @@ def test_json_ld_fills_what_trafilatura_left_empty_and_says_so() -> None:
 
 
 def test_trafilatura_values_stay_except_the_json_ld_byline() -> None:
-    ld = {"@type": "NewsArticle", "headline": "Other", "author": {"name": "Jane Doe, Ph.D."},
+    ld = {"@type": "NewsArticle", "headline": "Other headline", "author": {"name": "Jane Doe, Ph.D."},
           "datePublished": "2025-01-02"}
     fields = {"title": "Headline", "author": "Jane Doe; Ph D", "date": "2024-12-31", "language": "en"}
     sources = fill_metadata(fields, _page(ld), None, "fr", None)
@@ -84,12 +84,24 @@ def test_htmldate_when_no_one_else_has_a_date() -> None:
      ["Top 10 Health and Nutrition Trends"], "Tastewise", "Top 10 Health and Nutrition Trends"),
     # no <h1>: the site's name dropped from <title>
     ("Warum Wien blöd ist - Helge.at", ["Warum Wien blöd ist - Helge.at"], [], None, "Warum Wien blöd ist"),
+    # og:title inside <title> with the site's name after a separator
+    ("Office 365", ["Office 365 – HBDI – die Dritte | Damian's Blog", "Office 365 – HBDI – die Dritte"], [],
+     None, "Office 365 – HBDI – die Dritte"),
     # no separator, no heading: as it was
-    ("Plain title", ["Plain title"], [], None, "Plain title"),
+    ("Plain title", ["Plain title"], ["Plain title in a longer heading"], None, "Plain title"),
     (None, [], [], None, None),
 ])
 def test_headline(title, titles, headings, site, expected) -> None:
     assert headline(title, titles, headings, site) == expected
+
+
+def test_headline_knows_a_blog_by_its_host() -> None:
+    titles = ["Das Musikvideo der Welt : Krimiblog-Archiv | Ermittlungen"]
+    assert headline("Krimiblog-Archiv", titles, ["Krimiblog-Archiv"], None, "archiv.krimiblog.de") == (
+        "Das Musikvideo der Welt")
+    # trafilatura's title shares no word with the page's <title>: the <title> wins
+    assert headline("Allgemein", ["Malaga, die quirlige Metropole"], [], None, "x.de") == (
+        "Malaga, die quirlige Metropole")
 
 
 def test_extract_html_records_where_metadata_came_from() -> None:
