@@ -2,8 +2,12 @@
 
 One trafilatura pass with links (XML output) gives both: the ``<ref target>`` elements are the
 candidate citations, and the same XML rendered without link markup is the clean text (trafilatura's
-own txt output with links writes markdown into the text). When nothing is extracted, ``reason``
-says why instead of a bare None.
+own txt output with links writes markdown into the text). When that pass finds nothing, the
+fallbacks of ``extract_fallbacks`` run in order (recall mode, baseline, readability, jusText), and
+a JSON-LD ``articleBody`` that the extraction barely agrees with replaces a shorter extraction
+(``text_choice``); ``extraction_path`` says which produced the text. Empty title, author, date and
+language are filled from the page's own statements (``page_metadata``), ``metadata_sources`` says
+from where. When nothing is extracted, ``reason`` says why instead of a bare None.
 """
 
 from __future__ import annotations
