@@ -34,7 +34,7 @@ from lxml import etree
 
 from pipelines.extract_fallbacks import baseline_xml, justext_xml, readability_xml
 from pipelines.html_tree import ParsedPage, parse_page
-from pipelines.page_metadata import fill_metadata, read_json_ld
+from pipelines.page_metadata import fill_metadata, read_json_ld, scan_page
 from pipelines.shallow_html import DEPTH_NOTE
 from pipelines.text_choice import (
     anchor_in_text,
@@ -156,7 +156,8 @@ def _extract(trafilatura, page: ParsedPage, url: str, content_language: str | No
         result.extraction_path = "trafilatura"
     else:
         result = _fallback(trafilatura, page, url, options, result, html_lang or content_language)
-    linked = read_json_ld(page.tree)
+    head = scan_page(page.tree)
+    linked = read_json_ld(page.tree, head)
     body = body_paragraphs(linked.body) if linked.body else ""
     if body and prefer_article_body(result.text, body):
         # the page's own statement of its article disagrees with a shorter extraction: the
@@ -173,7 +174,7 @@ def _extract(trafilatura, page: ParsedPage, url: str, content_language: str | No
         result.sitename = match.group(1).strip() if match else None
     fields: dict[str, str | None] = {name: getattr(result, name) for name in _META_FIELDS}
     result.metadata_sources = fill_metadata(fields, page.tree, url, html_lang, content_language,
-                                            result.sitename, linked)
+                                            result.sitename, linked, head)
     for name in _META_FIELDS:
         setattr(result, name, fields[name] or None)
     return result

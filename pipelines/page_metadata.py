@@ -47,17 +47,48 @@ class LinkedData:
     author_is_organization: bool = False  # the author is a publisher, not a person's byline
 
 
-def read_json_ld(tree: Any) -> LinkedData:
-    """The page's article as its JSON-LD describes it (the best-typed object that has a title)."""
-    objects: list[dict[str, Any]] = []
+@dataclass(frozen=True)
+class PageHead:
+    """What the metadata fill-ins read from the tree, gathered in one walk (each further walk of a
+    large page costs about 0.2 ms, and this runs on every page)."""
+
+    json_ld: tuple[str, ...] = ()  # the texts of ``<script type="application/ld+json">``
+    titles: tuple[str, ...] = ()  # ``<title>`` then ``og:title``, whitespace squashed
+    headings: tuple[str, ...] = ()  # the first ``<h1>`` texts, whitespace squashed
+
+
+def scan_page(tree: Any) -> PageHead:
+    """One walk over the tree for its JSON-LD, ``<title>``, ``og:title`` and ``<h1>`` elements."""
     if tree is None:
-        return LinkedData()
+        return PageHead()
+    scripts: list[str] = []
+    title = og_title = ""
+    headings: list[str] = []
     try:
-        scripts = tree.xpath('.//script[@type="application/ld+json"]')
+        for element in tree.iter("script", "title", "meta", "h1"):
+            tag = element.tag
+            if tag == "script":
+                if (element.get("type") or "").strip().lower() == "application/ld+json" and element.text:
+                    scripts.append(element.text)
+            elif tag == "h1":
+                if len(headings) < 6:
+                    headings.append(" ".join("".join(element.itertext()).split()))
+            elif tag == "title":
+                title = title or " ".join("".join(element.itertext()).split())
+            elif not og_title and element.get("property") == "og:title":
+                og_title = " ".join((element.get("content") or "").split())
     except Exception:  # lxml on a hostile tree
-        return LinkedData()
-    for script in scripts:
-        text = (script.text or "").strip()
+        return PageHead()
+    return PageHead(tuple(scripts), tuple(t for t in (title, og_title) if t), tuple(headings))
+
+
+def read_json_ld(tree: Any, head: PageHead | None = None) -> LinkedData:
+    """The page's article as its JSON-LD describes it (the best-typed object that has a title).
+    ``head``: the page already scanned (``scan_page``)."""
+    objects: list[dict[str, Any]] = []
+    head = head if head is not None else scan_page(tree)
+    for script in head.json_ld:
+        text = script.strip()
         if not text:
             continue
         try:
@@ -164,6 +195,7 @@ def find_date(tree: Any, url: str | None) -> str:
 def fill_metadata(
     fields: dict[str, str | None], tree: Any, url: str | None, html_lang: str | None,
     content_language: str | None, sitename: str | None = None, linked: LinkedData | None = None,
+    head: PageHead | None = None,
 ) -> dict[str, str]:
     """Complete ``title``/``author``/``date``/``language`` in ``fields`` (changed in place).
 
@@ -173,7 +205,8 @@ def fill_metadata(
     trafilatura's labelled pages): the page's headline for the title (``headline``), and the
     JSON-LD author when it is a person, which names the byline as the publisher states it
     (trafilatura's author cleaning splits "Jane Doe, Ph.D." and keeps site names); a JSON-LD
-    author that is an ``Organization`` only fills an empty field. ``linked``: the JSON-LD if already read."""
+    author that is an ``Organization`` only fills an empty field. ``linked``, ``head``: the
+    JSON-LD and the scan, if already done."""
     sources = {name: "trafilatura" for name in ("title", "author", "date", "language") if fields.get(name)}
     if not fields.get("language"):
         if html_lang:
@@ -181,18 +214,19 @@ def fill_metadata(
         elif content_language and _LANG.match(content_language.split(",")[0].strip()):
             fields["language"] = primary_subtag(content_language.split(",")[0].strip())
             sources["language"] = "content-language"
-    linked = linked if linked is not None else read_json_ld(tree)
+    head = head if head is not None else scan_page(tree)
+    linked = linked if linked is not None else read_json_ld(tree, head)
     for name in ("title", "author", "date", "language"):
         value = getattr(linked, name)
         byline = name == "author" and not linked.author_is_organization
         if value and (not fields.get(name) or byline):
             fields[name], sources[name] = value, "json-ld"
     if tree is not None:
-        titles, headings = _page_titles(tree), _h1s(tree)
+        titles, headings = list(head.titles), list(head.headings)
         if linked.title:
             titles.append(linked.title)
         before = fields.get("title")
-        title = headline(before, titles, headings, sitename, urlsplit(url or "").hostname or "")
+        title = headline(before, titles, headings, sitename, _host(url))
         if title and title != before:
             fields["title"] = title
             sources["title"] = "h1" if title in headings else "title-trimmed"
@@ -201,25 +235,6 @@ def fill_metadata(
         if date:
             fields["date"], sources["date"] = date, "htmldate"
     return sources
-
-
-def _page_titles(tree: Any) -> list[str]:
-    """``<title>`` and ``og:title``, whitespace squashed."""
-    try:
-        element = tree.find(".//head/title")
-        element = element if element is not None else tree.find(".//title")
-        found = ["".join(element.itertext())] if element is not None else []
-        found += [str(v) for v in tree.xpath("//meta[@property='og:title']/@content")[:1]]
-    except Exception:  # lxml on a hostile tree
-        return []
-    return [" ".join(v.split()) for v in found if v.strip()]
-
-
-def _h1s(tree: Any) -> list[str]:
-    try:
-        return [" ".join("".join(h.itertext()).split()) for h in tree.iter("h1")][:6]
-    except Exception:
-        return []
 
 
 # Separators between a headline and the site's name in a <title>: "Headline | Site", "Site - Headline".
@@ -288,6 +303,13 @@ def headline(
         kept = [p for p in parts if not is_site(p)]
         return max(kept, key=len).strip() if kept else base
     return base
+
+
+def _host(url: str | None) -> str:
+    try:
+        return urlsplit(url or "").hostname or ""
+    except ValueError:  # a malformed URL (bad IPv6 literal, port)
+        return ""
 
 
 def _names_host(text: str, host: str) -> bool:
