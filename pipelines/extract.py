@@ -2,8 +2,12 @@
 
 One trafilatura pass with links (XML output) gives both: the ``<ref target>`` elements are the
 candidate citations, and the same XML rendered without link markup is the clean text (trafilatura's
-own txt output with links writes markdown into the text). When nothing is extracted, ``reason``
-says why instead of a bare None.
+own txt output with links writes markdown into the text). When that pass finds nothing, the
+fallbacks of ``extract_fallbacks`` run in order (recall mode, baseline, readability, jusText), and
+a JSON-LD ``articleBody`` that the extraction barely agrees with replaces a shorter extraction
+(``text_choice``); ``extraction_path`` says which produced the text. Empty title, author, date and
+language are filled from the page's own statements (``page_metadata``), ``metadata_sources`` says
+from where. When nothing is extracted, ``reason`` says why instead of a bare None.
 """
 
 from __future__ import annotations
@@ -28,8 +32,15 @@ from typing import Any, TypeVar
 
 from lxml import etree
 
+from pipelines.extract_fallbacks import baseline_xml, justext_xml, readability_xml
 from pipelines.html_tree import ParsedPage, parse_page
+from pipelines.page_metadata import fill_metadata, read_json_ld, scan_page
 from pipelines.shallow_html import DEPTH_NOTE
+from pipelines.text_choice import (
+    anchor_in_text,
+    body_paragraphs,
+    prefer_article_body,
+)
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -71,6 +82,8 @@ class Extraction:
     text: str = ""
     links: list[LinkCandidate] = field(default_factory=list)
     reason: str | None = None  # why text is empty, when it is (or how a hostile page was read)
+    extraction_path: str | None = None  # which extractor produced the text (see extract_fallbacks; json-ld)
+    metadata_sources: dict[str, str] = field(default_factory=dict)  # field -> where its value came from
 
 
 _LANG_RE = re.compile(rb"<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]+)*)", re.I)
@@ -132,25 +145,74 @@ def _extract(trafilatura, page: ParsedPage, url: str, content_language: str | No
              options: ExtractOptions) -> Extraction:
     html = page.html
     source = page.tree if page.tree is not None else html  # trafilatura copies a tree it is given
+    failure = None
     try:
         xml = trafilatura.extract(source, url=url, **trafilatura_options(options))
     except Exception as exc:  # trafilatura raises many kinds on hostile input
-        return Extraction(reason=f"extraction failed: {type(exc).__name__}: {exc}"[:200])
-    language = html_language(html, content_language)
-    if not xml:
-        meta = _metadata_only(source, url)
-        meta.language = language
-        meta.reason = "no main text found (page may be navigation, a paywall or script-rendered)"
-        return meta
-    result = parse_trafilatura_xml(xml)
-    if not result.language:
-        result.language = language
+        xml, failure = None, f"extraction failed: {type(exc).__name__}: {exc}"[:200]
+    html_lang = html_language(html, None)
+    result = parse_trafilatura_xml(xml) if xml else None
+    if result is not None and result.text:
+        result.extraction_path = "trafilatura"
+    else:
+        result = _fallback(trafilatura, page, url, options, result, html_lang or content_language)
+    head = scan_page(page.tree)
+    linked = read_json_ld(page.tree, head)
+    body = body_paragraphs(linked.body) if linked.body else ""
+    if body and prefer_article_body(result.text, body):
+        # the page's own statement of its article disagrees with a shorter extraction: the
+        # extraction took the wrong block; its links stay where their anchors are in the article
+        result.text = body
+        result.links = [link for link in result.links if anchor_in_text(link.anchor, result.text)]
+        result.extraction_path = "json-ld"
+    if not result.text:
+        result.reason = failure or (
+            "main text was empty" if xml else
+            "no main text found (page may be navigation, a paywall or script-rendered)")
     if not result.sitename:
         match = _OG_SITE_RE.search(html[:50000])
         result.sitename = match.group(1).strip() if match else None
-    if not result.text:
-        result.reason = "main text was empty"
+    fields: dict[str, str | None] = {name: getattr(result, name) for name in _META_FIELDS}
+    result.metadata_sources = fill_metadata(fields, page.tree, url, html_lang, content_language,
+                                            result.sitename, linked, head)
+    for name in _META_FIELDS:
+        setattr(result, name, fields[name] or None)
     return result
+
+
+_META_FIELDS = ("title", "author", "date", "language")
+# A fallback's text must read like an article, not a menu: trafilatura's own fallbacks ask for 250
+# characters (MIN_EXTRACTED_SIZE) before they replace anything; a little less here, since the
+# alternative is no text at all.
+MIN_FALLBACK_CHARS = 200
+
+
+def _fallback(trafilatura, page: ParsedPage, url: str, options: ExtractOptions,
+              main: Extraction | None, language: str | None) -> Extraction:
+    """The first of trafilatura's fallbacks, then readability, then jusText, that yields text;
+    metadata from the main pass (or ``extract_metadata`` when it gave none)."""
+    source = page.tree if page.tree is not None else page.html
+    meta = main if main is not None else _metadata_only(source, url)
+    steps: list[tuple[str, Callable[[], str | None], int]] = []
+    if not options.favor_recall:
+        recall = {**trafilatura_options(options), "favor_recall": True, "favor_precision": False}
+        steps.append(("trafilatura-recall", lambda: trafilatura.extract(source, url=url, **recall), 1))
+    steps += [
+        ("trafilatura-baseline", lambda: baseline_xml(page.tree), MIN_FALLBACK_CHARS),
+        ("readability", lambda: readability_xml(page.tree, url), MIN_FALLBACK_CHARS),
+        ("justext", lambda: justext_xml(page.tree, url, language), MIN_FALLBACK_CHARS),
+    ]
+    for path, step, least in steps:
+        try:
+            xml = step()
+        except Exception as exc:  # a fallback must never cost the page its metadata
+            logger.debug("%s failed on %s: %s", path, url, exc)
+            continue
+        found = parse_trafilatura_xml(xml) if xml else None
+        if found is not None and len(found.text) >= least:
+            meta.text, meta.links, meta.extraction_path = found.text, found.links, path
+            break
+    return meta
 
 
 def _metadata_only(html: Any, url: str) -> Extraction:

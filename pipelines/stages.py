@@ -95,6 +95,8 @@ def text_record(item: PageItem) -> dict[str, Any]:
         "citations": item.citations,
         "warc_record_id": last.record_id if last else None,
         "extraction_note": ext.get("reason"),
+        "extraction_path": ext.get("extraction_path"),
+        "metadata_sources": ext.get("metadata_sources") or {},
         "capture": item.text_source,
         "browser": item.browser.outcome if item.browser else None,
     }
@@ -198,6 +200,10 @@ def metadata_fields(item: PageItem) -> list[tuple[str, str]]:
     ext = item.extraction or {}
     if ext.get("reason"):
         fields.append(("extraction-note", ext["reason"]))
+    if ext.get("extraction_path"):
+        fields.append(("extraction-path", ext["extraction_path"]))
+    for name, source in sorted((ext.get("metadata_sources") or {}).items()):
+        fields.append(("metadata-source", f"{name} {source}"))
     if item.browser is not None:
         fields.append(("browser-reason", item.browser.reason))
         fields.append(("browser-outcome", item.browser.outcome))
