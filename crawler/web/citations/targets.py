@@ -1,0 +1,191 @@
+"""What a link points at, from its URL alone (pure): the page itself, a share or follow button, a
+shop or affiliate redirect, an account or newsletter page, the site's own tag, section, author
+and service pages; or something worth citing (a document, a DOI, an archived copy, an official
+site, another publisher, a post on a social network).
+
+Each class is a ``Target``; the decision (``decision.py``) weighs it with the link's place in
+the text. Only what the URL alone says is here: the same ``/tag/`` path is a tag page wherever
+it is linked from.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlsplit
+
+from crawler.web.citations.archives import archived_original, is_archive
+from crawler.web.urls import InvalidURL, canonical_url
+
+# Classes a citation is never made of, whatever the anchor says.
+NOT_CITED_TARGETS = frozenset(
+    {"share", "shop-affiliate", "newsletter-account", "site-service", "author", "tag-section"}
+)
+
+
+@dataclass(frozen=True)
+class Target:
+    """The class of a link's target and, for a class that is not a citation, why in words."""
+
+    kind: str  # see classify_target
+    detail: str = ""
+
+
+_SHARE_HOSTS = re.compile(
+    r"(^|\.)(addthis\.com|sharethis\.com|addtoany\.com|wa\.me|t\.me|api\.whatsapp\.com|"
+    r"web\.whatsapp\.com|getpocket\.com|buffer\.com)$", re.I,
+)
+_SHARE_PATH = re.compile(
+    r"/(share|sharer(\.php)?|intent/tweet|intent/post|sharearticle|pin/create|submit|"
+    r"send|sharing)(/|$|\?)", re.I,
+)
+_SOCIAL_HOSTS = re.compile(
+    r"(^|\.)(twitter|x|facebook|fb|instagram|linkedin|pinterest|tiktok|youtube|threads|"
+    r"bsky|reddit|telegram|whatsapp|snapchat|tumblr|medium|flickr|vimeo|discord|twitch)"
+    r"\.(com|net|app|me|gg|tv)$", re.I,
+)
+# Paths of a social host that are its own pages, not a profile (a post, a video, a search).
+_SOCIAL_CONTENT = re.compile(r"/(status|statuses|posts?|p|reel|watch|video|videos|comments|photo|"
+                             r"events|story|shorts|embed|live|pulse|r/\w+/comments)(/|$)|[?&]v=", re.I)
+_SHOP_HOSTS = re.compile(
+    r"(^|\.)(amzn\.to|amzn\.eu|a\.co|go\.skimresources\.com|skimlinks\.com|go\.redirectingat\.com|"
+    r"shareasale\.com|awin1\.com|anrdoezrs\.net|jdoqocy\.com|tkqlhce\.com|dpbolvw\.net|kqzyfj\.com|"
+    r"linksynergy\.com|click\.linksynergy\.com|avantlink\.com|pjtra\.com|pntra\.com|prf\.hn|"
+    r"howl\.me|shopstyle\.[a-z.]+|rstyle\.me|bit\.ly/shop|sovrn\.[a-z]+|viglink\.com|"
+    r"impact\.com|impactradius\.com|ojrq\.net|sjv\.io|pxf\.io|7eer\.net|ebay\.[a-z.]+|etsy\.com|"
+    r"walmart\.com|target\.com|bestbuy\.com|aliexpress\.com|geni\.us|fave\.co|shop-links\.co)$", re.I,
+)
+_AMAZON = re.compile(r"(^|\.)amazon\.[a-z.]+$", re.I)
+_AFFILIATE_PARAMS = frozenset({"tag", "affid", "aff_id", "affiliate", "affiliate_id", "aff", "ref_id",
+                               "clickref", "irclickid", "afftrack", "subid", "sub_id"})
+_SHOP_PATH = re.compile(r"/(go|out|recommends|refer|visit|cart|checkout|basket|buy|shop|store|"
+                        r"product|products|dp|gp/product|add-to-cart)(/|$|\?)", re.I)
+_ACCOUNT_PATH = re.compile(
+    r"/(login|log-in|signin|sign-in|signup|sign-up|register|registration|logout|account|my-account|"
+    r"subscribe|subscription|subscriptions|newsletters?|email-signup|join|membership|members|"
+    r"donate|donation|support-us|apps?|download|podcasts?/subscribe|get-started|free-trial|trial|"
+    r"demo|request-a-demo|book-a-demo|pricing|plans|contact-sales)(/|$|\.|\?)", re.I,
+)
+_APP_HOSTS = re.compile(r"(^|\.)(apps\.apple\.com|itunes\.apple\.com|play\.google\.com|"
+                        r"podcasts\.apple\.com|open\.spotify\.com|feeds\.[a-z.]+)$", re.I)
+_SERVICE_PATH = re.compile(
+    r"/(privacy(-policy|-notice)?|terms(-of-(use|service)|-and-conditions)?|tos|legal|imprint|"
+    r"impressum|cookies?(-policy)?|about(-us)?|contact(-us)?|careers|jobs|advertis\w*|"
+    r"corrections?(-policy)?|ethics|accessibility|sitemap|help|faq|feed|rss|tips)(/|$|\.|\?)", re.I,
+)
+_AUTHOR_PATH = re.compile(r"/(authors?|profiles?|people|staff|writers?|contributors?|team|by|"
+                          r"user|users|members?|journalists?|experts?)/[^/]+/?$", re.I)
+_TAXONOMY_PATH = re.compile(
+    r"/(tags?|topics?|category|categories|section|sections|series|keywords?|subjects?|labels?|"
+    r"themes?|hub|hubs|collections?|archives?|search|page)(/|$|\?)", re.I,
+)
+_DOCUMENT = re.compile(r"\.(pdf|docx?|xlsx?|csv|pptx?|odt|ods|txt|json|xml|zip|epub)$", re.I)
+_OFFICIAL = re.compile(r"(^|\.)(gov|edu|int|mil|gouv\.[a-z]+|gob\.[a-z]+|govt\.[a-z]+|gc\.ca|"
+                       r"gov\.[a-z]+|ac\.[a-z]+|edu\.[a-z]+|europa\.eu|who\.int|un\.org|nhs\.uk)$",
+                       re.I)
+_SECOND_LEVEL = {"co", "com", "org", "net", "gov", "ac", "edu", "ne", "or", "go"}
+
+
+def site_of(host: str) -> str:
+    """The registrable part of a host, near enough (``www.bbc.co.uk`` -> ``bbc.co.uk``)."""
+    labels = host.lower().rstrip(".").split(".")
+    if len(labels) >= 3 and labels[-2] in _SECOND_LEVEL and len(labels[-1]) == 2:
+        return ".".join(labels[-3:])
+    return ".".join(labels[-2:])
+
+
+def same_site(url: str, page_url: str) -> bool:
+    a, b = urlsplit(url).hostname or "", urlsplit(page_url).hostname or ""
+    return bool(a) and site_of(a) == site_of(b)
+
+
+def is_social_profile(url: str) -> bool:
+    """A social network's profile or page of an account (``twitter.com/name``), not a post."""
+    parts = urlsplit(url)
+    if not _SOCIAL_HOSTS.search(parts.hostname or ""):
+        return False
+    path = parts.path.rstrip("/")
+    if _SOCIAL_CONTENT.search(path + ("?" + parts.query if parts.query else "")):
+        return False
+    segments = [s for s in path.split("/") if s]
+    if segments and segments[0].lower() in {"company", "in", "user", "c", "channel", "pages", "groups"}:
+        segments = segments[1:]
+    return len(segments) <= 1
+
+
+def _section_like(path: str) -> str | None:
+    """Why a same-site path reads as a section, tag or home page rather than a story."""
+    segments = [s for s in path.split("/") if s]
+    if not segments:
+        return "the site's home page"
+    if _TAXONOMY_PATH.search(path):
+        return f"a tag or section page ({path})"
+    if len(segments) == 1:
+        words = segments[0].lower()
+        if "." not in words and not re.search(r"\d", words) and words.count("-") + words.count("_") == 0:
+            return f"a section page ({path})"
+    return None
+
+
+def _is_self(url: str, page_url: str) -> bool:
+    try:
+        return canonical_url(url) == canonical_url(page_url)
+    except InvalidURL:
+        return False
+
+
+def classify_target(url: str, page_url: str) -> Target:
+    """The class of a clean, absolute URL seen from the page that links it.
+
+    Not cited: ``self``, ``share``, ``shop-affiliate``, ``newsletter-account``, ``site-service``,
+    ``author``, ``tag-section``, ``social-profile`` (the last weighed with the block: a profile
+    in a sentence about that account is cited). Cited kinds, for the record: ``archive``, ``doi``,
+    ``document``, ``official``, ``social-post``, ``own-page``, ``other-site``."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    path = parts.path or "/"
+    query = parts.query
+    if _is_self(url, page_url):
+        return Target("self", "a link to the page itself")
+    if is_archive(url):
+        original = archived_original(url)
+        return Target("archive", original or "")
+    if host in {"doi.org", "dx.doi.org"}:
+        return Target("doi")
+    if _SHARE_HOSTS.search(host) or (
+        _SHARE_PATH.search(path) and (_SOCIAL_HOSTS.search(host) or "url=" in query or "u=" in query)
+    ):
+        return Target("share", f"a share link ({host})")
+    if _APP_HOSTS.search(host):
+        return Target("newsletter-account", f"an app store or podcast subscription ({host})")
+    if _SHOP_HOSTS.search(host):
+        return Target("shop-affiliate", f"a shop or affiliate link ({host})")
+    params = {k.lower() for k, _ in parse_qsl(query, keep_blank_values=True)}
+    if params & _AFFILIATE_PARAMS and (_AMAZON.search(host) or not same_site(url, page_url)):
+        return Target("shop-affiliate", f"an affiliate link (?{sorted(params & _AFFILIATE_PARAMS)[0]}=)")
+    if _AMAZON.search(host) and _SHOP_PATH.search(path):
+        return Target("shop-affiliate", f"a shop link ({host})")
+    if re.search(r"/(go|out|recommends|refer)/", path, re.I):
+        return Target("shop-affiliate", f"an affiliate redirect ({path.split('/')[1]}/)")
+    own = same_site(url, page_url)
+    if _ACCOUNT_PATH.search(path):
+        return Target("newsletter-account", f"a newsletter, account or sign-up page ({path})")
+    if _SERVICE_PATH.search(path) and own:
+        return Target("site-service", f"a site service page ({path})")
+    if own and _AUTHOR_PATH.search(path):
+        return Target("author", f"an author page ({path})")
+    if own:
+        section = _section_like(path)
+        if section:
+            return Target("tag-section", section)
+        if _SHOP_PATH.search(path):
+            return Target("shop-affiliate", f"the site's shop ({path})")
+    if is_social_profile(url):
+        return Target("social-profile", f"a social profile ({host}{path.rstrip('/')})")
+    if _SOCIAL_HOSTS.search(host):
+        return Target("social-post")
+    if _DOCUMENT.search(path):
+        return Target("document")
+    if _OFFICIAL.search(host):
+        return Target("official")
+    return Target("own-page" if own else "other-site")
