@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from crawler.web.citations import judge_page
+from crawler.web.citations.located import links_in_text
 from crawler.web.links import find_requisites
 from pipelines.extract import ExtractOptions, extract_html, extractable
 from pipelines.html_tree import parse_page
@@ -38,7 +39,10 @@ def analyse_page(
         result.requisites = find_requisites(html, url, page)
     if want_text:
         extraction = extract_html(html, url, content_language, options, page)
-        judged = judge_page(extraction.links, extraction.text, url, extraction.author)
+        links = list(extraction.links)
+        if page is not None and page.tree is not None:
+            links += links_in_text(page.tree.getroottree().getroot(), extraction.text, url, links)
+        judged = judge_page(links, extraction.text, url, extraction.author)
         result.citations = [c.record() for c in judged.cited]
         result.links_not_cited = [n.record() for n in judged.not_cited]
         data = asdict(extraction)

@@ -29,9 +29,11 @@ from urllib.parse import urlsplit
 
 from crawler.web.analysis import analyse_page
 from crawler.web.citations import SIGNALS, judge_page
+from crawler.web.citations.located import links_in_text
 from crawler.web.citations.repetition import SiteRepetition
 from crawler.web.urls import InvalidURL, canonical_url
 from pipelines.extract import ExtractOptions, extract_html
+from pipelines.html_tree import parse_page
 
 HERE = Path(__file__).parent
 DEFAULT_LABELS = HERE / "citations.jsonl"
@@ -91,14 +93,19 @@ def main(argv: list[str] | None = None) -> int:
     labels = load_labels(args.labels)
     options = ExtractOptions()
     peers = site_peers(args.wcxb)
-    configs = {"full": SIGNALS, **{f"without {s}": SIGNALS - {s} for s in sorted(SIGNALS)}}
+    configs = {"full": SIGNALS, **{f"without {s}": SIGNALS - {s} for s in sorted(SIGNALS)},
+               "trafilatura links only": SIGNALS, "no signal": frozenset()}
     scores = {name: Score() for name in configs}
     reasons: dict[str, int] = defaultdict(int)
+    by_reason: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # reason -> [false, true] positives
     for label in labels:
         page_id, url = label["id"], label["url"]
         html = read_html(args.wcxb / "html" / f"{page_id}.html.gz")
         analysis = analyse_page(html, url, None, options, want_text=True, want_requisites=False)
-        extraction = extract_html(html, url, None, options)
+        page = parse_page(html)
+        extraction = extract_html(html, url, None, options, page)
+        located = links_in_text(page.tree.getroottree().getroot() if page.tree is not None else None,
+                                extraction.text, url, extraction.links)
         repetition = SiteRepetition()
         for peer_id, peer_url in peers.get(urlsplit(url).hostname or "", []):
             if peer_id != page_id:
@@ -107,7 +114,8 @@ def main(argv: list[str] | None = None) -> int:
         cited = {canon(link["url"]) for link in label["links"] if link["cited"]}
         labelled = {canon(link["url"]): link for link in label["links"]}
         for name, signals in configs.items():
-            judged = judge_page(extraction.links, extraction.text, url, extraction.author, signals)
+            links = extraction.links if name == "trafilatura links only" else extraction.links + located
+            judged = judge_page(links, extraction.text, url, extraction.author, signals)
             if "repetition" in signals:
                 judged = repetition.apply(url, judged)
             if name == "full":
@@ -121,6 +129,8 @@ def main(argv: list[str] | None = None) -> int:
             score.cited += len(cited)
             score.true_positive += len(reported.keys() & cited)
             if name == "full":
+                for key, citation in reported.items():
+                    by_reason[citation.reason.split(":")[0]][key in cited] += 1
                 for key in sorted(reported.keys() - cited):
                     where = labelled[key]["category"] if key in labelled else "not in labelled text"
                     score.false_positives.append(f"{page_id} {key} [{where}] {reported[key].reason[:70]}")
@@ -134,6 +144,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name:<22} {score.precision:>9.3f} {score.recall:>7.3f} {score.reported:>8}")
     print("reasons of links not cited:", ", ".join(f"{k} {v}" for k, v in sorted(reasons.items(),
                                                                                key=lambda kv: -kv[1])))
+    print("precision by reason cited:", ", ".join(
+        f"{k} {v[1] / sum(v):.2f} ({sum(v)})" for k, v in sorted(by_reason.items(), key=lambda kv: -sum(kv[1]))))
     if args.verbose:
         print("\nfalse positives:", *scores["full"].false_positives, sep="\n  ")
         print("\nmisses:", *scores["full"].misses, sep="\n  ")
