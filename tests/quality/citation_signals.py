@@ -110,17 +110,20 @@ def main(argv: list[str] | None = None) -> int:
         for peer_id, peer_url in peers.get(urlsplit(url).hostname or "", []):
             if peer_id != page_id:
                 peer = extract_html(read_html(args.wcxb / "html" / f"{peer_id}.html.gz"), peer_url)
-                repetition.add(peer_url, judge_page(peer.links, peer.text, peer_url, peer.author))
+                judged = judge_page(peer.links, peer.text, peer_url, peer.author)
+                repetition.add(peer_url, [c.record() for c in judged.cited],
+                               [n.record() for n in judged.not_cited])
         cited = {canon(link["url"]) for link in label["links"] if link["cited"]}
         labelled = {canon(link["url"]): link for link in label["links"]}
         for name, signals in configs.items():
             links = extraction.links if name == "trafilatura links only" else extraction.links + located
             judged = judge_page(links, extraction.text, url, extraction.author, signals)
-            if "repetition" in signals:
-                judged = repetition.apply(url, judged)
+            if "repetition" in signals and repetition.pages:
+                kept, _ = repetition.apply(url, [c.record() for c in judged.cited], [])
+                judged.cited = [c for c in judged.cited if c.url in {k["url"] for k in kept}]
             if name == "full":
-                assert [c.url for c in judged.cited] == [c["url"] for c in analysis.citations] or \
-                    repetition.pages, f"{page_id}: analyse_page and judge_page disagree"
+                assert repetition.pages or [c.url for c in judged.cited] == [
+                    c["url"] for c in analysis.citations], f"{page_id}: analyse_page and judge_page disagree"
                 for item in judged.not_cited:
                     reasons[item.reason.split(":")[0]] += 1
             reported = {canon(c.url): c for c in judged.cited}
@@ -144,8 +147,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name:<22} {score.precision:>9.3f} {score.recall:>7.3f} {score.reported:>8}")
     print("reasons of links not cited:", ", ".join(f"{k} {v}" for k, v in sorted(reasons.items(),
                                                                                key=lambda kv: -kv[1])))
-    print("precision by reason cited:", ", ".join(
-        f"{k} {v[1] / sum(v):.2f} ({sum(v)})" for k, v in sorted(by_reason.items(), key=lambda kv: -sum(kv[1]))))
+    ranked = sorted(by_reason.items(), key=lambda kv: -sum(kv[1]))
+    print("precision by reason cited:", ", ".join(f"{k} {v[1] / sum(v):.2f} ({sum(v)})" for k, v in ranked))
     if args.verbose:
         print("\nfalse positives:", *scores["full"].false_positives, sep="\n  ")
         print("\nmisses:", *scores["full"].misses, sep="\n  ")

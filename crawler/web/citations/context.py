@@ -51,7 +51,7 @@ _BIO = re.compile(
     r"\b(is an? (\w+[ -]){0,4}(reporter|correspondent|journalist|editor|writer|columnist|author|"
     r"contributor|blogger|freelancer|producer|marketer|strategist|consultant|founder|specialist|"
     r"expert|analyst|manager)|writes about|covers [\w ]{1,40} for|follow (her|him|them|me) on|"
-    r"has (been )?(written|worked|covered|reported)|(her|his|their) (work|writing) has appeared|"
+    r"(her|his|their) (work|writing) has appeared|"
     r"about the author|holds an? (bachelor|master|degree|phd))\b", re.I,
 )
 _BIO_HEADING = re.compile(r"\b(about the (author|writer|editor|contributors?)|author bio|"
@@ -73,6 +73,11 @@ _SPONSORED = re.compile(r"\b(sponsored|advertisement|advertorial|paid (post|part
                         r"partner content|affiliate (links?|commission)|we may earn)\b", re.I)
 _COMMENTS = re.compile(r"^\W*(\d+\s+)?(comments?|responses?|replies|leave a (reply|comment)|"
                        r"join the (discussion|conversation))\W*$", re.I)
+_READ_MORE_SENTENCE = re.compile(
+    r"\b((learn|read|find out|discover|see) more|check (out|our)|have a look|take a look|"
+    r"for more (information|details|tips|ideas|on|about)|see (our|this|the) (full |complete )?"
+    r"(guide|article|post|list|review)|(read|see) our|in (our|this) (guide|article|post))\b", re.I,
+)
 _SENTENCE_WORDS = 8  # words around the anchor for the block to read as prose
 
 
@@ -104,6 +109,14 @@ def _same_name(anchor: str, author: str) -> bool:
     names = [n.strip().lower() for n in re.split(r";|,| and ", author) if n.strip()]
     lowered = anchor.lower().removeprefix("by ").strip()
     return any(lowered == name or (len(name) > 5 and lowered in name and " " in lowered) for name in names)
+
+
+def read_more_sentence(context: str) -> Finding:
+    """A sentence whose whole point is to send the reader to more of the site ("Learn more about
+    X here", "check out this article"): a teaser in prose clothing (weighed for same-site links)."""
+    if len(context) < 260 and _READ_MORE_SENTENCE.search(context):
+        return "related-list", "a sentence inviting to read more of the site"
+    return None
 
 
 def source_list(heading: str, previous: str) -> Finding:

@@ -26,7 +26,13 @@ from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 from crawler.web.citations.archives import NO_ORIGINAL, archived_original, is_archive
-from crawler.web.citations.context import anchor_class, block_class, prose_around, source_list
+from crawler.web.citations.context import (
+    anchor_class,
+    block_class,
+    prose_around,
+    read_more_sentence,
+    source_list,
+)
 from crawler.web.citations.targets import NOT_CITED_TARGETS, Target, classify_target
 from crawler.web.citations.written import written_references
 from crawler.web.urls import InvalidURL, canonical_url, clean_url
@@ -121,6 +127,8 @@ def _weigh(link: LinkCandidate, target: Target, author: str | None, signals: fro
             return Verdict(False, "social-follow", target.detail)
     if "block" in signals and sources is None:
         found = block_class(context, anchor, link.heading, link.previous, link.block, link.link_chars)
+        if found is None and target.kind == "own-page":
+            found = read_more_sentence(context)
         if found is not None:
             return Verdict(False, *found)
     if "anchor" in signals:

@@ -12,10 +12,11 @@ distributed crawl counts its own pages.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
-from crawler.web.citations.decision import NotCited, PageCitations
 from crawler.web.citations.targets import site_of
 from crawler.web.urls import InvalidURL, canonical_url
 
@@ -34,21 +35,26 @@ def _site(url: str) -> str:
     return site_of(urlsplit(url).hostname or "")
 
 
+def _linked(citation: dict[str, Any]) -> bool:
+    return citation.get("found", "href") == "href"
+
+
 @dataclass
 class SiteRepetition:
+    """Per site, the pages whose main text held each link (counted up to ``threshold``)."""
+
     threshold: int = REPEATED_ON_PAGES
     pages: int = 0
     _seen: dict[str, dict[str, set[str]]] = field(default_factory=lambda: defaultdict(dict))
 
-    def add(self, page_url: str, judged: PageCitations) -> None:
+    def add(self, page_url: str, citations: Iterable[dict[str, Any]],
+            not_cited: Iterable[dict[str, Any]]) -> None:
         """Count the links of a page's main text (cited or not) for its site."""
         page = _key(page_url) or page_url
         seen = self._seen[_site(page_url)]
         self.pages += 1
-        for url in [c.url for c in judged.cited if c.found == "href"] + [n.url for n in judged.not_cited]:
-            key = _key(url)
-            if key is None or key == page:
-                continue
+        urls = [c["url"] for c in citations if _linked(c)] + [n["url"] for n in not_cited]
+        for key in {_key(url) for url in urls} - {None, page}:
             holders = seen.get(key)
             if holders is None:
                 if len(seen) >= _MAX_URLS_PER_SITE:
@@ -59,20 +65,19 @@ class SiteRepetition:
 
     def repeated_on(self, page_url: str, url: str) -> int:
         """On how many other pages of the site ``url`` was in the main text."""
-        key = _key(url)
-        holders = self._seen.get(_site(page_url), {}).get(key or "", set())
+        holders = self._seen.get(_site(page_url), {}).get(_key(url) or "", set())
         return len(holders - {_key(page_url)})
 
-    def apply(self, page_url: str, judged: PageCitations) -> PageCitations:
-        """The page's citations without those its site repeats on ``threshold`` other pages."""
+    def apply(self, page_url: str, citations: list[dict[str, Any]], not_cited: list[dict[str, Any]],
+              ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """(citations, links not cited) of a page once the links its site repeats on
+        ``threshold`` other pages have moved to the second list."""
         kept, dropped = [], []
-        for citation in judged.cited:
-            count = self.repeated_on(page_url, citation.url) if citation.found == "href" else 0
+        for citation in citations:
+            count = self.repeated_on(page_url, citation["url"]) if _linked(citation) else 0
             if count >= self.threshold:
-                dropped.append(NotCited(citation.url, citation.anchor,
-                                        f"repeated: in the main text of {count} other pages of this site"))
+                dropped.append({"url": citation["url"], "anchor": citation.get("anchor", ""),
+                                "reason": f"repeated: in the main text of {count} other pages of this site"})
             else:
                 kept.append(citation)
-        if not dropped:
-            return judged
-        return PageCitations(cited=kept, not_cited=judged.not_cited + dropped)
+        return (kept, not_cited + dropped) if dropped else (citations, not_cited)

@@ -79,6 +79,20 @@ _TAXONOMY_PATH = re.compile(
     r"/(tags?|topics?|category|categories|section|sections|series|keywords?|subjects?|labels?|"
     r"themes?|hub|hubs|collections?|archives?|search|page)(/|$|\?)", re.I,
 )
+# The site's own offer: product, service, pricing and course pages a company blog links from its
+# prose (a sales link, not a source); stories and guides of the site are not matched.
+_OWN_OFFER = re.compile(
+    r"/(services?|solutions?|products?|features?|pricing|plans|platform|software|integrations?|"
+    r"templates?|tools?|apps?|classes|courses?|lessons?|programs?|certificates?|packages?|"
+    r"collections?|catalog|menus?|catering|treatments?|therap(y|ies)|consulting|agency|industries|"
+    r"use-cases?|customers|discount|coupons?|deals?|offers?|quote|get-a-quote|book|booking|hire|"
+    r"rentals?|locations?|service-areas?)(/|$|\.)"
+    r"|-(services?|solutions?|software|agency|development|consulting|treatment|therapy|packages?|"
+    r"app|course|classes|lessons|certificate|program)(/|$|\.)", re.I,
+)
+_EDITORIAL = re.compile(r"/(blog|blogs|news|articles?|posts?|stories|story|insights|resources|learn|"
+                        r"guides?|magazine|journal|library|knowledge|academy|research|reports?|"
+                        r"\d{4})(/|$)", re.I)
 _DOCUMENT = re.compile(r"\.(pdf|docx?|xlsx?|csv|pptx?|odt|ods|txt|json|xml|zip|epub)$", re.I)
 _OFFICIAL = re.compile(r"(^|\.)(gov|edu|int|mil|gouv\.[a-z]+|gob\.[a-z]+|govt\.[a-z]+|gc\.ca|"
                        r"gov\.[a-z]+|ac\.[a-z]+|edu\.[a-z]+|europa\.eu|who\.int|un\.org|nhs\.uk)$",
@@ -180,6 +194,8 @@ def classify_target(url: str, page_url: str) -> Target:
             return Target("tag-section", section)
         if _SHOP_PATH.search(path):
             return Target("shop-affiliate", f"the site's shop ({path})")
+        if _OWN_OFFER.search(path) and not _EDITORIAL.search(path):
+            return Target("shop-affiliate", f"the site's own product or service page ({path})")
     if is_social_profile(url):
         return Target("social-profile", f"a social profile ({host}{path.rstrip('/')})")
     if _SOCIAL_HOSTS.search(host):
