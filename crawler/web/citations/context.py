@@ -13,10 +13,12 @@ import re
 Finding = tuple[str, str] | None
 
 _SHARE_ANCHOR = re.compile(
-    r"^(share|tweet|retweet|pin( it)?|email|e-mail|print|copy( the)? link|save|send|whatsapp|"
-    r"facebook|twitter|x|linkedin|reddit|pinterest|flipboard|telegram|messenger)"
+    r"^(share|tweet|retweet|pin( it)?|email|e-mail|print|copy( the)? link|save|send)"
     r"( (this|it|on|via|to|story|article|page|post)\b.*)?$", re.I,
 )
+# A network's name alone is a share button in a bar of them, and the network itself in a sentence.
+_NETWORK_ANCHOR = re.compile(r"^(whatsapp|facebook|twitter|x|linkedin|reddit|pinterest|flipboard|"
+                             r"telegram|messenger|threads|bluesky|mastodon|email)$", re.I)
 _FOLLOW_ANCHOR = re.compile(
     r"\b(follow (us|me|him|her|them|@|on|the)|like us|find us on|join us on|connect with (us|me)|"
     r"subscribe (to|on)|watch (us )?on|listen on|our (twitter|facebook|instagram|linkedin|youtube|"
@@ -29,7 +31,7 @@ _CTA_ANCHOR = re.compile(
     r"view (deal|offer|price|at .*|on .*)|add to (cart|basket)|order now|book now|get (started|a demo|"
     r"it now|the deal|a quote)|try (it )?(for )?free|start (your )?free trial|request a demo|"
     r"read more|continue reading|keep reading|read next|see more|view more|more stories|"
-    r"(\$|£|€)\s?\d[\d.,]*( at .*)?|donate( now)?|support (us|our work))(\W*)$", re.I,
+    r"(\$|£|€)\s?\d[\d.,]* (at|on|from) .*|donate( now)?|support (us|our work))(\W*)$", re.I,
 )
 _SOURCE_HEADING = re.compile(
     r"^\W*(sources?|references?|notes?|bibliography|citations?|footnotes?|endnotes?|works cited|"
@@ -87,12 +89,13 @@ def prose_around(context: str, anchor: str, link_chars: int) -> int:
     return round(rest_chars / 6)  # about six characters a word, with its space
 
 
-def anchor_class(anchor: str, author: str | None) -> Finding:
-    """What the anchor text offers, when it is not a piece of the article's argument."""
+def anchor_class(anchor: str, author: str | None, prose: int = 0) -> Finding:
+    """What the anchor text offers, when it is not a piece of the article's argument (``prose``:
+    words of the block around the link)."""
     text = " ".join(anchor.split())
     if not text:
         return None
-    if _SHARE_ANCHOR.match(text):
+    if _SHARE_ANCHOR.match(text) or (_NETWORK_ANCHOR.match(text) and prose < _SENTENCE_WORDS):
         return "share", f"anchor '{text[:60]}' is a share button"
     if _FOLLOW_ANCHOR.search(text):
         return "social-follow", f"anchor '{text[:60]}' asks to follow"

@@ -40,6 +40,7 @@ from pipelines.extract import LinkCandidate
 
 SIGNALS = frozenset({"target", "anchor", "block", "position", "repetition"})
 _EDGE = 0.12  # share of the text at its start and end where a block of bare links is navigation
+_RUN = 6  # blocks of bare links in a row: a directory or a menu, not the article's list
 _SENTENCE_WORDS = 8
 
 
@@ -104,16 +105,35 @@ def join(base: str, href: str) -> str:
 
 
 def judge_link(link: LinkCandidate, page_url: str, author: str | None = None,
-               signals: frozenset[str] = SIGNALS) -> tuple[str | None, Verdict]:
-    """(clean URL or None, verdict) of one link of the main text."""
+               signals: frozenset[str] = SIGNALS, run: int = 1) -> tuple[str | None, Verdict]:
+    """(clean URL or None, verdict) of one link of the main text; ``run``: how many blocks of
+    bare links in a row its block is one of (``link_runs``)."""
     url = fetchable(join(page_url, link.url))
     if url is None:
         return None, Verdict(False, "not-fetchable", "not an http(s) link")
     target = classify_target(url, page_url)
-    return url, _weigh(link, target, author, signals)
+    return url, _weigh(link, target, author, signals, run)
 
 
-def _weigh(link: LinkCandidate, target: Target, author: str | None, signals: frozenset[str]) -> Verdict:
+def link_runs(links: list[LinkCandidate], text: str) -> list[int]:
+    """For each link, the number of consecutive lines of the text that are blocks of bare links
+    (no prose around their anchors) its block belongs to; 1 for a link in prose."""
+    bare = {link.context for link in links if prose_around(link.context, link.anchor, link.link_chars) < 2}
+    lines = text.split("\n")
+    run_of: dict[str, int] = {}
+    start = 0
+    while start < len(lines):
+        end = start
+        while end < len(lines) and lines[end] in bare:
+            end += 1
+        for line in lines[start:end]:
+            run_of.setdefault(line, end - start)
+        start = end + 1 if end == start else end
+    return [run_of.get(link.context, 1) for link in links]
+
+
+def _weigh(link: LinkCandidate, target: Target, author: str | None, signals: frozenset[str],
+           run: int = 1) -> Verdict:
     if target.kind == "self":
         return Verdict(False, "self", target.detail)
     anchor = " ".join(link.anchor.split())
@@ -125,21 +145,26 @@ def _weigh(link: LinkCandidate, target: Target, author: str | None, signals: fro
             return Verdict(False, target.kind, target.detail)
         if target.kind == "social-profile" and (prose < 2 * _SENTENCE_WORDS or len(context) < 160):
             return Verdict(False, "social-follow", target.detail)
+    own = target.kind in {"own-page", "tag-section"}
     if "block" in signals and sources is None:
         found = block_class(context, anchor, link.heading, link.previous, link.block, link.link_chars)
-        if found is None and target.kind == "own-page":
+        if found is not None and found[0] == "related-list" and not own:
+            found = None  # a "read more" list of other sites' pages and documents is further reading
+        if found is None and own:
             found = read_more_sentence(context)
         if found is not None:
             return Verdict(False, *found)
     if "anchor" in signals:
-        found = anchor_class(anchor, author)
+        found = anchor_class(anchor, author, prose)
         if found is not None and (sources is None or found[0] != "author"):
             return Verdict(False, *found)
-    if "position" in signals and sources is None and prose < 2 and (
+    if "position" in signals and sources is None and prose < 2 and own and (
         link.position <= _EDGE or link.position >= 1 - _EDGE
     ):
         where = "start" if link.position <= _EDGE else "end"
         return Verdict(False, "link-list", f"a block of links with no prose at the {where} of the text")
+    if "position" in signals and sources is None and prose < 2 and run >= _RUN:
+        return Verdict(False, "link-list", f"one of {run} blocks of bare links in a row")
     if sources is not None:
         return Verdict(True, *sources)
     if prose < 2:
@@ -181,8 +206,9 @@ def judge_page(links: Iterable[LinkCandidate], text: str, page_url: str, author:
         elif verdict.cited and not previous[2].cited:
             best[key] = (url, anchor, verdict, previous[3])
 
-    for link in links:
-        url, verdict = judge_link(link, page_url, author, signals)
+    links = list(links)
+    for link, run in zip(links, link_runs(links, text), strict=True):
+        url, verdict = judge_link(link, page_url, author, signals, run)
         consider(url, link.anchor, verdict, "href", link.url)
     for ref in written_references(text):
         url = fetchable(ref.url)

@@ -52,20 +52,27 @@ _SHOP_HOSTS = re.compile(
     r"shareasale\.com|awin1\.com|anrdoezrs\.net|jdoqocy\.com|tkqlhce\.com|dpbolvw\.net|kqzyfj\.com|"
     r"linksynergy\.com|click\.linksynergy\.com|avantlink\.com|pjtra\.com|pntra\.com|prf\.hn|"
     r"howl\.me|shopstyle\.[a-z.]+|rstyle\.me|bit\.ly/shop|sovrn\.[a-z]+|viglink\.com|"
-    r"impact\.com|impactradius\.com|ojrq\.net|sjv\.io|pxf\.io|7eer\.net|ebay\.[a-z.]+|etsy\.com|"
-    r"walmart\.com|target\.com|bestbuy\.com|aliexpress\.com|geni\.us|fave\.co|shop-links\.co)$", re.I,
+    r"impactradius\.com|ojrq\.net|sjv\.io|pxf\.io|7eer\.net|geni\.us|fave\.co|shop-links\.co|"
+    r"[a-z]+\.tp\.st)$", re.I,
 )
 _AMAZON = re.compile(r"(^|\.)amazon\.[a-z.]+$", re.I)
 _AFFILIATE_PARAMS = frozenset({"tag", "affid", "aff_id", "affiliate", "affiliate_id", "aff", "ref_id",
-                               "clickref", "irclickid", "afftrack", "subid", "sub_id"})
+                               "clickref", "irclickid", "afftrack", "subid", "sub_id", "subid1", "u1",
+                               "tap_a", "a_aid", "partner_id", "partnerid", "aff_sub", "offer_id",
+                               "ranmid", "raneaid", "ransiteid", "irgwc", "awc", "cjevent", "clickid",
+                               "wmc", "associate", "camref", "pubref"})
+# An affiliate network's click path on its own host (impact: /c/<id>/<id>/<id>; others /t/<id>).
+_CLICK_PATH = re.compile(r"^/(c/\d+/\d+/\d+|t/[\w-]{8,}|aff_c|click|track|redirect)(/|$)", re.I)
 _SHOP_PATH = re.compile(r"/(go|out|recommends|refer|visit|cart|checkout|basket|buy|shop|store|"
                         r"product|products|dp|gp/product|add-to-cart)(/|$|\?)", re.I)
 _ACCOUNT_PATH = re.compile(
     r"/(login|log-in|signin|sign-in|signup|sign-up|register|registration|logout|account|my-account|"
-    r"subscribe|subscription|subscriptions|newsletters?|email-signup|join|membership|members|"
-    r"donate|donation|support-us|apps?|download|podcasts?/subscribe|get-started|free-trial|trial|"
-    r"demo|request-a-demo|book-a-demo|pricing|plans|contact-sales)(/|$|\.|\?)", re.I,
+    r"subscribe|subscription|subscriptions|newsletters?|email-signup|donate|donation|support-us|"
+    r"podcasts?/subscribe)(/|$|\.|\?)", re.I,
 )
+# The same for the site's own sales pages (another site's pricing page can be what a story cites).
+_OWN_ACCOUNT_PATH = re.compile(r"/(get-started|free-trial|trial|demo|request-a-demo|book-a-demo|"
+                               r"pricing|plans|contact-sales|join|membership)(/|$|\.|\?)", re.I)
 _APP_HOSTS = re.compile(r"(^|\.)(apps\.apple\.com|itunes\.apple\.com|play\.google\.com|"
                         r"podcasts\.apple\.com|open\.spotify\.com|feeds\.[a-z.]+)$", re.I)
 _SERVICE_PATH = re.compile(
@@ -177,12 +184,10 @@ def classify_target(url: str, page_url: str) -> Target:
     params = {k.lower() for k, _ in parse_qsl(query, keep_blank_values=True)}
     if params & _AFFILIATE_PARAMS and (_AMAZON.search(host) or not same_site(url, page_url)):
         return Target("shop-affiliate", f"an affiliate link (?{sorted(params & _AFFILIATE_PARAMS)[0]}=)")
-    if _AMAZON.search(host) and _SHOP_PATH.search(path):
-        return Target("shop-affiliate", f"a shop link ({host})")
-    if re.search(r"/(go|out|recommends|refer)/", path, re.I):
-        return Target("shop-affiliate", f"an affiliate redirect ({path.split('/')[1]}/)")
+    if re.search(r"/(go|go-to|out|recommends|refer)/", path, re.I) or _CLICK_PATH.search(path):
+        return Target("shop-affiliate", f"an affiliate redirect ({path[:40]})")
     own = same_site(url, page_url)
-    if _ACCOUNT_PATH.search(path):
+    if _ACCOUNT_PATH.search(path) or (own and _OWN_ACCOUNT_PATH.search(path)):
         return Target("newsletter-account", f"a newsletter, account or sign-up page ({path})")
     if _SERVICE_PATH.search(path) and own:
         return Target("site-service", f"a site service page ({path})")
@@ -196,6 +201,8 @@ def classify_target(url: str, page_url: str) -> Target:
             return Target("shop-affiliate", f"the site's shop ({path})")
         if _OWN_OFFER.search(path) and not _EDITORIAL.search(path):
             return Target("shop-affiliate", f"the site's own product or service page ({path})")
+    if not own and re.search(r"/(c/)?(product|products|cart|checkout|buy|shop)(/|$)", path, re.I):
+        return Target("shop-affiliate", f"a shop page ({host})")
     if is_social_profile(url):
         return Target("social-profile", f"a social profile ({host}{path.rstrip('/')})")
     if _SOCIAL_HOSTS.search(host):
