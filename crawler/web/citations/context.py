@@ -46,8 +46,9 @@ _RELATED_HEADING = re.compile(
     r"other (stories|articles|posts)|recent (posts|stories|articles))\b", re.I,
 )
 _RELATED_LEAD = re.compile(
-    r"^\W*(read more|related|see also|also read|read also|read next|more|recommended( reading)?|"
-    r"must read|don'?t miss|watch|listen|opinion|explainer|analysis|latest|up next)\s*[:|»>-]", re.I,
+    r"^\W*((read more|related|see also|also read|read also|read next|more|recommended( reading)?|"
+    r"must read|don'?t miss|watch|listen|opinion|explainer|analysis|latest|up next)\s*[:|»>-]|"
+    r"related (posts|articles|stories|reports|reading|guides) (include|are)\b)", re.I,
 )
 _BIO = re.compile(
     r"\b(is an? (\w+[ -]){0,4}(reporter|correspondent|journalist|editor|writer|columnist|author|"
@@ -64,7 +65,9 @@ _BYLINE = re.compile(
 )
 _CREDIT = re.compile(
     r"(^\W*(photo|photograph|image|picture|illustration|video|graphic|credit|source image)s?"
-    r"( by| credit)?\s*[:|/]|\((photo|image|credit)|getty images|shutterstock|unsplash|pexels|"
+    r"( by| credit)?\s*[:|/]|\((photo|image|credit)|\b(photo|photograph|image|picture|illustration|"
+    r"cover art|artwork|photography)s?\s*(by|from|courtesy|credit)\b|\b(photo|image)s?:|"
+    r"getty images|shutterstock|unsplash|pexels|"
     r"wikimedia commons|\bcc[- ]by\b|creative commons|licensed under|\bap photo\b|reuters/|©)", re.I,
 )
 _NEWSLETTER = re.compile(
@@ -78,7 +81,9 @@ _COMMENTS = re.compile(r"^\W*(\d+\s+)?(comments?|responses?|replies|leave a (rep
 _READ_MORE_SENTENCE = re.compile(
     r"\b((learn|read|find out|discover|see) more|check (out|our)|have a look|take a look|"
     r"for more (information|details|tips|ideas|on|about)|see (our|this|the) (full |complete )?"
-    r"(guide|article|post|list|review)|(read|see) our|in (our|this) (guide|article|post))\b", re.I,
+    r"(guide|article|post|list|review)|(read|see) our|in (our|this) (guide|article|post)|"
+    r"(read|see) the (full|complete|whole) (post|article|story|guide)|"
+    r"here'?s (a|an|our|the) (full |complete |detailed )?(post|guide|article|overview))\b", re.I,
 )
 _SENTENCE_WORDS = 8  # words around the anchor for the block to read as prose
 
@@ -112,6 +117,17 @@ def _same_name(anchor: str, author: str) -> bool:
     names = [n.strip().lower() for n in re.split(r";|,| and ", author) if n.strip()]
     lowered = anchor.lower().removeprefix("by ").strip()
     return any(lowered == name or (len(name) > 5 and lowered in name and " " in lowered) for name in names)
+
+
+_OWN_CTA_ANCHOR = re.compile(r"^\W*((learn|find out|discover|read|see) more|click here|more info|"
+                             r"details|full (story|post|article))\W*$", re.I)
+
+
+def own_anchor_class(anchor: str) -> Finding:
+    """An anchor that only says "more" ("Learn more", "Click here") on a link to the site itself."""
+    if _OWN_CTA_ANCHOR.match(anchor):
+        return "call-to-action", f"anchor '{anchor[:60]}' sends to more of the site"
+    return None
 
 
 def read_more_sentence(context: str) -> Finding:

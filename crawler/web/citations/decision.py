@@ -29,6 +29,7 @@ from crawler.web.citations.archives import NO_ORIGINAL, archived_original, is_ar
 from crawler.web.citations.context import (
     anchor_class,
     block_class,
+    own_anchor_class,
     prose_around,
     read_more_sentence,
     source_list,
@@ -156,6 +157,8 @@ def _weigh(link: LinkCandidate, target: Target, author: str | None, signals: fro
             return Verdict(False, *found)
     if "anchor" in signals:
         found = anchor_class(anchor, author, prose)
+        if found is None and own:
+            found = own_anchor_class(anchor)
         if found is not None and (sources is None or found[0] != "author"):
             return Verdict(False, *found)
     if "position" in signals and sources is None and prose < 2 and own and (

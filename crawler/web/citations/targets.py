@@ -209,6 +209,8 @@ def classify_target(url: str, page_url: str) -> Target:
         return Target("social-post")
     if _DOCUMENT.search(path):
         return Target("document")
+    if own:
+        return Target("own-page")
     if _OFFICIAL.search(host):
         return Target("official")
-    return Target("own-page" if own else "other-site")
+    return Target("other-site")
