@@ -77,7 +77,7 @@ _NEWSLETTER = re.compile(
 _SPONSORED = re.compile(r"\b(sponsored|advertisement|advertorial|paid (post|partnership|content)|"
                         r"partner content|affiliate (links?|commission)|we may earn)\b", re.I)
 _COMMENTS = re.compile(r"^\W*(\d+\s+)?(comments?|responses?|replies|leave a (reply|comment)|"
-                       r"join the (discussion|conversation))\W*$", re.I)
+                       r"join the (discussion|conversation))\s*(\(\d+\))?\W*$", re.I)
 _READ_MORE_SENTENCE = re.compile(
     r"\b((learn|read|find out|discover|see) more|check (out|our)|have a look|take a look|"
     r"for more (information|details|tips|ideas|on|about)|see (our|this|the) (full |complete )?"
