@@ -40,8 +40,9 @@ def analyse_page(
     if want_text:
         extraction = extract_html(html, url, content_language, options, page)
         links = list(extraction.links)
-        if page is not None and page.tree is not None:
-            links += links_in_text(page.tree.getroottree().getroot(), extraction.text, url, links)
+        if not links and page is not None and page.tree is not None:
+            # trafilatura's fallbacks return text without a single link: read them from the tree
+            links = links_in_text(page.tree.getroottree().getroot(), extraction.text, url, links)
         judged = judge_page(links, extraction.text, url, extraction.author)
         result.citations = [c.record() for c in judged.cited]
         result.links_not_cited = [n.record() for n in judged.not_cited]

@@ -104,8 +104,8 @@ def main(argv: list[str] | None = None) -> int:
         analysis = analyse_page(html, url, None, options, want_text=True, want_requisites=False)
         page = parse_page(html)
         extraction = extract_html(html, url, None, options, page)
-        located = links_in_text(page.tree.getroottree().getroot() if page.tree is not None else None,
-                                extraction.text, url, extraction.links)
+        located = [] if extraction.links else links_in_text(
+            page.tree.getroottree().getroot() if page.tree is not None else None, extraction.text, url, [])
         repetition = SiteRepetition()
         for peer_id, peer_url in peers.get(urlsplit(url).hostname or "", []):
             if peer_id != page_id:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
 
 from crawler.web.citations.archives import NO_ORIGINAL, archived_original, is_archive
@@ -90,10 +91,22 @@ class PageCitations:
     not_cited: list[NotCited] = field(default_factory=list)
 
 
+@lru_cache(maxsize=8192)
 def fetchable(url: str) -> str | None:
+    """The clean URL to fetch, or None (cached: a page's links repeat, and the crawl's pages
+    share their menus)."""
     try:
         return clean_url(url)
     except (InvalidURL, ValueError):
+        return None
+
+
+@lru_cache(maxsize=8192)
+def canonical(url: str) -> str | None:
+    """The dedup key of a clean URL, or None (cached like ``fetchable``)."""
+    try:
+        return canonical_url(url)
+    except InvalidURL:
         return None
 
 
@@ -196,9 +209,8 @@ def judge_page(links: Iterable[LinkCandidate], text: str, page_url: str, author:
         if url is None:
             unfetchable.append(NotCited(raw, anchor, verdict.describe()))
             return
-        try:
-            key = canonical_url(url)
-        except InvalidURL:
+        key = canonical(url)
+        if key is None:
             return
         if found == "href":
             linked.add(key)
@@ -217,11 +229,8 @@ def judge_page(links: Iterable[LinkCandidate], text: str, page_url: str, author:
         url = fetchable(ref.url)
         if url is None:
             continue
-        try:
-            if canonical_url(url) in linked:
-                continue  # the link's own URL written as its anchor
-        except InvalidURL:
-            continue
+        if canonical(url) in linked:
+            continue  # the link's own URL written as its anchor
         candidate = LinkCandidate(url=url, anchor="", context=ref.line, block="p", heading="",
                                   position=0.5, link_chars=len(ref.written))
         _, verdict = judge_link(candidate, page_url, None, signals - {"position"})

@@ -1,11 +1,13 @@
 """Links of the extracted main text that trafilatura's output does not carry (pure).
 
 trafilatura keeps ``<ref target>`` only on the path that extracted the text: when one of its
-fallbacks (readability, jusText, the baseline) wins, the text comes back without a single link,
-and its main extractor drops links in some blocks too. The labelling rule counts every link whose
-block is in the article's text, so the page's own tree (already parsed for extraction, never
-parsed again) is read for each ``<a href>`` whose block appears in the extracted text, and the
-links trafilatura did not give are added as candidates with the same context fields.
+fallbacks (readability, jusText, the baseline) wins, the text comes back without a single link.
+The labelling rule counts every link whose block is in the article's text, so for such a page the
+page's own tree (already parsed for extraction, never parsed again) is read for each ``<a href>``
+whose block appears in the extracted text, with the same context fields as trafilatura's.
+``crawler.web.analysis`` calls it only when trafilatura gave no link at all: on the dev set that
+is nearly all of the recall it buys (reading every page's tree too gained 0.002 recall and lost
+0.005 precision, for about 3 ms a page).
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ from __future__ import annotations
 from lxml import etree
 
 from crawler.web.citations.decision import fetchable, join
-from crawler.web.urls import InvalidURL, canonical_url
 from pipelines.extract import LinkCandidate
 
 _BLOCKS = {"p": "p", "li": "item", "dd": "item", "dt": "item", "blockquote": "quote", "td": "cell",
@@ -29,13 +30,6 @@ def _squash(text: str) -> str:
     return " ".join(text.split())
 
 
-def _key(url: str) -> str | None:
-    try:
-        return canonical_url(url)
-    except InvalidURL:
-        return None
-
-
 def links_in_text(root: etree._Element | None, text: str, page_url: str,
                   known: list[LinkCandidate]) -> list[LinkCandidate]:
     """Candidates for the ``<a href>`` of ``root`` whose block is in ``text`` and whose URL is not
@@ -45,7 +39,9 @@ def links_in_text(root: etree._Element | None, text: str, page_url: str,
     lines = text.split("\n")
     whole_lines = set(lines)
     joined = "\n".join(lines)
-    seen = {k for k in (_key(u) for u in (fetchable(join(page_url, c.url)) for c in known) if u) if k}
+    # Compared as joined, not canonical (the costly part): a variant spelling of a URL
+    # trafilatura gave is merged with it by the decision's own canonical de-duplication.
+    seen = {join(page_url, c.url) for c in known}
     blocks: dict[etree._Element, tuple[str, int, int, int] | None] = {}
     heading = ""
     out: list[LinkCandidate] = []
@@ -56,21 +52,23 @@ def links_in_text(root: etree._Element | None, text: str, page_url: str,
         href = (el.get("href") or "").strip()
         if not href or href.lower().startswith(_SKIP):
             continue
-        url = fetchable(join(page_url, href))
-        key = _key(url) if url else None
-        if key is None or key in seen:
-            continue
-        block = _block_of(el)
+        block = _block_of(el)  # most links are navigation: their block is not in the text
         if block not in blocks:
             blocks[block] = _place(block, joined, whole_lines)
         place = blocks[block]
         if place is None:
             continue
-        seen.add(key)
+        joined_url = join(page_url, href)
+        if joined_url in seen:
+            continue
+        seen.add(joined_url)
+        url = fetchable(joined_url)
+        if url is None:
+            continue
         context, offset, n_links, link_chars = place
         line = joined.count("\n", 0, offset)
         out.append(LinkCandidate(
-            url=url or href, anchor=_squash(el.text_content()), context=context,
+            url=url, anchor=_squash(el.text_content()), context=context,
             block=_BLOCKS.get(block.tag, "p"), heading=heading if heading != context else "",
             position=round(line / max(1, len(lines) - 1), 3), block_links=n_links,
             link_chars=link_chars, previous=lines[line - 1][:200] if line else "",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlsplit
 
 from crawler.web.citations.archives import archived_original, is_archive
@@ -148,11 +149,17 @@ def _section_like(path: str) -> str | None:
     return None
 
 
-def _is_self(url: str, page_url: str) -> bool:
+@lru_cache(maxsize=8192)
+def _canonical(url: str) -> str | None:
     try:
-        return canonical_url(url) == canonical_url(page_url)
+        return canonical_url(url)
     except InvalidURL:
-        return False
+        return None
+
+
+def _is_self(url: str, page_url: str) -> bool:
+    key = _canonical(url)
+    return key is not None and key == _canonical(page_url)
 
 
 def classify_target(url: str, page_url: str) -> Target:
