@@ -20,7 +20,7 @@ from crawler.web.urls import InvalidURL, canonical_url
 
 # Classes a citation is never made of, whatever the anchor says.
 NOT_CITED_TARGETS = frozenset(
-    {"share", "shop-affiliate", "newsletter-account", "site-service", "author", "tag-section"}
+    {"share", "shop-affiliate", "newsletter-account", "site-service", "author", "tag-section", "image"}
 )
 
 
@@ -79,8 +79,10 @@ _APP_HOSTS = re.compile(r"(^|\.)(apps\.apple\.com|itunes\.apple\.com|play\.googl
 _SERVICE_PATH = re.compile(
     r"/(privacy(-policy|-notice)?|terms(-of-(use|service)|-and-conditions)?|tos|legal|imprint|"
     r"impressum|cookies?(-policy)?|about(-us)?|contact(-us)?|careers|jobs|advertis\w*|"
-    r"corrections?(-policy)?|ethics|accessibility|sitemap|help|faq|feed|rss|tips)(/|$|\.|\?)", re.I,
-)
+    r"corrections?(-policy)?|ethics|accessibility|sitemap|help|faq|feed|rss|tips|get-in-touch|"
+    r"contact[-\w]*|request-info|request-information|apply-now|email-protection)(\.\w+)?/?$", re.I,
+)  # the page's last segment: /terms/a/algorithm.asp is a glossary entry, /careers/cpa/ a topic
+_IMAGE = re.compile(r"\.(jpe?g|png|gif|webp|avif|svg|bmp|tiff?)$", re.I)
 _AUTHOR_PATH = re.compile(r"/(authors?|profiles?|people|staff|writers?|contributors?|team|by|"
                           r"user|users|members?|journalists?|experts?)/[^/]+/?$", re.I)
 _TAXONOMY_PATH = re.compile(
@@ -196,6 +198,10 @@ def classify_target(url: str, page_url: str) -> Target:
     own = same_site(url, page_url)
     if _ACCOUNT_PATH.search(path) or (own and _OWN_ACCOUNT_PATH.search(path)):
         return Target("newsletter-account", f"a newsletter, account or sign-up page ({path})")
+    if _IMAGE.search(path):
+        return Target("image", "a link to an image file")
+    if own and re.search(r"(^|&)(s|q|search|query)=", query):
+        return Target("tag-section", f"the site's search ({path}?{query[:30]})")
     if _SERVICE_PATH.search(path) and own:
         return Target("site-service", f"a site service page ({path})")
     if own and _AUTHOR_PATH.search(path):
