@@ -147,6 +147,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name:<22} {score.precision:>9.3f} {score.recall:>7.3f} {score.reported:>8}")
     print("reasons of links not cited:", ", ".join(f"{k} {v}" for k, v in sorted(reasons.items(),
                                                                                key=lambda kv: -kv[1])))
+    full = scores["full"]
+    outside = sum("[not in labelled text]" in line for line in full.false_positives)
+    written = sum("[not in labelled text] bare-text" in line or "[not in labelled text] doi" in line
+                  for line in full.false_positives)
+    unextracted = sum(line.endswith("not in the extraction") for line in full.misses)
+    print(f"false positives: {len(full.false_positives)}, of which {outside} outside the labelled links "
+          f"({written} of them written-out URLs or DOIs, which the link pool does not list); misses: "
+          f"{len(full.misses)}, of which {unextracted} not in the extracted text")
     ranked = sorted(by_reason.items(), key=lambda kv: -sum(kv[1]))
     print("precision by reason cited:", ", ".join(f"{k} {v[1] / sum(v):.2f} ({sum(v)})" for k, v in ranked))
     if args.verbose:

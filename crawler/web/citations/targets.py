@@ -137,14 +137,20 @@ def is_social_profile(url: str) -> bool:
     return len(segments) <= 1
 
 
-def _section_like(path: str) -> str | None:
-    """Why a same-site path reads as a section, tag or home page rather than a story."""
+def _words(segment: str) -> int:
+    return len([w for w in re.split(r"[-_+ ]|%20", segment) if w])
+
+
+def _section_like(path: str, same_host: bool) -> str | None:
+    """Why a same-site path reads as a section, tag or home page rather than a story. Another host
+    of the site (``library.uni.edu`` seen from ``news.uni.edu``) is a site of its own: its home
+    page is not this site's section."""
     segments = [s for s in path.split("/") if s]
     if not segments:
-        return "the site's home page"
-    if _TAXONOMY_PATH.search(path):
-        return f"a tag or section page ({path})"
-    if len(segments) == 1:
+        return "the site's home page" if same_host else None
+    if _TAXONOMY_PATH.search(path) and _words(segments[-1]) <= 3:
+        return f"a tag or section page ({path})"  # /topic/weight/achieving-a-healthy-weight: a story
+    if len(segments) == 1 and same_host:
         words = segments[0].lower()
         if "." not in words and not re.search(r"\d", words) and words.count("-") + words.count("_") == 0:
             return f"a section page ({path})"
@@ -207,7 +213,8 @@ def classify_target(url: str, page_url: str) -> Target:
     if own and _AUTHOR_PATH.search(path):
         return Target("author", f"an author page ({path})")
     if own:
-        section = _section_like(path)
+        page_host = (urlsplit(page_url).hostname or "").lower().removeprefix("www.")
+        section = _section_like(path, host.removeprefix("www.") == page_host)
         if section:
             return Target("tag-section", section)
         if _SHOP_PATH.search(path):
