@@ -62,6 +62,9 @@ _AFFILIATE_PARAMS = frozenset({"tag", "affid", "aff_id", "affiliate", "affiliate
                                "tap_a", "a_aid", "partner_id", "partnerid", "aff_sub", "offer_id",
                                "ranmid", "raneaid", "ransiteid", "irgwc", "awc", "cjevent", "clickid",
                                "wmc", "associate", "camref", "pubref"})
+# Hosts that exist to redirect a click (``goto.shop.com/AbC12``): with a short token for a path.
+_REDIRECT_HOST = re.compile(r"^(go|goto|click|clicks|track|trk|redirect|aff|affiliate|partners?|links?)\.",
+                            re.I)
 # An affiliate network's click path on its own host (impact: /c/<id>/<id>/<id>; others /t/<id>).
 _CLICK_PATH = re.compile(r"^/(c/\d+/\d+/\d+|t/[\w-]{8,}|aff_c|click|track|redirect)(/|$)", re.I)
 _SHOP_PATH = re.compile(r"/(go|out|recommends|refer|visit|cart|checkout|basket|buy|shop|store|"
@@ -96,9 +99,11 @@ _OWN_OFFER = re.compile(
     r"templates?|tools?|apps?|classes|courses?|lessons?|programs?|certificates?|packages?|"
     r"collections?|catalog|menus?|catering|treatments?|therap(y|ies)|consulting|agency|industries|"
     r"use-cases?|customers|discount|coupons?|deals?|offers?|quote|get-a-quote|book|booking|hire|"
-    r"rentals?|locations?|service-areas?)(/|$|\.)"
-    r"|-(services?|solutions?|software|agency|development|consulting|treatment|therapy|packages?|"
-    r"app|course|classes|lessons|certificate|program)(/|$|\.)", re.I,
+    r"rentals?|locations?|service-areas?|how-it-works|what-we-(do|offer)|our-(services|work|solutions|"
+    r"products|destinations|offer)|near-me|find-a-\w+|talent)(/|$|\.)"
+    # a short slug naming the offer (a story's slug is longer: how-fast-can-i-earn-a-degree)
+    r"|/([a-z0-9]+-){0,3}(services?|solutions?|software|agency|development|consulting|treatment|"
+    r"therapy|packages?|app|course|classes|lessons|certificate|program|jobs|calculator)(/|$|\.)", re.I,
 )
 _EDITORIAL = re.compile(r"/(blog|blogs|news|articles?|posts?|stories|story|insights|resources|learn|"
                         r"guides?|magazine|journal|library|knowledge|academy|research|reports?|"
@@ -199,6 +204,10 @@ def classify_target(url: str, page_url: str) -> Target:
     params = {k.lower() for k, _ in parse_qsl(query, keep_blank_values=True)}
     if params & _AFFILIATE_PARAMS and (_AMAZON.search(host) or not same_site(url, page_url)):
         return Target("shop-affiliate", f"an affiliate link (?{sorted(params & _AFFILIATE_PARAMS)[0]}=)")
+    if _AMAZON.search(host) and re.search(r"/(dp|gp/product)/", path, re.I):
+        return Target("shop-affiliate", f"a product page of a shop ({host})")
+    if not same_site(url, page_url) and _REDIRECT_HOST.match(host) and len(path.strip("/")) <= 16:
+        return Target("shop-affiliate", f"a tracking or affiliate redirect ({host}{path})")
     if re.search(r"/(go|go-to|out|recommends|refer)/", path, re.I) or _CLICK_PATH.search(path):
         return Target("shop-affiliate", f"an affiliate redirect ({path[:40]})")
     own = same_site(url, page_url)
