@@ -122,6 +122,7 @@ def test_social_profile_in_prose_is_cited_and_as_follow_line_is_not() -> None:
         ("Buy at Argos", 0, "call-to-action"),
         ("$29.99 at Walmart", 0, "call-to-action"),
         ("$13,990,000", 12, None),  # a figure in a sentence, linked to its source
+        ("Try Urbane Box", 0, "call-to-action"),
         ("Jane Doe", 0, "author"),
         ("a detailed report", 12, None),
     ],
@@ -219,6 +220,12 @@ def test_bare_links_of_the_site_at_the_edges_are_a_link_list() -> None:
     assert verdict(end, SIGNALS - {"position"}) == "list-item"
     offsite = link("https://gov.test/data", "Dataset", "Dataset", "item", position=0.97)
     assert verdict(offsite) == "list-item"
+
+
+def test_a_paragraph_that_is_only_a_link_to_the_site_is_a_teaser() -> None:
+    alone = link("https://news.test/2025/other-story", "Other story", "Other story", "p")
+    assert verdict(alone).startswith("link-list")
+    assert verdict(link("https://gov.test/data", "Dataset", "Dataset", "p")) == "list-item"
 
 
 def test_a_long_run_of_bare_links_is_a_link_list() -> None:

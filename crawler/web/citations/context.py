@@ -31,6 +31,7 @@ _CTA_ANCHOR = re.compile(
     r"view (deal|offer|price|at .*|on .*)|add to (cart|basket)|order now|book now|get (started|a demo|"
     r"it now|the deal|a quote)|try (it )?(for )?free|start (your )?free trial|request a demo|"
     r"read more|continue reading|keep reading|read next|see more|view more|more stories|"
+    r"try( [\w&.'’-]+){1,3}|visit (the |our )?(website|site|store|shop)|claim (the |this )?(offer|deal)|"
     r"(\$|£|€)\s?\d[\d.,]* (at|on|from) .*|donate( now)?|support (us|our work))(\W*)$", re.I,
 )
 _SOURCE_HEADING = re.compile(

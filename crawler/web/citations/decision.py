@@ -179,6 +179,8 @@ def _weigh(link: LinkCandidate, target: Target, author: str | None, signals: fro
     ):
         where = "start" if link.position <= _EDGE else "end"
         return Verdict(False, "link-list", f"a block of links with no prose at the {where} of the text")
+    if "position" in signals and sources is None and prose < 2 and link.block == "p" and own:
+        return Verdict(False, "link-list", "a paragraph that is only a link to the site (a button or teaser)")
     if "position" in signals and sources is None and prose < 2 and run >= _RUN:
         return Verdict(False, "link-list", f"one of {run} blocks of bare links in a row")
     if sources is not None:
