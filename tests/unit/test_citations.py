@@ -68,7 +68,9 @@ def verdict(candidate: LinkCandidate, signals: frozenset[str] = SIGNALS, author:
         ("https://news.test/author/jane-doe", "author"),
         ("https://news.test/tag/floods", "tag-section"),
         ("https://news.test/", "tag-section"),
-        ("https://www.news.test/politics", "tag-section"),
+        ("https://www.news.test/politics", "one-word-page"),
+        ("https://news.test/photos/flood.jpg", "image"),
+        ("https://news.test/2025/dam?s=flood", "tag-section"),
         ("https://twitter.com/newsdesk", "social-profile"),
         ("https://www.linkedin.com/company/acme", "social-profile"),
         ("https://twitter.com/minister/status/1234", "social-post"),
@@ -86,6 +88,18 @@ def verdict(candidate: LinkCandidate, signals: frozenset[str] = SIGNALS, author:
 )
 def test_classify_target(url: str, kind: str) -> None:
     assert classify_target(url, PAGE).kind == kind
+
+
+def test_one_word_page_is_a_section_when_its_word_is_the_anchor_or_it_stands_alone() -> None:
+    assert verdict(link("https://news.test/politics", "politics", "More on politics and the vote.")) == \
+        "tag-section"
+    assert verdict(link("https://news.test/politics", "Politics", "Politics", "item")) == "tag-section"
+    assert verdict(link("https://news.test/reset", "case document number 3")) == "inline"
+
+
+def test_another_host_of_the_site_is_not_its_section() -> None:
+    assert classify_target("https://library.news.test/", PAGE).kind == "own-page"
+    assert classify_target("https://library.news.test/copyright", PAGE).kind == "own-page"
 
 
 def test_site_of_keeps_the_registrable_part() -> None:

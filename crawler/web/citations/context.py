@@ -164,11 +164,11 @@ def block_class(context: str, anchor: str, heading: str, previous: str, block: s
         return "related-list", f"under line '{previous[:60]}'"
     if _BIO_HEADING.search(heading) and heading != context:
         return "author-bio", f"under heading '{heading[:60]}'"
-    if _BIO.search(context) and len(context) < 600:
+    if len(context) < 600 and _BIO.search(context):
         return "author-bio", "in an author bio"
-    if _BYLINE.match(context) and len(context) < 120:
+    if len(context) < 120 and _BYLINE.match(context):
         return "byline", f"in the byline '{context[:40]}'"
-    if _CREDIT.search(context) and len(context) < 240:
+    if len(context) < 240 and _CREDIT.search(context):
         return "credit", "in an image or licence credit"
     if _COMMENTS.match(heading or ""):
         return "comment", f"under heading '{heading[:60]}'"

@@ -159,7 +159,9 @@ def _weigh(link: LinkCandidate, target: Target, author: str | None, signals: fro
             return Verdict(False, target.kind, target.detail)
         if target.kind == "social-profile" and (prose < 2 * _SENTENCE_WORDS or len(context) < 160):
             return Verdict(False, "social-follow", target.detail)
-    own = target.kind in {"own-page", "tag-section"}
+        if target.kind == "one-word-page" and (prose < _SENTENCE_WORDS or target.word in anchor.lower()):
+            return Verdict(False, "tag-section", target.detail)
+    own = target.kind in {"own-page", "tag-section", "one-word-page"}
     if "block" in signals and sources is None:
         found = block_class(context, anchor, link.heading, link.previous, link.block, link.link_chars)
         if found is not None and found[0] == "related-list" and not own:

@@ -30,6 +30,7 @@ class Target:
 
     kind: str  # see classify_target
     detail: str = ""
+    word: str = ""  # one-word-page: the path's word
 
 
 _SHARE_HOSTS = re.compile(
@@ -115,6 +116,7 @@ _OFFICIAL = re.compile(r"(^|\.)(gov|edu|int|mil|gouv\.[a-z]+|gob\.[a-z]+|govt\.[
 _SECOND_LEVEL = {"co", "com", "org", "net", "gov", "ac", "edu", "ne", "or", "go"}
 
 
+@lru_cache(maxsize=4096)
 def site_of(host: str) -> str:
     """The registrable part of a host, near enough (``www.bbc.co.uk`` -> ``bbc.co.uk``)."""
     labels = host.lower().rstrip(".").split(".")
@@ -124,7 +126,10 @@ def site_of(host: str) -> str:
 
 
 def same_site(url: str, page_url: str) -> bool:
-    a, b = urlsplit(url).hostname or "", urlsplit(page_url).hostname or ""
+    return _same_site_hosts(urlsplit(url).hostname or "", urlsplit(page_url).hostname or "")
+
+
+def _same_site_hosts(a: str, b: str) -> bool:
     return bool(a) and site_of(a) == site_of(b)
 
 
@@ -155,10 +160,18 @@ def _section_like(path: str, same_host: bool) -> str | None:
         return "the site's home page" if same_host else None
     if _TAXONOMY_PATH.search(path) and _words(segments[-1]) <= 3:
         return f"a tag or section page ({path})"  # /topic/weight/achieving-a-healthy-weight: a story
-    if len(segments) == 1 and same_host:
-        words = segments[0].lower()
-        if "." not in words and not re.search(r"\d", words) and words.count("-") + words.count("_") == 0:
-            return f"a section page ({path})"
+    return None
+
+
+def one_word_page(path: str) -> str | None:
+    """The word of a one-word top-level path (``/politics``, ``/breathwork``): a section or topic
+    page when a keyword is linked to it, or when it stands in a list of links; in a sentence whose
+    anchor says something else it may be any page (weighed in the decision)."""
+    segments = [s for s in path.split("/") if s]
+    if len(segments) == 1:
+        word = segments[0].lower()
+        if "." not in word and not re.search(r"[\d_-]", word):
+            return word
     return None
 
 
@@ -179,14 +192,18 @@ def classify_target(url: str, page_url: str) -> Target:
     """The class of a clean, absolute URL seen from the page that links it.
 
     Not cited: ``self``, ``share``, ``shop-affiliate``, ``newsletter-account``, ``site-service``,
-    ``author``, ``tag-section``, ``social-profile`` (the last weighed with the block: a profile
-    in a sentence about that account is cited). Cited kinds, for the record: ``archive``, ``doi``,
-    ``document``, ``official``, ``social-post``, ``own-page``, ``other-site``."""
+    ``author``, ``tag-section``, ``image``; weighed with the anchor and the block:
+    ``social-profile`` (a profile in a sentence about that account is cited) and
+    ``one-word-page`` (``/politics``: a section when its word is the anchor or it stands alone).
+    Cited kinds, for the record: ``archive``, ``doi``, ``document``, ``official``, ``social-post``,
+    ``own-page``, ``other-site``."""
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
     path = parts.path or "/"
     query = parts.query
-    if _is_self(url, page_url):
+    page_host = (urlsplit(page_url).hostname or "").lower()
+    own = _same_site_hosts(host, page_host)
+    if own and _is_self(url, page_url):
         return Target("self", "a link to the page itself")
     if is_archive(url):
         original = archived_original(url)
@@ -202,15 +219,14 @@ def classify_target(url: str, page_url: str) -> Target:
     if _SHOP_HOSTS.search(host):
         return Target("shop-affiliate", f"a shop or affiliate link ({host})")
     params = {k.lower() for k, _ in parse_qsl(query, keep_blank_values=True)}
-    if params & _AFFILIATE_PARAMS and (_AMAZON.search(host) or not same_site(url, page_url)):
+    if params & _AFFILIATE_PARAMS and (_AMAZON.search(host) or not own):
         return Target("shop-affiliate", f"an affiliate link (?{sorted(params & _AFFILIATE_PARAMS)[0]}=)")
     if _AMAZON.search(host) and re.search(r"/(dp|gp/product)/", path, re.I):
         return Target("shop-affiliate", f"a product page of a shop ({host})")
-    if not same_site(url, page_url) and _REDIRECT_HOST.match(host) and len(path.strip("/")) <= 16:
+    if not own and _REDIRECT_HOST.match(host) and len(path.strip("/")) <= 16:
         return Target("shop-affiliate", f"a tracking or affiliate redirect ({host}{path})")
     if re.search(r"/(go|go-to|out|recommends|refer)/", path, re.I) or _CLICK_PATH.search(path):
         return Target("shop-affiliate", f"an affiliate redirect ({path[:40]})")
-    own = same_site(url, page_url)
     if _ACCOUNT_PATH.search(path) or (own and _OWN_ACCOUNT_PATH.search(path)):
         return Target("newsletter-account", f"a newsletter, account or sign-up page ({path})")
     if _IMAGE.search(path):
@@ -222,10 +238,13 @@ def classify_target(url: str, page_url: str) -> Target:
     if own and _AUTHOR_PATH.search(path):
         return Target("author", f"an author page ({path})")
     if own:
-        page_host = (urlsplit(page_url).hostname or "").lower().removeprefix("www.")
-        section = _section_like(path, host.removeprefix("www.") == page_host)
+        same_host = host.removeprefix("www.") == page_host.removeprefix("www.")
+        section = _section_like(path, same_host)
         if section:
             return Target("tag-section", section)
+        word = one_word_page(path) if same_host else None
+        if word:
+            return Target("one-word-page", f"a section page ({path})", word)
         if _SHOP_PATH.search(path):
             return Target("shop-affiliate", f"the site's shop ({path})")
         if _OWN_OFFER.search(path) and not _EDITORIAL.search(path):
