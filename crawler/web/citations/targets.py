@@ -97,13 +97,13 @@ _TAXONOMY_PATH = re.compile(
 # prose (a sales link, not a source); stories and guides of the site are not matched.
 _OWN_OFFER = re.compile(
     r"/(services?|solutions?|products?|features?|pricing|plans|platform|software|integrations?|"
-    r"templates?|tools?|apps?|classes|courses?|lessons?|programs?|certificates?|packages?|"
+    r"templates?|tools?|classes|courses?|lessons?|programs?|certificates?|packages?|"
     r"collections?|catalog|menus?|catering|treatments?|therap(y|ies)|consulting|agency|industries|"
     r"use-cases?|customers|discount|coupons?|deals?|offers?|quote|get-a-quote|book|booking|hire|"
     r"rentals?|locations?|service-areas?|how-it-works|what-we-(do|offer)|our-(services|work|solutions|"
     r"products|destinations|offer)|near-me|find-a-\w+|talent)(/|$|\.)"
     # a short slug naming the offer (a story's slug is longer: how-fast-can-i-earn-a-degree)
-    r"|/([a-z0-9]+-){0,3}(services?|solutions?|software|agency|development|consulting|treatment|"
+    r"|/([a-z0-9]+-){1,3}(services?|solutions?|software|agency|development|consulting|treatment|"
     r"therapy|packages?|app|course|classes|lessons|certificate|program|jobs|calculator)(/|$|\.)", re.I,
 )
 _EDITORIAL = re.compile(r"/(blog|blogs|news|articles?|posts?|stories|story|insights|resources|learn|"
