@@ -118,6 +118,9 @@ def test_social_profile_in_prose_is_cited_and_as_follow_line_is_not() -> None:
              "videos of the flooded streets over the weekend, and officials later confirmed them all.")
     assert verdict(link("https://twitter.com/spokesman", "the account", prose)) == "inline"
     assert verdict(link("https://twitter.com/newsdesk", "Twitter", "Find us on Twitter")) == "social-follow"
+    named = ("You can find endless inspiration by searching images, exploring social platforms such as "
+             "Pinterest, Instagram and TikTok, or browsing through the design magazines of the year.")
+    assert verdict(link("https://www.instagram.com/brand/", "Instagram", named)) == "social-follow"
 
 
 # --- anchor ---------------------------------------------------------------------------------------
@@ -180,6 +183,8 @@ def test_author_name_anchor_uses_the_pages_author() -> None:
         ("Get our daily newsletter in your inbox", "", "", "p", "newsletter-account"),
         ("This post is sponsored by Kettle Co.", "", "", "p", "ad"),
         ("Great article, thanks", "Comments (3)", "", "p", "comment"),
+        ("New episodes every Monday on all major platforms and in our weekly video clips.",
+         "Stay Connected", "", "p", "social-follow"),
         (SENTENCE.format(anchor="a report"), "Background", "", "p", None),
     ],
 )

@@ -60,6 +60,8 @@ _BIO = re.compile(
 )
 _BIO_HEADING = re.compile(r"\b(about the (author|writer|editor|contributors?)|author bio|"
                           r"meet the (author|team|expert)|contributors?|written by)\b", re.I)
+_FOLLOW_HEADING = re.compile(r"\b(stay connected|follow us|connect with us|find us|join us|"
+                             r"join (our|the) community)\b", re.I)
 _BYLINE = re.compile(
     r"^\W*(by|written by|posted by|reviewed by|medically reviewed by|fact[- ]checked by|edited by|"
     r"reporting by|words by|author:|authors:|updated|published|last updated)\b", re.I,
@@ -126,6 +128,11 @@ _OWN_CTA_ANCHOR = re.compile(r"^\W*((learn|find out|discover|read|see) more|clic
                              r"details|full (story|post|article))\W*$", re.I)
 
 
+def network_name(anchor: str) -> bool:
+    """The anchor is a social network's name alone ("Instagram")."""
+    return bool(_NETWORK_ANCHOR.match(" ".join(anchor.split())))
+
+
 def own_anchor_class(anchor: str) -> Finding:
     """An anchor that only says "more" ("Learn more", "Click here") on a link to the site itself."""
     if _OWN_CTA_ANCHOR.match(anchor):
@@ -162,6 +169,8 @@ def block_class(context: str, anchor: str, heading: str, previous: str, block: s
         return "related-list", f"teaser line '{context[:40]}'"
     if previous and len(previous) < 60 and _RELATED_HEADING.search(previous) and prose < _SENTENCE_WORDS:
         return "related-list", f"under line '{previous[:60]}'"
+    if heading != context and _FOLLOW_HEADING.search(heading):
+        return "social-follow", f"under heading '{heading[:60]}'"
     if _BIO_HEADING.search(heading) and heading != context:
         return "author-bio", f"under heading '{heading[:60]}'"
     if len(context) < 600 and _BIO.search(context):

@@ -30,6 +30,7 @@ from crawler.web.citations.archives import NO_ORIGINAL, archived_original, is_ar
 from crawler.web.citations.context import (
     anchor_class,
     block_class,
+    network_name,
     own_anchor_class,
     prose_around,
     read_more_sentence,
@@ -157,7 +158,9 @@ def _weigh(link: LinkCandidate, target: Target, author: str | None, signals: fro
     if "target" in signals:
         if target.kind in NOT_CITED_TARGETS:
             return Verdict(False, target.kind, target.detail)
-        if target.kind == "social-profile" and (prose < 2 * _SENTENCE_WORDS or len(context) < 160):
+        if target.kind == "social-profile" and (
+            prose < 2 * _SENTENCE_WORDS or len(context) < 160 or network_name(anchor)
+        ):
             return Verdict(False, "social-follow", target.detail)
         if target.kind == "one-word-page" and (prose < _SENTENCE_WORDS or target.word in anchor.lower()):
             return Verdict(False, "tag-section", target.detail)
