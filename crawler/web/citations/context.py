@@ -18,7 +18,8 @@ _SHARE_ANCHOR = re.compile(
 )
 # A network's name alone is a share button in a bar of them, and the network itself in a sentence.
 _NETWORK_ANCHOR = re.compile(r"^(whatsapp|facebook|twitter|x|linkedin|reddit|pinterest|flipboard|"
-                             r"telegram|messenger|threads|bluesky|mastodon|email)$", re.I)
+                             r"telegram|messenger|threads|bluesky|mastodon|email|instagram|youtube|tiktok|"
+                             r"snapchat|tumblr|vimeo|twitch|discord)$", re.I)
 _FOLLOW_ANCHOR = re.compile(
     r"\b(follow (us|me|him|her|them|@|on|the)|like us|find us on|join us on|connect with (us|me)|"
     r"subscribe (to|on)|watch (us )?on|listen on|our (twitter|facebook|instagram|linkedin|youtube|"
