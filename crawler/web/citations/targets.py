@@ -247,9 +247,11 @@ def classify_target(url: str, page_url: str) -> Target:
             return Target("one-word-page", f"a section page ({path})", word)
         if _SHOP_PATH.search(path):
             return Target("shop-affiliate", f"the site's shop ({path})")
-        if _OWN_OFFER.search(path) and not _EDITORIAL.search(path):
+        last = [s for s in path.split("/") if s][-1:] or [""]
+        if _OWN_OFFER.search(path) and not _EDITORIAL.search(path) and _words(last[0]) <= 4:
             return Target("shop-affiliate", f"the site's own product or service page ({path})")
-    if not own and re.search(r"/(c/)?(product|products|cart|checkout|buy|shop)(/|$)", path, re.I):
+    # Another site's product page is what a sentence about that product cites; its cart is not.
+    if not own and re.search(r"/(cart|checkout|buy|shop)(/|$)", path, re.I):
         return Target("shop-affiliate", f"a shop page ({host})")
     if is_social_profile(url):
         return Target("social-profile", f"a social profile ({host}{path.rstrip('/')})")
