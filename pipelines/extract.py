@@ -25,7 +25,7 @@ import weakref
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from multiprocessing import resource_tracker
 from multiprocessing import util as multiprocessing_util
 from typing import Any, TypeVar
@@ -70,6 +70,15 @@ class LinkCandidate:
     context: str  # text of the enclosing block
     block: str  # tag of the enclosing block: p, item, quote, head, cell...
     heading: str  # nearest heading before it inside the main text
+    # Where it sits, for the citation decision (crawler.web.citations): the block's place in the
+    # text (0 = first block, 1 = last), how many links the block holds and the characters of
+    # their anchors (a block that is all links is a list of links, not a sentence), and the
+    # text of the block before it (a "Sources:" or "Related:" line that is not a heading).
+    # Not part of a candidate's identity (equality): what and where in the text it links is.
+    position: float = field(default=0.0, compare=False)
+    block_links: int = field(default=1, compare=False)
+    link_chars: int = field(default=0, compare=False)
+    previous: str = field(default="", compare=False)
 
 
 @dataclass
@@ -247,6 +256,7 @@ def parse_trafilatura_xml(xml: str) -> Extraction:
         return out
     lines: list[str] = []
     heading = ""
+    found: list[tuple[int, LinkCandidate]] = []
     for block in main.iter():
         if block.tag not in _BLOCKS or block.tag in {"list", "table", "row"}:
             continue
@@ -257,21 +267,20 @@ def parse_trafilatura_xml(xml: str) -> Extraction:
         text = _block_text(block)
         if not text:
             continue
+        previous = lines[-1][:200] if lines else ""
         lines.append(text)
         if block.tag == "head":
             heading = text
-        for ref in block.iter("ref"):
-            target = (ref.get("target") or "").strip()
-            if target:
-                out.links.append(
-                    LinkCandidate(
-                        url=target,
-                        anchor=_block_text(ref).replace("\n", " "),
-                        context=text,
-                        block=block.tag,
-                        heading=heading,
-                    )
-                )
+        refs = [(ref, (ref.get("target") or "").strip()) for ref in block.iter("ref")]
+        refs = [(ref, target, _block_text(ref).replace("\n", " ")) for ref, target in refs if target]
+        link_chars = sum(len(anchor) for _, _, anchor in refs)
+        for _ref, target, anchor in refs:
+            found.append((len(lines) - 1, LinkCandidate(
+                url=target, anchor=anchor, context=text, block=block.tag, heading=heading,
+                block_links=len(refs), link_chars=link_chars, previous=previous,
+            )))
+    last = max(1, len(lines) - 1)
+    out.links = [replace(link, position=round(index / last, 3)) for index, link in found]
     out.text = "\n".join(lines)
     return out
 

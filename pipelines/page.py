@@ -77,7 +77,8 @@ class PageItem:
     title: str | None = None
     # Extraction, for HTML pages whose text we keep (seeds and citations).
     extraction: dict[str, Any] | None = None
-    citations: list[dict[str, str]] = field(default_factory=list)  # [{url, anchor}]
+    citations: list[dict[str, str]] = field(default_factory=list)  # [{url, anchor, kind, ...}]
+    links_not_cited: list[dict[str, str]] = field(default_factory=list)  # [{url, anchor, reason}]
     requisites: list[str] = field(default_factory=list)
     text_key: str | None = None  # set by TextPipeline
     change: str | None = None  # scheduled crawls: "new" | "changed" | "unchanged"

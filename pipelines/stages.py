@@ -93,6 +93,7 @@ def text_record(item: PageItem) -> dict[str, Any]:
         "language": ext.get("language"),
         "text": ext.get("text") or "",
         "citations": item.citations,
+        "links_not_cited": item.links_not_cited,
         "warc_record_id": last.record_id if last else None,
         "extraction_note": ext.get("reason"),
         "extraction_path": ext.get("extraction_path"),
@@ -183,18 +184,26 @@ class EditTrackingPipeline(RunComponent):
 
 # --- WARC metadata: A ``metadata`` record per HTML page: its outlinks (Heritrix style) and its citations.
 
+def _found_in_text(citation: dict[str, Any]) -> bool:
+    """Whether a citation was written out in the text rather than linked (older records: kind)."""
+    return citation.get("found", "href" if citation.get("kind", "link") == "link" else "text") == "text"
+
+
 def metadata_fields(item: PageItem) -> list[tuple[str, str]]:
-    """``outlink: <url> <hop> <path>`` lines (L: link, E: embed) plus our citation lines."""
+    """``outlink: <url> <hop> <path>`` lines (L: link, E: embed) plus our citation lines, and a
+    ``not-cited`` line (url, anchor, reason) for every other link of the main text."""
     fields = [("role", item.role), ("hopsFromSeed", str(item.depth))]
     if item.via:
         fields.append(("via", item.via))
     for citation in item.citations:
-        path = "a/@href" if citation.get("kind", "link") == "link" else "=TEXT"
+        path = "=TEXT" if _found_in_text(citation) else "a/@href"
         fields.append(("outlink", f"{citation['url']} L {path}"))
     for url in item.requisites:
         fields.append(("outlink", f"{url} E =EMBED_MISC"))
     for citation in item.citations:
         fields.append(("citation", json.dumps(citation, ensure_ascii=False)))
+    for link in item.links_not_cited:
+        fields.append(("not-cited", json.dumps(link, ensure_ascii=False)))
     if item.tls_note:
         fields.append(("tls-note", item.tls_note))
     ext = item.extraction or {}

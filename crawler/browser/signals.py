@@ -80,4 +80,7 @@ def merge_analyses(static: PageAnalysis, rendered: PageAnalysis) -> tuple[PageAn
     seen = {c["url"] for c in citations}
     citations += [c for c in second.citations if c["url"] not in seen and not seen.add(c["url"])]
     requisites = list(dict.fromkeys([*first.requisites, *second.requisites]))
-    return PageAnalysis(extraction=first.extraction, citations=citations, requisites=requisites), source
+    not_cited = [n for n in [*first.links_not_cited, *second.links_not_cited]
+                 if n["url"] not in seen and not seen.add(n["url"])]
+    return PageAnalysis(extraction=first.extraction, citations=citations, requisites=requisites,
+                        links_not_cited=not_cited), source

@@ -24,6 +24,7 @@ from crawler.middlewares.capture import META_CAPTURES
 from crawler.middlewares.guard import refusal_for_host
 from crawler.spiders.frontier import Claim, Frontier
 from crawler.web.analysis import PageAnalysis, analyse_page
+from crawler.web.citations.repetition import SiteRepetition
 from crawler.web.failures import describe_failure
 from crawler.web.links import css_urls
 from crawler.web.offline import use_bundled_suffix_list
@@ -86,6 +87,7 @@ class StorySpider(scrapy.Spider):
             max_chars=settings.getint("CITEWARC_EXTRACT_MAX_CHARS"),
         )
         spider.pool = ProcessPool(settings.getint("CITEWARC_EXTRACT_WORKERS"))
+        spider.repetition = SiteRepetition()
         spider.max_pages = settings.getint("CITEWARC_MAX_PAGES")
         spider.max_requisites = settings.getint("CITEWARC_MAX_REQUISITES_PER_PAGE")
         # Which URLs are this crawl's to fetch, counted against max_pages: this process's memory,
@@ -236,7 +238,12 @@ class StorySpider(scrapy.Spider):
             item.title = (analysis.extraction or {}).get("title")
             item.requisites = analysis.requisites
             if want_text and response.status < 400:
-                item.citations = analysis.citations
+                # The crawl-wide signal: a link in the main text of many pages of this site is
+                # its boilerplate (crawler.web.citations.repetition), judged here where the
+                # crawl decides what to follow.
+                item.citations, item.links_not_cited = self.repetition.apply(
+                    response.url, analysis.citations, analysis.links_not_cited)
+                self.repetition.add(response.url, analysis.citations, analysis.links_not_cited)
             if depth < self.max_depth and role != "requisite" and response.status < 400:
                 for citation in item.citations:
                     req = self.page_request(citation["url"], "citation", depth + 1, response.url)

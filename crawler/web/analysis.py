@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from crawler.web.links import find_requisites, select_citations
+from crawler.web.citations import judge_page
+from crawler.web.citations.located import links_in_text
+from crawler.web.links import find_requisites
 from pipelines.extract import ExtractOptions, extract_html, extractable
 from pipelines.html_tree import parse_page
 
@@ -13,7 +15,8 @@ from pipelines.html_tree import parse_page
 @dataclass
 class PageAnalysis:
     extraction: dict[str, Any] | None = None  # Extraction fields, links dropped
-    citations: list[dict[str, str]] = field(default_factory=list)
+    citations: list[dict[str, str | None]] = field(default_factory=list)
+    links_not_cited: list[dict[str, str]] = field(default_factory=list)  # [{url, anchor, reason}]
     requisites: list[str] = field(default_factory=list)
 
 
@@ -36,8 +39,13 @@ def analyse_page(
         result.requisites = find_requisites(html, url, page)
     if want_text:
         extraction = extract_html(html, url, content_language, options, page)
-        citations = select_citations(extraction.links, extraction.text, url)
-        result.citations = [{"url": c.url, "anchor": c.anchor, "kind": c.kind} for c in citations]
+        links = list(extraction.links)
+        if not links and page is not None and page.tree is not None:
+            # trafilatura's fallbacks return text without a single link: read them from the tree
+            links = links_in_text(page.tree.getroottree().getroot(), extraction.text, url, links)
+        judged = judge_page(links, extraction.text, url, extraction.author)
+        result.citations = [c.record() for c in judged.cited]
+        result.links_not_cited = [n.record() for n in judged.not_cited]
         data = asdict(extraction)
         data.pop("links")
         result.extraction = data

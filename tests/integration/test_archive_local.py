@@ -31,6 +31,7 @@ from tests.servers.fixture_web import (
     ARTICLE_PATH,
     ARTICLE_SENTENCES,
     ARTICLE_TITLE,
+    BARE_URL_PATH,
     BOILERPLATE_PHRASES,
     CHUNKED_PATH,
     CITED_HTML_200_PATHS,
@@ -46,10 +47,16 @@ from tests.servers.fixture_web import (
     PAGE_SENTENCES,
     PDF_PATH,
     REDIRECT_TARGET_PATH,
+    REPORT_ARCHIVE_SHORT,
+    REPORT_DOI,
     REPORT_PATH,
+    REPORT_WAYBACK,
+    REPORT_WAYBACK_ORIGINAL,
     REQUISITE_PATHS,
     RESET_PATH,
     SITE_NAME,
+    TAG_PATH,
+    TAG_REASON,
     FixtureWeb,
 )
 
@@ -704,6 +711,44 @@ def test_article_citations_listed(crawl):
     anchors = {crawl.path_of(c["url"]): " ".join(c["anchor"].split()) for c in citations}
     for path, anchor in CITATION_ANCHORS.items():
         assert anchors.get(path) == anchor, f"anchor of {path}: {anchors.get(path)!r}"
+    assert {c["kind"] for c in citations if crawl.path_of(c["url"]) == BARE_URL_PATH} == {"text"}
+
+
+def test_article_links_not_cited_listed_with_reasons(crawl):
+    """Every link of the main text that is not a citation stays visible, with why: in the text
+    JSON and in the page's metadata record."""
+    text = crawl.text_at(ARTICLE_PATH)
+    not_cited = text["links_not_cited"]
+    assert all(set(n) == {"url", "anchor", "reason"} and n["reason"] for n in not_cited), not_cited
+    reasons = {crawl.path_of(n["url"]): n["reason"] for n in not_cited}
+    assert reasons.get(TAG_PATH, "").startswith(TAG_REASON + ": "), reasons
+    cited = {crawl.path_of(c["url"]) for c in text["citations"]}
+    assert not {crawl.path_of(n["url"]) for n in not_cited} & cited
+    response = crawl.response_at(ARTICLE_PATH, status=200)
+    record = next(r for r in crawl.records_of("metadata") if r.get("WARC-Refers-To") == response.id)
+    lines = [json.loads(line.split(":", 1)[1]) for line in record.content.decode("utf-8").splitlines()
+             if line.startswith("not-cited:")]
+    assert lines == not_cited, record.content[:800]
+
+
+def test_written_doi_and_archive_citations_labelled(crawl):
+    """A DOI written out, a Wayback link and an archive.today short link on a cited page: each a
+    citation of its kind (the archive's original recorded when the link names it), not fetched at
+    --depth 1."""
+    citations = {c["url"]: c for c in crawl.text_at(REPORT_PATH)["citations"]}
+    doi = citations.get(f"https://doi.org/{REPORT_DOI}")
+    assert doi is not None and doi["kind"] == "doi" and doi["found"] == "text", citations
+    wayback = citations.get(REPORT_WAYBACK)
+    assert wayback is not None and wayback["kind"] == "archive" and wayback["found"] == "href", citations
+    assert wayback["original"] == REPORT_WAYBACK_ORIGINAL, wayback
+    short = citations.get(REPORT_ARCHIVE_SHORT)
+    assert short is not None and short["kind"] == "archive" and short["original"] is None, citations
+    assert "short id" in short["original_note"], short
+    response = crawl.response_at(REPORT_PATH, status=200)
+    record = next(r for r in crawl.records_of("metadata") if r.get("WARC-Refers-To") == response.id)
+    body = record.content.decode("utf-8")
+    assert f"outlink: https://doi.org/{REPORT_DOI} L =TEXT" in body, body
+    assert f"outlink: {REPORT_WAYBACK} L a/@href" in body, body
 
 
 def test_text_json_records_the_warc_record(crawl):

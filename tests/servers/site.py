@@ -111,6 +111,17 @@ FOOTER_PATHS = (
 )
 COMMENTER_PATHS = ("/users/river-watcher", "/users/millbrook-mum", "/blog/tom-h.html")
 OTHER_BOILERPLATE_PATHS = ("/authors/jane-okafor", "/newsletter", "/newsletter/signup")
+# A link in a sentence of the article to the site's tag page: in the main text, not a citation,
+# listed in ``links_not_cited`` with its reason.
+TAG_PATH = "/tag/water-quality"
+TAG_REASON = "tag-section"
+
+# Citations the laboratory report (cited at depth 1, its own citations not followed at --depth 1)
+# writes out or links to an archived copy: recognised and labelled with their kind, not fetched.
+REPORT_DOI = "10.5555/millbrook.2025.17"
+REPORT_WAYBACK = "https://web.archive.org/web/20250301120000/http://council.example/water/2025"
+REPORT_WAYBACK_ORIGINAL = "http://council.example/water/2025"
+REPORT_ARCHIVE_SHORT = "https://archive.ph/Xk3mQ"
 
 # Paths that must never be fetched as citations of the article (nor at all, at --depth 1).
 NOT_CITATIONS = frozenset(
@@ -120,6 +131,7 @@ NOT_CITATIONS = frozenset(
         *RELATED_PATHS,
         *COMMENTER_PATHS,
         *OTHER_BOILERPLATE_PATHS,
+        TAG_PATH,
         DEEPER_PATH,
     }
 )
@@ -366,7 +378,8 @@ def _article_body(base: str, variant: str) -> str:
 
     <p>Until then, the utility recommends running the cold tap for thirty seconds before drinking
     if the water has been standing overnight, advice that campaigners say should have been given
-    months ago.</p>
+    months ago. Our earlier reporting on <a href="{base}{TAG_PATH}">water quality</a> in the
+    valley covers the first complaints.</p>
   </div>
 </article>
 """
@@ -572,6 +585,9 @@ def report(base: str) -> Page:
             + " Results for those samples should be treated with caution. Further detail on "
             f'sample handling is in <a href="{base}{DEEPER_PATH}">the handling protocol</a> '
             "published alongside this report.",
+            f"The method follows the reference procedure (doi:{REPORT_DOI}). The council's own page, "
+            f'since changed, is kept in <a href="{REPORT_WAYBACK}">an archived copy</a>; the '
+            f"earlier version is at {REPORT_ARCHIVE_SHORT} for comparison.",
         ],
         extra_head='<link rel="stylesheet" href="/static/style.css">',
     )

@@ -1,0 +1,189 @@
+"""What a reader sees around a link (pure): its anchor text and the block it sits in.
+
+The anchor says what the link offers ("Share", "Follow us", "Buy at ...", an author's name, or
+a piece of a sentence); the block and the heading or line above it say where it is (a bio, a
+"Related" list, a newsletter box, a byline, a photo credit, or a "Sources" list, which is the
+article's own list of citations). Each function returns a (code, phrase) or None.
+"""
+
+from __future__ import annotations
+
+import re
+
+Finding = tuple[str, str] | None
+
+_SHARE_ANCHOR = re.compile(
+    r"^(share|tweet|retweet|pin( it)?|email|e-mail|print|copy( the)? link|save|send)"
+    r"( (this|it|on|via|to|story|article|page|post)\b.*)?$", re.I,
+)
+# A network's name alone is a share button in a bar of them, and the network itself in a sentence.
+_NETWORK_ANCHOR = re.compile(r"^(whatsapp|facebook|twitter|x|linkedin|reddit|pinterest|flipboard|"
+                             r"telegram|messenger|threads|bluesky|mastodon|email|instagram|youtube|tiktok|"
+                             r"snapchat|tumblr|vimeo|twitch|discord)$", re.I)
+_FOLLOW_ANCHOR = re.compile(
+    r"\b(follow (us|me|him|her|them|@|on|the)|like us|find us on|join us on|connect with (us|me)|"
+    r"subscribe (to|on)|watch (us )?on|listen on|our (twitter|facebook|instagram|linkedin|youtube|"
+    r"tiktok)( page| account| channel)?)\b", re.I,
+)
+_CTA_ANCHOR = re.compile(
+    r"^(\W*)(subscribe( now| today)?|sign ?up( now| today| here| for free)?|join( now)?|register( now)?|"
+    r"log ?in|sign ?in|download (the|our) app|get the app|buy( now| it| here| at .*| on .*| from .*)?|"
+    r"shop( now| at .*| on .*)?|check (the )?(price|availability)( .*)?|see (price|deals?|it|at .*|on .*)|"
+    r"view (deal|offer|price|at .*|on .*)|add to (cart|basket)|order now|book now|get (started|a demo|"
+    r"it now|the deal|a quote)|try (it )?(for )?free|start (your )?free trial|request a demo|"
+    r"read more|continue reading|keep reading|read next|see more|view more|more stories|"
+    r"try( [\w&.'’-]+){1,3}|visit (the |our )?(website|site|store|shop)|claim (the |this )?(offer|deal)|"
+    r"(\$|£|€)\s?\d[\d.,]* (at|on|from) .*|donate( now)?|support (us|our work))(\W*)$", re.I,
+)
+_SOURCE_HEADING = re.compile(
+    r"^\W*(sources?|references?|notes?|bibliography|citations?|footnotes?|endnotes?|works cited|"
+    r"methodology|data( sources?)?|further reading|reading list|studies( cited)?|research|"
+    r"resources|links|useful links)\b", re.I,
+)
+_RELATED_HEADING = re.compile(
+    r"\b(related|more (on|from|about|stories|news|articles|posts|reading|like this)|read (more|next|also)|"
+    r"also read|see also|recommended|most (read|popular|viewed|shared)|you (may|might) (also )?(like|"
+    r"enjoy|be interested)|trending|latest (news|stories|posts|articles)|popular (posts|stories)|"
+    r"keep reading|up next|editor'?s picks|don'?t miss|what to read|similar (posts|articles)|"
+    r"other (stories|articles|posts)|recent (posts|stories|articles))\b", re.I,
+)
+_RELATED_LEAD = re.compile(
+    r"^\W*((read more|related|see also|also read|read also|read next|more|recommended( reading)?|"
+    r"must read|don'?t miss|watch|listen|opinion|explainer|analysis|latest|up next)\s*[:|»>-]|"
+    r"related (posts|articles|stories|reports|reading|guides) (include|are)\b)", re.I,
+)
+_BIO = re.compile(
+    r"\b(is an? (\w+[ -]){0,4}(reporter|correspondent|journalist|editor|writer|columnist|author|"
+    r"contributor|blogger|freelancer|producer|marketer|strategist|consultant|founder|specialist|"
+    r"expert|analyst|manager)|writes about|covers [\w ]{1,40} for|follow (her|him|them|me) on|"
+    r"(her|his|their) (work|writing) has appeared|"
+    r"about the author|holds an? (bachelor|master|degree|phd))\b", re.I,
+)
+_BIO_HEADING = re.compile(r"\b(about the (author|writer|editor|contributors?)|author bio|"
+                          r"meet the (author|team|expert)|contributors?|written by)\b", re.I)
+_FOLLOW_HEADING = re.compile(r"\b(stay connected|follow us|connect with us|find us|join us|"
+                             r"join (our|the) community)\b", re.I)
+_BYLINE = re.compile(
+    r"^\W*(by|written by|posted by|reviewed by|medically reviewed by|fact[- ]checked by|edited by|"
+    r"reporting by|words by|author:|authors:|updated|published|last updated)\b", re.I,
+)
+_CREDIT = re.compile(
+    r"(^\W*(photo|photograph|image|picture|illustration|video|graphic|credit|source image)s?"
+    r"( by| credit)?\s*[:|/]|\((photo|image|credit)|\b(photo|photograph|image|picture|illustration|"
+    r"cover art|artwork|photography)s?\s*(by|from|courtesy|credit)\b|\b(photo|image)s?:|"
+    r"getty images|shutterstock|unsplash|pexels|"
+    r"wikimedia commons|\bcc[- ]by\b|creative commons|licensed under|\bap photo\b|reuters/|©)", re.I,
+)
+_NEWSLETTER = re.compile(
+    r"\b(newsletter|subscribe|sign ?up|inbox|mailing list|e-?mail updates|join \d[\d,]* "
+    r"(readers|subscribers)|get (our|the) (daily|weekly|latest))\b", re.I,
+)
+_SPONSORED = re.compile(r"\b(sponsored|advertisement|advertorial|paid (post|partnership|content)|"
+                        r"partner content|affiliate (links?|commission)|we may earn)\b", re.I)
+_COMMENTS = re.compile(r"^\W*(\d+\s+)?(comments?|responses?|replies|leave a (reply|comment)|"
+                       r"join the (discussion|conversation))\s*(\(\d+\))?\W*$", re.I)
+_READ_MORE_SENTENCE = re.compile(
+    r"\b((learn|read|find out|discover|see) more|check (out|our)|have a look|take a look|"
+    r"for more (information|details|tips|ideas|on|about)|see (our|this|the) (full |complete )?"
+    r"(guide|article|post|list|review)|(read|see) our|in (our|this) (guide|article|post)|"
+    r"(read|see) the (full|complete|whole) (post|article|story|guide)|"
+    r"here'?s (a|an|our|the) (full |complete |detailed )?(post|guide|article|overview)|"
+    r"want to (go deeper|learn more|know more|try something)|(check out|try|explore|visit|see|view|"
+    r"watch) our\b|our [\w ]{0,40}\b(guide|resources?|section|page)\b)", re.I,
+)
+_SENTENCE_WORDS = 8  # words around the anchor for the block to read as prose
+
+
+def prose_around(context: str, anchor: str, link_chars: int) -> int:
+    """Words of the block that are not link text: a sentence has some, a list of links has none."""
+    rest_chars = max(0, len(context) - max(link_chars, len(anchor)))
+    return round(rest_chars / 6)  # about six characters a word, with its space
+
+
+def anchor_class(anchor: str, author: str | None, prose: int = 0) -> Finding:
+    """What the anchor text offers, when it is not a piece of the article's argument (``prose``:
+    words of the block around the link)."""
+    text = " ".join(anchor.split())
+    if not text:
+        return None
+    if _SHARE_ANCHOR.match(text) or (_NETWORK_ANCHOR.match(text) and prose < _SENTENCE_WORDS):
+        return "share", f"anchor '{text[:60]}' is a share button"
+    if _FOLLOW_ANCHOR.search(text):
+        return "social-follow", f"anchor '{text[:60]}' asks to follow"
+    if text.startswith("@") and " " not in text:
+        return "social-follow", f"anchor '{text[:60]}' is an account handle"
+    if _CTA_ANCHOR.match(text):
+        return "call-to-action", f"anchor '{text[:60]}' is a call to action"
+    if author and _same_name(text, author):
+        return "author", f"anchor '{text[:60]}' is the author's name"
+    return None
+
+
+def _same_name(anchor: str, author: str) -> bool:
+    names = [n.strip().lower() for n in re.split(r";|,| and ", author) if n.strip()]
+    lowered = anchor.lower().removeprefix("by ").strip()
+    return any(lowered == name or (len(name) > 5 and lowered in name and " " in lowered) for name in names)
+
+
+_OWN_CTA_ANCHOR = re.compile(r"^\W*((learn|find out|discover|read|see) more|click here|more info|"
+                             r"details|full (story|post|article))\W*$", re.I)
+
+
+def network_name(anchor: str) -> bool:
+    """The anchor is a social network's name alone ("Instagram")."""
+    return bool(_NETWORK_ANCHOR.match(" ".join(anchor.split())))
+
+
+def own_anchor_class(anchor: str) -> Finding:
+    """An anchor that only says "more" ("Learn more", "Click here") on a link to the site itself."""
+    if _OWN_CTA_ANCHOR.match(anchor):
+        return "call-to-action", f"anchor '{anchor[:60]}' sends to more of the site"
+    return None
+
+
+def read_more_sentence(context: str) -> Finding:
+    """A sentence whose whole point is to send the reader to more of the site ("Learn more about
+    X here", "check out this article"): a teaser in prose clothing (weighed for same-site links)."""
+    if len(context) < 260 and _READ_MORE_SENTENCE.search(context):
+        return "related-list", "a sentence inviting to read more of the site"
+    return None
+
+
+def source_list(heading: str, previous: str) -> Finding:
+    """The block sits in a list the article presents as its sources or references."""
+    for where, line in (("heading", heading), ("line", previous)):
+        if line and len(line) < 80 and _SOURCE_HEADING.match(line) and not _RELATED_HEADING.search(line):
+            return "source-list", f"under {where} '{line[:60]}'"
+    return None
+
+
+def block_class(context: str, anchor: str, heading: str, previous: str, block: str,
+                link_chars: int) -> Finding:
+    """The kind of block the link sits in, when it is not the article's argument."""
+    prose = prose_around(context, anchor, link_chars)
+    short = len(context) < 160
+    if heading and heading != context and _RELATED_HEADING.search(heading) and (
+        block in {"item", "head"} or prose < _SENTENCE_WORDS
+    ):
+        return "related-list", f"under heading '{heading[:60]}'"
+    if _RELATED_LEAD.match(context) and prose < 2 * _SENTENCE_WORDS:
+        return "related-list", f"teaser line '{context[:40]}'"
+    if previous and len(previous) < 60 and _RELATED_HEADING.search(previous) and prose < _SENTENCE_WORDS:
+        return "related-list", f"under line '{previous[:60]}'"
+    if heading != context and _FOLLOW_HEADING.search(heading):
+        return "social-follow", f"under heading '{heading[:60]}'"
+    if _BIO_HEADING.search(heading) and heading != context:
+        return "author-bio", f"under heading '{heading[:60]}'"
+    if len(context) < 600 and _BIO.search(context):
+        return "author-bio", "in an author bio"
+    if len(context) < 120 and _BYLINE.match(context):
+        return "byline", f"in the byline '{context[:40]}'"
+    if len(context) < 240 and _CREDIT.search(context):
+        return "credit", "in an image or licence credit"
+    if _COMMENTS.match(heading or ""):
+        return "comment", f"under heading '{heading[:60]}'"
+    if short and _NEWSLETTER.search(context):
+        return "newsletter-account", "in a newsletter or sign-up box"
+    if short and _SPONSORED.search(context):
+        return "ad", "in a sponsored or advertising block"
+    return None

@@ -1,0 +1,256 @@
+"""The citation decision: every link of the main text gets a verdict and a reason (pure).
+
+Signals, each of which can be switched off to measure what it buys
+(``tests/quality/citation_signals.py``):
+
+- ``target``: what the URL points at (``targets.py``): share, shop and affiliate links, account
+  and newsletter pages, the site's tag, section, author and service pages, social profiles;
+- ``block``: the block around the link (``context.py``): a related-items list, an author bio,
+  a byline, a photo credit, a newsletter or sponsored box; a "Sources"/"References" list makes
+  its links citations whatever their position;
+- ``anchor``: the anchor text: a share verb, "Follow us", a call to action, the author's name;
+- ``position``: a block that is nothing but links, at the start or the end of the text (a list
+  of links after the article, breadcrumbs before it), rather than a sentence;
+- ``repetition``: the same link in the main text of many pages of a site (crawl-wide, applied
+  by the spider with ``repetition.SiteRepetition``; see there).
+
+A link is judged once per target URL: cited if any of its occurrences is (a target cited in a
+sentence and also in a menu is cited); otherwise it is listed in ``not_cited`` with the reason
+of its first occurrence, so a reviewer sees every link and why it was left out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from urllib.parse import urljoin, urlsplit
+
+from crawler.web.citations.archives import NO_ORIGINAL, archived_original, is_archive
+from crawler.web.citations.context import (
+    anchor_class,
+    block_class,
+    network_name,
+    own_anchor_class,
+    prose_around,
+    read_more_sentence,
+    source_list,
+)
+from crawler.web.citations.targets import NOT_CITED_TARGETS, Target, classify_target
+from crawler.web.citations.written import written_references
+from crawler.web.urls import InvalidURL, canonical_url, clean_url
+from pipelines.extract import LinkCandidate
+
+SIGNALS = frozenset({"target", "anchor", "block", "position", "repetition"})
+_EDGE = 0.12  # share of the text at its start and end where a block of bare links is navigation
+_RUN = 6  # blocks of bare links in a row: a directory or a menu, not the article's list
+_SENTENCE_WORDS = 8
+
+
+@dataclass(frozen=True)
+class Verdict:
+    cited: bool
+    reason: str  # a short stable code: inline, source-list, related-list, share, ...
+    detail: str = ""  # the same in words, for a reviewer
+
+    def describe(self) -> str:
+        return f"{self.reason}: {self.detail}" if self.detail else self.reason
+
+
+@dataclass(frozen=True)
+class Citation:
+    url: str  # clean URL to fetch
+    anchor: str
+    kind: str = "link"  # link (an <a href>), text (a URL written out), doi, archive
+    original: str | None = None  # archive: the URL it archives (None: the link does not say)
+    found: str = field(default="href", compare=False)  # href: an <a href>; text: written out
+    reason: str = field(default="", compare=False)
+
+    def record(self) -> dict[str, str | None]:
+        out: dict[str, str | None] = {"url": self.url, "anchor": self.anchor, "kind": self.kind,
+                                      "found": self.found, "reason": self.reason}
+        if self.kind == "archive":
+            out["original"] = self.original
+            if self.original is None:
+                out["original_note"] = NO_ORIGINAL
+        return out
+
+
+@dataclass(frozen=True)
+class NotCited:
+    url: str
+    anchor: str
+    reason: str  # "<code>: <phrase>"
+
+    def record(self) -> dict[str, str]:
+        return {"url": self.url, "anchor": self.anchor, "reason": self.reason}
+
+
+@dataclass
+class PageCitations:
+    cited: list[Citation] = field(default_factory=list)
+    not_cited: list[NotCited] = field(default_factory=list)
+
+
+@lru_cache(maxsize=8192)
+def fetchable(url: str) -> str | None:
+    """The clean URL to fetch, or None (cached: a page's links repeat, and the crawl's pages
+    share their menus)."""
+    try:
+        return clean_url(url)
+    except (InvalidURL, ValueError):
+        return None
+
+
+@lru_cache(maxsize=8192)
+def canonical(url: str) -> str | None:
+    """The dedup key of a clean URL, or None (cached like ``fetchable``)."""
+    try:
+        return canonical_url(url)
+    except InvalidURL:
+        return None
+
+
+def join(base: str, href: str) -> str:
+    """``urljoin`` that never raises (``http://[bad`` makes urllib raise ValueError)."""
+    try:
+        return urljoin(base, href)
+    except ValueError:
+        return href
+
+
+def judge_link(link: LinkCandidate, page_url: str, author: str | None = None,
+               signals: frozenset[str] = SIGNALS, run: int = 1) -> tuple[str | None, Verdict]:
+    """(clean URL or None, verdict) of one link of the main text; ``run``: how many blocks of
+    bare links in a row its block is one of (``link_runs``)."""
+    url = fetchable(join(page_url, link.url))
+    if url is None:
+        return None, Verdict(False, "not-fetchable", "not an http(s) link")
+    target = classify_target(url, page_url)
+    return url, _weigh(link, target, author, signals, run)
+
+
+def link_runs(links: list[LinkCandidate], text: str) -> list[int]:
+    """For each link, the number of consecutive lines of the text that are blocks of bare links
+    (no prose around their anchors) its block belongs to; 1 for a link in prose."""
+    bare = {link.context for link in links if prose_around(link.context, link.anchor, link.link_chars) < 2}
+    lines = text.split("\n")
+    run_of: dict[str, int] = {}
+    start = 0
+    while start < len(lines):
+        end = start
+        while end < len(lines) and lines[end] in bare:
+            end += 1
+        for line in lines[start:end]:
+            run_of.setdefault(line, end - start)
+        start = end + 1 if end == start else end
+    return [run_of.get(link.context, 1) for link in links]
+
+
+def _weigh(link: LinkCandidate, target: Target, author: str | None, signals: frozenset[str],
+           run: int = 1) -> Verdict:
+    if target.kind == "self":
+        return Verdict(False, "self", target.detail)
+    anchor = " ".join(link.anchor.split())
+    context = link.context.strip()
+    prose = prose_around(context, anchor, link.link_chars)
+    sources = source_list(link.heading, link.previous) if "block" in signals else None
+    if "target" in signals:
+        if target.kind in NOT_CITED_TARGETS:
+            return Verdict(False, target.kind, target.detail)
+        if target.kind == "social-profile" and (
+            prose < 2 * _SENTENCE_WORDS or len(context) < 160 or network_name(anchor)
+        ):
+            return Verdict(False, "social-follow", target.detail)
+        if target.kind == "one-word-page" and (prose < _SENTENCE_WORDS or target.word in anchor.lower()):
+            return Verdict(False, "tag-section", target.detail)
+    own = target.kind in {"own-page", "tag-section", "one-word-page"}
+    if "block" in signals and sources is None:
+        found = block_class(context, anchor, link.heading, link.previous, link.block, link.link_chars)
+        if found is not None and found[0] == "related-list" and not own:
+            found = None  # a "read more" list of other sites' pages and documents is further reading
+        if found is None and own:
+            found = read_more_sentence(context)
+        if found is not None:
+            return Verdict(False, *found)
+    if "anchor" in signals:
+        found = anchor_class(anchor, author, prose)
+        if found is None and own:
+            found = own_anchor_class(anchor)
+        if found is not None and (sources is None or found[0] != "author"):
+            return Verdict(False, *found)
+    if "position" in signals and sources is None and prose < 2 and own and (
+        link.position <= _EDGE or link.position >= 1 - _EDGE
+    ):
+        where = "start" if link.position <= _EDGE else "end"
+        return Verdict(False, "link-list", f"a block of links with no prose at the {where} of the text")
+    if "position" in signals and sources is None and prose < 2 and link.block == "p" and own:
+        return Verdict(False, "link-list", "a paragraph that is only a link to the site (a button or teaser)")
+    if "position" in signals and sources is None and prose < 2 and run >= _RUN:
+        return Verdict(False, "link-list", f"one of {run} blocks of bare links in a row")
+    if sources is not None:
+        return Verdict(True, *sources)
+    if prose < 2:
+        return Verdict(True, "list-item", "a block of links inside the article")
+    return Verdict(True, "inline", "in a sentence of the text")
+
+
+def _kind(url: str, found: str) -> tuple[str, str | None]:
+    """The citation's kind (link, text, doi, archive) and, for an archived copy, its original."""
+    if is_archive(url):
+        return "archive", archived_original(url)
+    if (urlsplit(url).hostname or "") in {"doi.org", "dx.doi.org"}:
+        return "doi", None
+    return ("link" if found == "href" else "text"), None
+
+
+def judge_page(links: Iterable[LinkCandidate], text: str, page_url: str, author: str | None = None,
+               signals: frozenset[str] = SIGNALS) -> PageCitations:
+    """Citations and links not cited of a page, one entry per canonical URL, in reading order."""
+    order: list[str] = []
+    best: dict[str, tuple[str, str, Verdict, str]] = {}  # key -> (url, anchor, verdict, found)
+    unfetchable: list[NotCited] = []
+    linked: set[str] = set()
+
+    def consider(url: str | None, anchor: str, verdict: Verdict, found: str, raw: str) -> None:
+        if url is None:
+            unfetchable.append(NotCited(raw, anchor, verdict.describe()))
+            return
+        key = canonical(url)
+        if key is None:
+            return
+        if found == "href":
+            linked.add(key)
+        previous = best.get(key)
+        if previous is None:
+            order.append(key)
+            best[key] = (url, anchor, verdict, found)
+        elif verdict.cited and not previous[2].cited:
+            best[key] = (url, anchor, verdict, previous[3])
+
+    links = list(links)
+    for link, run in zip(links, link_runs(links, text), strict=True):
+        url, verdict = judge_link(link, page_url, author, signals, run)
+        consider(url, link.anchor, verdict, "href", link.url)
+    for ref in written_references(text):
+        url = fetchable(ref.url)
+        if url is None:
+            continue
+        if canonical(url) in linked:
+            continue  # the link's own URL written as its anchor
+        candidate = LinkCandidate(url=url, anchor="", context=ref.line, block="p", heading="",
+                                  position=0.5, link_chars=len(ref.written))
+        _, verdict = judge_link(candidate, page_url, None, signals - {"position"})
+        if verdict.cited:
+            verdict = Verdict(True, "bare-text" if ref.kind == "text" else "doi",
+                              f"written out in the text: {ref.written[:80]}")
+        consider(url, "", verdict, "text", ref.url)
+    out = PageCitations(not_cited=unfetchable)
+    for key in order:
+        url, anchor, verdict, found = best[key]
+        if verdict.cited:
+            kind, original = _kind(url, found)
+            out.cited.append(Citation(url, anchor, kind, original, found, verdict.describe()))
+        else:
+            out.not_cited.append(NotCited(url, anchor, verdict.describe()))
+    return out
