@@ -244,6 +244,17 @@ def citation_counts(
     return Confusion(tp=tp, fp=len(found - cited), fn=len(cited - found))
 
 
+def citations_outside(
+    reported: Iterable[str], labels: Iterable[dict], canonical: Callable[[str], str]
+) -> int:
+    """Reported URLs the labeller never judged: links from outside the labelled main text.
+
+    They are false positives by the rule, but they say more about what the extraction let in than
+    about the citation decision; counting them apart separates the two."""
+    judged = {citation_key(link["url"], canonical) for link in labels}
+    return len({citation_key(url, canonical) for url in reported} - judged)
+
+
 @dataclass(frozen=True)
 class Agreement:
     """How often two labellers gave the same verdict on the same links, and Cohen's kappa."""

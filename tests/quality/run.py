@@ -153,6 +153,7 @@ def score_page(page: Page, out: dict, labels: dict | None) -> dict:
     row["predicted"] = {name: out[name] for name in META_FIELDS}
     if labels is not None:
         row["citations"] = asdict(metrics.citation_counts(out["citations"], labels["links"], canonical))
+        row["citations_outside"] = metrics.citations_outside(out["citations"], labels["links"], canonical)
         cited = {metrics.citation_key(link["url"], canonical)
                  for link in labels["links"] if link.get("cited")}
         found = {metrics.citation_key(url, canonical) for url in out["citations"]}
@@ -188,8 +189,12 @@ def summarise(rows: list[dict]) -> dict:
     cited = [r for r in rows if "citations" in r]
     if cited:
         counts = metrics.total(metrics.Confusion(**r["citations"]) for r in cited)
+        outside = sum(r.get("citations_outside", 0) for r in cited)
+        judged_fp = counts.fp - outside
         summary["citations"] = {"precision": counts.precision, "recall": counts.recall, "f1": counts.f1,
-                                "pages": len(cited), "tp": counts.tp, "fp": counts.fp, "fn": counts.fn}
+                                "pages": len(cited), "tp": counts.tp, "fp": counts.fp, "fn": counts.fn,
+                                "outside_labelled_text": outside,
+                                "precision_inside": counts.tp / (counts.tp + judged_fp) if counts.tp else 0.0}
     times = [r["cpu_ms"] for r in rows]
     if times:
         summary["cpu_ms_median"] = statistics.median(times)
@@ -260,6 +265,13 @@ def print_table(results: dict) -> None:
         paths = results["groups"].get("all", {}).get(name, {}).get("extraction_path")
         if paths:
             notes.append(f"{name} extraction paths: " + ", ".join(f"{k} {v}" for k, v in paths.items()))
+    for group, by_contender in results["groups"].items():
+        for name in CONTENDERS:
+            cit = by_contender.get(name, {}).get("citations")
+            if cit:
+                notes.append(f"{group} {name} citations: {cit['outside_labelled_text']} of {cit['fp']} "
+                             "false ones come from outside the labelled text (what extraction let in); "
+                             f"on the judged links alone precision is {cit['precision_inside']:.3f}.")
     for note in notes:
         print(note)
 

@@ -11,6 +11,7 @@ from tests.quality.metrics import (
     Confusion,
     author_set,
     citation_counts,
+    citations_outside,
     exact_tokens,
     labeller_agreement,
     norm_date,
@@ -187,3 +188,10 @@ def test_labeller_agreement_discounts_chance():
     # chance: p1 = 0.75, p2 = 0.5 -> 0.5; kappa = (0.75 - 0.5) / 0.5
     assert agreement.kappa == 0.5
     assert labeller_agreement({}, second).links == 0
+
+
+def test_citations_outside_counts_reported_links_nobody_judged():
+    labels = [{"url": "https://a.example/x", "cited": True}, {"url": "https://a.example/nav", "cited": False}]
+    reported = ["https://a.example/x", "https://a.example/nav", "https://b.example/menu",
+                "https://b.example/menu#top"]
+    assert citations_outside(reported, labels, canonical_url) == 1
