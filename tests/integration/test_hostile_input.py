@@ -91,7 +91,7 @@ class CitingServer:
             def do_GET(self) -> None:  # noqa: N802
                 outer.requests.append((self.path, dict(self.headers.items())))
                 port = self.server.server_address[1]
-                cited = f"http://ana:{PASSWORD}@127.0.0.1:{port}/members/report.html"
+                cited = f"http://ana:{PASSWORD}@127.0.0.1:{port}/council/report.html"
                 if self.path == "/go":  # a redirect that hands out credentials
                     self.send_response(302)
                     self.send_header("Location", cited.replace("report", "moved"))
@@ -128,13 +128,13 @@ def test_password_in_a_citation_is_never_sent_nor_recorded(run_citewarc, tmp_pat
                               "--no-requisites", "-v")
     assert result.returncode == 0, result.stderr
     fetched = [path for path, _ in site.requests]
-    assert "/members/report.html" in fetched and "/members/moved.html" in fetched
+    assert "/council/report.html" in fetched and "/council/moved.html" in fetched
     for path, headers in site.requests:
         assert "Authorization" not in headers, f"credentials sent for {path}"
     crawl_id = result.stdout.strip().splitlines()[-1]
     manifest = json.loads((tmp_path / "store" / crawl_id / "manifest.json").read_text())
     for name in ("report", "moved"):
-        page = next(p for p in manifest["pages"] if p["url"].endswith(f"/members/{name}.html"))
+        page = next(p for p in manifest["pages"] if p["url"].endswith(f"/council/{name}.html"))
         assert "@" not in page["url"] and page["status"] == 200, page
     assert all("@" not in (p["redirect_to"] or "") for p in manifest["pages"])
     assert PASSWORD not in result.stderr + result.stdout

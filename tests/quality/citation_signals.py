@@ -8,18 +8,18 @@ precision = reported URLs labelled cited / reported URLs (a reported link outsid
 main text counts against precision: it is navigation the extraction leaked), recall = labelled
 citations reported / labelled citations. URLs compare by ``crawler.web.urls.canonical_url``.
 
-The ``repetition`` signal needs other pages of the same site: here it is measured on the WCXB
-dev pages that share a labelled page's host (few do), as the spider applies it in a crawl.
+The ``repetition`` signal needs other pages of the same site: here it is measured on the
+development set's pages that share a labelled page's host (few do), as the spider applies it in a
+crawl. Pages come from the committed archives (``devset.py``).
 
-Run: ``python -m tests.quality.citation_signals [LABELS_DIR_OR_JSONL] [--html DIR] [--truth DIR]
-[-v]`` (labels default to ``tests/quality/citations.jsonl``; ``-v`` lists each page's false
-positives and misses with the decision's reason).
+Run: ``python -m tests.quality.citation_signals [LABELS_DIR_OR_JSONL] [-v]`` (labels default to
+``tests/quality/citations.jsonl``, the development pages; ``citations-heldout.jsonl`` scores the
+held-out ones; ``-v`` lists each page's false positives and misses with the decision's reason).
 """
 
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import sys
 from collections import defaultdict
@@ -34,10 +34,10 @@ from crawler.web.citations.repetition import SiteRepetition
 from crawler.web.urls import InvalidURL, canonical_url
 from pipelines.extract import ExtractOptions, extract_html
 from pipelines.html_tree import parse_page
+from tests.quality.devset import ARCHIVES, Page, decode, load_source
 
 HERE = Path(__file__).parent
 DEFAULT_LABELS = HERE / "citations.jsonl"
-DEFAULT_WCXB = Path("/work/wt/shared/wcxb/dev")
 
 
 @dataclass
@@ -70,29 +70,23 @@ def load_labels(source: Path) -> list[dict]:
     return [json.loads(line) for line in source.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def read_html(path: Path) -> str:
-    data = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
-    return data.decode("utf-8", "replace")
-
-
-def site_peers(wcxb: Path) -> dict[str, list[tuple[str, str]]]:
-    """(id, url) of every dev page, by host."""
-    peers: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for path in sorted((wcxb / "ground-truth").glob("*.json")):
-        url = json.loads(path.read_text(encoding="utf-8")).get("url") or ""
-        peers[urlsplit(url).hostname or ""].append((path.stem, url))
+def site_peers(pages: dict[tuple[str, str], Page]) -> dict[str, list[Page]]:
+    """Every page of the set, by host."""
+    peers: dict[str, list[Page]] = defaultdict(list)
+    for page in pages.values():
+        peers[urlsplit(page.url).hostname or ""].append(page)
     return peers
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("labels", nargs="?", type=Path, default=DEFAULT_LABELS)
-    parser.add_argument("--wcxb", type=Path, default=DEFAULT_WCXB, help="html/ and ground-truth/")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
     labels = load_labels(args.labels)
     options = ExtractOptions()
-    peers = site_peers(args.wcxb)
+    pages = {page.key: page for source in ARCHIVES for page in load_source(source)}
+    peers = site_peers(pages)
     configs = {"full": SIGNALS, **{f"without {s}": SIGNALS - {s} for s in sorted(SIGNALS)},
                "trafilatura links only": SIGNALS, "no signal": frozenset()}
     scores = {name: Score() for name in configs}
@@ -100,16 +94,17 @@ def main(argv: list[str] | None = None) -> int:
     by_reason: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # reason -> [false, true] positives
     for label in labels:
         page_id, url = label["id"], label["url"]
-        html = read_html(args.wcxb / "html" / f"{page_id}.html.gz")
+        html = decode(pages[(label["source"], page_id)].html)
         analysis = analyse_page(html, url, None, options, want_text=True, want_requisites=False)
         page = parse_page(html)
         extraction = extract_html(html, url, None, options, page)
         located = [] if extraction.links else links_in_text(
             page.tree.getroottree().getroot() if page.tree is not None else None, extraction.text, url, [])
         repetition = SiteRepetition()
-        for peer_id, peer_url in peers.get(urlsplit(url).hostname or "", []):
-            if peer_id != page_id:
-                peer = extract_html(read_html(args.wcxb / "html" / f"{peer_id}.html.gz"), peer_url)
+        for peer_page in peers.get(urlsplit(url).hostname or "", []):
+            if peer_page.id != page_id:
+                peer_url = peer_page.url
+                peer = extract_html(decode(peer_page.html), peer_url)
                 judged = judge_page(peer.links, peer.text, peer_url, peer.author)
                 repetition.add(peer_url, [c.record() for c in judged.cited],
                                [n.record() for n in judged.not_cited])

@@ -87,7 +87,11 @@ def _make_handler(server: SlowServer) -> type[BaseHTTPRequestHandler]:
                 self._send(200, "text/html; charset=utf-8",
                            PAGE.format(title="A quick story", text="Here at once. " * 20))
             elif path == "/site/index.html":
-                links = "".join(f"<p>See <a href='/site/{n}.html'>source {n}</a>.</p>"
+                # Sentences citing their sources, as a story does: a page of bare "See source N"
+                # lines is a link list, and citewarc does not take its links for citations.
+                links = "".join(f"<p>The council's figures for district {n} appear in "
+                                f"<a href='/site/{n}.html'>the district {n} audit</a>, which the "
+                                "committee published in March.</p>"
                                 for n in range(server.site_pages))
                 self._send(200, "text/html; charset=utf-8",
                            PAGE.format(title="A story citing slow sources", text=links))
