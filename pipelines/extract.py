@@ -183,7 +183,7 @@ def _extract(trafilatura, page: ParsedPage, url: str, content_language: str | No
         result.sitename = match.group(1).strip() if match else None
     fields: dict[str, str | None] = {name: getattr(result, name) for name in _META_FIELDS}
     result.metadata_sources = fill_metadata(fields, page.tree, url, html_lang, content_language,
-                                            result.sitename, linked, head)
+                                            result.sitename, linked, head, result.text)
     for name in _META_FIELDS:
         setattr(result, name, fields[name] or None)
     return result

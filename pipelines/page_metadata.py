@@ -192,10 +192,24 @@ def find_date(tree: Any, url: str | None) -> str:
         return ""
 
 
+def _language_from_text(fields: dict[str, str | None], sources: dict[str, str], text: str) -> None:
+    from pipelines.text_language import contradicts, text_language  # noqa: PLC0415 - worker only
+
+    declared = fields.get("language")
+    if not declared:
+        guess = text_language(text)
+        if guess:
+            fields["language"], sources["language"] = guess, "text"
+        return
+    wrong = contradicts(primary_subtag(declared), text)
+    if wrong:
+        fields["language"], sources["language"] = wrong, f"text, declared {declared}"
+
+
 def fill_metadata(
     fields: dict[str, str | None], tree: Any, url: str | None, html_lang: str | None,
     content_language: str | None, sitename: str | None = None, linked: LinkedData | None = None,
-    head: PageHead | None = None,
+    head: PageHead | None = None, text: str | None = None,
 ) -> dict[str, str]:
     """Complete ``title``/``author``/``date``/``language`` in ``fields`` (changed in place).
 
@@ -206,7 +220,9 @@ def fill_metadata(
     JSON-LD author when it is a person, which names the byline as the publisher states it
     (trafilatura's author cleaning splits "Jane Doe, Ph.D." and keeps site names); a JSON-LD
     author that is an ``Organization`` only fills an empty field. ``linked``, ``head``: the
-    JSON-LD and the scan, if already done."""
+    JSON-LD and the scan, if already done. ``text``: the extracted main text, whose words give the
+    language when the page declares none (``text``) or plainly declares the wrong one
+    (``text, declared xx``)."""
     sources = {name: "trafilatura" for name in ("title", "author", "date", "language") if fields.get(name)}
     if not fields.get("language"):
         if html_lang:
@@ -221,6 +237,8 @@ def fill_metadata(
         byline = name == "author" and not linked.author_is_organization
         if value and (not fields.get(name) or byline):
             fields[name], sources[name] = value, "json-ld"
+    if text:
+        _language_from_text(fields, sources, text)
     if tree is not None:
         titles, headings = list(head.titles), list(head.headings)
         if linked.title:
