@@ -38,6 +38,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from pipelines.extract import ExtractOptions, extract_html  # noqa: E402
+from tests.quality.devset import decode  # noqa: E402
 
 # name -> (what it means, ExtractOptions fields, strip scripts first)
 MODES: dict[str, tuple[str, dict, bool]] = {
@@ -90,18 +91,6 @@ def score(text: str, wanted: list[str], unwanted: list[str]) -> Counts:
     tp = sum(1 for seg in wanted if norm(seg) in found)
     fp = sum(1 for seg in unwanted if norm(seg) in found)
     return Counts(tp=tp, fp=fp, fn=len(wanted) - tp, tn=len(unwanted) - fp)
-
-
-def decode(raw: bytes) -> str:
-    """As a crawl would see a page saved without its headers: UTF-8, else its <meta> charset."""
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        match = re.search(rb"charset=[\"']?([A-Za-z0-9_-]+)", raw[:4096])
-        try:
-            return raw.decode(match.group(1).decode() if match else "cp1252", errors="replace")
-        except LookupError:
-            return raw.decode("cp1252", errors="replace")
 
 
 def run_page(args: tuple[str, str, str, list[str], list[str]]) -> tuple[str, float, dict]:

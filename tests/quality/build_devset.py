@@ -34,7 +34,6 @@ import gzip
 import io
 import json
 import lzma
-import re
 import subprocess
 import sys
 import tarfile
@@ -47,6 +46,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 sys.path.insert(0, str(REPO))
 
+from tests.quality.devset import decode  # noqa: E402
 from tests.quality.language import propose  # noqa: E402
 
 WCXB_COMMIT = "c039d5e"
@@ -113,18 +113,6 @@ class Page:
     member: str  # path of the HTML inside the archive
     html: bytes
     truth: dict
-
-
-def decode(raw: bytes) -> str:
-    """As a crawl would see a page saved without its headers: UTF-8, else its <meta> charset."""
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        match = re.search(rb"charset=[\"']?([A-Za-z0-9_-]+)", raw[:4096])
-        try:
-            return raw.decode(match.group(1).decode() if match else "cp1252", errors="replace")
-        except LookupError:
-            return raw.decode("cp1252", errors="replace")
 
 
 def wcxb_pages(tree: Tree, refused: set[str], report: list[str]) -> list[Page]:
