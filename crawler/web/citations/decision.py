@@ -36,9 +36,9 @@ from crawler.web.citations.context import (
     read_more_sentence,
     source_list,
 )
-from crawler.web.citations.targets import NOT_CITED_TARGETS, Target, classify_target
+from crawler.web.citations.targets import NOT_CITED_TARGETS, Target, canonical_key, classify_target
 from crawler.web.citations.written import written_references
-from crawler.web.urls import InvalidURL, canonical_url, clean_url
+from crawler.web.urls import InvalidURL, clean_url
 from pipelines.extract import LinkCandidate
 
 SIGNALS = frozenset({"target", "anchor", "block", "position", "repetition"})
@@ -99,15 +99,6 @@ def fetchable(url: str) -> str | None:
     try:
         return clean_url(url)
     except (InvalidURL, ValueError):
-        return None
-
-
-@lru_cache(maxsize=8192)
-def canonical(url: str) -> str | None:
-    """The dedup key of a clean URL, or None (cached like ``fetchable``)."""
-    try:
-        return canonical_url(url)
-    except InvalidURL:
         return None
 
 
@@ -216,7 +207,7 @@ def judge_page(links: Iterable[LinkCandidate], text: str, page_url: str, author:
         if url is None:
             unfetchable.append(NotCited(raw, anchor, verdict.describe()))
             return
-        key = canonical(url)
+        key = canonical_key(url)
         if key is None:
             return
         if found == "href":
@@ -236,7 +227,7 @@ def judge_page(links: Iterable[LinkCandidate], text: str, page_url: str, author:
         url = fetchable(ref.url)
         if url is None:
             continue
-        if canonical(url) in linked:
+        if canonical_key(url) in linked:
             continue  # the link's own URL written as its anchor
         candidate = LinkCandidate(url=url, anchor="", context=ref.line, block="p", heading="",
                                   position=0.5, link_chars=len(ref.written))

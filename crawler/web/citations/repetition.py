@@ -17,18 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from crawler.web.citations.targets import site_of
-from crawler.web.urls import InvalidURL, canonical_url
+from crawler.web.citations.targets import canonical_key, site_of
 
 REPEATED_ON_PAGES = 3  # other pages of the site whose main text holds the same link
 _MAX_URLS_PER_SITE = 20_000  # bounded memory on a crawl of a huge site
-
-
-def _key(url: str) -> str | None:
-    try:
-        return canonical_url(url)
-    except InvalidURL:
-        return None
 
 
 def _site(url: str) -> str:
@@ -50,11 +42,11 @@ class SiteRepetition:
     def add(self, page_url: str, citations: Iterable[dict[str, Any]],
             not_cited: Iterable[dict[str, Any]]) -> None:
         """Count the links of a page's main text (cited or not) for its site."""
-        page = _key(page_url) or page_url
+        page = canonical_key(page_url) or page_url
         seen = self._seen[_site(page_url)]
         self.pages += 1
         urls = [c["url"] for c in citations if _linked(c)] + [n["url"] for n in not_cited]
-        for key in {_key(url) for url in urls} - {None, page}:
+        for key in {canonical_key(url) for url in urls} - {None, page}:
             holders = seen.get(key)
             if holders is None:
                 if len(seen) >= _MAX_URLS_PER_SITE:
@@ -65,8 +57,8 @@ class SiteRepetition:
 
     def repeated_on(self, page_url: str, url: str) -> int:
         """On how many other pages of the site ``url`` was in the main text."""
-        holders = self._seen.get(_site(page_url), {}).get(_key(url) or "", set())
-        return len(holders - {_key(page_url)})
+        holders = self._seen.get(_site(page_url), {}).get(canonical_key(url) or "", set())
+        return len(holders - {canonical_key(page_url)})
 
     def apply(self, page_url: str, citations: list[dict[str, Any]], not_cited: list[dict[str, Any]],
               ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:

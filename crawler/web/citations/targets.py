@@ -176,7 +176,10 @@ def one_word_page(path: str) -> str | None:
 
 
 @lru_cache(maxsize=8192)
-def _canonical(url: str) -> str | None:
+def canonical_key(url: str) -> str | None:
+    """The dedup key of a URL, or None when it has none (cached: a page's links repeat, and a
+    crawl's pages share their menus; the decision, the targets and the crawl-wide repetition count
+    all key the same links)."""
     try:
         return canonical_url(url)
     except InvalidURL:
@@ -184,8 +187,8 @@ def _canonical(url: str) -> str | None:
 
 
 def _is_self(url: str, page_url: str) -> bool:
-    key = _canonical(url)
-    return key is not None and key == _canonical(page_url)
+    key = canonical_key(url)
+    return key is not None and key == canonical_key(page_url)
 
 
 def classify_target(url: str, page_url: str) -> Target:
