@@ -166,3 +166,26 @@ def test_text_json_and_metadata_record_say_which_path() -> None:
     assert ("extraction-path", "readability") in fields
     assert ("metadata-source", "date htmldate") in fields and ("metadata-source", "title h1") in fields
     assert text_record(PageItem(url=BASE, role="seed"))["extraction_path"] is None
+
+
+_PARAGRAPH = ("The council said on Tuesday that the bridge over the river would be rebuilt next year "
+              "at a cost of three million euros, and that work would begin in spring.")
+
+
+@pytest.mark.parametrize(("html", "path"), [
+    # trafilatura's main pass drops a footer; its recall mode keeps it
+    ("<html><body><footer>" + f"<p>{_PARAGRAPH}</p>" * 6 + "</footer></body></html>",
+     "trafilatura-recall"),
+    # text straight in <body>, no block elements: only trafilatura's baseline reads it
+    ("<html><body>" + " ".join([_PARAGRAPH] * 6) + "</body></html>", "trafilatura-baseline"),
+    # a story in a block classed as comments: trafilatura discards it in both modes, jusText keeps it
+    ("<html><body><div class='comments'>" + f"<p>{_PARAGRAPH}</p>" * 6 + "</div></body></html>",
+     "justext"),
+])
+def test_real_pages_reach_their_fallback_with_nothing_disabled(html: str, path: str) -> None:
+    """The same cascade with every step as installed: pages on which the earlier steps really
+    find nothing (readability has no such page here; its step is shown above with the earlier
+    steps disabled)."""
+    extraction = extract_html(html, "http://example.com/story", None, ExtractOptions())
+    assert extraction.extraction_path == path
+    assert "bridge over the river would be rebuilt" in extraction.text
