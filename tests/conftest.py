@@ -66,7 +66,10 @@ def citewarc_command() -> list[str]:
 
 def citewarc_env(workdir: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ)
-    for name in (*PROXY_VARIABLES, "CITEWARC_STORE"):
+    # A developer's own signing key, timestamp authority or operator name must not reach a test
+    # crawl (nor its network traffic leave 127.0.0.1): each test sets what it needs.
+    for name in (*PROXY_VARIABLES, "CITEWARC_STORE", "CITEWARC_SIGNING_KEY", "CITEWARC_TSA_URL",
+                 "CITEWARC_OPERATOR", "CITEWARC_MEMENTO_ARCHIVES", "XDG_CONFIG_HOME"):
         env.pop(name, None)
     home = workdir / "home"
     home.mkdir(parents=True, exist_ok=True)
