@@ -22,6 +22,7 @@ from typing import Any
 from scrapy import __version__ as scrapy_version
 
 from pipelines.catalog import hold_journal
+from pipelines.evidence.seal import EvidenceOptions, evidence_options
 from pipelines.job_state import JobRun, PreviousCapture
 from pipelines.journal import (
     JOURNAL_NAME,
@@ -92,6 +93,7 @@ class CrawlRun:
         job: JobRun | None = None,
         on_write_error: Callable[[], None] | None = None,
         warc_prefix: str = "",
+        evidence: EvidenceOptions | None = None,
     ) -> None:
         # Identity
         self.crawl_id = crawl_id
@@ -104,6 +106,7 @@ class CrawlRun:
         inside(spool_root.resolve(), self.dir)  # before mkdir: it would follow a planted link
         self.dir.mkdir(parents=True, exist_ok=True)
         self.job = job  # scheduled crawls only
+        self.evidence = evidence or EvidenceOptions()  # what seals its WACZ: key, TSA
         # Journal (and what a killed run of this crawl left in it)
         journal_path = self.dir / JOURNAL_NAME
         self.resumed: JournalState | None = read_journal(journal_path) if resume else None
@@ -216,6 +219,7 @@ class CrawlRun:
             job=job,
             on_write_error=on_write_error,
             warc_prefix=settings.get("CITEWARC_WARC_PREFIX") or "",
+            evidence=evidence_options(settings),
         )
 
     def archived(self):
