@@ -66,7 +66,9 @@ def citewarc_command() -> list[str]:
 
 def citewarc_env(workdir: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ)
-    for name in (*PROXY_VARIABLES, "CITEWARC_STORE"):
+    # the developer's own store, signing key, TSA and name never reach a test run
+    for name in (*PROXY_VARIABLES, "CITEWARC_STORE", "CITEWARC_SIGNING_KEY", "CITEWARC_TSA_URL",
+                 "CITEWARC_OPERATOR"):
         env.pop(name, None)
     home = workdir / "home"
     home.mkdir(parents=True, exist_ok=True)
@@ -75,6 +77,7 @@ def citewarc_env(workdir: Path, extra: dict[str, str] | None = None) -> dict[str
         CITEWARC_SPOOL=str(workdir / "spool"),
         HOME=str(home),
         XDG_CACHE_HOME=str(home / ".cache"),
+        XDG_CONFIG_HOME=str(home / ".config"),  # where `citewarc keygen` puts the signing key
         NO_PROXY="*",
         # Without an installed package, `-m crawler.cli` and `settings.test` come from the repo.
         PYTHONPATH=os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")])),
