@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import shutil
 import subprocess
 from datetime import UTC, datetime, timedelta, timezone
@@ -102,6 +103,33 @@ def test_openssl_verifies_the_signature(key, other_key, tmp_path):
     other = tmp_path / "other.pem"
     other.write_text(other_key.public_key_pem)
     assert openssl_verify(other).returncode == 1
+
+
+# ReplayWeb.page's own check (wabac.js loadDigestData), in Node's WebCrypto: the same API and
+# parameters the browser uses.
+WEBCRYPTO_VERIFY = """
+const s = JSON.parse(require("fs").readFileSync(0, "utf8"));
+const subtle = globalThis.crypto.subtle;
+const bytes = (b64) => Uint8Array.from(Buffer.from(b64, "base64"));
+subtle.importKey("spki", bytes(s.publicKey), {name: "ECDSA", namedCurve: "P-384"}, true, ["verify"])
+  .then((key) => subtle.verify({name: "ECDSA", hash: "SHA-256"}, key, bytes(s.signature),
+                               new TextEncoder().encode(s.hash)))
+  .then((ok) => { console.log(ok ? "verified" : "failed"); });
+"""
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs node (WebCrypto)")
+def test_webcrypto_verifies_like_replayweb_page(key, other_key):
+    def webcrypto(signed: dict) -> str:
+        done = subprocess.run(["node", "-e", WEBCRYPTO_VERIFY], input=json.dumps(signed),
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    signed = sign_hash(HASH, key, "citewarc 0.1.0", CREATED)
+    assert webcrypto(signed) == "verified"
+    assert webcrypto({**signed, "publicKey": other_key.public_key_b64}) == "failed"
+    assert webcrypto({**signed, "hash": "sha256:" + "0" * 64}) == "failed"
 
 
 def test_raw_and_der_round_trip_with_short_coordinates():

@@ -221,6 +221,16 @@ def test_a_missing_resource_and_a_missing_digest(unsigned):
                     ("datapackage-digest.json", "missing"), ("pages/pages.jsonl", "missing from the zip"))
 
 
+def test_a_missing_datapackage_leaves_the_signature_checked(unsigned, key):
+    sign(unsigned, key)
+    members = read_members(unsigned)
+    del members["datapackage.json"]
+    check = check_wacz(write_members(unsigned, members))
+    assert check.signature.ok and check.datapackage is None
+    assert_problems(check, ("datapackage.json", "missing"), *[(name, "not covered by the signature")
+                    for name in (WARC, "indexes/index.cdx", "pages/pages.jsonl")])
+
+
 def test_a_member_twice(unsigned):
     members = list(read_members(unsigned).items())
     members.append((WARC, b"second copy"))
