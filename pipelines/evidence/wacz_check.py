@@ -87,7 +87,8 @@ def _check_zip(zf: zipfile.ZipFile, expected: str | None) -> WaczCheck:
     if digest is not None and actual_hash is not None:
         problems += _digest_problems(digest, actual_hash)
     resources = _resource_paths(package, problems) if package is not None else set()
-    for resource in (package or {}).get("resources") or []:
+    listed = (package or {}).get("resources")
+    for resource in listed if isinstance(listed, list) else []:
         problem = _resource_problem(zf, resource, members)
         if problem:
             problems.append(problem)

@@ -231,6 +231,18 @@ def test_a_missing_datapackage_leaves_the_signature_checked(unsigned, key):
                     for name in (WARC, "indexes/index.cdx", "pages/pages.jsonl")])
 
 
+def test_a_datapackage_without_a_resources_list(unsigned):
+    members = read_members(unsigned)
+    package = json.loads(members["datapackage.json"])
+    package["resources"] = {"path": WARC}
+    members["datapackage.json"] = dumps(package)
+    redigest(members)
+    check = check_wacz(write_members(unsigned, members))
+    assert check.problems[0] == "datapackage.json: has no resources list"
+    assert all("not covered by the signature" in p for p in check.problems[1:])
+    assert len(check.problems) == 4
+
+
 def test_a_member_twice(unsigned):
     members = list(read_members(unsigned).items())
     members.append((WARC, b"second copy"))
