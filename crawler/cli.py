@@ -19,6 +19,7 @@ from crawler.commands import (
     debug_option,
     finalize,
     history,
+    keygen,
     push,
     replay,
     share,
@@ -47,7 +48,7 @@ class Command(Protocol):
 COMMANDS: dict[str, Command] = {
     "archive": archive, "push": push, "replay": replay, "list": listing, "history": history,
     "verify": verify, "share": share, "crawl": crawl, "cron": cron, "worker": worker,
-    "finalize": finalize,
+    "finalize": finalize, "keygen": keygen,
 }
 
 

@@ -128,6 +128,8 @@ CITEWARC_MAX_FEED_ENTRIES = 50
 CITEWARC_MAX_PAGES = 1000
 # Requisites fetched at most per page.
 CITEWARC_MAX_REQUISITES_PER_PAGE = 200
+# A name for whoever runs the crawl, recorded in its provenance (None: none recorded).
+CITEWARC_OPERATOR = None
 # Show the live progress line (the CLI turns it on when stderr is a terminal).
 CITEWARC_PROGRESS = False
 # Request headers whose values are credentials: sent to the server, archived as "[redacted]".
@@ -159,12 +161,18 @@ CITEWARC_S3_MAX_ATTEMPTS = 3
 # Bytes per multipart part and the size above which uploads go multipart (S3 stores).
 CITEWARC_S3_MULTIPART_CHUNKSIZE = 16 * 1024 * 1024
 CITEWARC_S3_MULTIPART_THRESHOLD = 64 * 1024 * 1024
+# The PEM key (ECDSA P-384, made by `citewarc keygen`) that signs every crawl's WACZ (None:
+# $XDG_CONFIG_HOME/citewarc/signing-key.pem, else ~/.config/citewarc/signing-key.pem); no file there:
+# crawls are unsigned.
+CITEWARC_SIGNING_KEY = None
 # Local folder where files wait until the store confirms them ("": ~/.cache/citewarc/spool).
 CITEWARC_SPOOL = ""
 # Where the crawl goes: a path, file:///abs/path or s3://bucket/prefix.
 CITEWARC_STORE = "./archive"
 # Seconds of crawling, then no more fetching: the crawl finishes, the rest listed skipped (0: none).
 CITEWARC_TIME_LIMIT = 0
+# An RFC 3161 timestamp authority (https://...) that timestamps each signed WACZ digest (None: none).
+CITEWARC_TSA_URL = None
 # Seconds each S3 upload call waits out an outage (botocore's retries); a local store never retries.
 CITEWARC_UPLOAD_RETRY_BUDGET = 120
 # The resolver GuardedResolver asks (tests use a static one: they never ask the machine's DNS).

@@ -78,6 +78,7 @@ def citewarc_env(workdir: Path, extra: dict[str, str] | None = None) -> dict[str
         CITEWARC_SPOOL=str(workdir / "spool"),
         HOME=str(home),
         XDG_CACHE_HOME=str(home / ".cache"),
+        XDG_CONFIG_HOME=str(home / ".config"),  # where `citewarc keygen` puts the signing key
         NO_PROXY="*",
         # Without an installed package, `-m crawler.cli` and `settings.test` come from the repo.
         PYTHONPATH=os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")])),

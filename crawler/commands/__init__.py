@@ -56,6 +56,7 @@ environment:
   CITEWARC_STORE     default store (instead of ./archive)
   CITEWARC_SPOOL     where files wait until the store confirms them (~/.cache/citewarc/spool)
   CITEWARC_REDIS_URL  the Redis of a distributed crawl, when --redis is not given
+  CITEWARC_SIGNING_KEY  the key that signs every WACZ (`citewarc keygen` makes it)
   AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_PROFILE   S3 access
   http_proxy, https_proxy   fetch through a proxy
 """
