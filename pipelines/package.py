@@ -146,7 +146,15 @@ def _stream_member(zf: zipfile.ZipFile, source: Path, arcname: str, compress_typ
     return _resource(arcname, digest.hexdigest(), copied)
 
 
-def write_wacz(
+def write_wacz(out_path: Path, warc_paths: Iterable[Path], index_path: Path, pages_path: Path,
+               main_page: dict | None, title: str, software: str, created: datetime | None = None,
+               bundle: Iterable[BundleFile] = ()) -> Path:
+    """An unsigned WACZ (``write_sealed_wacz`` without a signer or timestamper); its path."""
+    return write_sealed_wacz(out_path, warc_paths, index_path, pages_path, main_page, title,
+                             software, created, bundle).path
+
+
+def write_sealed_wacz(
     out_path: Path,
     warc_paths: Iterable[Path],
     index_path: Path,
@@ -315,9 +323,9 @@ def package_indexed(indexed: Indexed, crawl_dir: Path, crawl_id: str, title: str
                     timestamper: Timestamper | None = None) -> WrittenWacz:
     """The WACZ of an indexed crawl, written into ``crawl_dir``; its pages list is removed."""
     try:
-        return write_wacz(crawl_dir / key_in_crawl(wacz_key(crawl_id)), indexed.wacz_warcs,
-                          indexed.wacz_index, indexed.pages_path, indexed.main_page, title, software,
-                          bundle=bundle, signer=signer, timestamper=timestamper)
+        return write_sealed_wacz(crawl_dir / key_in_crawl(wacz_key(crawl_id)), indexed.wacz_warcs,
+                                 indexed.wacz_index, indexed.pages_path, indexed.main_page, title,
+                                 software, bundle=bundle, signer=signer, timestamper=timestamper)
     finally:
         indexed.pages_path.unlink(missing_ok=True)
 

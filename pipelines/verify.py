@@ -199,7 +199,7 @@ def _check_stored_wacz(store: Store, crawl_id: str, stored: set[str],
     token_key = timestamp_token_key(crawl_id)
     beside = store.read_bytes(token_key) if token_key in stored else None
     with tempfile.TemporaryDirectory(prefix="citewarc-verify-") as scratch:
-        path = Path(scratch) / "crawl.wacz"
+        path = Path(scratch) / Path(wacz_key(crawl_id)).name
         try:
             store.get_file(wacz_key(crawl_id), path)
         except NotFoundError:

@@ -34,10 +34,8 @@ class EvidenceOptions:
 def evidence_options(settings: Any) -> EvidenceOptions:
     """``CITEWARC_SIGNING_KEY`` (else the default key file, when it exists) and ``CITEWARC_TSA_URL``.
     Raises ``SigningKeyError`` (one line) when a key file is there but unusable."""
-    try:  # TEMPORARY until e14-sign is merged
-        from pipelines.evidence.signing_key import key_path, load_key  # noqa: PLC0415
-    except ImportError:
-        return EvidenceOptions(tsa_url=settings.get("CITEWARC_TSA_URL") or None)
+    from pipelines.evidence.signing_key import key_path, load_key  # noqa: PLC0415
+
     key = load_key(key_path(settings.get("CITEWARC_SIGNING_KEY") or None))
     return EvidenceOptions(key=key, tsa_url=settings.get("CITEWARC_TSA_URL") or None)
 
