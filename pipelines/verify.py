@@ -68,6 +68,7 @@ class VerifyReport:
     crawl_id: str
     store_uri: str
     results: list[FileResult] = field(default_factory=list)
+    listed: int = 0  # files the manifest lists
     wacz: WaczCheck | None = None  # the WACZ's checks (None: the crawl has no WACZ)
     evidence: dict = field(default_factory=dict)  # the stored manifest's ``evidence`` block
 
@@ -169,7 +170,7 @@ def verify_crawl(store: Store, crawl_id: str,
     """
     manifest = load_manifest(store, crawl_id)
     entries, bad = parse_entries(manifest, crawl_id)
-    report = VerifyReport(crawl_id, store.uri)
+    report = VerifyReport(crawl_id, store.uri, listed=len(entries))
     report.results += [FileResult(manifest_key(crawl_id), CORRUPT, f"manifest {why}") for why in bad]
     stored = set(store.list_keys(crawl_prefix(crawl_id)))
     for index, entry in enumerate(entries):

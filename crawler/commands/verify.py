@@ -126,7 +126,7 @@ def run(args: Namespace) -> int:
 
 
 def verify_stored(store: Store, crawl_id: str, request) -> int:
-    from pipelines.verify import EXTRA, IncompleteCrawl, UnknownCrawl, evidence_summary, verify_crawl
+    from pipelines.verify import IncompleteCrawl, UnknownCrawl, evidence_summary, verify_crawl
 
     try:
         with _progress() as on_file:
@@ -139,7 +139,7 @@ def verify_stored(store: Store, crawl_id: str, request) -> int:
         raise StorageFailed(f"cannot verify {crawl_id}: {exc}") from None
     for result in report.results:
         print(result.line(), flush=True)
-    checked = len({r.key for r in report.results if r.status != EXTRA and ":" not in r.key})
+    checked = report.listed
     summary = evidence_summary(report.wacz, report.evidence)
     if report.problems:
         raise VerifyFailed(f"{crawl_id} in {report.store_uri} does not match its manifest "
