@@ -72,7 +72,7 @@ def stamp_later(store: Store, crawl_id: str, tsa_url: str | None) -> Stamped:
         entries = [_entry(timestamp_token_key(crawl_id), token), _entry(key, wacz)]
         for entry, path in zip(entries, (token, wacz), strict=True):
             store.put_file(entry["key"], path, entry["sha256"])
-        stamped = timestamp_block(attempt, True, STAMPED_LATER)
+        stamped = timestamp_block(attempt, STAMPED_LATER)
         stamped["stamped_at"] = iso(datetime.now(UTC))
         manifest["files"] = sorted([f for k, f in files.items() if k not in {e["key"] for e in entries}]
                                    + entries, key=lambda f: f["key"])

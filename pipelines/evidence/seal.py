@@ -102,11 +102,10 @@ class Sealer:
 
     def evidence(self, wacz: WrittenWacz | None) -> dict[str, Any]:
         """The manifest's ``evidence`` block for the WACZ as written (None: no WACZ)."""
-        return evidence_block(wacz.signed if wacz else None, self.attempt, bool(self.options.tsa_url))
+        return evidence_block(wacz.signed if wacz else None, self.attempt)
 
 
-def evidence_block(signed: dict[str, Any] | None, attempt: TimestampAttempt | None,
-                   tsa_configured: bool) -> dict[str, Any]:
+def evidence_block(signed: dict[str, Any] | None, attempt: TimestampAttempt | None) -> dict[str, Any]:
     fingerprint = None
     if signed is not None:
         from pipelines.evidence.signing_key import fingerprint_of  # noqa: PLC0415
@@ -114,11 +113,10 @@ def evidence_block(signed: dict[str, Any] | None, attempt: TimestampAttempt | No
         fingerprint = fingerprint_of(signed["publicKey"])
     return {"signed": signed is not None, "fingerprint": fingerprint,
             "signed_at": signed.get("created") if signed else None,
-            "timestamp": timestamp_block(attempt, tsa_configured)}
+            "timestamp": timestamp_block(attempt)}
 
 
-def timestamp_block(attempt: TimestampAttempt | None, tsa_configured: bool,
-                    status: str | None = None) -> dict[str, Any]:
+def timestamp_block(attempt: TimestampAttempt | None, status: str | None = None) -> dict[str, Any]:
     """``evidence.timestamp``: ``off`` (no TSA configured, or no WACZ to stamp), ``stamped``,
     ``pending`` (the TSA did not answer: stamped later), ``stamped-later``."""
     block: dict[str, Any] = {"status": OFF, "tsa_url": None, "gen_time": None, "tsa": None,

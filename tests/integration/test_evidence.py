@@ -314,3 +314,163 @@ def test_unsigned_crawl_says_so(fixture_web: FixtureWeb, tmp_path: Path):
                       "requested_at": None, "error": None}}
     required = verify(crawl, "--key", "a" * 64)
     assert_caught(required, "datapackage-digest.json")
+
+
+# ---------------------------------------------------------------------------------------------
+# Trusted time: a local RFC 3161 TSA (tests/servers/tsa.py)
+# ---------------------------------------------------------------------------------------------
+
+TOKEN = "evidence/datapackage-digest.tsr"
+
+
+def tsa_env(url: str) -> dict[str, str]:
+    return {"CITEWARC_TSA_URL": url}
+
+
+@pytest.fixture(scope="module")
+def stamped(fixture_web: FixtureWeb, tsa_server, tmp_path_factory: pytest.TempPathFactory) -> Crawl:
+    """A signed crawl timestamped by the local TSA."""
+    workdir = tmp_path_factory.mktemp("evidence-stamped")
+    fingerprint = keygen(workdir)
+    crawl_id = archive(workdir, fixture_web.url(ARTICLE_PATH), env=tsa_env(tsa_server.url))
+    return Crawl(workdir, crawl_id, fingerprint)
+
+
+@pytest.fixture
+def stamped_copy(stamped: Crawl, tmp_path: Path) -> Crawl:
+    shutil.copytree(stamped.workdir / "archive", tmp_path / "archive")
+    return Crawl(tmp_path, stamped.crawl_id, stamped.fingerprint)
+
+
+def digest_bytes(wacz: Path) -> bytes:
+    with zipfile.ZipFile(wacz) as zf:
+        return zf.read("datapackage-digest.json")
+
+
+def openssl_ts_verify(token: Path, data: bytes, ca_pem: Path, tmp_path: Path) -> subprocess.CompletedProcess:
+    data_file = tmp_path / "datapackage-digest.json"
+    data_file.write_bytes(data)
+    return subprocess.run(["openssl", "ts", "-verify", "-in", str(token), "-data", str(data_file),
+                           "-CAfile", str(ca_pem)], capture_output=True, text=True, timeout=60)
+
+
+def test_stamped_crawl_verifies_with_the_tsa_certificate(stamped: Crawl, tsa_server):
+    result = verify(stamped, "--tsa-cert", str(tsa_server.ca_pem), "--key", stamped.fingerprint)
+    assert result.returncode == 0, result.stdout + result.stderr
+    summary = result.stderr
+    evidence = stamped.manifest()["evidence"]
+    stamp = evidence["timestamp"]
+    assert stamp["status"] == "stamped" and stamp["tsa_url"] == tsa_server.url and stamp["gen_time"]
+    assert f"signed by key {stamped.fingerprint}" in summary
+    assert f"timestamped {stamp['gen_time']} by {stamp['tsa']}" in summary
+    assert "TSA certificate checked" in summary
+    assert "every file listed, existed unchanged at" in summary
+    files = {f["key"] for f in stamped.manifest()["files"]}
+    assert stamped.key(TOKEN) in files
+
+
+def test_token_checks_with_openssl(stamped: Crawl, tsa_server, tmp_path: Path):
+    beside = stamped.folder / TOKEN
+    with zipfile.ZipFile(stamped.wacz) as zf:
+        assert zf.read(TOKEN) == beside.read_bytes(), "the same token in the WACZ and beside it"
+    data = digest_bytes(stamped.wacz)
+    result = openssl_ts_verify(beside, data, tsa_server.ca_pem, tmp_path)
+    assert result.returncode == 0 and "Verification: OK" in result.stdout, result.stdout + result.stderr
+    other = openssl_ts_verify(beside, data + b" ", tsa_server.ca_pem, tmp_path)
+    assert other.returncode != 0, "openssl must refuse the token for other bytes"
+
+
+def test_flipped_byte_in_the_token(stamped_copy: Crawl):
+    token = stamped_copy.folder / TOKEN
+    data = bytearray(token.read_bytes())
+    data[-40] ^= 0x01
+    token.write_bytes(bytes(data))
+    assert_caught(verify(stamped_copy), TOKEN)
+
+
+def test_token_replayed_from_another_crawl(stamped_copy: Crawl, fixture_web: FixtureWeb, tsa_server,
+                                          tmp_path_factory: pytest.TempPathFactory):
+    """Another crawl's genuine token put in both places, the manifest's entries updated to match:
+    only the token's imprint (another digest) gives it away."""
+    other_dir = tmp_path_factory.mktemp("evidence-other")
+    other = Crawl(other_dir, archive(other_dir, fixture_web.url(ARTICLE_PATH),
+                                     env=tsa_env(tsa_server.url)), None)
+    replayed = (other.folder / TOKEN).read_bytes()
+    (stamped_copy.folder / TOKEN).write_bytes(replayed)
+    rewrite_member(stamped_copy.wacz, TOKEN, lambda _: replayed)
+    path = stamped_copy.folder / "manifest.json"
+    manifest = json.loads(path.read_text())
+    for entry in manifest["files"]:
+        if entry["key"] in (stamped_copy.key(TOKEN), stamped_copy.key(stamped_copy.wacz.name)):
+            data = (stamped_copy.folder / entry["key"].split("/", 1)[1]).read_bytes()
+            entry.update(sha256=hashlib.sha256(data).hexdigest(), bytes=len(data))
+    path.write_text(json.dumps(manifest, indent=1))
+    problems = assert_caught(verify(stamped_copy), TOKEN)
+    assert not any(stamped_copy.key("manifest.json") + ":" in line for line in problems)
+
+
+def test_tsa_certificate_of_another_ca(stamped: Crawl, tmp_path: Path):
+    other_ca = tmp_path / "other-ca.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                    "-nodes", "-keyout", str(tmp_path / "other.key"), "-out", str(other_ca),
+                    "-subj", "/CN=another CA", "-days", "2"], check=True, capture_output=True)
+    assert_caught(verify(stamped, "--tsa-cert", str(other_ca)), TOKEN)
+
+
+def pending_marker(crawl: Crawl) -> list[Path]:
+    return list((crawl.workdir / "spool").glob(f"*/{crawl.crawl_id}/timestamp-pending.json"))
+
+
+def assert_pending(crawl: Crawl, result) -> None:
+    assert result.returncode == 0, result.stderr
+    assert "citewarc: warning: not timestamped" in result.stderr, result.stderr
+    manifest = crawl.manifest()
+    stamp = manifest["evidence"]["timestamp"]
+    assert stamp["status"] == "pending" and stamp["error"] and stamp["requested_at"], stamp
+    assert any(w.startswith("not timestamped") for w in manifest["warnings"])
+    assert TOKEN not in zipfile.ZipFile(crawl.wacz).namelist()
+    assert pending_marker(crawl), "a marker in the spool for the next push"
+    check = verify(crawl)
+    assert check.returncode == 0 and "not timestamped yet" in check.stderr, check.stdout + check.stderr
+
+
+def assert_stamped_later(crawl: Crawl, tsa_server, tmp_path: Path) -> None:
+    stamp = crawl.manifest()["evidence"]["timestamp"]
+    assert stamp["status"] == "stamped-later" and stamp["stamped_at"] and stamp["gen_time"], stamp
+    assert not pending_marker(crawl)
+    result = verify(crawl, "--tsa-cert", str(tsa_server.ca_pem))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"timestamped {stamp['gen_time']}" in result.stderr
+    ok = openssl_ts_verify(crawl.folder / TOKEN, digest_bytes(crawl.wacz), tsa_server.ca_pem, tmp_path)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+
+
+def test_tsa_down_then_verify_timestamp(fixture_web: FixtureWeb, tsa_server, tmp_path: Path):
+    keygen(tmp_path)
+    with tsa_server.outage():
+        asked = tsa_server.attempts
+        result = run_citewarc_in(tmp_path, ["archive", fixture_web.url(ARTICLE_PATH), "--store", "archive"],
+                                 env=tsa_env(tsa_server.url))
+        assert tsa_server.attempts - asked >= 2, "the TSA was asked again before giving up"
+    crawl = Crawl(tmp_path, result.stdout.strip().splitlines()[-1], None)
+    assert_pending(crawl, result)
+    stamped = citewarc(crawl, "verify", "--timestamp", crawl.crawl_id, "--store", "archive",
+                       env=tsa_env(tsa_server.url))
+    assert stamped.returncode == 0, stamped.stdout + stamped.stderr
+    assert f"timestamped {crawl.crawl_id}" in stamped.stderr
+    assert_stamped_later(crawl, tsa_server, tmp_path)
+
+
+def test_tsa_refusing_then_push(fixture_web: FixtureWeb, tsa_server, tmp_path: Path):
+    from tests.servers.tsa import refusing_port  # noqa: PLC0415
+
+    with refusing_port() as port:
+        url = f"http://127.0.0.1:{port}/tsa"
+        result = run_citewarc_in(tmp_path, ["archive", fixture_web.url(ARTICLE_PATH), "--store", "archive"],
+                                 env=tsa_env(url))
+    crawl = Crawl(tmp_path, result.stdout.strip().splitlines()[-1], None)
+    assert_pending(crawl, result)
+    pushed = citewarc(crawl, "push", "--store", "archive", env=tsa_env(tsa_server.url))
+    assert pushed.returncode == 0, pushed.stderr
+    assert f"timestamped {crawl.crawl_id}" in pushed.stderr
+    assert_stamped_later(crawl, tsa_server, tmp_path)
