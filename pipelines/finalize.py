@@ -34,6 +34,8 @@ from pipelines.kill_hook import kill_at
 from pipelines.manifest import build_manifest
 from pipelines.outcome import CrawlOutcome
 from pipelines.package import (
+    MANIFEST_IN_WACZ,
+    BundleFile,
     Indexed,
     WrittenWacz,
     bundle_files,
@@ -261,15 +263,19 @@ def finalize_crawl(outcome: CrawlOutcome, reason: str, upload_budget: float = 12
             extra=manifest_extra(outcome, depends_on),
         )
         manifest["finish_reason"] = reason
-        manifest_path = outcome.dir / MANIFEST_NAME
-        write_manifest(manifest_path, manifest)  # the copy the WACZ carries
+        # The copy the WACZ carries waits under a temporary name: a manifest.json in the spool
+        # means "ready for push", which this one is not until the WACZ is made.
+        carried = outcome.dir / (MANIFEST_NAME + ".wacz.tmp")
+        write_manifest(carried, manifest)
         wacz = None
         if indexed is not None:
-            wacz = package_and_seal(outcome, indexed, [e["key"] for e in entries], sealer)
+            wacz = package_and_seal(outcome, indexed, [e["key"] for e in entries], carried, sealer)
+        carried.unlink(missing_ok=True)
     warnings_before = len(manifest["warnings"])
     manifest = sealed_manifest(manifest, outcome, wacz, sealer)
     for warning in manifest["warnings"][warnings_before:]:
         logger.warning("%s", warning)
+    manifest_path = outcome.dir / MANIFEST_NAME
     write_manifest(manifest_path, manifest)
     entries = manifest["files"]
     result = CrawlResult(crawl_id=outcome.crawl_id, manifest=manifest, store_uri=outcome.store.uri)
@@ -304,12 +310,12 @@ def write_manifest(path: Path, manifest: dict) -> None:
         json.dump(manifest, out, ensure_ascii=False, indent=1)
 
 
-def package_and_seal(outcome: CrawlOutcome, indexed: Indexed, keys: list[str],
+def package_and_seal(outcome: CrawlOutcome, indexed: Indexed, keys: list[str], manifest: Path,
                      sealer: Sealer) -> WrittenWacz | None:
-    """The WACZ with the crawl's files (the manifest just written among them), signed and
+    """The WACZ with the crawl's files and its ``manifest`` (just written), signed and
     timestamped as configured; the token also beside it. None (and a warning) when it fails."""
     folders = [outcome.dir] + ([outcome.text_dir] if outcome.text_dir is not None else [])
-    bundle = bundle_files([*keys, manifest_key(outcome.crawl_id)], folders)
+    bundle = [*bundle_files(keys, folders), BundleFile(MANIFEST_IN_WACZ, manifest)]
     try:
         wacz = package_indexed(indexed, outcome.dir, outcome.crawl_id,
                                title=f"citewarc crawl {outcome.crawl_id}: {' '.join(outcome.seeds)}",

@@ -246,6 +246,7 @@ def write_originals_warc(out_path: Path, members: Iterable[bytes], info: dict[st
 BUNDLED_FOLDERS = ("text/", "diffs/", "screenshots/")
 BUNDLED_ROOT_FILES = ("manifest.json", "citations.json")
 ROOT_FILES_FOLDER = "crawl/"
+MANIFEST_IN_WACZ = ROOT_FILES_FOLDER + "manifest.json"
 
 
 def bundle_path(rel: str) -> str | None:

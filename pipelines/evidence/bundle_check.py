@@ -17,9 +17,8 @@ from typing import Any
 
 from pipelines.evidence import wacz_check
 from pipelines.keys import WACZ_TOKEN_PATH, key_in_crawl
-from pipelines.package import ROOT_FILES_FOLDER, bundle_path
+from pipelines.package import MANIFEST_IN_WACZ, bundle_path
 
-MANIFEST_IN_WACZ = ROOT_FILES_FOLDER + "manifest.json"
 DIGEST = wacz_check.DIGEST_NAME
 # Problem kinds (the status word of a ``verify`` line)
 MISMATCH, MISSING, CORRUPT, EXTRA, INVALID = "MISMATCH", "MISSING", "CORRUPT", "EXTRA", "INVALID"
