@@ -182,7 +182,10 @@ def write_sealed_wacz(
         resources.append(_stream_member(zf, pages_path, "pages/pages.jsonl", zipfile.ZIP_DEFLATED))
         for item in sorted(bundle, key=lambda b: b.path):
             compress = zipfile.ZIP_STORED if item.path.endswith(".png") else zipfile.ZIP_DEFLATED
-            resources.append(_stream_member(zf, item.source, item.path, compress))
+            # named by path: a page's text and diff share a file name (its page key), and
+            # resource names must be unique
+            resources.append({**_stream_member(zf, item.source, item.path, compress),
+                              "name": item.path.lower()})
         package = {
             "profile": "data-package",
             "wacz_version": WACZ_VERSION,

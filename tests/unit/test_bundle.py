@@ -66,6 +66,8 @@ def test_the_wacz_carries_the_bundle_and_the_check_compares_it_with_the_manifest
     wacz = package_indexed(indexed, tmp_path, CRAWL, "t", "citewarc test", bundle=bundle)
     with zipfile.ZipFile(wacz.path) as zf:
         assert {"crawl/manifest.json", key.split("/", 1)[1]} <= set(zf.namelist())
+        names = [r["name"] for r in json.loads(zf.read("datapackage.json"))["resources"]]
+    assert len(names) == len(set(names)), "resource names unique (a text and a diff share a file name)"
     assert wacz.signed is None and wacz.token is None
     assert json.loads(wacz.digest)["hash"].startswith("sha256:")
     check = check_wacz(wacz.path, "w.wacz")
