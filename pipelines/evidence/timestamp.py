@@ -173,13 +173,30 @@ def _one_line(error: object) -> str:
 # =============================================================================================
 
 
+class _TimeStampResp(tsp.TimeStampResp):
+    """RFC 3161 2.4.2: the token is absent from a refusal; asn1crypto's schema forgets OPTIONAL."""
+
+    _fields = [
+        ("status", tsp.PKIStatusInfo),
+        ("time_stamp_token", cms.ContentInfo, {"optional": True}),
+    ]
+
+
 @dataclass(frozen=True)
 class _Token:
-    """The parts of a TimeStampResp the checks need, with the bytes they were parsed from."""
+    """The parts of a TimeStampResp the checks need, with the bytes they were parsed from.
+
+    The bytes are taken before anything reads a value: asn1crypto re-encodes a structure once
+    reading it filled in a DEFAULT (the ESS certificate id's hash algorithm does), and a signature
+    covers the bytes the TSA sent, not our re-encoding of them."""
 
     signed_data: cms.SignedData
+    signer_info: cms.SignerInfo | None  # None unless exactly one signer
+    signed_attrs_der: bytes | None  # as received, still tagged [0]
     tst_info: tsp.TSTInfo
     tst_info_der: bytes
+    certificate_ders: tuple[bytes, ...]
+    certificate_slots: int  # entries in the certificate set, readable or not
 
 
 def _status_text(status: tsp.PKIStatusInfo) -> str:
@@ -193,23 +210,32 @@ def _status_text(status: tsp.PKIStatusInfo) -> str:
 
 def _load(reply: bytes) -> _Token:
     try:
-        response = tsp.TimeStampResp.load(reply, strict=True)
+        response = _TimeStampResp.load(reply, strict=True)
         status = response["status"]["status"].native
         if status not in ("granted", "granted_with_mods"):
             raise TimestampError(f"timestamp authority did not grant the request: "
                                  f"{_status_text(response['status'])}")
         token = response["time_stamp_token"]
-        if token.native is None or token["content_type"].native != "signed_data":
+        if isinstance(token, core.Void) or token["content_type"].native != "signed_data":
             raise TimestampError("timestamp reply carries no signed token")
         signed_data = token["content"]
         encap = signed_data["encap_content_info"]
         if encap["content_type"].native != "tst_info":
             raise TimestampError(f"timestamp token encapsulates {encap['content_type'].native}, not TSTInfo")
-        content = encap["content"]
-        tst_info_der = bytes(content)  # the octets as signed, not a re-encoding
+        tst_info_der = bytes(encap["content"])  # the octets as signed
+        certificates = signed_data["certificates"]
+        slots = [] if isinstance(certificates, core.Void) else list(certificates)
+        certificate_ders = tuple(c.chosen.dump() for c in slots if c.name == "certificate")
+        infos = signed_data["signer_infos"]
+        signer_info = infos[0] if len(infos) == 1 else None
+        signed_attrs_der = None
+        if signer_info is not None and not isinstance(signer_info["signed_attrs"], core.Void):
+            signed_attrs_der = signer_info["signed_attrs"].dump()
         tst_info = tsp.TSTInfo.load(tst_info_der)
         tst_info.native  # noqa: B018  (parse every field now: a malformed one fails here, not later)
-        return _Token(signed_data=signed_data, tst_info=tst_info, tst_info_der=tst_info_der)
+        return _Token(signed_data=signed_data, signer_info=signer_info, signed_attrs_der=signed_attrs_der,
+                      tst_info=tst_info, tst_info_der=tst_info_der, certificate_ders=certificate_ders,
+                      certificate_slots=len(slots))
     except TimestampError:
         raise
     except (ValueError, TypeError, KeyError) as exc:
@@ -247,10 +273,13 @@ def parse_reply(reply: bytes) -> TimestampInfo:
     """What a TimeStampResp says (time, TSA, serial, policy, imprint, nonce), without checking its
     signature (``check_timestamp`` does). ``TimestampError`` when it is not a granted reply."""
     token = _load(reply)
-    signer_info = _signer_info(token.signed_data)
-    certs = _token_certificates(token.signed_data)
-    signer = _find_signer(signer_info, certs) if signer_info is not None else None
-    return _info(token, signer)
+    try:
+        signer_info = token.signer_info
+        certs = _token_certificates(token)
+        signer = _find_signer(signer_info, certs) if signer_info is not None else None
+        return _info(token, signer)
+    except Exception as exc:  # asn1crypto parses lazily: a damaged field fails where it is first read
+        raise TimestampError(f"timestamp token is damaged: {_one_line(exc)}") from None
 
 
 # =============================================================================================
@@ -258,19 +287,13 @@ def parse_reply(reply: bytes) -> TimestampInfo:
 # =============================================================================================
 
 
-def _signer_info(signed_data: cms.SignedData) -> cms.SignerInfo | None:
-    infos = signed_data["signer_infos"]
-    return infos[0] if len(infos) == 1 else None
-
-
-def _token_certificates(signed_data: cms.SignedData) -> list[x509.Certificate]:
+def _token_certificates(token: _Token) -> list[x509.Certificate]:
     found = []
-    for choice in signed_data["certificates"] or []:
-        if choice.name == "certificate":
-            try:
-                found.append(x509.load_der_x509_certificate(choice.chosen.dump()))
-            except ValueError:
-                continue
+    for der in token.certificate_ders:
+        try:
+            found.append(x509.load_der_x509_certificate(der))
+        except Exception:  # noqa: BLE001  (cryptography's InvalidVersion is no ValueError)
+            continue  # a damaged certificate is simply not the signer (and is reported as unreadable)
     return found
 
 
@@ -310,13 +333,13 @@ def _hash(name: str, data: bytes) -> bytes:
     return digest.finalize()
 
 
-def _signed_attributes(signer_info: cms.SignerInfo) -> tuple[bytes, dict[str, list]]:
-    """The DER the signature covers (the signed attributes re-tagged as SET OF, RFC 5652 5.4) and
-    the attributes by type."""
+def _signed_attributes(token: _Token, signer_info: cms.SignerInfo) -> tuple[bytes, dict[str, list]]:
+    """The DER the signature covers (the signed attributes as received, re-tagged as SET OF,
+    RFC 5652 5.4) and the attributes by type."""
     attrs = signer_info["signed_attrs"]
-    if isinstance(attrs, core.Void) or not len(attrs):
+    der = token.signed_attrs_der
+    if der is None or isinstance(attrs, core.Void) or not len(attrs):
         raise TimestampError("timestamp token has no signed attributes")
-    der = attrs.dump()
     if der[0] != 0xA0:
         raise TimestampError("timestamp token's signed attributes are not tagged [0]")
     by_type: dict[str, list] = {}
@@ -425,16 +448,23 @@ def check_timestamp(reply: bytes, data: bytes, tsa_certs_pem: bytes | None = Non
     that certificate may sign timestamps (EKU timeStamping), was valid at ``gen_time``, and is the one
     the ESS signing-certificate attribute names. With ``tsa_certs_pem`` the reader insists on a TSA:
     ``trusted`` when the signer is one of those certificates or directly signed by one; otherwise
-    that is a problem too (``ok`` False). Each problem is one line naming ``data_name``'s role."""
+    that is a problem too (``ok`` False). Each problem is one line; the data is called ``data_name``.
+    Never raises on a damaged token: that is a problem like any other."""
     try:
-        token = _load(reply)
+        return _check(_load(reply), data, tsa_certs_pem, data_name)
     except TimestampError as exc:
-        return TimestampCheck(ok=False, info=None, trusted=False, problem=str(exc), problems=(str(exc),))
+        problem = str(exc)
+    except Exception as exc:  # asn1crypto parses lazily: a damaged field fails where it is first read
+        problem = f"timestamp token is damaged: {_one_line(exc)}"
+    return TimestampCheck(ok=False, info=None, trusted=False, problem=problem, problems=(problem,))
+
+
+def _check(token: _Token, data: bytes, tsa_certs_pem: bytes | None, data_name: str) -> TimestampCheck:
     anchors = _pem_certificates(tsa_certs_pem) if tsa_certs_pem is not None else []
-    signer_info = _signer_info(token.signed_data)
+    signer_info = token.signer_info
     signer = None
     if signer_info is not None:
-        signer = _find_signer(signer_info, _token_certificates(token.signed_data)) or \
+        signer = _find_signer(signer_info, _token_certificates(token)) or \
             _find_signer(signer_info, anchors)
     info = _info(token, signer)
     problems: list[str] = []
@@ -449,7 +479,9 @@ def check_timestamp(reply: bytes, data: bytes, tsa_certs_pem: bytes | None = Non
     if signer_info is None:
         problems.append("timestamp token does not have exactly one signer")
     else:
+        problems.extend(_structure_problems(token.signed_data, signer_info))
         problems.extend(_signer_problems(token, signer_info, signer, info.gen_time))
+    problems.extend(_certificate_set_problems(_token_certificates(token), token.certificate_slots))
 
     trusted = False
     if tsa_certs_pem is not None:
@@ -465,17 +497,61 @@ def check_timestamp(reply: bytes, data: bytes, tsa_certs_pem: bytes | None = Non
                           problem=problems[0] if problems else None, problems=tuple(problems))
 
 
+def _structure_problems(signed_data: cms.SignedData, signer_info: cms.SignerInfo) -> list[str]:
+    """The version numbers RFC 5652 fixes for a token: unsigned, but a changed one is a damaged token."""
+    problems = []
+    if signed_data["version"].native != "v3":
+        problems.append(f"timestamp token's SignedData version is {signed_data['version'].native}, not v3")
+    algorithms = [*_digest_algorithms(signed_data), signer_info["digest_algorithm"]]
+    if signer_info["signature_algorithm"].signature_algo != "rsassa_pss":
+        algorithms.append(signer_info["signature_algorithm"])
+    if not all(_absent_or_null(algorithm["parameters"]) for algorithm in algorithms):
+        problems.append("timestamp token's algorithm parameters are damaged (absent or NULL expected)")
+    expected = "v1" if signer_info["sid"].name == "issuer_and_serial_number" else "v3"
+    if signer_info["version"].native != expected:
+        problems.append(f"timestamp token's SignerInfo version is {signer_info['version'].native}, "
+                        f"not {expected}")
+    return problems
+
+
+def _digest_algorithms(signed_data: cms.SignedData) -> list:
+    return list(signed_data["digest_algorithms"])
+
+
+def _absent_or_null(parameters: object) -> bool:
+    return isinstance(parameters, core.Void) or parameters.dump() == b"\x05\x00"
+
+
+def _certificate_set_problems(certs: list[x509.Certificate], listed: int) -> list[str]:
+    """The certificates a token carries besides its signer (a CA, say) are never trusted for being
+    there, but a damaged one is a damaged token: each must parse, and verify under any issuer the set
+    holds (a self-signed CA under itself)."""
+    problems = []
+    if len(certs) != listed:
+        problems.append("timestamp token carries a certificate that cannot be read")
+    for cert in certs:
+        for issuer in certs:
+            if cert.issuer == issuer.subject and not _issued_by(cert, issuer):
+                problems.append(f"timestamp token's certificate {cert.subject.rfc4514_string()} is damaged: "
+                                f"its signature does not verify")
+                break
+    return problems
+
+
 def _signer_problems(token: _Token, signer_info: cms.SignerInfo, signer: x509.Certificate | None,
                      gen_time: datetime) -> list[str]:
     problems: list[str] = []
     try:
-        signed, attrs = _signed_attributes(signer_info)
+        signed, attrs = _signed_attributes(token, signer_info)
     except TimestampError as exc:
         return [str(exc)]
     content_types = [v[0].native for v in attrs.get("content_type", []) if len(v)]
     if content_types != ["tst_info"]:
         problems.append("timestamp token's content-type attribute is not id-ct-TSTInfo")
     digest_name = signer_info["digest_algorithm"]["algorithm"].native
+    listed = [algorithm["algorithm"].native for algorithm in token.signed_data["digest_algorithms"]]
+    if digest_name not in listed:
+        problems.append(f"timestamp token's digest algorithms {listed} lack its signer's {digest_name}")
     digests = [v[0].native for v in attrs.get("message_digest", []) if len(v)]
     try:
         if len(digests) != 1 or digests[0] != _hash(digest_name, token.tst_info_der):
