@@ -4,9 +4,12 @@
         tsa.url                          # POST application/timestamp-query here
         tsa.ca_pem, tsa.tsa_cert_pem     # paths: what `openssl ts -verify -CAfile/-untrusted` reads
         tsa.requests                     # queries answered with a token
-        tsa.attempts                     # every POST received, the refused (503) ones too
+        tsa.attempts                     # every request received, the refused (503) ones too
         with tsa.outage(): ...           # 503 to everything meanwhile (also .down() / .up())
+        tsa.down(2)                      # 503 to the next two POSTs, then answers again
         tsa.answer_with(old_reply)       # a canned reply for every query (a replay), None to stop
+        tsa.tamper = fn                  # stamp fn(query) instead of the query (a lying TSA)
+        tsa.delay = 2.0                  # answer that late (a timeout); tsa.redirect_to = url (a 302)
 
     with refusing_port() as port: ...    # a loopback port where nothing listens: connections refused
 
@@ -23,7 +26,8 @@ import socket
 import subprocess
 import tempfile
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -138,10 +142,17 @@ class TsaServer(LoopbackServer):
         self.folder = folder or Path(tempfile.mkdtemp(prefix="citewarc-tsa-"))
         self.pki: TsaPki | None = None
         self.requests = 0  # queries answered with openssl's reply
-        self.attempts = 0  # every POST that arrived, answered or not
+        self.attempts = 0  # every request that arrived, answered or not
         self.is_down = False
+        self.down_left: int | None = None  # with is_down: refuse only this many more POSTs
         self.canned: bytes | None = None
+        self.tamper: Callable[[bytes], bytes] | None = None
+        self.delay = 0.0
+        self.redirect_to: str | None = None
+        self.redirect_status = 302
         self._lock = threading.Lock()  # one openssl at a time: the serial file
+        self._in_flight = 0
+        self._idle = threading.Condition()
 
     @property
     def url(self) -> str:  # type: ignore[override]  (an attribute here, not LoopbackServer's url(path))
@@ -169,20 +180,41 @@ class TsaServer(LoopbackServer):
         if self._own_folder:
             shutil.rmtree(self.folder, ignore_errors=True)
 
-    def down(self) -> None:
-        """Answer 503 to everything until ``up()``."""
+    def down(self, count: int | None = None) -> None:
+        """Answer 503 to everything until ``up()``, or only to the next ``count`` POSTs."""
         self.is_down = True
+        self.down_left = count
 
     def up(self) -> None:
         self.is_down = False
+        self.down_left = None
+        self.canned = self.tamper = self.redirect_to = None
+        self.redirect_status = 302
+        self.delay = 0.0
 
     @contextlib.contextmanager
-    def outage(self) -> Iterator[None]:
-        self.down()
+    def outage(self, count: int | None = None) -> Iterator[None]:
+        """Down meanwhile; afterwards up, with every other misbehaviour switched off too."""
+        self.down(count)
         try:
             yield
         finally:
             self.up()
+
+    def arrived(self) -> None:
+        with self._idle:
+            self.attempts += 1
+            self._in_flight += 1
+
+    def finished(self) -> None:
+        with self._idle:
+            self._in_flight -= 1
+            self._idle.notify_all()
+
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        """True once no POST is being answered (a late answer would count in the next test)."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._in_flight == 0, timeout=timeout)
 
     def answer_with(self, reply: bytes | None) -> None:
         """Answer every query with this reply (a replayed token) until ``answer_with(None)``."""
@@ -191,15 +223,18 @@ class TsaServer(LoopbackServer):
     def answer(self, query: bytes) -> tuple[int, bytes]:
         """(HTTP status, body) for one POSTed query."""
         with self._lock:
-            self.attempts += 1
             if self.is_down:
+                if self.down_left is not None:
+                    self.down_left -= 1
+                    if self.down_left <= 0:
+                        self.is_down, self.down_left = False, None
                 return 503, b"timestamp service unavailable\n"
             if self.canned is not None:
                 self.requests += 1
                 return 200, self.canned
             assert self.pki is not None
             try:
-                reply = self.pki.reply(query)
+                reply = self.pki.reply(self.tamper(query) if self.tamper else query)
             except RuntimeError as exc:
                 return 400, str(exc).encode()
             self.requests += 1
@@ -217,27 +252,43 @@ def _make_handler(server: TsaServer) -> type[BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args) -> None:  # noqa: A002  (stdlib signature)
             pass
 
-        def _send(self, status: int, body: bytes, content_type: str) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+        def _send(self, status: int, body: bytes, content_type: str, location: str | None = None) -> None:
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                if location:
+                    self.send_header("Location", location)
+                self.end_headers()
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client gave up waiting (a timeout test)
 
         def do_POST(self) -> None:
-            query = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            server.arrived()
+            try:
+                self._answer(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+            finally:
+                server.finished()
+
+        def _answer(self, query: bytes) -> None:
+            if server.redirect_to:
+                self._send(server.redirect_status, b"", "text/plain", location=server.redirect_to)
+                return
+            if server.delay:
+                time.sleep(server.delay)
             if self.headers.get("Content-Type") != "application/timestamp-query":
-                with server._lock:
-                    server.attempts += 1
                 self._send(415, b"expected application/timestamp-query\n", "text/plain")
                 return
             status, body = server.answer(query)
             self._send(status, body, "application/timestamp-reply" if status == 200 else "text/plain")
 
         def do_GET(self) -> None:
-            with server._lock:
-                server.attempts += 1
-            self._send(503 if server.is_down else 405, b"POST a timestamp query\n", "text/plain")
+            server.arrived()
+            try:
+                self._send(503 if server.is_down else 405, b"POST a timestamp query\n", "text/plain")
+            finally:
+                server.finished()
 
     return Handler
 
