@@ -32,8 +32,11 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 QUERY_TYPE = "application/timestamp-query"
 REPLY_TYPE = "application/timestamp-reply"
 MAX_REPLY_BYTES = 1 << 20  # a token is a few KB; anything larger is not one
+# Imprints and signatures: SHA-2 only (SHA-1 collisions can be chosen). ESS v1 names a
+# certificate by its SHA-1 by definition: that lookup is the only SHA-1 use, and the signature
+# still has to verify with the certificate found.
 HASHES = {"sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512,
-          "sha224": hashes.SHA224, "sha1": hashes.SHA1}
+          "sha224": hashes.SHA224}
 
 
 class TimestampError(Exception):
@@ -389,10 +392,10 @@ def _ess_cert_matches(values: dict[str, list], cert: x509.Certificate) -> bool |
                     return False
                 first = cert_ids[0]
                 if kind == "signing_certificate_v2":
-                    algorithm = first["hash_algorithm"]["algorithm"].native
+                    found = _hash(first["hash_algorithm"]["algorithm"].native, der)
                 else:
-                    algorithm = "sha1"
-                return _hash(algorithm, der) == first["cert_hash"].native
+                    found = hashlib.sha1(der, usedforsecurity=False).digest()
+                return found == first["cert_hash"].native
     return None
 
 
@@ -575,7 +578,10 @@ def _signer_problems(token: _Token, signer_info: cms.SignerInfo, signer: x509.Ce
         problems.append(f"timestamp signer {signer.subject.rfc4514_string()} {eku_problem}")
     if not _valid_at(signer, gen_time):
         problems.append(f"timestamp signer certificate was not valid at {gen_time.isoformat()}")
-    if _ess_cert_matches(attrs, signer) is False:
+    ess = _ess_cert_matches(attrs, signer)
+    if ess is None:
+        problems.append("timestamp token lacks the signing-certificate attribute (RFC 3161 2.4.1)")
+    elif not ess:
         problems.append("timestamp token's signing-certificate attribute names another certificate")
     return problems
 

@@ -15,7 +15,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from asn1crypto import tsp
+from asn1crypto import cms, core, tsp
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from pipelines.evidence.timestamp import (
     TimestampError,
@@ -242,3 +248,137 @@ def test_a_rejection_is_one_line(stamped: Stamped) -> None:
     check = check_timestamp(b"\x30\x03\x02\x01\x02", DATA)
     assert not check.ok and check.info is None
     assert check.problem is not None and "\n" not in check.problem
+
+
+@pytest.mark.parametrize("algorithm", ["sha384", "sha512"])
+def test_other_sha2_imprints_check(stamped: Stamped, tmp_path: Path, algorithm: str) -> None:
+    """A token someone else requested with another SHA-2 imprint (openssl's own query) checks too."""
+    (tmp_path / "data").write_bytes(DATA)
+    _openssl_text(["ts", "-query", "-data", "data", f"-{algorithm}", "-cert", "-out", "q.tsq"], tmp_path)
+    reply = stamped.pki.reply((tmp_path / "q.tsq").read_bytes())
+    check = check_timestamp(reply, DATA, stamped.pki.ca_pem.read_bytes())
+    assert (check.ok, check.trusted) == (True, True)
+    assert check.info is not None and check.info.hash_algorithm == algorithm
+    assert check.info.imprint_hex == hashlib.new(algorithm, DATA).hexdigest()
+    assert not check_timestamp(reply, OTHER).ok
+
+
+# --- tokens built here, for what openssl ts -reply refuses to make --------------------------------
+# openssl will not sign with a certificate lacking the timeStamping EKU, nor name its signer by key
+# identifier; a token assembled field by field (RFC 3161 / RFC 5652, ECDSA P-256) covers those
+# branches. The first test shows the assembly itself is right: the untouched token checks.
+
+
+def _ca_and_leaf(eku: bool | None, not_after: datetime | None = None):
+    now = datetime.now(UTC)
+    ca_key, leaf_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "assembled CA")])
+    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
+          .public_key(ca_key.public_key()).serial_number(1)
+          .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=30))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+          .sign(ca_key, hashes.SHA256()))
+    builder = (x509.CertificateBuilder()
+               .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "assembled TSA")]))
+               .issuer_name(ca_name).public_key(leaf_key.public_key()).serial_number(7)
+               .not_valid_before(now - timedelta(days=1))
+               .not_valid_after(not_after or now + timedelta(days=30))
+               .add_extension(x509.SubjectKeyIdentifier.from_public_key(leaf_key.public_key()),
+                              critical=False))
+    if eku is not None:
+        builder = builder.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]),
+                                        critical=eku)
+    return ca, builder.sign(ca_key, hashes.SHA256()), leaf_key
+
+
+def _assemble(leaf, leaf_key, data: bytes, *, by_key_id: bool = False, ess: bool = True,
+              embed=None) -> bytes:
+    """A granted TimeStampResp for ``data`` signed by ``leaf_key``, carrying ``embed`` (default
+    ``leaf``) as its certificate."""
+    leaf_der = leaf.public_bytes(Encoding.DER)
+    tst = tsp.TSTInfo({
+        "version": "v1", "policy": "1.3.6.1.4.1.99999.9", "serial_number": 42,
+        "message_imprint": {"hash_algorithm": {"algorithm": "sha256"},
+                            "hashed_message": hashlib.sha256(data).digest()},
+        "gen_time": datetime.now(UTC).replace(microsecond=0), "nonce": 99,
+    }).dump()
+    attributes = [
+        {"type": "content_type", "values": ["tst_info"]},
+        {"type": "message_digest", "values": [hashlib.sha256(tst).digest()]},
+    ]
+    if ess:
+        attributes.append({"type": "signing_certificate_v2",
+                           "values": [{"certs": [{"cert_hash": hashlib.sha256(leaf_der).digest()}]}]})
+    attrs = cms.CMSAttributes(attributes)
+    signature = leaf_key.sign(attrs.dump(), ec.ECDSA(hashes.SHA256()))
+    asn1_leaf = asn1_x509.Certificate.load((embed or leaf).public_bytes(Encoding.DER))
+    if by_key_id:
+        sid = cms.SignerIdentifier({"subject_key_identifier": asn1_leaf.key_identifier})
+    else:
+        sid = cms.SignerIdentifier({"issuer_and_serial_number": {
+            "issuer": asn1_leaf.issuer, "serial_number": asn1_leaf.serial_number}})
+    signed_data = cms.SignedData({
+        "version": "v3",
+        "digest_algorithms": [{"algorithm": "sha256"}],
+        "encap_content_info": {"content_type": "tst_info", "content": core.ParsableOctetString(tst)},
+        "certificates": [asn1_leaf],
+        "signer_infos": [{
+            "version": "v3" if by_key_id else "v1", "sid": sid,
+            "digest_algorithm": {"algorithm": "sha256"}, "signed_attrs": attrs,
+            "signature_algorithm": {"algorithm": "sha256_ecdsa"}, "signature": signature,
+        }],
+    })
+    return tsp.TimeStampResp({
+        "status": {"status": "granted"},
+        "time_stamp_token": {"content_type": "signed_data", "content": signed_data},
+    }).dump()
+
+
+def _pem(cert) -> bytes:
+    return cert.public_bytes(Encoding.PEM)
+
+
+@pytest.mark.parametrize("by_key_id", [False, True])
+def test_an_assembled_token_checks_signer_by_serial_or_key_id(by_key_id: bool) -> None:
+    ca, leaf, key = _ca_and_leaf(eku=True)
+    check = check_timestamp(_assemble(leaf, key, DATA, by_key_id=by_key_id), DATA, _pem(ca))
+    assert (check.ok, check.trusted, check.problem) == (True, True, None)
+    assert check.info is not None and check.info.signer_subject == "CN=assembled TSA"
+
+
+@pytest.mark.parametrize(("eku", "why"), [
+    (None, "has no extended key usage"),
+    (False, "has a non-critical extended key usage"),
+])
+def test_a_signer_that_may_not_stamp_time_is_refused(eku: bool | None, why: str) -> None:
+    ca, leaf, key = _ca_and_leaf(eku=eku)
+    check = check_timestamp(_assemble(leaf, key, DATA), DATA, _pem(ca))
+    assert not check.ok and not check.trusted
+    assert len(check.problems) == 1
+    assert (check.problem or "").startswith(f"timestamp signer CN=assembled TSA {why}")
+
+
+def test_a_signer_expired_at_gen_time_is_refused() -> None:
+    ca, leaf, key = _ca_and_leaf(eku=True, not_after=datetime.now(UTC) - timedelta(hours=1))
+    check = check_timestamp(_assemble(leaf, key, DATA), DATA, _pem(ca))
+    assert not check.ok
+    assert "signer certificate was not valid at" in (check.problem or "")
+
+
+def test_a_token_without_the_ess_attribute_is_refused() -> None:
+    ca, leaf, key = _ca_and_leaf(eku=True)
+    check = check_timestamp(_assemble(leaf, key, DATA, ess=False), DATA, _pem(ca))
+    assert not check.ok
+    assert check.problem == "timestamp token lacks the signing-certificate attribute (RFC 3161 2.4.1)"
+
+
+def test_a_token_whose_ess_names_another_certificate_is_refused() -> None:
+    """The signer certificate swapped for another with the same issuer and serial (and its key):
+    the ESS attribute, signed by the TSA, still names the original."""
+    _, leaf, key = _ca_and_leaf(eku=True)
+    _, other_leaf, _ = _ca_and_leaf(eku=True)  # same names, serial 7, another key
+    assert check_timestamp(_assemble(leaf, key, DATA), DATA).ok
+    check = check_timestamp(_assemble(leaf, key, DATA, embed=other_leaf), DATA)
+    assert not check.ok
+    assert "signature does not verify" in (check.problem or "")
+    assert "timestamp token's signing-certificate attribute names another certificate" in check.problems
