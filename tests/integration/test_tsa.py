@@ -21,11 +21,19 @@ from pipelines.evidence.timestamp import (
     parse_reply,
     request_timestamp,
 )
+from tests.conftest import PROXY_VARIABLES
 from tests.servers.tsa import TsaServer, refusing_port
 
 pytestmark = pytest.mark.integration
 
 DATA = b'{"path": "datapackage.json", "hash": "sha256:89ab", "signedData": {}}\n'
+
+
+@pytest.fixture(autouse=True)
+def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """urllib honours the proxy environment (as the crawl's TSA requests should); not here."""
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture

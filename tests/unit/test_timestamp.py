@@ -382,3 +382,16 @@ def test_a_token_whose_ess_names_another_certificate_is_refused() -> None:
     assert not check.ok
     assert "signature does not verify" in (check.problem or "")
     assert "timestamp token's signing-certificate attribute names another certificate" in check.problems
+
+
+def test_cut_or_random_bytes_are_one_line_problems_never_exceptions(stamped: Stamped) -> None:
+    """Whatever a reader is handed, check_timestamp answers with a problem and parse_reply with
+    TimestampError: verify prints a line, not a traceback."""
+    samples = [stamped.reply[:cut] for cut in range(0, len(stamped.reply), 13)]
+    samples += [hashlib.sha512(bytes([n])).digest() * 3 for n in range(20)]
+    samples += [b"\x30\x82\xff\xff" + stamped.reply[4:]]
+    for sample in samples:
+        check = check_timestamp(sample, DATA)
+        assert not check.ok and check.problem is not None and "\n" not in check.problem
+        with pytest.raises(TimestampError):
+            parse_reply(sample)
