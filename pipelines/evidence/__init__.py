@@ -1,0 +1,1 @@
+"""Evidence anyone can check: signing, trusted time, provenance (issue 14)."""
