@@ -76,16 +76,24 @@ def verify_chain(pems: list[str] | tuple[str, ...], host: str, when: datetime,
         verifier = PolicyBuilder().store(store).time(at).build_server_verifier(_subject(host))
         verifier.verify(certs[0], certs[1:])
     except VerificationError as exc:
-        return False, _problem(str(exc), certs, store_name)
+        return False, _problem(str(exc), certs, store_name, at)
     except ValueError as exc:  # a host name the policy cannot take, a malformed extension
         return False, " ".join(str(exc).split())
     return True, None
 
 
-def _problem(message: str, certs: list[x509.Certificate], store_name: str | None) -> str:
+def _problem(message: str, certs: list[x509.Certificate], store_name: str | None,
+             at: datetime) -> str:
     """cryptography's reason in words a reader can act on ("candidates exhausted" means no path
     from the chain as presented to a root of the store)."""
     message = " ".join(message.split())
+    if "not valid at validation time" in message:
+        for cert in certs:
+            subject = cert.subject.rfc4514_string()
+            if at > cert.not_valid_after_utc.replace(tzinfo=None):
+                return f"certificate {subject} expired on {cert.not_valid_after_utc:%Y-%m-%d}"
+            if at < cert.not_valid_before_utc.replace(tzinfo=None):
+                return f"certificate {subject} not valid before {cert.not_valid_before_utc:%Y-%m-%d}"
     if "candidates exhausted" not in message:
         return message
     top = certs[-1]
