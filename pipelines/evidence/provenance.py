@@ -284,7 +284,13 @@ def build_provenance(static: StaticProvenance, *, crawl_id: str, run_started: da
     if ended_how:
         out["run_end_reason"] = ended_how
     out["hosts"] = dict(hosts or {})
+    if static.settings.get("proxy_used"):
+        out["hosts_note"] = PROXY_NOTE
     return out
+
+
+PROXY_NOTE = ("fetched through a proxy: the addresses are those of the proxy that answered, and an "
+              "https host's chain is the one presented through the proxy's tunnel")
 
 
 def merge_hosts(parts: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
