@@ -205,9 +205,14 @@ class WarcCaptureMiddleware:
         except ValueError:
             return None
         presented = self.chains.first(host, port)
-        if presented is None or not self.run.hosts.claim_tls(host):
+        if presented is None or self._recorded_before(host) or not self.run.hosts.claim_tls(host):
             return None
         return host, port, presented
+
+    def _recorded_before(self, host: str) -> bool:
+        """Whether a killed run of this resumed crawl already wrote the host's chain record (on
+        the reactor thread, like ArchivedResponseMiddleware's first read of the WARCs)."""
+        return self.run.resumed is not None and host in self.run.archived().tls_hosts
 
     def _revisit_target(self, ex: Exchange, digest: str, is_seed: bool):
         """The earlier full capture this response can point to instead of storing the payload
@@ -230,12 +235,10 @@ class WarcCaptureMiddleware:
         return await run_in_thread(self._write_blocking, exchange, is_seed, tls)
 
     def _tls_records(self, tls: tuple[str, int, PresentedChain] | None) -> list[object]:
-        """The host's chain record, unless a killed run of this crawl already wrote one."""
+        """The host's chain record (verifying it is CPU work: off the reactor, with the write)."""
         if tls is None:
             return []
         host, port, presented = tls
-        if host in self.run.archived().tls_hosts:
-            return []
         record, chain = tls_chain_record(host, port, presented)
         self.run.hosts.recorded_tls(chain)
         return [record]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+import signal
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,10 +21,12 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
+from pipelines.kill_hook import KILL_ENV
+from tests.conftest import citewarc_env, run_killable
 from tests.servers.answering_proxy import NEWS_HOST, AnsweringProxy
 from tests.servers.secret_settings import TEST_TOKEN
 from tests.servers.tls_site import SOURCE_PATH, STORY_PATH, TlsSite
-from tests.warc_files import assert_crawl_whole
+from tests.warc_files import assert_crawl_whole, records
 
 pytestmark = pytest.mark.integration
 OPERATOR = "Verification desk (test)"
@@ -158,3 +161,27 @@ def test_no_credential_in_any_warc_byte(run_citewarc, tmp_path: Path) -> None:
     assert provenance["capture_settings"]["DEFAULT_REQUEST_HEADERS"]["Authorization"] == (
         "[redacted by citewarc]")
     assert "proxy" in provenance["hosts_note"]
+
+
+def test_a_resumed_crawl_records_each_chain_once_and_a_provenance_per_run(tmp_path: Path) -> None:
+    """Killed right after the host's chain record, then resumed: still one chain record for the
+    host; the resumed run ends with its own provenance record (the killed run wrote none)."""
+    with TlsSite(tmp_path / "certs") as site:
+        env = citewarc_env(tmp_path, {KILL_ENV: "3"})  # robots.txt response, request, the chain
+        code, out, err = run_killable(["archive", site.url(STORY_PATH), "--store",
+                                       str(tmp_path / "store")], tmp_path, env, 120)
+        assert code == -signal.SIGKILL, f"not killed: {code}\n{err}"
+        folders = [p for p in (tmp_path / "spool").glob("*/*") if p.is_dir()]
+        assert len(folders) == 1
+        crawl_id = folders[0].name
+        killed = records(folders[0] / "warc", "*.warc.gz*")
+        assert [k for k, u, _ in killed if u.startswith("urn:tls-certificate:")] == ["resource"]
+        code, out, err = run_killable(["archive", "--resume", crawl_id, "--store",
+                                       str(tmp_path / "store")], tmp_path, citewarc_env(tmp_path), 120)
+        assert code == 0, err
+    got = records(tmp_path / "store" / crawl_id / "warc")
+    uris = [u for _, u, _ in got]
+    assert uris.count("urn:tls-certificate:127.0.0.1") == 1
+    assert uris.count("urn:citewarc:provenance") == 1
+    assert site.url(STORY_PATH) in uris and site.url(SOURCE_PATH) in uris
+    assert_crawl_whole(tmp_path / "store", crawl_id, tmp_path)
