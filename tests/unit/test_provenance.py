@@ -12,10 +12,13 @@ import json
 from datetime import UTC, datetime, timedelta
 from importlib.metadata import version
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from scrapy.settings import Settings
 
+from crawler.web.tls_chain import PresentedChain, PresentedChains
+from pipelines.distributed_finalize import read_provenance
 from pipelines.evidence.provenance import (
     CAPTURE_SETTINGS,
     HostLedger,
@@ -267,3 +270,22 @@ def test_provenance_read_back_from_warcs(tmp_path: Path, site_chain) -> None:
     assert entry["tls"]["chain_sha256"] == [pem_sha256(p) for p in site_chain.chain_pems]
     assert entry["tls"]["verified"] is False and entry["tls"]["problem"] == "untrusted"
     assert entry["tls"]["port"] == 8443
+
+
+def test_presented_chains_keep_the_first_and_every_distinct_one() -> None:
+    chains = PresentedChains()
+    first = PresentedChain(("A",), "192.0.2.7", WHEN)
+    chains.add("News.Test", 443, first)
+    chains.add("news.test", 443, PresentedChain(("A",), "192.0.2.8", WHEN))  # same chain again
+    chains.add("news.test", 443, PresentedChain(("B",), "192.0.2.9", WHEN))
+    assert chains.first("news.test", 443) == first
+    assert chains.first("news.test", 8443) is None
+    assert len(chains._chains[("news.test", 443)]) == 2
+
+
+def test_unreadable_warcs_give_no_provenance_rather_than_no_crawl(tmp_path: Path) -> None:
+    """The distributed finalizer never fails a crawl over its provenance."""
+    bad = tmp_path / "gone.warc.gz"  # a WARC that cannot be read
+    announced = SimpleNamespace(crawl_id="c3", started=WHEN)
+    assert read_provenance([bad], announced) is None
+    assert read_provenance([], announced)["hosts"] == {}
