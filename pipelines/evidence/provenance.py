@@ -10,6 +10,7 @@ and only settings named in ``CAPTURE_SETTINGS`` are read at all (never S3 keys o
 from __future__ import annotations
 
 import hashlib
+import json
 import platform
 import threading
 from collections.abc import Iterable, Mapping
@@ -19,6 +20,9 @@ from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as dist_version
 from typing import Any
 from urllib.parse import urlsplit
+
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
 
 from pipelines.warc.records import PROVENANCE_URI, TLS_CERTIFICATE_PREFIX
 
@@ -177,16 +181,8 @@ class TlsChain:
 
 
 def pem_sha256(pem: str) -> str:
-    from cryptography import x509  # noqa: PLC0415
-
-    der = x509.load_pem_x509_certificate(pem.encode("ascii")).public_bytes(_der())
+    der = x509.load_pem_x509_certificate(pem.encode("ascii")).public_bytes(Encoding.DER)
     return hashlib.sha256(der).hexdigest()
-
-
-def _der():
-    from cryptography.hazmat.primitives.serialization import Encoding  # noqa: PLC0415
-
-    return Encoding.DER
 
 
 @dataclass
@@ -260,8 +256,6 @@ def static_provenance(settings: Any, proxies: Mapping[str, str] | None = None,
 def warcinfo_fields(static: StaticProvenance) -> dict[str, str]:
     """The static provenance as warcinfo fields (``key: value`` lines; the settings as one line of
     JSON, which stays machine-readable inside application/warc-fields)."""
-    import json  # noqa: PLC0415
-
     fields = {f"software-{name}": value for name, value in static.software.items()}
     if static.operator:
         fields["operator"] = static.operator
