@@ -47,3 +47,6 @@ class CrawlOutcome:
     text_dir: Path | None = None  # None: the texts are in ``dir``
     job: JobRun | None = None  # scheduled crawls only
     stored_files: list[dict[str, Any]] = field(default_factory=list)  # {key, sha256, bytes}
+    # What captured the crawl, how and from where (pipelines/evidence/provenance.py): the last
+    # run's ``urn:citewarc:provenance`` JSON; None when not known (an outcome built by hand).
+    provenance: dict[str, Any] | None = None
