@@ -14,9 +14,11 @@ from __future__ import annotations
 import logging
 import shutil
 from collections.abc import Collection
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from pipelines.evidence.provenance_read import provenance_from_warcs
 from pipelines.evidence.seal import EvidenceOptions
 from pipelines.finalize import finalize_crawl
 from pipelines.keys import crawl_prefix, key_in_crawl, warc_prefix
@@ -52,11 +54,13 @@ def finalize_parts(announced: Announced, store: Store, parts: list[tuple[Part, C
     seeds = list(dict.fromkeys([*announced.seeds, *merged.seeds_added]))
     try:
         warcs = download_inputs(store, announced.crawl_id, merged.files, inputs)
+        provenance = read_provenance(warcs, announced)
         outcome = CrawlOutcome(
             crawl_id=announced.crawl_id, tool=announced.tool, seeds=seeds,
             started=announced.started, pages=merged.pages, skipped=merged.skipped,
             warnings=merged.warnings, store=store, dir=out, warcs=warcs, text_dir=inputs,
-            job=announced.job, stored_files=merged.files, evidence=evidence or EvidenceOptions())
+            job=announced.job, stored_files=merged.files, provenance=provenance,
+            evidence=evidence or EvidenceOptions())
         result = finalize_crawl(outcome, "finished", upload_budget)
     except BaseException:
         shutil.rmtree(work_dir, ignore_errors=True)
@@ -71,6 +75,18 @@ def finalize_parts(announced: Announced, store: Store, parts: list[tuple[Part, C
                      "all be deleted: %s", announced.crawl_id, exc)
     shutil.rmtree(work_dir, ignore_errors=True)
     return result
+
+
+def read_provenance(warcs: list[Path], announced: Announced) -> dict[str, Any] | None:
+    """The crawl's provenance from its workers' WARCs (static part, hosts merged): the finalizer
+    ran no capture of its own. None, with a log line, when they cannot be read: provenance never
+    stops a crawl from being finalised."""
+    try:
+        return provenance_from_warcs(warcs, announced.crawl_id, announced.started, datetime.now(UTC))
+    except Exception as exc:  # noqa: BLE001 - the WARCs are checked elsewhere; say it and go on
+        logger.error("Could not read the provenance of crawl %s from its WARCs: %s",
+                     announced.crawl_id, exc)
+        return None
 
 
 def download_inputs(store: Store, crawl_id: str, files: list[dict[str, Any]],

@@ -116,6 +116,7 @@ def how_it_ends(reason: str, requests_left: bool, limit_reached: str | None = No
 def stop_run(run: CrawlRun, reason: str, not_fetched: int) -> CrawlResult:
     """Blocking: close the WARC and the journal cleanly, write no manifest, upload nothing; the
     spool folder stays for ``--resume``."""
+    run.write_provenance(reason)
     run.writer.close()
     run.journal.write("stop", reason=reason, not_fetched=not_fetched)
     run.journal.close()
@@ -201,6 +202,7 @@ def write_failed_result(run: CrawlRun) -> CrawlResult:
 def finalize_run(run: CrawlRun, reason: str, upload_budget: float = 120.0) -> CrawlResult:
     """Blocking: close files, build the manifest, upload (retrying for ``upload_budget``
     seconds). Returns what the command reports."""
+    run.write_provenance(reason)
     warcs = run.writer.close()
     if run.write_error is not None:
         try:
@@ -222,7 +224,7 @@ def run_outcome(run: CrawlRun, warcs: list[Path]) -> CrawlOutcome:
     return CrawlOutcome(crawl_id=run.crawl_id, tool=run.tool, seeds=run.seeds, started=run.started,
                         pages=run.pages, skipped=run.skipped, warnings=run.warnings,
                         store=run.store, dir=run.dir, warcs=warcs, job=run.job,
-                        evidence=run.evidence)
+                        evidence=run.evidence, provenance=run.provenance)
 
 
 def finalize_crawl(outcome: CrawlOutcome, reason: str, upload_budget: float = 120.0) -> CrawlResult:

@@ -49,3 +49,6 @@ class CrawlOutcome:
     job: JobRun | None = None  # scheduled crawls only
     stored_files: list[dict[str, Any]] = field(default_factory=list)  # {key, sha256, bytes}
     evidence: EvidenceOptions = field(default_factory=EvidenceOptions)  # signing key, TSA
+    # What captured the crawl, how and from where (pipelines/evidence/provenance.py): the last
+    # run's ``urn:citewarc:provenance`` JSON; None when not known (an outcome built by hand).
+    provenance: dict[str, Any] | None = None

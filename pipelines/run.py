@@ -8,10 +8,12 @@ is the finalizer's (``pipelines.finalize.crawl_result``).
 
 from __future__ import annotations
 
+import json
 import logging
 import platform
 import re
 import threading
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,6 +24,13 @@ from typing import Any
 from scrapy import __version__ as scrapy_version
 
 from pipelines.catalog import hold_journal
+from pipelines.evidence.provenance import (
+    HostLedger,
+    StaticProvenance,
+    build_provenance,
+    static_provenance,
+    warcinfo_fields,
+)
 from pipelines.evidence.seal import EvidenceOptions, evidence_options
 from pipelines.job_state import JobRun, PreviousCapture
 from pipelines.journal import (
@@ -38,6 +47,7 @@ from pipelines.page import PageRecord
 from pipelines.spool import crawl_spool, spool_root
 from pipelines.store import open_store
 from pipelines.store.base import Store, inside
+from pipelines.warc.records import build_provenance_record, new_record_id
 from pipelines.warc.writer import RollingWarcWriter, WarcWriteError, WrittenRecord
 
 _ATTR = "_citewarc_run"
@@ -94,13 +104,20 @@ class CrawlRun:
         on_write_error: Callable[[], None] | None = None,
         warc_prefix: str = "",
         evidence: EvidenceOptions | None = None,
+        provenance: StaticProvenance | None = None,
     ) -> None:
         # Identity
         self.crawl_id = crawl_id
         self.seeds = seeds
         self.store = store
         self.tool = tool
-        self.started = datetime.now(UTC)
+        self.started = datetime.now(UTC)  # the crawl's start (a resumed crawl's first run's)
+        self.run_started = self.started  # this run's
+        # Provenance: what captures (static), and per host the IPs that answered and the TLS chain
+        # recorded; the run's full provenance once its record is written (``write_provenance``).
+        self.static_provenance = provenance
+        self.hosts = HostLedger()
+        self.provenance: dict[str, Any] | None = None
         self.dir = crawl_spool(spool_root, store.uri, crawl_id)
         spool_root.mkdir(parents=True, exist_ok=True)
         inside(spool_root.resolve(), self.dir)  # before mkdir: it would follow a planted link
@@ -195,6 +212,8 @@ class CrawlRun:
             "http-header-user-agent": settings.get("USER_AGENT"),
             "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
         }
+        static = static_provenance(settings, urllib.request.getproxies(), version)
+        info.update(warcinfo_fields(static))
         job_name = settings.get("CITEWARC_JOB_NAME")
         job = None
         if job_name:
@@ -220,6 +239,7 @@ class CrawlRun:
             on_write_error=on_write_error,
             warc_prefix=settings.get("CITEWARC_WARC_PREFIX") or "",
             evidence=evidence_options(settings),
+            provenance=static,
         )
 
     def archived(self):
@@ -298,6 +318,27 @@ class CrawlRun:
             logger.error("%s: stopping the crawl", exc)
             if self.on_write_error is not None:
                 self.on_write_error()
+
+    def write_provenance(self, reason: str) -> dict[str, Any] | None:
+        """Blocking: the ``urn:citewarc:provenance`` record of this run, written as it ends (a
+        finish or a stop: a resumed crawl has one per run) before the WARC closes. Not after a
+        failed write (the disk is full; the crawl stops with exit 4 either way)."""
+        if self.static_provenance is None:
+            return None
+        provenance = build_provenance(
+            self.static_provenance, crawl_id=self.crawl_id, run_started=self.run_started,
+            run_ended=datetime.now(UTC), crawl_started=self.started, hosts=self.hosts.hosts(),
+            ended_how=reason)
+        self.provenance = provenance
+        if self.write_error is not None:
+            return provenance
+        payload = json.dumps(provenance, ensure_ascii=False, indent=1, sort_keys=False).encode()
+        record = build_provenance_record(payload, datetime.now(UTC), new_record_id())
+        try:
+            self.write_records([record])
+        except WarcWriteError:
+            pass  # already logged, and the crawl ends as a failed write
+        return provenance
 
     def warc_key(self, file_name: str) -> str:
         return warc_key(self.crawl_id, file_name)

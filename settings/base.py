@@ -128,8 +128,8 @@ CITEWARC_MAX_FEED_ENTRIES = 50
 CITEWARC_MAX_PAGES = 1000
 # Requisites fetched at most per page.
 CITEWARC_MAX_REQUISITES_PER_PAGE = 200
-# A name for whoever runs the crawl, recorded in its provenance (None: none recorded).
-CITEWARC_OPERATOR = None
+# A name for whoever runs the crawl (a person, a desk), recorded in its provenance ("": none).
+CITEWARC_OPERATOR = ""
 # Show the live progress line (the CLI turns it on when stderr is a terminal).
 CITEWARC_PROGRESS = False
 # Request headers whose values are credentials: sent to the server, archived as "[redacted]".

@@ -153,9 +153,13 @@ def run_citewarc(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[st
 # =============================================================================================
 # SeaweedFS (tests/servers/seaweed.py) — added by the storage helper; keep this section for it.
 # Redis (tests/servers/redis_server.py): distributed crawls (issue 12).
+# TSA (tests/servers/tsa.py): a real RFC 3161 timestamp authority (issue 14).
 # =============================================================================================
 
 # redis_server, redis_url; s3_server, s3_bucket
 from tests.servers.redis_fixtures import *  # noqa: E402, F403
 from tests.servers.s3_fixtures import *  # noqa: E402, F403
+
+# tsa_server
+from tests.servers.tsa_fixtures import *  # noqa: E402, F403
 

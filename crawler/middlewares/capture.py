@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
@@ -20,7 +20,10 @@ from crawler.middlewares.guard import PrivateAddressRefused
 from crawler.middlewares.http_handler import META_SENT_AT
 from crawler.middlewares.limits import DOWNLOAD_STOPPED, truncation_reason
 from crawler.web.failures import describe_failure, request_reached_server
+from crawler.web.tls_chain import PresentedChain, PresentedChains
 from crawler.web.urls import without_userinfo
+from pipelines.evidence.provenance import TlsChain
+from pipelines.evidence.tls_chain import default_store, verify_chain
 from pipelines.page import Capture
 from pipelines.run import CrawlRun
 from pipelines.warc.records import (
@@ -28,6 +31,8 @@ from pipelines.warc.records import (
     RevisitTarget,
     build_exchange_records,
     build_revisit_records,
+    build_tls_certificate_record,
+    new_record_id,
     payload_digest,
 )
 
@@ -116,16 +121,31 @@ def exchange_from_response(request: Request, response: Response, fetched_at: dat
     )
 
 
+def tls_chain_record(host: str, port: int, presented: PresentedChain) -> tuple[object, TlsChain]:
+    """The ``urn:tls-certificate:<host>`` record of a chain a capturing connection was shown,
+    verified against the system trust store at the time it was seen, and its summary."""
+    store, label = default_store()
+    verified, problem = verify_chain(presented.pems, host, presented.seen_at, store, label)
+    chain = TlsChain(host=host, port=port, peer_ip=presented.peer_ip, seen_at=presented.seen_at,
+                     pems=presented.pems, verified=verified, problem=problem)
+    record = build_tls_certificate_record(host, presented.seen_at, presented.pems, verified, problem,
+                                          label, presented.peer_ip, port, new_record_id())
+    return record, chain
+
+
 class WarcCaptureMiddleware:
-    def __init__(self, run: CrawlRun, timeout: float, redact: tuple[str, ...]) -> None:
+    def __init__(self, run: CrawlRun, timeout: float, redact: tuple[str, ...],
+                 chains: PresentedChains | None = None) -> None:
         self.run = run
         self.timeout = timeout
         self.redact = redact
+        self.chains = chains  # TLS chains the connections were shown (crawler/web/tls_chain.py)
 
     @classmethod
     def from_crawler(cls, crawler):
         redact = tuple(h.lower() for h in crawler.settings.getlist("CITEWARC_REDACT_HEADERS"))
-        return cls(CrawlRun.of(crawler), crawler.settings.getfloat("DOWNLOAD_TIMEOUT"), redact)
+        return cls(CrawlRun.of(crawler), crawler.settings.getfloat("DOWNLOAD_TIMEOUT"), redact,
+                   PresentedChains.of(crawler))
 
     def process_request(self, request: Request):
         request.meta[META_STARTED] = datetime.now(UTC)
@@ -143,7 +163,8 @@ class WarcCaptureMiddleware:
             return response
         fetched_at = self._fetch_start(request)
         exchange = exchange_from_response(request, response, fetched_at, self.redact)
-        capture = await self._write(exchange, request.meta.get("citewarc_role") == "seed")
+        tls = self._host_seen(request.url, exchange.ip_address)
+        capture = await self._write(exchange, request.meta.get("citewarc_role") == "seed", tls)
         location = response.headers.get(b"Location")
         if location and 300 <= response.status < 400:
             capture.location = without_userinfo(urljoin(request.url, location.decode("latin-1")))
@@ -171,6 +192,28 @@ class WarcCaptureMiddleware:
         request.meta.setdefault(META_CAPTURES, []).append(capture)
         return None
 
+    def _host_seen(self, url: str, ip: str | None) -> tuple[str, int, PresentedChain] | None:
+        """Note the address that answered for the URL's host; the chain its TLS connection was
+        shown when this host's chain is still to be recorded (once per host per crawl)."""
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        self.run.hosts.answered(host, ip)
+        if parts.scheme != "https" or self.chains is None:
+            return None
+        try:
+            port = parts.port or 443
+        except ValueError:
+            return None
+        presented = self.chains.first(host, port)
+        if presented is None or self._recorded_before(host) or not self.run.hosts.claim_tls(host):
+            return None
+        return host, port, presented
+
+    def _recorded_before(self, host: str) -> bool:
+        """Whether a killed run of this resumed crawl already wrote the host's chain record (on
+        the reactor thread, like ArchivedResponseMiddleware's first read of the WARCs)."""
+        return self.run.resumed is not None and host in self.run.archived().tls_hosts
+
     def _revisit_target(self, ex: Exchange, digest: str, is_seed: bool):
         """The earlier full capture this response can point to instead of storing the payload
         again: same URL, identical non-empty payload, 2xx, complete. Seeds are always captured in
@@ -186,11 +229,22 @@ class WarcCaptureMiddleware:
             return None
         return previous
 
-    async def _write(self, exchange: Exchange, is_seed: bool = False) -> Capture:
+    async def _write(self, exchange: Exchange, is_seed: bool = False,
+                     tls: tuple[str, int, PresentedChain] | None = None) -> Capture:
         # Digests, record building and gzip are CPU work on the whole body: off the reactor.
-        return await run_in_thread(self._write_blocking, exchange, is_seed)
+        return await run_in_thread(self._write_blocking, exchange, is_seed, tls)
 
-    def _write_blocking(self, exchange: Exchange, is_seed: bool) -> Capture:
+    def _tls_records(self, tls: tuple[str, int, PresentedChain] | None) -> list[object]:
+        """The host's chain record (verifying it is CPU work: off the reactor, with the write)."""
+        if tls is None:
+            return []
+        host, port, presented = tls
+        record, chain = tls_chain_record(host, port, presented)
+        self.run.hosts.recorded_tls(chain)
+        return [record]
+
+    def _write_blocking(self, exchange: Exchange, is_seed: bool,
+                        tls: tuple[str, int, PresentedChain] | None = None) -> Capture:
         digest = payload_digest(exchange.body) if exchange.status is not None else None
         previous = self._revisit_target(exchange, digest, is_seed) if digest else None
         if previous is not None:
@@ -199,7 +253,7 @@ class WarcCaptureMiddleware:
         else:
             records, main_id = build_exchange_records(exchange)
         # Not fsynced here: the journal's line for the page waits for one fsync covering it.
-        first = self.run.write_records(records, sync=False)[0]
+        first = self.run.write_records(records + self._tls_records(tls), sync=False)[0]
         return Capture(
             url=exchange.url,
             fetched_at=exchange.fetched_at.isoformat().replace("+00:00", "Z"),

@@ -13,10 +13,18 @@ from datetime import UTC, datetime
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.http import Request, Response
 
+from crawler.web.tls_chain import ChainRecordingPolicy, PresentedChains
+
 META_SENT_AT = "citewarc_sent_at"  # datetime (UTC) the handler started fetching this request
 
 
 class TimedHTTPDownloadHandler(HTTP11DownloadHandler):
+    """Also records the TLS chain each HTTPS connection is shown (crawler/web/tls_chain.py)."""
+
+    def __init__(self, crawler) -> None:
+        super().__init__(crawler)
+        self._contextFactory = ChainRecordingPolicy(self._contextFactory, PresentedChains.of(crawler))
+
     async def download_request(self, request: Request) -> Response:
         request.meta[META_SENT_AT] = datetime.now(UTC)
         return await super().download_request(request)

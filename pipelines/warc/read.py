@@ -10,6 +10,8 @@ from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 
+from pipelines.warc.records import TLS_CERTIFICATE_PREFIX
+
 # Record types that answer a request: a full response, or a revisit pointing to an earlier one.
 ANSWER_TYPES = ("response", "revisit")
 
@@ -38,6 +40,7 @@ class Archived:
 
     answers: dict[str, list[ArchivedResponse]] = field(default_factory=lambda: defaultdict(list))
     described: set[str] = field(default_factory=set)
+    tls_hosts: set[str] = field(default_factory=set)  # hosts with a urn:tls-certificate: record
 
     def take(self, url: str) -> ArchivedResponse | None:
         """The next archived answer for ``url``, used once: a URL fetched twice before the crash
@@ -59,8 +62,8 @@ def _answer(record, path: Path, offset: int, length: int) -> ArchivedResponse:
 
 
 def read_archived(warc_paths: list[Path]) -> Archived:
-    """Every response and revisit record in these (complete) WARC files, and which of them a
-    metadata record already describes."""
+    """Every response and revisit record in these (complete) WARC files, which of them a
+    metadata record already describes, and the hosts whose TLS chain is already recorded."""
     archived = Archived()
     for path in sorted(warc_paths):
         with open(path, "rb") as fh:
@@ -74,6 +77,10 @@ def read_archived(warc_paths: list[Path]) -> Archived:
                     about = record.rec_headers.get_header("WARC-Concurrent-To")
                     if about:
                         archived.described.add(about)
+                elif record.rec_type == "resource":
+                    uri = record.rec_headers.get_header("WARC-Target-URI") or ""
+                    if uri.startswith(TLS_CERTIFICATE_PREFIX):
+                        archived.tls_hosts.add(uri[len(TLS_CERTIFICATE_PREFIX):])
     return archived
 
 

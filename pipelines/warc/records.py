@@ -276,17 +276,56 @@ def build_metadata_record(
 
 
 def build_resource_record(uri: str, when: datetime, content_type: str, payload: bytes,
-                          record_id: str, concurrent_to: str | None) -> object:
+                          record_id: str, concurrent_to: str | None,
+                          extra_headers: dict[str, str] | None = None) -> object:
     """``resource`` record of something citewarc made rather than received: a browser's rendered
     DOM (``urn:dom:<url>``) or screenshot (``urn:screenshot:<url>``, Browsertrix's convention,
-    which replay tools look for), linked to the page's response record."""
+    which replay tools look for), linked to the page's response record; a TLS chain or the
+    crawl's provenance. ``extra_headers``: WARC fields of our own (``WARC-Citewarc-*``)."""
     warc_headers = {"WARC-Record-ID": record_id, "WARC-Date": warc_date(when)}
     if concurrent_to:
         warc_headers["WARC-Concurrent-To"] = concurrent_to
+    for name, value in (extra_headers or {}).items():
+        warc_headers[name] = _one_line(value)
     return _BUILDER.create_warc_record(
         uri, "resource", payload=io.BytesIO(payload), length=len(payload),
         warc_content_type=content_type, warc_headers_dict=warc_headers,
     )
+
+
+TLS_CERTIFICATE_PREFIX = "urn:tls-certificate:"
+PROVENANCE_URI = "urn:citewarc:provenance"
+
+
+def tls_verified_field(verified: bool | None, problem: str | None) -> str:
+    """``WARC-Citewarc-TLS-Verified``: ``true``, or ``false; <why>`` (one line)."""
+    if verified:
+        return "true"
+    return "false; " + _one_line(problem or "not verified") if verified is False else "not checked"
+
+
+def build_tls_certificate_record(host: str, when: datetime, pems: list[str] | tuple[str, ...],
+                                 verified: bool | None, problem: str | None, trust_store: str,
+                                 peer_ip: str | None, port: int, record_id: str) -> object:
+    """``resource`` record ``urn:tls-certificate:<host>``: the certificate chain the capturing
+    connection was shown (PEM, leaf first, as presented: a chain the server sent incomplete or in
+    the wrong order stays so), dated when it was seen, with what verifying it against the system
+    trust store said in ``WARC-Citewarc-TLS-Verified`` (the capture was never refused for it)."""
+    payload = "".join(p if p.endswith("\n") else p + "\n" for p in pems).encode("ascii")
+    extra = {"WARC-Citewarc-TLS-Verified": tls_verified_field(verified, problem),
+             "WARC-Citewarc-TLS-Trust-Store": trust_store,
+             "WARC-Citewarc-TLS-Port": str(port),
+             "WARC-Citewarc-TLS-Chain-Length": str(len(pems))}
+    if peer_ip:
+        extra["WARC-IP-Address"] = peer_ip
+    return build_resource_record(TLS_CERTIFICATE_PREFIX + host, when, "application/x-pem-file",
+                                 payload, record_id, None, extra)
+
+
+def build_provenance_record(payload: bytes, when: datetime, record_id: str) -> object:
+    """``resource`` record ``urn:citewarc:provenance`` (application/json): what captured this run,
+    how and from where (pipelines/evidence/provenance.py), written as the run ends."""
+    return build_resource_record(PROVENANCE_URI, when, "application/json", payload, record_id, None)
 
 
 def build_warcinfo_record(filename: str, info: dict[str, str], when: datetime) -> object:

@@ -18,7 +18,14 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 import pipelines.warc.records
-from pipelines.warc.records import Exchange, build_exchange_records, serialize_record
+from pipelines.warc.records import (
+    Exchange,
+    build_exchange_records,
+    build_provenance_record,
+    build_tls_certificate_record,
+    serialize_record,
+    tls_verified_field,
+)
 
 WHEN = datetime(2026, 3, 1, 12, 30, 45, 123456, tzinfo=UTC)
 ID1 = "<urn:uuid:00000000-0000-4000-8000-000000000001>"
@@ -355,3 +362,68 @@ def test_client_changes_follow_our_own_on_response_and_revisit() -> None:
     assert _notes(revisit) == expected
     raw = serialize_record(response, gzip_level=None)
     assert b"WARC-Citewarc-Header-Change-4: header order grouped\r\n" in raw
+
+
+# ---- Provenance records (issue 14): the TLS chain per host, the run's provenance ----------------
+
+LEAF_PEM = "-----BEGIN CERTIFICATE-----\nTEVBRg==\n-----END CERTIFICATE-----\n"
+INTERMEDIATE_PEM = "-----BEGIN CERTIFICATE-----\nSU5URVI=\n-----END CERTIFICATE-----"  # no newline
+CHAIN_PAYLOAD = (b"-----BEGIN CERTIFICATE-----\nTEVBRg==\n-----END CERTIFICATE-----\n"
+                 b"-----BEGIN CERTIFICATE-----\nSU5URVI=\n-----END CERTIFICATE-----\n")
+
+TLS_RECORD = (
+    b"WARC/1.1\r\n"
+    b"WARC-Record-ID: <urn:uuid:00000000-0000-4000-8000-000000000001>\r\n"
+    b"WARC-Date: 2026-03-01T12:30:45.123456Z\r\n"
+    b"WARC-Citewarc-TLS-Verified: false; no path to a trusted root (system)\r\n"
+    b"WARC-Citewarc-TLS-Trust-Store: system /etc/ssl/certs/ca-certificates.crt\r\n"
+    b"WARC-Citewarc-TLS-Port: 443\r\n"
+    b"WARC-Citewarc-TLS-Chain-Length: 2\r\n"
+    b"WARC-IP-Address: 192.0.2.7\r\n"
+    b"WARC-Type: resource\r\n"
+    b"WARC-Target-URI: urn:tls-certificate:news.test\r\n"
+    b"WARC-Payload-Digest: sha1:C5YULNGTHAIZUD6D3V7TKAKRPJCFROM6\r\n"
+    b"WARC-Block-Digest: sha1:C5YULNGTHAIZUD6D3V7TKAKRPJCFROM6\r\n"
+    b"Content-Type: application/x-pem-file\r\n"
+    b"Content-Length: 126\r\n"
+    b"\r\n" + CHAIN_PAYLOAD + b"\r\n\r\n"
+)
+
+PROVENANCE_PAYLOAD = b'{"format": "citewarc-provenance/1"}'
+PROVENANCE_RECORD = (
+    b"WARC/1.1\r\n"
+    b"WARC-Record-ID: <urn:uuid:00000000-0000-4000-8000-000000000002>\r\n"
+    b"WARC-Date: 2026-03-01T12:30:45.123456Z\r\n"
+    b"WARC-Type: resource\r\n"
+    b"WARC-Target-URI: urn:citewarc:provenance\r\n"
+    b"WARC-Payload-Digest: sha1:LOCD66GAWSKUT6IW7SXZSOQYG7NENC2W\r\n"
+    b"WARC-Block-Digest: sha1:LOCD66GAWSKUT6IW7SXZSOQYG7NENC2W\r\n"
+    b"Content-Type: application/json\r\n"
+    b"Content-Length: 35\r\n"
+    b"\r\n" + PROVENANCE_PAYLOAD + b"\r\n\r\n"
+)
+
+
+def test_golden_tls_certificate_record() -> None:
+    record = build_tls_certificate_record(
+        "news.test", WHEN, [LEAF_PEM, INTERMEDIATE_PEM], False,
+        "no path to a trusted root\n(system)",  # a problem over two lines is written on one
+        "system /etc/ssl/certs/ca-certificates.crt", "192.0.2.7", 443, ID1)
+    assert serialize_record(record, gzip_level=None) == TLS_RECORD
+    assert _sha1(CHAIN_PAYLOAD) == "sha1:C5YULNGTHAIZUD6D3V7TKAKRPJCFROM6"
+
+
+def test_golden_provenance_record() -> None:
+    record = build_provenance_record(PROVENANCE_PAYLOAD, WHEN, ID2)
+    assert serialize_record(record, gzip_level=None) == PROVENANCE_RECORD
+    assert _sha1(PROVENANCE_PAYLOAD) == "sha1:LOCD66GAWSKUT6IW7SXZSOQYG7NENC2W"
+
+
+@pytest.mark.parametrize(("verified", "problem", "field"), [
+    (True, None, "true"),
+    (False, "certificate expired", "false; certificate expired"),
+    (False, None, "false; not verified"),
+    (None, None, "not checked"),
+])
+def test_tls_verified_field(verified, problem, field) -> None:
+    assert tls_verified_field(verified, problem) == field
