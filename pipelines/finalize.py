@@ -322,7 +322,7 @@ def package_and_seal(outcome: CrawlOutcome, indexed: Indexed, keys: list[str], m
         wacz = package_indexed(indexed, outcome.dir, outcome.crawl_id,
                                title=f"citewarc crawl {outcome.crawl_id}: {' '.join(outcome.seeds)}",
                                software=outcome.tool, bundle=bundle, signer=sealer.signer,
-                               timestamper=sealer.timestamper)
+                               timestamper=sealer.timestamper, extras=package_extras(outcome))
     except Exception as exc:  # the WARCs are the evidence; a failed package must not lose them
         logger.exception("Could not build the WACZ: %s", exc)
         outcome.warnings.append(f"no WACZ: {exc}")
@@ -332,6 +332,14 @@ def package_and_seal(outcome: CrawlOutcome, indexed: Indexed, keys: list[str], m
         token.parent.mkdir(parents=True, exist_ok=True)
         token.write_bytes(wacz.token)
     return wacz
+
+
+def package_extras(outcome: CrawlOutcome) -> dict | None:
+    """``datapackage.json``'s ``extras``: the crawl's provenance (what captured it, how, from
+    where), so the signature covers it too."""
+    if outcome.provenance is None:
+        return None
+    return {"citewarc": {"provenance": outcome.provenance}}
 
 
 def sealed_manifest(manifest: dict, outcome: CrawlOutcome, wacz: WrittenWacz | None,

@@ -166,11 +166,13 @@ def write_sealed_wacz(
     bundle: Iterable[BundleFile] = (),
     signer: Signer | None = None,
     timestamper: Timestamper | None = None,
+    extras: dict[str, Any] | None = None,
 ) -> WrittenWacz:
     """Write the WACZ atomically (``.tmp`` then rename): WARCs, index, pages, then the ``bundle``
     (the crawl's own files at their paths), each a resource with its sha256 and size, so the one
     ``datapackage-digest.json`` (signed when a ``signer`` is given) covers them all; a
-    ``timestamper``'s token goes in last, before the package is named as final."""
+    ``timestamper``'s token goes in last, before the package is named as final. ``extras``:
+    the package's ``extras`` (the crawl's provenance), covered by the digest like the rest."""
     created = (created or datetime.now(UTC)).replace(microsecond=0)
     stamp = created.isoformat().replace("+00:00", "Z")
     resources = []
@@ -198,6 +200,8 @@ def write_sealed_wacz(
         if main_page:
             package["mainPageURL"] = main_page["url"]
             package["mainPageDate"] = main_page["ts"]
+        if extras:
+            package["extras"] = extras
         package_bytes = json.dumps(package, indent=2, ensure_ascii=False).encode("utf-8")
         zf.writestr("datapackage.json", package_bytes, compress_type=zipfile.ZIP_DEFLATED)
         digest: dict[str, Any] = {"path": "datapackage.json",
@@ -324,12 +328,14 @@ def index_crawl(crawl_dir: Path, crawl_id: str, warc_paths: list[Path], pages: I
 
 def package_indexed(indexed: Indexed, crawl_dir: Path, crawl_id: str, title: str, software: str,
                     bundle: Iterable[BundleFile] = (), signer: Signer | None = None,
-                    timestamper: Timestamper | None = None) -> WrittenWacz:
+                    timestamper: Timestamper | None = None,
+                    extras: dict[str, Any] | None = None) -> WrittenWacz:
     """The WACZ of an indexed crawl, written into ``crawl_dir``; its pages list is removed."""
     try:
         return write_sealed_wacz(crawl_dir / key_in_crawl(wacz_key(crawl_id)), indexed.wacz_warcs,
                                  indexed.wacz_index, indexed.pages_path, indexed.main_page, title,
-                                 software, bundle=bundle, signer=signer, timestamper=timestamper)
+                                 software, bundle=bundle, signer=signer, timestamper=timestamper,
+                                 extras=extras)
     finally:
         indexed.pages_path.unlink(missing_ok=True)
 

@@ -178,6 +178,9 @@ def test_the_wacz_carries_the_manifest_texts_and_their_hashes(signed: Crawl):
     assert signed.key(f"{signed.crawl_id}.wacz") not in {f["key"] for f in carried["files"]}
     assert {f["key"] for f in carried["files"]} | {signed.key(f"{signed.crawl_id}.wacz")} == set(stored)
     assert "evidence" not in carried and carried["pages"] == manifest["pages"]
+    # The provenance is in the package, so the signature covers it.
+    provenance = package["extras"]["citewarc"]["provenance"]
+    assert provenance and "Scrapy" in json.dumps(provenance)
 
 
 def test_verify_with_the_signers_key(signed: Crawl):
