@@ -64,8 +64,8 @@ def stamp_later(store: Store, crawl_id: str, tsa_url: str | None) -> Stamped:
             digest = zf.read("datapackage-digest.json")
         attempt = request_token(digest, tsa_url)
         if attempt.token is None:
-            raise StampLaterError(f"the timestamp authority {tsa_url} did not answer: "
-                                  f"{attempt.error}", unavailable=True)
+            raise StampLaterError(attempt.error or f"the timestamp authority {tsa_url} did not "
+                                  "answer", unavailable=True)
         add_token(wacz, attempt.token)
         token = Path(scratch) / "datapackage-digest.tsr"
         token.write_bytes(attempt.token)
