@@ -1,9 +1,12 @@
-"""Check a stored crawl against its manifest: every listed file present, whole and unchanged.
+"""Check a stored crawl against its manifest: every listed file present, whole and unchanged;
+then its WACZ (resources, digest, signature, timestamp token: ``evidence.bundle_check``) and the
+stored manifest against the copy the WACZ carries, which the signature covers.
 
 The manifest's sha256 and size per file are the fixity record; WARCs are also read record by
 record (``pipelines.warc.check``), so damage is located, not only detected. Files under the
-crawl's prefix that the manifest does not list are reported too. Nothing here prints: the command
-decides how results are shown.
+crawl's prefix that the manifest does not list are reported too. A WACZ someone sent is checked
+alone (``verify_wacz_file``): no store, no network. Nothing here prints: the command decides how
+results are shown.
 """
 
 from __future__ import annotations
