@@ -48,11 +48,12 @@ def finalize_open_crawl(spec: CrawlSpec, redis_url: str, spool: Path, who: str |
     merge its committed parts into the manifest, index and WACZ in the store, record the result in
     the crawl hash and close the crawl in Redis. ``NotReady`` when it cannot be finalized now."""
     from crawler.distributed.coordination import Coordination  # noqa: PLC0415 - section A
-    from crawler.session import configured_store  # noqa: PLC0415
+    from crawler.session import check_signing_key, configured_store  # noqa: PLC0415
     from pipelines.evidence.seal import evidence_options  # noqa: PLC0415
 
     who = who or f"finalize-{new_worker_id()}"
     settings = worker_settings(spec, redis_url, who, spool)
+    check_signing_key(settings)  # a broken key file: exit 2 before claiming the crawl
     coordination = Coordination.from_settings(settings, worker=who)
     coordination.beat()  # alive before claiming: a finalizer without a heartbeat is taken over
     dead = coordination.requeue_dead()
