@@ -233,6 +233,12 @@ def evidence_problems(manifest: dict, wacz: WaczCheck, crawl_id: str) -> list[tu
     stamp = evidence.get("timestamp") if isinstance(evidence.get("timestamp"), dict) else {}
     if stamp.get("status") in (STAMPED, STAMPED_LATER) and wacz.token is None:
         out.append((INVALID, "says the WACZ is timestamped; there is no token"))
+    token = wacz.timestamp
+    if token is not None and token.ok and token.info is not None and stamp.get("gen_time"):
+        when = token.info.gen_time.isoformat().replace("+00:00", "Z")
+        if stamp["gen_time"] != when:
+            out.append((INVALID, f"says the WACZ was timestamped at {stamp['gen_time']}; its token "
+                        f"says {when}"))
     return out
 
 

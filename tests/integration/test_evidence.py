@@ -412,6 +412,17 @@ def test_token_replayed_from_another_crawl(stamped_copy: Crawl, fixture_web: Fix
     assert not any(stamped_copy.key("manifest.json") + ":" in line for line in problems)
 
 
+def test_changed_time_in_the_stored_manifest(stamped_copy: Crawl):
+    """The evidence block is not signed (it describes the signature): verify checks it against
+    the token instead."""
+    path = stamped_copy.folder / "manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest["evidence"]["timestamp"]["gen_time"] = "2020-01-01T00:00:00Z"
+    path.write_text(json.dumps(manifest, indent=1))
+    problems = assert_caught(verify(stamped_copy), stamped_copy.key("manifest.json"))
+    assert any("2020-01-01T00:00:00Z" in line for line in problems), problems
+
+
 def test_tsa_certificate_of_another_ca(stamped: Crawl, tmp_path: Path):
     other_ca = tmp_path / "other-ca.pem"
     subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
