@@ -346,45 +346,58 @@ def _budget_cut(budget: Deadline, waited: float) -> LookupFailure:
                          "ran out", budget=True)
 
 
-def _get(url: str, *, headers: Mapping[str, str], timeout: float, budget: Deadline,
-         max_bytes: int) -> _Response:
-    """GET through urllib's default opener (the environment's proxies), bounded by the per-request
-    timeout and by what is left of the crawl's budget; an HTTP error status is an answer too."""
-    limit = min(timeout, budget.remaining())
-    if limit <= 0:
-        raise LookupFailure(f"not asked: the archive lookup budget ({budget.seconds:g} s) was spent",
-                            budget=True)
-    bounded_by = budget if limit < timeout else None
-    started = time.monotonic()
-    request = urllib.request.Request(url, headers=dict(headers))
-    try:
-        response = urllib.request.urlopen(request, timeout=limit)  # noqa: S310 - http(s) endpoints
-    except urllib.error.HTTPError as exc:
-        response = exc
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        raise _describe(exc, limit, bounded_by) from None
-    try:
-        chunks, size = [], 0
-        while True:
-            if time.monotonic() - started > limit:
-                if bounded_by is not None:
-                    raise _budget_cut(bounded_by, limit)
-                raise LookupFailure(f"cut off after {limit:.3g} s (answer still arriving)", unreachable=True)
-            try:
-                chunk = response.read(65536)
-            except (OSError, ValueError) as exc:
-                raise _describe(exc, limit, bounded_by) from None
-            if not chunk:
-                break
-            size += len(chunk)
-            if size > max_bytes:
-                raise LookupFailure(f"answer larger than {max_bytes // (1024 * 1024)} MB")
-            chunks.append(chunk)
-        body = _decoded(b"".join(chunks), response.headers.get("Content-Encoding"), max_bytes)
-        status = response.status if response.status is not None else response.getcode()
-        return _Response(response.geturl(), int(status), dict(response.headers.items()), body)
-    finally:
-        response.close()
+@dataclass(frozen=True)
+class _Client:
+    """How one ``lookup`` call asks: an opener built for it (urllib's default handlers, so its
+    ``ProxyHandler`` reads the proxy environment as it is now: ``urlopen``'s global opener would
+    keep whatever the environment held at its first use), the crawl's User-Agent, the per-request
+    timeout and the crawl's budget."""
+
+    opener: urllib.request.OpenerDirector
+    user_agent: str
+    timeout: float
+    budget: Deadline
+
+    def get(self, url: str, *, max_bytes: int, headers: Mapping[str, str] | None = None) -> _Response:
+        """GET bounded by the per-request timeout and by what is left of the budget; an HTTP error
+        status is an answer too."""
+        budget = self.budget
+        limit = min(self.timeout, budget.remaining())
+        if limit <= 0:
+            raise LookupFailure(f"not asked: the archive lookup budget ({budget.seconds:g} s) was spent",
+                                budget=True)
+        bounded_by = budget if limit < self.timeout else None
+        started = time.monotonic()
+        request = urllib.request.Request(url, headers={"User-Agent": self.user_agent, **(headers or {})})
+        try:
+            response = self.opener.open(request, timeout=limit)
+        except urllib.error.HTTPError as exc:
+            response = exc
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            raise _describe(exc, limit, bounded_by) from None
+        try:
+            chunks, size = [], 0
+            while True:
+                if time.monotonic() - started > limit:
+                    if bounded_by is not None:
+                        raise _budget_cut(bounded_by, limit)
+                    raise LookupFailure(f"cut off after {limit:.3g} s (answer still arriving)",
+                                        unreachable=True)
+                try:
+                    chunk = response.read(65536)
+                except (OSError, ValueError) as exc:
+                    raise _describe(exc, limit, bounded_by) from None
+                if not chunk:
+                    break
+                size += len(chunk)
+                if size > max_bytes:
+                    raise LookupFailure(f"answer larger than {max_bytes // (1024 * 1024)} MB")
+                chunks.append(chunk)
+            body = _decoded(b"".join(chunks), response.headers.get("Content-Encoding"), max_bytes)
+            status = response.status if response.status is not None else response.getcode()
+            return _Response(response.geturl(), int(status), dict(response.headers.items()), body)
+        finally:
+            response.close()
 
 
 def _decoded(body: bytes, encoding: str | None, max_bytes: int) -> bytes:
@@ -407,18 +420,15 @@ def _is_link_format(response: _Response) -> bool:
     return ctype == "application/link-format"
 
 
-def _fetch_timemap(archive: Archive, url: str, when: datetime, *, user_agent: str, timeout: float,
-                   budget: Deadline) -> TimeMap:
+def _fetch_timemap(client: _Client, archive: Archive, url: str, when: datetime) -> TimeMap:
     """The archive's mementos of ``url``: a TimeMap directly, or a TimeGate's memento and then the
     TimeMap its ``Link`` header names (falling back to the links of that answer alone)."""
     # Accept-Datetime only to a TimeGate: pywb's TimeMap honours it too and lists fewer mementos.
     if archive.kind == "timemap":
-        headers = {"User-Agent": user_agent, "Accept": "application/link-format"}
+        headers = {"Accept": "application/link-format"}
     else:
-        headers = {"User-Agent": user_agent,
-                   "Accept-Datetime": email.utils.format_datetime(when.astimezone(UTC), usegmt=True)}
-    response = _get(archive.query_url(url), headers=headers, timeout=timeout, budget=budget,
-                    max_bytes=MAX_TIMEMAP_BYTES)
+        headers = {"Accept-Datetime": email.utils.format_datetime(when.astimezone(UTC), usegmt=True)}
+    response = client.get(archive.query_url(url), headers=headers, max_bytes=MAX_TIMEMAP_BYTES)
     if response.status == 404:
         return TimeMap(())  # the archive holds nothing of this URL: an answer, not a failure
     if response.status >= 400:
@@ -428,15 +438,15 @@ def _fetch_timemap(archive: Archive, url: str, when: datetime, *, user_agent: st
     links = parse_links(response.headers.get("Link", ""))
     found = mementos_of(links)
     landed = parse_http_date(response.headers.get("Memento-Datetime", ""))
-    if landed is not None:  # the TimeGate redirected to a memento: it is one of them
+    if landed is not None and response.url not in {m.uri for m in found.mementos}:
+        # the TimeGate redirected to a memento: it is one of them
         found = TimeMap(tuple(sorted({*found.mementos, Memento(response.url, landed)},
                                      key=lambda m: (m.datetime, m.uri))), found.original)
     timemap_uri = next((link.uri for link in links if "timemap" in link.rels), None)
     if timemap_uri:
         try:
-            listed = _get(timemap_uri, headers={"User-Agent": user_agent,
-                                                "Accept": "application/link-format"},
-                          timeout=timeout, budget=budget, max_bytes=MAX_TIMEMAP_BYTES)
+            listed = client.get(timemap_uri, headers={"Accept": "application/link-format"},
+                                max_bytes=MAX_TIMEMAP_BYTES)
         except LookupFailure:
             return found
         if listed.status < 400:
@@ -446,15 +456,14 @@ def _fetch_timemap(archive: Archive, url: str, when: datetime, *, user_agent: st
     return found
 
 
-def _memento_text(memento: Memento, *, user_agent: str, timeout: float, budget: Deadline) -> _MementoText:
+def _memento_text(client: _Client, memento: Memento) -> _MementoText:
     """The main text of a memento's raw bytes, by the crawl's own extraction."""
     from w3lib.encoding import html_to_unicode
 
     from pipelines.extract import extract_html  # trafilatura: imported only when a memento is read
 
     try:
-        response = _get(raw_memento_uri(memento.uri), headers={"User-Agent": user_agent},
-                        timeout=timeout, budget=budget, max_bytes=MAX_MEMENTO_BYTES)
+        response = client.get(raw_memento_uri(memento.uri), max_bytes=MAX_MEMENTO_BYTES)
     except LookupFailure as exc:
         return _MementoText(None, f"could not fetch it: {exc}", budget=exc.budget)
     if response.status >= 400:
@@ -469,8 +478,8 @@ def _memento_text(memento: Memento, *, user_agent: str, timeout: float, budget: 
     return _MementoText(extraction.text, None)
 
 
-def _cached_timemap(archive: Archive, url: str, when: datetime, *, cache: LookupCache,
-                    user_agent: str, timeout: float, budget: Deadline) -> _TimeMapResult:
+def _cached_timemap(client: _Client, cache: LookupCache, archive: Archive, url: str,
+                    when: datetime) -> _TimeMapResult:
     key = (archive.endpoint, url)
     with cache.lock:
         known = cache.timemaps.get(key)
@@ -481,8 +490,7 @@ def _cached_timemap(archive: Archive, url: str, when: datetime, *, cache: Lookup
     if down is not None:  # not cached per URL: the archive may be asked again in a later crawl
         return _TimeMapResult(None, f"not asked: unreachable earlier in this crawl ({down})", queried_at)
     try:
-        result = _TimeMapResult(_fetch_timemap(archive, url, when, user_agent=user_agent,
-                                               timeout=timeout, budget=budget), None, queried_at)
+        result = _TimeMapResult(_fetch_timemap(client, archive, url, when), None, queried_at)
     except LookupFailure as exc:
         result = _TimeMapResult(None, str(exc), queried_at)
         if exc.budget:
@@ -495,13 +503,12 @@ def _cached_timemap(archive: Archive, url: str, when: datetime, *, cache: Lookup
     return result
 
 
-def _cached_text(memento: Memento, *, cache: LookupCache, user_agent: str, timeout: float,
-                 budget: Deadline) -> _MementoText:
+def _cached_text(client: _Client, cache: LookupCache, memento: Memento) -> _MementoText:
     with cache.lock:
         known = cache.texts.get(memento.uri)
     if known is not None:
         return known
-    result = _memento_text(memento, user_agent=user_agent, timeout=timeout, budget=budget)
+    result = _memento_text(client, memento)
     if result.budget:
         return result
     with cache.lock:
@@ -517,11 +524,11 @@ def lookup(url: str, published: datetime | None, archives: Sequence[Archive], *,
     The reference time is ``published``, else our capture time, else now."""
     when = published or ours.captured_at or datetime.now(UTC)
     when = when if when.tzinfo else when.replace(tzinfo=UTC)
+    client = _Client(urllib.request.build_opener(), user_agent, timeout, budget)
     answers = []
     for archive in archives:
         try:
-            answers.append(_ask(archive, url, when, ours=ours, budget=budget, cache=cache,
-                                timeout=timeout, user_agent=user_agent))
+            answers.append(_ask(client, cache, archive, url, when, ours))
         except Exception as exc:  # a bug or a hostile answer must not fail the crawl: record it
             answers.append(ArchiveAnswer(archive.name, archive.endpoint, iso_utc(datetime.now(UTC)),
                                          ok=False, error=f"lookup failed: {type(exc).__name__}: "
@@ -529,10 +536,9 @@ def lookup(url: str, published: datetime | None, archives: Sequence[Archive], *,
     return answers
 
 
-def _ask(archive: Archive, url: str, when: datetime, *, ours: OurCapture, budget: Deadline,
-         cache: LookupCache, timeout: float, user_agent: str) -> ArchiveAnswer:
-    found = _cached_timemap(archive, url, when, cache=cache, user_agent=user_agent, timeout=timeout,
-                            budget=budget)
+def _ask(client: _Client, cache: LookupCache, archive: Archive, url: str, when: datetime,
+         ours: OurCapture) -> ArchiveAnswer:
+    found = _cached_timemap(client, cache, archive, url, when)
     base = {"archive": archive.name, "endpoint": archive.endpoint, "queried_at": found.queried_at}
     if found.timemap is None:
         return ArchiveAnswer(**base, ok=False, error=found.error)
@@ -542,7 +548,7 @@ def _ask(archive: Archive, url: str, when: datetime, *, ours: OurCapture, budget
     before, after = nearest(mementos, when)
     chosen = closest(before, after, when)
     assert chosen is not None
-    text = _cached_text(chosen, cache=cache, user_agent=user_agent, timeout=timeout, budget=budget)
+    text = _cached_text(client, cache, chosen)
     match, note = compare_texts(ours.text, text.text, chosen, "before" if chosen is before else "after",
                                 text.problem)
     return ArchiveAnswer(**base, ok=True, mementos=len(mementos), before=before, after=after,
