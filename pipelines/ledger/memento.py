@@ -63,7 +63,7 @@ _KNOWN_HOSTS = {
 _NO_RAW_FORM = {host for host, name in _KNOWN_HOSTS.items() if name == "archive.today"}
 # A Wayback-shaped memento URI: .../<14-digit timestamp><optional modifier like mp_ or im_>/<url>
 _WAYBACK_SHAPE = re.compile(r"^(?P<head>[a-z][a-z0-9+.-]*://[^/]+/(?:[^?#]*?/)?)(?P<ts>\d{14})"
-                            r"(?:[a-z]{2}_)?(?P<tail>/.+)$", re.I)
+                            r"(?:[a-z]{2}_)?(?P<tail>/https?:.+)$", re.I)
 
 
 # ---- records -----------------------------------------------------------------------------------
