@@ -7,7 +7,8 @@ the crawl's own extraction and compared by ``main_text_digest`` with our capture
 changed after the story cited it then shows as ``differs``.
 
 Politeness, because these are other people's archives: one ``LookupCache`` per crawl (a TimeMap per
-(archive, URL), a memento's text per URI, an archive that could not be reached is not asked again),
+(archive, URL), a memento's text per URI; an archive that could not be reached, or did not answer
+in time ``SLOW_STRIKES`` times in a row, is not asked again),
 a timeout per request, one ``Deadline`` for all lookups of a crawl, one request at a time, the
 crawl's User-Agent. Every failure is recorded in the answer (``ok: false`` and one line) and never
 raised: an archive being down must not fail a crawl.
@@ -49,6 +50,7 @@ DEFAULT_TIMEOUT = 10.0  # seconds per request
 DEFAULT_BUDGET = 60.0  # seconds for all lookups of a crawl
 MAX_TIMEMAP_BYTES = 16 * 1024 * 1024  # the Wayback TimeMap of a busy home page runs to megabytes
 MAX_MEMENTO_BYTES = 20 * 1024 * 1024
+SLOW_STRIKES = 2  # timeouts in a row after which an archive is not asked again in this crawl
 DEFAULT_USER_AGENT = "citewarc (web archiving of cited sources; +https://github.com/citewarc/citewarc)"
 
 # Short names of the archives people know; any other endpoint is named by its host.
@@ -171,16 +173,19 @@ class LookupCache:
     timemaps: dict[tuple[str, str], _TimeMapResult] = field(default_factory=dict)
     texts: dict[str, _MementoText] = field(default_factory=dict)
     unreachable: dict[str, str] = field(default_factory=dict)  # endpoint -> the error that said so
+    slow: dict[str, int] = field(default_factory=dict)  # endpoint -> timeouts in a row
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
 
 class LookupFailure(Exception):
     """One request to an archive failed; the message is the one line the ledger records."""
 
-    def __init__(self, message: str, unreachable: bool = False, budget: bool = False) -> None:
+    def __init__(self, message: str, unreachable: bool = False, budget: bool = False,
+                 slow: bool = False) -> None:
         super().__init__(message)
         self.unreachable = unreachable  # the archive itself could not be reached: ask it no more
         self.budget = budget  # the crawl's lookup budget ended it: nothing learnt, cache nothing
+        self.slow = slow  # no answer in time: one URL may be slow, SLOW_STRIKES in a row is the archive
 
 
 # ---- pure logic --------------------------------------------------------------------------------
@@ -331,7 +336,7 @@ def _describe(exc: BaseException, timeout: float, budget: Deadline | None = None
     if isinstance(reason, (TimeoutError, socket.timeout)):
         if budget is not None:
             return _budget_cut(budget, timeout)
-        return LookupFailure(f"no answer within {timeout:.3g} s", unreachable=True)
+        return LookupFailure(f"no answer within {timeout:.3g} s", slow=True)
     if isinstance(reason, ConnectionRefusedError):
         return LookupFailure("connection refused", unreachable=True)
     if isinstance(reason, socket.gaierror):
@@ -381,8 +386,7 @@ class _Client:
                 if time.monotonic() - started > limit:
                     if bounded_by is not None:
                         raise _budget_cut(bounded_by, limit)
-                    raise LookupFailure(f"cut off after {limit:.3g} s (answer still arriving)",
-                                        unreachable=True)
+                    raise LookupFailure(f"cut off after {limit:.3g} s (answer still arriving)", slow=True)
                 try:
                     chunk = response.read(65536)
                 except (OSError, ValueError) as exc:
@@ -495,9 +499,13 @@ def _cached_timemap(client: _Client, cache: LookupCache, archive: Archive, url: 
         result = _TimeMapResult(None, str(exc), queried_at)
         if exc.budget:
             return result  # the budget ended it: nothing learnt about this URL or this archive
-        if exc.unreachable:
-            with cache.lock:
+        with cache.lock:
+            strikes = cache.slow[archive.endpoint] = cache.slow.get(archive.endpoint, 0) + exc.slow
+            if exc.unreachable or strikes >= SLOW_STRIKES:
                 cache.unreachable.setdefault(archive.endpoint, str(exc))
+    else:
+        with cache.lock:
+            cache.slow[archive.endpoint] = 0
     with cache.lock:
         cache.timemaps.setdefault(key, result)
     return result

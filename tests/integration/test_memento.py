@@ -212,14 +212,22 @@ def test_slow_archive_is_cut_off_by_the_budget(scene):
 
 
 def test_slow_archive_is_cut_off_by_the_request_timeout(scene):
+    """One slow answer may be the URL: the archive is asked again; two in a row, it is not."""
     with SlowArchive(hold=20) as slow:
         archives = archives_from_setting(f"{slow.endpoint},{scene.archive.timemap_endpoint}")
+        cache = LookupCache()
         started = time.monotonic()
-        cut, answered = ask(scene.changed, archives, budget=30, timeout=1)
+        cut, answered = ask(scene.changed, archives, budget=30, timeout=1, cache=cache)
         elapsed = time.monotonic() - started
+        again, _ = ask(scene.unchanged, archives, budget=30, timeout=1, cache=cache)
+        third, _ = ask(scene.never_archived, archives, budget=30, timeout=1, cache=cache)
     assert elapsed < 8
     assert not cut.ok and cut.error == "no answer within 1 s"
     assert answered.ok and answered.text_match == "differs"
+    assert not again.ok and again.error == "no answer within 1 s"
+    assert not third.ok
+    assert third.error == "not asked: unreachable earlier in this crawl (no answer within 1 s)"
+    assert len(slow.asked) == 2
 
 
 # ---- politeness: the cache, the proxy path, the User-Agent -------------------------------------
