@@ -1,15 +1,25 @@
-"""The main-text digest every part of the ledger compares: one function, so "same text" means the
-same thing in the crawl's text JSON, the citation ledger and the independent-archive check."""
+"""The digest of a page's main text that every part of the ledger compares (pure).
+
+Our capture's text JSON, the soft-404 probe and an independent archive's copy are compared by this
+one function, so "same text" means the same thing everywhere: whitespace runs (line breaks from a
+different extractor, indentation, non-breaking spaces) are one space, the ends are stripped, and
+nothing else is changed.
+"""
 
 from __future__ import annotations
 
 import hashlib
-import re
-
-_WHITESPACE = re.compile(r"\s+")
 
 
-def main_text_digest(text: str) -> str:
-    """sha256 hex of the UTF-8 text with whitespace runs collapsed to one space, stripped: layout
-    (line breaks, indentation) differs between extractions of the same words and must not count."""
-    return hashlib.sha256(_WHITESPACE.sub(" ", text).strip().encode("utf-8")).hexdigest()
+def normalised_text(text: str | None) -> str:
+    """The text as digested: whitespace runs collapsed to one space, stripped."""
+    return " ".join((text or "").split())
+
+
+def main_text_digest(text: str | None) -> str | None:
+    """sha256 hex of the normalised UTF-8 text; None when there is no text at all (two empty
+    extractions must not read as "the same text")."""
+    norm = normalised_text(text)
+    if not norm:
+        return None
+    return hashlib.sha256(norm.encode("utf-8")).hexdigest()

@@ -249,6 +249,7 @@ def test_main_text_digest_ignores_layout_only():
     assert main_text_digest("  a\n\n b\tc ") == hashlib.sha256(b"a b c").hexdigest()
     assert main_text_digest("a b c") != main_text_digest("a b  d")
     assert main_text_digest("café") == hashlib.sha256("café".encode()).hexdigest()
+    assert main_text_digest(" \n ") is None  # two empty extractions are not "the same text"
 
 
 # ---- the answer record, the budget -------------------------------------------------------------
