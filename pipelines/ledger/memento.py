@@ -137,14 +137,22 @@ class OurCapture:
 
 
 class Deadline:
-    """The time all archive lookups of a crawl may take together (``CITEWARC_MEMENTO_BUDGET``)."""
+    """The time all archive lookups of a crawl may take together (``CITEWARC_MEMENTO_BUDGET``).
+
+    The clock starts at the first question (the first ``remaining``), not at construction: a crawl
+    builds its lookups when it starts and asks the archives when it finishes."""
 
     def __init__(self, seconds: float, clock=time.monotonic) -> None:
         self.seconds, self._clock = float(seconds), clock
-        self._end = clock() + self.seconds
+        self._end: float | None = None
+        self._lock = threading.Lock()
 
     def remaining(self) -> float:
-        return max(0.0, self._end - self._clock())
+        now = self._clock()
+        with self._lock:
+            if self._end is None:
+                self._end = now + self.seconds
+        return max(0.0, self._end - now)
 
     @property
     def expired(self) -> bool:
@@ -578,7 +586,8 @@ class MementoLookups:
     @classmethod
     def from_settings(cls, settings: Any) -> MementoLookups:
         """From Scrapy settings (or any mapping): ``CITEWARC_MEMENTO_ARCHIVES``,
-        ``CITEWARC_MEMENTO_BUDGET`` and the crawl's ``USER_AGENT``. The budget starts now."""
+        ``CITEWARC_MEMENTO_BUDGET`` and the crawl's ``USER_AGENT``. The budget's clock starts at
+        the first lookup."""
         budget = settings.get("CITEWARC_MEMENTO_BUDGET")
         return cls(archives=archives_from_setting(settings.get("CITEWARC_MEMENTO_ARCHIVES")),
                    budget=Deadline(float(DEFAULT_BUDGET if budget is None else budget)),

@@ -267,6 +267,7 @@ def test_answer_json_has_the_ledger_fields():
 def test_deadline():
     now = [100.0]
     deadline = Deadline(5, clock=lambda: now[0])
+    now[0] += 30  # built at the crawl's start, first asked at its end: the clock starts then
     assert deadline.remaining() == 5 and not deadline.expired
     now[0] += 4.5
     assert deadline.remaining() == pytest.approx(0.5)
