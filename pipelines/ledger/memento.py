@@ -36,7 +36,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from pipelines.ledger.link_format import Link, parse_links
 from pipelines.ledger.text_digest import main_text_digest
@@ -322,6 +322,23 @@ def compare_texts(ours: str | None, theirs: str | None, memento: Memento, which:
     return "differs", f"main text differs from {label}: word similarity {ratio:.2f}"
 
 
+def timegate_answer(asked: str, landed_at: str, headers: Mapping[str, str]) -> tuple[TimeMap, str | None]:
+    """What a TimeGate's answer tells (RFC 7089 4.1): the mementos its ``Link`` header names, plus
+    the memento it chose when the answer is one (``Memento-Datetime``): at the URL it redirected to
+    (the Wayback Machine, archive.today) or at its ``Content-Location`` (pywb answers 200 in place);
+    and the TimeMap it points to, if any."""
+    links = parse_links(headers.get("Link", ""))
+    found = mementos_of(links)
+    when = parse_http_date(headers.get("Memento-Datetime", ""))
+    location = headers.get("Content-Location")
+    chosen = urljoin(landed_at, location) if location else (landed_at if landed_at != asked else None)
+    if when is not None and chosen and chosen not in {m.uri for m in found.mementos}:
+        found = TimeMap(tuple(sorted({*found.mementos, Memento(chosen, when)},
+                                     key=lambda m: (m.datetime, m.uri))), found.original)
+    timemap_uri = next((urljoin(landed_at, link.uri) for link in links if "timemap" in link.rels), None)
+    return found, timemap_uri
+
+
 # ---- I/O ---------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -447,14 +464,7 @@ def _fetch_timemap(client: _Client, archive: Archive, url: str, when: datetime) 
         raise LookupFailure(f"HTTP {response.status} from the archive")
     if _is_link_format(response) or archive.kind == "timemap":
         return mementos_of(parse_links(response.body.decode("utf-8", "replace")))
-    links = parse_links(response.headers.get("Link", ""))
-    found = mementos_of(links)
-    landed = parse_http_date(response.headers.get("Memento-Datetime", ""))
-    if landed is not None and response.url not in {m.uri for m in found.mementos}:
-        # the TimeGate redirected to a memento: it is one of them
-        found = TimeMap(tuple(sorted({*found.mementos, Memento(response.url, landed)},
-                                     key=lambda m: (m.datetime, m.uri))), found.original)
-    timemap_uri = next((link.uri for link in links if "timemap" in link.rels), None)
+    found, timemap_uri = timegate_answer(archive.query_url(url), response.url, response.headers)
     if timemap_uri:
         try:
             listed = client.get(timemap_uri, headers={"Accept": "application/link-format"},

@@ -183,6 +183,19 @@ def test_timegate_form_reaches_the_same_mementos(scene):
     assert answer.text_match == "differs"
 
 
+def test_timegate_that_answers_with_the_memento_itself(scene, tmp_path):
+    """pywb unframed: the TimeGate answers 200 with the memento and its Content-Location (RFC 7089
+    4.1.2), a Link to the TimeMap; the lookup reaches the same mementos and reads the raw copy."""
+    warc = write_warc(tmp_path / "earlier.warc.gz", [
+        Capture(scene.changed, BEFORE_DATE, NOTICE_V1), Capture(scene.changed, AFTER_DATE, NOTICE_V2)])
+    with MementoArchive(tmp_path / "pywb", [warc], framed=False) as unframed:
+        [answer] = ask(scene.changed, archives_from_setting(unframed.timegate_endpoint))
+    assert answer.ok and answer.mementos == 2, answer
+    assert answer.before is not None and answer.before.to_json()["datetime"] == BEFORE_DATE
+    assert answer.after is not None and answer.after.to_json()["datetime"] == AFTER_DATE
+    assert answer.text_match == "differs", answer.text_match_note
+
+
 # ---- failures, recorded and never raised -------------------------------------------------------
 
 def test_archive_that_is_down_is_recorded_and_not_asked_again(scene):

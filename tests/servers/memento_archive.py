@@ -81,8 +81,12 @@ def require_pywb() -> None:
 class MementoArchive:
     """pywb's ``wayback`` on 127.0.0.1 in its own session, one collection, Memento API on."""
 
-    def __init__(self, root: Path, warcs: Sequence[Path], collection: str = COLLECTION) -> None:
+    def __init__(self, root: Path, warcs: Sequence[Path], collection: str = COLLECTION,
+                 framed: bool = True) -> None:
         self.root, self.warcs, self.collection = root, list(warcs), collection
+        # framed (pywb's default): a TimeGate answers with the top frame and a Link to the memento;
+        # unframed: it answers 200 with the memento itself and its Content-Location.
+        self.framed = framed
         self.port = 0
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -94,7 +98,8 @@ class MementoArchive:
                      [manager, "add", self.collection, *map(str, self.warcs)]):
             result = subprocess.run(step, cwd=self.root, capture_output=True, text=True, timeout=120)
             assert result.returncode == 0, f"{step}:\n{result.stdout}\n{result.stderr}"
-        (self.root / "config.yaml").write_text("enable_memento: true\n", encoding="utf-8")
+        config = "enable_memento: true\n" + ("" if self.framed else "framed_replay: false\n")
+        (self.root / "config.yaml").write_text(config, encoding="utf-8")
         self.port = free_ports(1)[0]
         log = (self.root / "wayback.log").open("wb")
         self.process = subprocess.Popen(

@@ -26,6 +26,7 @@ from pipelines.ledger.memento import (
     parse_http_date,
     parse_timemap,
     raw_memento_uri,
+    timegate_answer,
 )
 from pipelines.ledger.text_digest import main_text_digest
 
@@ -143,6 +144,46 @@ def test_empty_and_garbage_timemaps():
 def test_parse_never_raises(text):
     for memento in parse_timemap(text):
         assert memento.datetime.tzinfo is not None
+
+
+# pywb 2.10 with framed_replay off answers a TimeGate 200 in place (copied from a run).
+PYWB_TIMEGATE_HEADERS = {
+    "Memento-Datetime": "Sat, 10 Jan 2026 12:00:00 GMT",
+    "Link": '<http://127.0.0.1:9999/notice.html>; rel="original", '
+            '<http://127.0.0.1:18766/arch/http://127.0.0.1:9999/notice.html>; rel="timegate", '
+            '<http://127.0.0.1:18766/arch/timemap/link/http://127.0.0.1:9999/notice.html>; rel="timemap"; '
+            'type="application/link-format", '
+            '<http://127.0.0.1:18766/arch/20260110120000/http://127.0.0.1:9999/notice.html>; rel="memento"; '
+            'datetime="Sat, 10 Jan 2026 12:00:00 GMT"; collection="arch"',
+    "Content-Location": "http://127.0.0.1:18766/arch/20260110120000/http://127.0.0.1:9999/notice.html",
+    "Vary": "accept-datetime",
+}
+
+
+def test_timegate_answered_in_place():
+    asked = "http://127.0.0.1:18766/arch/http://127.0.0.1:9999/notice.html"
+    found, timemap = timegate_answer(asked, asked, PYWB_TIMEGATE_HEADERS)
+    assert [m.uri for m in found.mementos] == [PYWB_TIMEGATE_HEADERS["Content-Location"]]
+    assert found.original == "http://127.0.0.1:9999/notice.html"
+    assert timemap == "http://127.0.0.1:18766/arch/timemap/link/http://127.0.0.1:9999/notice.html"
+
+
+def test_timegate_redirected_to_a_memento():
+    """The Wayback Machine's way: 302 to the memento, whose Link names the neighbours and TimeMap."""
+    landed = "http://web.archive.org/web/20160513214322/https://justpaste.example/u8j7"
+    headers = {"Memento-Datetime": "Fri, 13 May 2016 21:43:22 GMT", "Link": WAYBACK_LINK_HEADER}
+    found, timemap = timegate_answer("http://web.archive.org/web/https://justpaste.example/u8j7",
+                                     landed, headers)
+    assert [m.uri for m in found.mementos] == [landed]
+    assert timemap == "http://web.archive.org/web/timemap/link/https://justpaste.example/u8j7"
+
+
+def test_timegate_memento_at_a_relative_location_and_no_links():
+    asked = "http://a.example/tg/http://x.test/"
+    found, timemap = timegate_answer(asked, asked, {"Memento-Datetime": "Sat, 10 Jan 2026 12:00:00 GMT",
+                                                    "Content-Location": "/m/1"})
+    assert [m.uri for m in found.mementos] == ["http://a.example/m/1"] and timemap is None
+    assert timegate_answer(asked, asked, {})[0].mementos == ()  # not a memento: nothing invented
 
 
 def test_http_dates():
