@@ -252,6 +252,19 @@ def parse_http_date(value: str) -> datetime | None:
     return parsed.astimezone(UTC)
 
 
+def parse_published(value: str | None) -> datetime | None:
+    """A story's ``published`` (text JSON ``date``: ``2026-02-01`` or a full ISO 8601 time) as the
+    reference time of its lookups; a date alone is taken at 00:00 UTC. None when absent or unreadable."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+
+
 def mementos_of(links: Sequence[Link]) -> TimeMap:
     """The mementos among links (any rel holding ``memento``: ``first memento``, ``last memento``
     ...), each once, oldest first; TimeGate, TimeMap and self links are skipped, the original kept."""

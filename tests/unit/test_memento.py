@@ -24,6 +24,7 @@ from pipelines.ledger.memento import (
     mementos_of,
     nearest,
     parse_http_date,
+    parse_published,
     parse_timemap,
     raw_memento_uri,
     timegate_answer,
@@ -314,3 +315,11 @@ def test_deadline():
     assert deadline.remaining() == pytest.approx(0.5)
     now[0] += 1.0
     assert deadline.remaining() == 0 and deadline.expired
+
+
+def test_published_dates():
+    assert parse_published("2026-02-01") == at("2026-02-01T00:00:00")
+    assert parse_published("2026-02-01T10:30:00+02:00") == at("2026-02-01T08:30:00")
+    assert parse_published("2026-02-01T08:30:00Z") == at("2026-02-01T08:30:00")
+    assert parse_published(None) is None and parse_published("") is None
+    assert parse_published("last Tuesday") is None
