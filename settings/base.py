@@ -128,6 +128,12 @@ CITEWARC_MAX_FEED_ENTRIES = 50
 CITEWARC_MAX_PAGES = 1000
 # Requisites fetched at most per page.
 CITEWARC_MAX_REQUISITES_PER_PAGE = 200
+# Independent Memento archives asked about every citation: comma-separated endpoint prefixes to
+# which a URL is appended, TimeMap (https://web.archive.org/web/timemap/link/) or TimeGate
+# (https://archive.today/timegate/) form. None: the Wayback Machine's and archive.today's TimeMaps.
+CITEWARC_MEMENTO_ARCHIVES = None
+# Seconds all archive lookups of a crawl may take together; past it the rest are recorded as not asked.
+CITEWARC_MEMENTO_BUDGET = 60
 # A name for whoever runs the crawl (a person, a desk), recorded in its provenance ("": none).
 CITEWARC_OPERATOR = ""
 # Show the live progress line (the CLI turns it on when stderr is a terminal).

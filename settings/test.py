@@ -5,6 +5,9 @@ from settings.base import *  # noqa: F403
 AUTOTHROTTLE_ENABLED = False
 # The fixture web is on loopback; the SSRF tests turn the guard back on explicitly.
 CITEWARC_ALLOW_PRIVATE_ADDRESSES = True
+# No independent Memento archives by default: the suite never asks the internet (the Wayback
+# Machine, archive.today); the ledger tests name their local pywb archive.
+CITEWARC_MEMENTO_ARCHIVES = ""
 # Outage tests raise it; a short budget keeps failing-store tests quick.
 CITEWARC_UPLOAD_RETRY_BUDGET = 3
 # One text-extraction process per crawl: the suite's crawls are small, and each further process
