@@ -69,10 +69,22 @@ def report_crawl(
     if error is not None and (result.write_error or result.stopped):  # no manifest to summarise
         raise error
     if sys.stderr.isatty():
-        print_summary(result, console, str(log_file))
+        print_summary(result, console, str(log_file))  # its warnings included
+    else:
+        for warning in evidence_warnings(result.manifest):
+            print(f"citewarc: warning: {warning}", file=sys.stderr, flush=True)
     if error is not None:
         raise error
     return EXIT_OK
+
+
+def evidence_warnings(manifest: dict[str, Any]) -> list[str]:
+    """Warnings a script must see even off a terminal: a timestamp that waits (the crawl is stored
+    without trusted time until it is stamped)."""
+    evidence = manifest.get("evidence") or {}
+    if (evidence.get("timestamp") or {}).get("status") != "pending":
+        return []
+    return [w for w in manifest.get("warnings") or [] if w.startswith("not timestamped")]
 
 
 def crawl_error(

@@ -98,6 +98,7 @@ def prepared_crawl(request: CrawlRequest) -> Iterator[Prepared]:
     resumed after repairing its WARCs), log file, a warning when the store is down; a job's lock
     is held until the block ends."""
     settings = load_settings(request.overrides)
+    check_signing_key(settings)
     store = configured_store(settings)
     job = request.job
     held = job_lock(lock_file(store.uri, job.job.name), job.job.name) if job else nullcontext()
@@ -125,6 +126,18 @@ def prepared_crawl(request: CrawlRequest) -> Iterator[Prepared]:
         if job:
             fold_stored_crawls(store, store_spool(spool, store.uri), job.job.name)
         yield Prepared(settings, store, cid, log_file, console)
+
+
+def check_signing_key(settings: Settings) -> None:
+    """A signing key file that is there but unusable stops the crawl before it starts (exit 2):
+    crawling unsigned when the user meant to sign would be silent."""
+    from pipelines.evidence.seal import evidence_options  # noqa: PLC0415
+    from pipelines.evidence.signing_key import SigningKeyError  # noqa: PLC0415
+
+    try:
+        evidence_options(settings)
+    except SigningKeyError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _resume(settings: Settings, request: CrawlRequest, folder: Path, console: Console) -> None:

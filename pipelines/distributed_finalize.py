@@ -2,11 +2,11 @@
 by the same ``finalize_crawl`` a single process runs.
 
 The workers' WARCs and texts are already in the store (each part's files were uploaded before it
-was committed): the finalizer downloads the WARCs (to index and package them) and the texts (for
-the WACZ's page search) into a scratch input folder, writes the index, WACZ and manifest into an
-output folder that holds nothing else, and ``upload_crawl`` checks the stored files by size and
-sha256 instead of uploading them again, uploads the rest, the manifest last. Once the manifest is
-stored, the part manifests and every file no committed part lists are deleted.
+was committed): the finalizer downloads the WARCs (to index and package them) and the texts,
+diffs and screenshots (the WACZ carries them) into a scratch input folder, writes the index, WACZ
+and manifest into an output folder that holds nothing else, and ``upload_crawl`` checks the stored
+files by size and sha256 instead of uploading them again, uploads the rest, the manifest last.
+Once the manifest is stored, the part manifests and every file no committed part lists are deleted.
 """
 
 from __future__ import annotations
@@ -19,10 +19,12 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.evidence.provenance_read import provenance_from_warcs
+from pipelines.evidence.seal import EvidenceOptions
 from pipelines.finalize import finalize_crawl
-from pipelines.keys import crawl_file_key, crawl_prefix, key_in_crawl, warc_prefix
+from pipelines.keys import crawl_prefix, key_in_crawl, warc_prefix
 from pipelines.merge import delete_strays, merge_parts
 from pipelines.outcome import CrawlOutcome
+from pipelines.package import bundle_path
 from pipelines.parts import Announced, Part
 from pipelines.run import CrawlResult
 from pipelines.store.base import Store, StoreError, inside, sha256_file
@@ -31,7 +33,8 @@ logger = logging.getLogger(__name__)
 
 
 def finalize_parts(announced: Announced, store: Store, parts: list[tuple[Part, Collection[str]]],
-                   work_dir: Path, upload_budget: float = 120.0) -> CrawlResult:
+                   work_dir: Path, upload_budget: float = 120.0,
+                   evidence: EvidenceOptions | None = None) -> CrawlResult:
     """Blocking: merge the committed parts (commit order, each with its rejected page keys) and
     finalise the crawl from them, as ``finalize_crawl`` does a single process's.
 
@@ -40,7 +43,8 @@ def finalize_parts(announced: Announced, store: Store, parts: list[tuple[Part, C
     failed: then ``out/`` keeps the index, WACZ and manifest that wait (``result.spool_dir``), and
     the parts stay in the store, so a later attempt can also rebuild them. Raises StoreError when
     a listed file cannot be downloaded or is not the bytes its part says (the crawl is then not
-    finalised: nothing was uploaded, ``work_dir`` is removed).
+    finalised: nothing was uploaded, ``work_dir`` is removed). ``evidence``: the finalizer's
+    signing key and TSA (this machine's settings), which seal the WACZ.
     """
     merged = merge_parts(parts)
     inputs, out = work_dir / "input", work_dir / "out"
@@ -55,7 +59,8 @@ def finalize_parts(announced: Announced, store: Store, parts: list[tuple[Part, C
             crawl_id=announced.crawl_id, tool=announced.tool, seeds=seeds,
             started=announced.started, pages=merged.pages, skipped=merged.skipped,
             warnings=merged.warnings, store=store, dir=out, warcs=warcs, text_dir=inputs,
-            job=announced.job, stored_files=merged.files, provenance=provenance)
+            job=announced.job, stored_files=merged.files, provenance=provenance,
+            evidence=evidence or EvidenceOptions())
         result = finalize_crawl(outcome, "finished", upload_budget)
     except BaseException:
         shutil.rmtree(work_dir, ignore_errors=True)
@@ -86,18 +91,19 @@ def read_provenance(warcs: list[Path], announced: Announced) -> dict[str, Any] |
 
 def download_inputs(store: Store, crawl_id: str, files: list[dict[str, Any]],
                     inputs: Path) -> list[Path]:
-    """Blocking: the listed WARCs and texts, copied from the store into ``inputs`` laid out like
-    a crawl folder (``warc/<name>``, ``text/<page-key>.json``), each checked against its part's
-    size and sha256. Returns the WARCs' paths."""
-    warcs, texts = warc_prefix(crawl_id), crawl_file_key(crawl_id, "text/")
+    """Blocking: the listed WARCs and the files the WACZ carries (texts, diffs, screenshots),
+    copied from the store into ``inputs`` laid out like a crawl folder (``warc/<name>``,
+    ``text/<page-key>.json``...), each checked against its part's size and sha256. Returns the
+    WARCs' paths."""
+    warcs = warc_prefix(crawl_id)
     root = inputs.resolve()
     paths = []
     for entry in files:
         key = entry["key"]
         if not key.startswith(crawl_prefix(crawl_id)):
             raise StoreError(f"a part of {crawl_id} lists {key}, outside the crawl", transient=False)
-        if not key.startswith((warcs, texts)):
-            continue  # diffs and screenshots: listed and checked in place, not needed to package
+        if not key.startswith(warcs) and bundle_path(key_in_crawl(key)) is None:
+            continue  # not needed to package: listed and checked in place
         path = inside(root, root / key_in_crawl(key))
         path.parent.mkdir(parents=True, exist_ok=True)
         store.get_file(key, path)

@@ -19,12 +19,30 @@ from pathlib import Path
 from scrapy import signals
 from scrapy.utils.asyncio import run_in_thread
 
+from pipelines.evidence.pending import mark_pending
+from pipelines.evidence.seal import PENDING, Sealer
 from pipelines.job_state import JobRun, contribution, updated_state
-from pipelines.keys import MANIFEST_NAME, manifest_key, warc_key
+from pipelines.keys import (
+    MANIFEST_NAME,
+    key_in_crawl,
+    manifest_key,
+    timestamp_token_key,
+    wacz_key,
+    warc_key,
+)
 from pipelines.kill_hook import kill_at
 from pipelines.manifest import build_manifest
 from pipelines.outcome import CrawlOutcome
-from pipelines.package import package_crawl, write_originals_warc
+from pipelines.package import (
+    MANIFEST_IN_WACZ,
+    BundleFile,
+    Indexed,
+    WrittenWacz,
+    bundle_files,
+    index_crawl,
+    package_indexed,
+    write_originals_warc,
+)
 from pipelines.run import CrawlResult, CrawlRun
 from pipelines.state_update import PendingUpdate, fold_into_store, write_update
 from pipelines.store.base import StoreError
@@ -206,46 +224,62 @@ def run_outcome(run: CrawlRun, warcs: list[Path]) -> CrawlOutcome:
     return CrawlOutcome(crawl_id=run.crawl_id, tool=run.tool, seeds=run.seeds, started=run.started,
                         pages=run.pages, skipped=run.skipped, warnings=run.warnings,
                         store=run.store, dir=run.dir, warcs=warcs, job=run.job,
-                        provenance=run.provenance)
+                        evidence=run.evidence, provenance=run.provenance)
 
 
 def finalize_crawl(outcome: CrawlOutcome, reason: str, upload_budget: float = 120.0) -> CrawlResult:
-    """Blocking: index and WACZ, job state update, manifest, upload (manifest last), job state
-    saved. The same for one process's crawl and, built from its parts, a distributed one."""
+    """Blocking: index, job state update, manifest, WACZ carrying that manifest (signed and
+    timestamped when configured), the stored manifest (the WACZ's plus the WACZ, its token and the
+    ``evidence`` block), upload (manifest last), job state saved. The same for one process's crawl
+    and, built from its parts, a distributed one."""
     depends_on = sorted({p.revisit_of["crawl_id"] for p in outcome.pages if p.revisit_of})
+    sealer = Sealer(outcome.evidence, outcome.tool)
     with tempfile.TemporaryDirectory(prefix="citewarc-package-") as scratch:
         originals = copy_originals(outcome, Path(scratch))
+        indexed = None
         try:
-            package_crawl(outcome.dir, outcome.crawl_id, outcome.warcs, outcome.pages,
-                          title=f"citewarc crawl {outcome.crawl_id}: {' '.join(outcome.seeds)}",
-                          software=outcome.tool, originals=originals, text_dir=outcome.text_dir)
+            indexed = index_crawl(outcome.dir, outcome.crawl_id, outcome.warcs, outcome.pages,
+                                  originals=originals, text_dir=outcome.text_dir)
         except Exception as exc:  # the WARCs are the evidence; a failed package must not lose them
             logger.exception("Could not build the replay index and WACZ: %s", exc)
             outcome.warnings.append(f"no replay index or WACZ: {exc}")
-    update = state_update(outcome, outcome.job) if outcome.job is not None else None
-    if update is not None:
-        try:
-            write_update(outcome.dir, update)
-        except OSError as exc:  # the crawl still goes up: only a kill before its state is saved
-            logger.error("Could not keep this crawl's job state update in the spool: %s", exc)
-            outcome.warnings.append(f"job state update not kept in the spool: {exc}")
-    files = spooled_files(outcome.dir, outcome.crawl_id)
-    entries = file_entries(files) + outcome.stored_files
-    manifest = build_manifest(
-        crawl_id=outcome.crawl_id,
-        tool=outcome.tool,
-        seeds=outcome.seeds,
-        started=outcome.started,
-        finished=datetime.now(UTC),
-        pages=outcome.pages,
-        files=entries,
-        store=outcome.store.uri,
-        extra=manifest_extra(outcome, depends_on),
-    )
-    manifest["finish_reason"] = reason
+        update = state_update(outcome, outcome.job) if outcome.job is not None else None
+        if update is not None:
+            try:
+                write_update(outcome.dir, update)
+            except OSError as exc:  # the crawl still goes up: only a kill before its state is saved
+                logger.error("Could not keep this crawl's job state update in the spool: %s", exc)
+                outcome.warnings.append(f"job state update not kept in the spool: {exc}")
+        sealed = sealed_keys(outcome.crawl_id)  # a killed earlier attempt's WACZ and token
+        files = [(k, p) for k, p in spooled_files(outcome.dir, outcome.crawl_id) if k not in sealed]
+        entries = file_entries(files) + outcome.stored_files
+        manifest = build_manifest(
+            crawl_id=outcome.crawl_id,
+            tool=outcome.tool,
+            seeds=outcome.seeds,
+            started=outcome.started,
+            finished=datetime.now(UTC),
+            pages=outcome.pages,
+            files=entries,
+            store=outcome.store.uri,
+            extra=manifest_extra(outcome, depends_on),
+        )
+        manifest["finish_reason"] = reason
+        # The copy the WACZ carries waits under a temporary name: a manifest.json in the spool
+        # means "ready for push", which this one is not until the WACZ is made.
+        carried = outcome.dir / (MANIFEST_NAME + ".wacz.tmp")
+        write_manifest(carried, manifest)
+        wacz = None
+        if indexed is not None:
+            wacz = package_and_seal(outcome, indexed, [e["key"] for e in entries], carried, sealer)
+        carried.unlink(missing_ok=True)
+    warnings_before = len(manifest["warnings"])
+    manifest = sealed_manifest(manifest, outcome, wacz, sealer)
+    for warning in manifest["warnings"][warnings_before:]:
+        logger.warning("%s", warning)
     manifest_path = outcome.dir / MANIFEST_NAME
-    with open(manifest_path, "w", encoding="utf-8") as out:  # streamed: no second copy as one str
-        json.dump(manifest, out, ensure_ascii=False, indent=1)
+    write_manifest(manifest_path, manifest)
+    entries = manifest["files"]
     result = CrawlResult(crawl_id=outcome.crawl_id, manifest=manifest, store_uri=outcome.store.uri)
     try:
         report = upload_crawl(outcome.store, outcome.dir, outcome.crawl_id, entries,
@@ -266,3 +300,66 @@ def finalize_crawl(outcome: CrawlOutcome, reason: str, upload_budget: float = 12
         logger.error("Storage failed for %d file(s); they wait in %s", len(report.pending),
                      outcome.dir)
     return result
+
+
+def sealed_keys(crawl_id: str) -> set[str]:
+    """The files made after the manifest the WACZ carries: the WACZ and its timestamp token."""
+    return {wacz_key(crawl_id), timestamp_token_key(crawl_id)}
+
+
+def write_manifest(path: Path, manifest: dict) -> None:
+    with open(path, "w", encoding="utf-8") as out:  # streamed: no second copy as one str
+        json.dump(manifest, out, ensure_ascii=False, indent=1)
+
+
+def package_and_seal(outcome: CrawlOutcome, indexed: Indexed, keys: list[str], manifest: Path,
+                     sealer: Sealer) -> WrittenWacz | None:
+    """The WACZ with the crawl's files and its ``manifest`` (just written), signed and
+    timestamped as configured; the token also beside it. None (and a warning) when it fails."""
+    folders = [outcome.dir] + ([outcome.text_dir] if outcome.text_dir is not None else [])
+    bundle = [*bundle_files(keys, folders), BundleFile(MANIFEST_IN_WACZ, manifest)]
+    try:
+        wacz = package_indexed(indexed, outcome.dir, outcome.crawl_id,
+                               title=f"citewarc crawl {outcome.crawl_id}: {' '.join(outcome.seeds)}",
+                               software=outcome.tool, bundle=bundle, signer=sealer.signer,
+                               timestamper=sealer.timestamper, extras=package_extras(outcome))
+    except Exception as exc:  # the WARCs are the evidence; a failed package must not lose them
+        logger.exception("Could not build the WACZ: %s", exc)
+        outcome.warnings.append(f"no WACZ: {exc}")
+        return None
+    if wacz.token is not None:
+        token = outcome.dir / key_in_crawl(timestamp_token_key(outcome.crawl_id))
+        token.parent.mkdir(parents=True, exist_ok=True)
+        token.write_bytes(wacz.token)
+    return wacz
+
+
+def package_extras(outcome: CrawlOutcome) -> dict | None:
+    """``datapackage.json``'s ``extras``: the crawl's provenance (what captured it, how, from
+    where), so the signature covers it too."""
+    if outcome.provenance is None:
+        return None
+    return {"citewarc": {"provenance": outcome.provenance}}
+
+
+def sealed_manifest(manifest: dict, outcome: CrawlOutcome, wacz: WrittenWacz | None,
+                    sealer: Sealer) -> dict:
+    """The stored manifest: the one the WACZ carries, plus the WACZ and its token in ``files``,
+    the ``evidence`` block, and a warning (and a marker for ``push``) when the timestamp waits."""
+    extra = [(k, outcome.dir / key_in_crawl(k)) for k in sorted(sealed_keys(outcome.crawl_id))]
+    extra = [(k, p) for k, p in extra if wacz is not None and p.is_file()]
+    stored = dict(manifest)
+    stored["files"] = sorted(manifest["files"] + file_entries(extra), key=lambda f: f["key"])
+    stored["evidence"] = sealer.evidence(wacz)
+    timestamp = stored["evidence"]["timestamp"]
+    if timestamp["status"] == PENDING:
+        stored["warnings"] = [*manifest["warnings"], (
+            f"not timestamped: {timestamp['error']}; the crawl is stored without trusted time "
+            f"until `citewarc verify --timestamp {outcome.crawl_id}` or the next `citewarc push` "
+            "stamps it")]
+        try:
+            mark_pending(outcome.dir, outcome.crawl_id, timestamp["tsa_url"])
+        except OSError as exc:
+            logger.error("Could not mark the timestamp of %s as pending in the spool: %s",
+                         outcome.crawl_id, exc)
+    return stored

@@ -84,6 +84,15 @@ def wacz_key(crawl_id: str) -> str:
     return crawl_file_key(crawl_id, f"{crawl_id}.wacz")
 
 
+# The RFC 3161 token over a WACZ's ``datapackage-digest.json``: inside the WACZ at this path, and
+# beside it in the store (``timestamp_token_key``), so either copy proves the time.
+WACZ_TOKEN_PATH = "evidence/datapackage-digest.tsr"
+
+
+def timestamp_token_key(crawl_id: str) -> str:
+    return crawl_file_key(crawl_id, WACZ_TOKEN_PATH)
+
+
 def manifest_key(crawl_id: str) -> str:
     """Written last: a crawl is complete in a store exactly when this key exists."""
     return crawl_file_key(crawl_id, MANIFEST_NAME)

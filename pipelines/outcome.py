@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from pipelines.evidence.seal import EvidenceOptions
 from pipelines.job_state import JobRun
 from pipelines.page import PageRecord
 from pipelines.store.base import Store
@@ -47,6 +48,7 @@ class CrawlOutcome:
     text_dir: Path | None = None  # None: the texts are in ``dir``
     job: JobRun | None = None  # scheduled crawls only
     stored_files: list[dict[str, Any]] = field(default_factory=list)  # {key, sha256, bytes}
+    evidence: EvidenceOptions = field(default_factory=EvidenceOptions)  # signing key, TSA
     # What captured the crawl, how and from where (pipelines/evidence/provenance.py): the last
     # run's ``urn:citewarc:provenance`` JSON; None when not known (an outcome built by hand).
     provenance: dict[str, Any] | None = None

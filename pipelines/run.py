@@ -31,6 +31,7 @@ from pipelines.evidence.provenance import (
     static_provenance,
     warcinfo_fields,
 )
+from pipelines.evidence.seal import EvidenceOptions, evidence_options
 from pipelines.job_state import JobRun, PreviousCapture
 from pipelines.journal import (
     JOURNAL_NAME,
@@ -102,6 +103,7 @@ class CrawlRun:
         job: JobRun | None = None,
         on_write_error: Callable[[], None] | None = None,
         warc_prefix: str = "",
+        evidence: EvidenceOptions | None = None,
         provenance: StaticProvenance | None = None,
     ) -> None:
         # Identity
@@ -121,6 +123,7 @@ class CrawlRun:
         inside(spool_root.resolve(), self.dir)  # before mkdir: it would follow a planted link
         self.dir.mkdir(parents=True, exist_ok=True)
         self.job = job  # scheduled crawls only
+        self.evidence = evidence or EvidenceOptions()  # what seals its WACZ: key, TSA
         # Journal (and what a killed run of this crawl left in it)
         journal_path = self.dir / JOURNAL_NAME
         self.resumed: JournalState | None = read_journal(journal_path) if resume else None
@@ -235,6 +238,7 @@ class CrawlRun:
             job=job,
             on_write_error=on_write_error,
             warc_prefix=settings.get("CITEWARC_WARC_PREFIX") or "",
+            evidence=evidence_options(settings),
             provenance=static,
         )
 

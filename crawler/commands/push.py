@@ -52,7 +52,8 @@ def run(args: Namespace) -> int:
               f"{finish_hint(crawl, store.uri)}", file=sys.stderr)
     if not crawls:
         folded = fold_job_states(store, folder)
-        if not unfinished and not folded:
+        stamped = stamp_pending(store, folder, settings.get("CITEWARC_TSA_URL") or None)
+        if not unfinished and not folded and not stamped:
             print(f"nothing waits in the spool for {store.uri}", file=sys.stderr)
         return 0
     changed = []
@@ -72,6 +73,7 @@ def run(args: Namespace) -> int:
               f"to {store.uri}", file=sys.stderr)
         print(manifest["crawl_id"])
     fold_job_states(store, folder)
+    stamp_pending(store, folder, settings.get("CITEWARC_TSA_URL") or None)
     if changed:
         raise VerifyFailed(changed[0] if len(changed) == 1
                            else f"{changed[0]} (and {len(changed) - 1} more crawl(s))")
@@ -111,3 +113,28 @@ def fold_job_states(store, store_spool: Path) -> int:
         print(f"job state of {job_name!r} updated with {ids}", file=sys.stderr)
         done += len(items)
     return done
+
+
+def stamp_pending(store, store_spool: Path, tsa_url: str | None) -> int:
+    """Timestamp the stored crawls whose timestamp authority was down when they were made (as
+    ``verify --timestamp`` does); one still down stays pending for the next push. Returns how
+    many tried (stamped or not), so push does not say nothing waited."""
+    from crawler.resume import store_has_manifest
+    from pipelines.evidence.later import StampLaterError, stamp_later
+    from pipelines.evidence.pending import pending_timestamps
+
+    tried = 0
+    for pending in pending_timestamps(store_spool):
+        if not store_has_manifest(store, pending.crawl_id):
+            continue  # not stored yet: its upload comes first
+        tried += 1
+        try:
+            stamped = stamp_later(store, pending.crawl_id, tsa_url or pending.tsa_url)
+        except (StampLaterError, StoreError) as exc:
+            print(f"timestamp of {pending.crawl_id} still pending: {exc}", file=sys.stderr)
+            continue
+        pending.done()
+        if not stamped.already:
+            print(f"timestamped {pending.crawl_id}: {stamped.gen_time} by {stamped.tsa}",
+                  file=sys.stderr)
+    return tried

@@ -48,10 +48,12 @@ def finalize_open_crawl(spec: CrawlSpec, redis_url: str, spool: Path, who: str |
     merge its committed parts into the manifest, index and WACZ in the store, record the result in
     the crawl hash and close the crawl in Redis. ``NotReady`` when it cannot be finalized now."""
     from crawler.distributed.coordination import Coordination  # noqa: PLC0415 - section A
-    from crawler.session import configured_store  # noqa: PLC0415
+    from crawler.session import check_signing_key, configured_store  # noqa: PLC0415
+    from pipelines.evidence.seal import evidence_options  # noqa: PLC0415
 
     who = who or f"finalize-{new_worker_id()}"
     settings = worker_settings(spec, redis_url, who, spool)
+    check_signing_key(settings)  # a broken key file: exit 2 before claiming the crawl
     coordination = Coordination.from_settings(settings, worker=who)
     coordination.beat()  # alive before claiming: a finalizer without a heartbeat is taken over
     dead = coordination.requeue_dead()
@@ -62,7 +64,8 @@ def finalize_open_crawl(spec: CrawlSpec, redis_url: str, spool: Path, who: str |
         store = configured_store(settings)
         result = merge_crawl(spec, store, coordination.parts(),
                              Path(settings.get("CITEWARC_SPOOL")) / "finalize" / spec.crawl_id,
-                             settings.getfloat("CITEWARC_UPLOAD_RETRY_BUDGET"))
+                             settings.getfloat("CITEWARC_UPLOAD_RETRY_BUDGET"),
+                             evidence=evidence_options(settings))
         record = result_record(result, finish=worker_command_hint(spec.crawl_id))
         coordination.set_result(record.to_dict())
         if result.storage_error is None:  # else it stays open: `citewarc finalize` tries again
@@ -93,7 +96,7 @@ def claim_finalizer(coordination: Any, crawl_id: str, who: str) -> None:
 
 
 def merge_crawl(spec: CrawlSpec, store: Any, part_refs: list[tuple[str, list[str]]], work_dir: Path,
-                upload_budget: float, job: Any = None) -> Any:
+                upload_budget: float, job: Any = None, evidence: Any = None) -> Any:
     """Blocking: the committed parts merged into one crawl in the store
     (``pipelines.distributed_finalize.finalize_parts``); a ``CrawlResult``. A job's run (``job``:
     its ``JobRun``, else loaded from the store now) also records the feed entries it took, read
@@ -115,7 +118,7 @@ def merge_crawl(spec: CrawlSpec, store: Any, part_refs: list[tuple[str, list[str
     announced = Announced(crawl_id=spec.crawl_id, tool=spec.tool, seeds=seeds,
                           started=datetime.fromisoformat(spec.started.replace("Z", "+00:00")),
                           store_uri=spec.store_uri, job=job)
-    return finalize_parts(announced, store, parts, work_dir, upload_budget)
+    return finalize_parts(announced, store, parts, work_dir, upload_budget, evidence)
 
 
 @contextmanager

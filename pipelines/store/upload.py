@@ -18,6 +18,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipelines.evidence.pending import TIMESTAMP_PENDING_NAME
 from pipelines.keys import MANIFEST_NAME, crawl_file_key, crawl_prefix, key_in_crawl, manifest_key
 from pipelines.manifest import spooled_manifest
 from pipelines.store.base import (
@@ -42,7 +43,7 @@ def spooled_files(crawl_dir: Path, crawl_id: str) -> list[tuple[str, Path]]:
     for path in sorted(crawl_dir.rglob("*")):
         if not path.is_file() or path.name.endswith((".open", ".tmp", ".part")):
             continue
-        if path.name in ("journal.jsonl", STATE_UPDATE_NAME):  # the crawl's own bookkeeping
+        if path.name in ("journal.jsonl", STATE_UPDATE_NAME, TIMESTAMP_PENDING_NAME):  # bookkeeping
             continue
         rel = path.relative_to(crawl_dir).as_posix()
         if rel == MANIFEST_NAME:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -85,7 +86,7 @@ def two_ways(tmp_path_factory: pytest.TempPathFactory, redis_server: RedisServer
         state = load_state(open_store(str(store)), JOB_NAME)
         out[name] = {
             "runs": [view(store, ids[index], bases[name]) for ids in (first, second)],
-            "crawls": state.crawls, "ids": [first[index], second[index]],
+            "crawls": state.crawls, "ids": [first[index], second[index]], "store": store,
             "feed_entries": normalized(sorted(state.feed_entries), bases[name]),
             "captured": normalized(sorted(state.captures), bases[name]),
         }
@@ -106,6 +107,20 @@ def test_the_second_run_has_the_same_revisits_and_diffs(two_ways: dict) -> None:
     single, shared = two_ways["single"]["runs"][1], two_ways["shared"]["runs"][1]
     assert shared["diffs"] == single["diffs"] and single["diffs"]  # the edited article
     assert any('"unchanged"' in row for row in shared["rows"])
+
+
+def test_the_wacz_carries_the_diffs_either_way(two_ways: dict) -> None:
+    """The edited article's diff (a worker's stored file, for the shared crawl) is in the WACZ the
+    finalizer made, with the manifest's sha256."""
+    for name in ("single", "shared"):
+        store, crawl_id = two_ways[name]["store"], two_ways[name]["ids"][1]
+        manifest = json.loads((store / crawl_id / "manifest.json").read_text())
+        diffs = {f["key"].split("/", 1)[1]: f["sha256"] for f in manifest["files"] if "/diffs/" in f["key"]}
+        assert diffs, name
+        with zipfile.ZipFile(store / crawl_id / f"{crawl_id}.wacz") as wacz:
+            resources = {r["path"]: r for r in json.loads(wacz.read("datapackage.json"))["resources"]}
+        for path, sha in diffs.items():
+            assert resources[path]["hash"] == f"sha256:{sha}", (name, path)
 
 
 def test_the_job_state_lists_both_runs_and_the_same_entries_and_captures(two_ways: dict) -> None:

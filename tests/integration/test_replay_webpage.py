@@ -42,7 +42,10 @@ class _Quiet(SimpleHTTPRequestHandler):
         pass
 
 
-def test_wacz_replays_in_replaywebpage_offline(tmp_path, fixture_web: FixtureWeb):
+@pytest.mark.parametrize("signed", [False, True], ids=["unsigned", "signed"])
+def test_wacz_replays_in_replaywebpage_offline(tmp_path, fixture_web: FixtureWeb, signed: bool):
+    """Also a signed WACZ (``signedData`` in its digest, made with a `citewarc keygen` key): the
+    form ReplayWeb.page checks with WebCrypto."""
     package = replaywebpage_dir()
     assert package is not None, (
         "ReplayWeb.page is not unpacked in .venv-replay/replaywebpage (make install does it) "
@@ -51,6 +54,8 @@ def test_wacz_replays_in_replaywebpage_offline(tmp_path, fixture_web: FixtureWeb
 
     store = tmp_path / "store"
     seed = fixture_web.url(ARTICLE_PATH)
+    if signed:
+        assert run_citewarc_in(tmp_path, ["keygen"]).returncode == 0
     result = run_citewarc_in(tmp_path, ["archive", seed, "--store", store])
     assert result.returncode == 0, result.stderr
     crawl_id = result.stdout.strip().splitlines()[-1]
