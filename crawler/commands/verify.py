@@ -112,7 +112,9 @@ def evidence_request(args: Namespace):
 
 
 def is_wacz_file(target: str) -> bool:
-    return target.endswith(".wacz") or Path(target).is_file()
+    """A WACZ is named ``*.wacz`` (a crawl id never has a dot); any other path is taken as a crawl
+    id and refused as one, so ``verify /etc/passwd`` is a usage error, not a check of that file."""
+    return target.lower().endswith(".wacz")
 
 
 def run(args: Namespace) -> int:
