@@ -223,8 +223,8 @@ class StorySpider(scrapy.Spider):
     def probe_requests(self, response: Response) -> list[scrapy.Request]:
         """The soft-404 probe of each site a citation's answer came from (the URL asked for and,
         after redirects, the one that answered), once per site per crawl. Not a citation: role
-        ``probe``, not counted against max_pages, never followed. Its path is derived from the
-        crawl id, so a resumed crawl or another worker of a shared one claims the same URL."""
+        ``probe``, not counted against max_pages, never followed. Its path is a hash of the
+        site, so a resumed crawl or another worker of a shared one claims the same URL."""
         if not self.soft404_probe:
             return []
         redirect_urls = response.meta.get("redirect_urls") or []
@@ -234,7 +234,7 @@ class StorySpider(scrapy.Spider):
             if site is None or site in self.probed_sites:
                 continue
             self.probed_sites.add(site)
-            probe = probe_url(site, self.run.crawl_id or self.name)
+            probe = probe_url(site)
             request = self.page_request(probe, "probe", response.meta["citewarc_depth"], None,
                                         strip_tracking=False)
             if request is not None:

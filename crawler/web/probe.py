@@ -25,10 +25,13 @@ def site_of(url: str) -> str | None:
     return f"{parts.scheme}://{netloc}"
 
 
-def probe_url(site: str, salt: str) -> str:
-    """The probe URL of ``site``: 16 hex digits from the crawl id (``salt``) and the site, so it
-    cannot be guessed before the crawl and every worker or resume of the crawl asks the same one."""
-    digest = hashlib.sha256(f"{salt}\n{site}".encode()).hexdigest()[:16]
+def probe_url(site: str) -> str:
+    """The probe URL of ``site``: 16 hex digits of a hash of the site, a path no site has.
+
+    The same for every crawl: a resumed crawl and every worker of a shared one claim the same URL
+    (the frontier dedups it), and a scheduled crawl's next run compares like with like (an
+    unchanged answer is a revisit, a changed one says the site's "not found" page changed)."""
+    digest = hashlib.sha256(f"citewarc soft-404 probe\n{site}".encode()).hexdigest()[:16]
     return f"{site}{PROBE_PREFIX}{digest}"
 
 
