@@ -182,12 +182,11 @@ def test_probes_are_never_citations_nor_pages(run):
         if row.get("text"):
             text = json.loads((run.store / row["text"]).read_text(encoding="utf-8"))
             assert not probe_urls & {c["url"] for c in text["citations"]}
-    wacz = next(run.dir.glob("*.wacz"), None)
-    if wacz is not None:
-        with zipfile.ZipFile(wacz) as z:
-            pages = z.read("pages/pages.jsonl").decode("utf-8")
-        assert not [u for u in probe_urls if u in pages]
-        assert run.web.story_url in pages
+    [wacz] = run.dir.glob("*.wacz")
+    with zipfile.ZipFile(wacz) as z:
+        pages = z.read("pages/pages.jsonl").decode("utf-8")
+    assert not [u for u in probe_urls if u in pages]
+    assert run.web.story_url in pages
 
 
 def test_citations_carry_the_sentence_around_them(run):
