@@ -29,13 +29,17 @@ KINDS = (PAYWALLED, BOT_WALL, LOGIN)
 WALL_STATUSES = frozenset({403, 429, 503})
 SCAN_CHARS = 400_000  # markers sit in the head or near the wall; giant pages are not read to the end
 
-_JSON_LD = re.compile(r"<script[^>]+type\s*=\s*[\"']?application/ld\+json[^>]*>(.*?)</script>", re.I | re.S)
+# Tag scans stop at the next "<" ([^<>]) and texts are bounded: linear on hostile markup (a
+# megabyte of unclosed tags), where "[^>]*" would rescan to the end from every "<".
+_JSON_LD = re.compile(r"<script[^<>]+type\s*=\s*[\"']?application/ld\+json[^<>]*>", re.I)
+_SCRIPT_END = re.compile(r"</script", re.I)
+MAX_JSON_LD = 20  # blocks read per page
 _MICRODATA_FREE = re.compile(
-    r"<[^>]*itemprop\s*=\s*[\"']?isAccessibleForFree[\"']?[^>]*>", re.I)
+    r"<[^<>]*itemprop\s*=\s*[\"']?isAccessibleForFree[\"']?[^<>]*>", re.I)
 _CONTENT_FALSE = re.compile(r"content\s*=\s*[\"']?\s*(false|no|0)\b", re.I)
 _WALL_BLOCK = re.compile(
-    r"<[^>]+(class|id)\s*=\s*[\"'][^\"']*\b(paywall|pay-wall|regwall|premium-wall|piano-offer|"
-    r"tp-modal|meter-wall|subscriber-only|subscription-wall)\b(?!-teaser)[^\"']*[\"']", re.I)
+    r"\b(class|id)\s*=\s*[\"'][^\"'<>]{0,300}?\b(paywall|pay-wall|regwall|premium-wall|piano-offer|"
+    r"tp-modal|meter-wall|subscriber-only|subscription-wall)\b(?!-teaser)", re.I)
 _WALL_WORDS = re.compile(
     r"(subscribe|subscription|sign up|log in|sign in) (now )?to (continue|keep) reading|"
     r"to (read|continue reading|unlock) (the|this) (full |rest of the |whole )?(article|story|piece)|"
@@ -49,16 +53,16 @@ _CHALLENGE = (
     (re.compile(r"verify (that )?you are (a )?human|are you a robot|prove you('| a)re not a robot|"
                 r"human verification", re.I), "'verify you are human'"),
     (re.compile(r"g-recaptcha|h-captcha|hcaptcha\.com|recaptcha/api|captcha-delivery|"
-                r"<form[^>]*captcha|name\s*=\s*[\"']?[\w-]*captcha", re.I), "a captcha form"),
+                r"<form[^<>]*captcha|name\s*=\s*[\"']?[\w-]*captcha", re.I), "a captcha form"),
     (re.compile(r"pardon our interruption|px-captcha|_pxCaptcha|datadome", re.I),
      "a bot-protection page (Imperva, PerimeterX, DataDome)"),
     (re.compile(r"access denied.{0,400}reference #|request unsuccessful\. incapsula", re.I | re.S),
      "an Akamai or Incapsula denial"),
 )
-_PASSWORD = re.compile(r"<input[^>]+type\s*=\s*[\"']?password\b", re.I)
-_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
-_H1 = re.compile(r"<h1[^>]*>(.*?)</h1>", re.I | re.S)
-_TAGS = re.compile(r"<[^>]+>")
+_PASSWORD = re.compile(r"<input[^<>]+type\s*=\s*[\"']?password\b", re.I)
+_TITLE = re.compile(r"<title[^<>]*>([^<]{0,500})</title>", re.I)
+_H1 = re.compile(r"<h1[^<>]*>(.{0,500}?)</h1>", re.I | re.S)
+_TAGS = re.compile(r"<[^<>]+>")
 _SIGN_IN = re.compile(r"\b(sign[ -]?in|log[ -]?in|login|log on|sign on|authenticat\w+|"
                       r"member login|account login)\b", re.I)
 _LOGIN_PATH = re.compile(r"/(login|log-in|signin|sign-in|sign_in|auth|account/login|users/sign_in|"
@@ -98,7 +102,7 @@ def bot_wall(status: int | None, headers: Mapping[str, str], html: str) -> Acces
 
 
 def paywall(html: str) -> Access | None:
-    for block in _JSON_LD.findall(html):
+    for block in json_ld_blocks(html):
         if _not_free(_json(block)):
             return Access(PAYWALLED, "JSON-LD isAccessibleForFree: false")
     for tag in _MICRODATA_FREE.findall(html):
@@ -125,6 +129,23 @@ def login_wall(html: str, url: str | None) -> Access | None:
     if path and _LOGIN_PATH.search(path):
         return Access(LOGIN, f"a password form at {path[:60]}")
     return None
+
+
+def json_ld_blocks(html: str) -> list[str]:
+    """The JSON-LD scripts' texts, in one pass (an unclosed script ends the search: a hostile page
+    of unclosed openers costs one scan, not one per opener)."""
+    blocks: list[str] = []
+    pos = 0
+    while len(blocks) < MAX_JSON_LD:
+        opener = _JSON_LD.search(html, pos)
+        if opener is None:
+            break
+        end = _SCRIPT_END.search(html, opener.end())
+        if end is None:
+            break
+        blocks.append(html[opener.end():end.start()])
+        pos = end.end()
+    return blocks
 
 
 def _json(text: str) -> Any:

@@ -119,3 +119,17 @@ def test_a_login_box_in_an_articles_header_is_no_wall():
 def test_no_body_no_headers():
     assert page_access(None, None, None) is None
     assert page_access(200, {}, "") is None
+
+
+def test_hostile_markup_is_read_in_bounded_time():
+    import time
+
+    html = '<script type="application/ld+json">{' * 20000 + "x" * 300_000
+    started = time.monotonic()
+    assert page_access(403, {}, html) is None
+    for hostile in ("<input type=password " * 20000, "<title>" * 50000, "<h1>" * 50000,
+                    '<div class="paywall ' * 20000, "<meta itemprop=isAccessibleForFree " * 10000,
+                    "<" * 400_000):
+        for status in (200, 403):
+            assert page_access(status, {}, hostile) is None
+    assert time.monotonic() - started < 3.0
