@@ -11,6 +11,9 @@ import hashlib
 from urllib.parse import urlsplit
 
 PROBE_PREFIX = "/citewarc-probe-"
+# 16 hex digits no site would have in a path (a hash of our own name, fixed, so two runs of a job
+# ask for the same URL).
+PROBE_PATH = PROBE_PREFIX + hashlib.sha256(b"citewarc soft-404 probe").hexdigest()[:16]
 
 
 def site_of(url: str) -> str | None:
@@ -26,13 +29,12 @@ def site_of(url: str) -> str | None:
 
 
 def probe_url(site: str) -> str:
-    """The probe URL of ``site``: 16 hex digits of a hash of the site, a path no site has.
+    """The probe URL of ``site``: ``PROBE_PATH``, a path no site has.
 
-    The same for every crawl: a resumed crawl and every worker of a shared one claim the same URL
+    The same path everywhere: a resumed crawl and every worker of a shared one claim the same URL
     (the frontier dedups it), and a scheduled crawl's next run compares like with like (an
     unchanged answer is a revisit, a changed one says the site's "not found" page changed)."""
-    digest = hashlib.sha256(f"citewarc soft-404 probe\n{site}".encode()).hexdigest()[:16]
-    return f"{site}{PROBE_PREFIX}{digest}"
+    return f"{site}{PROBE_PATH}"
 
 
 def is_probe(url: str) -> bool:

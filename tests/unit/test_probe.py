@@ -12,10 +12,8 @@ def test_site_is_scheme_host_and_port():
     assert site_of("not a url") is None
 
 
-def test_probe_is_a_16_hex_path_on_the_same_site_stable_per_site():
+def test_probe_is_a_16_hex_path_on_the_same_site_the_same_on_every_site():
     url = probe_url("http://127.0.0.2:8080")
     assert re.fullmatch(r"http://127\.0\.0\.2:8080/citewarc-probe-[0-9a-f]{16}", url)
-    assert probe_url("http://127.0.0.2:8080") == url
-    assert probe_url("http://127.0.0.2:8081") != url
-    assert probe_url("https://127.0.0.2:8080") != url
+    assert probe_url("http://127.0.0.2:8081") == url.replace(":8080", ":8081")
     assert is_probe(url) and not is_probe("http://127.0.0.2:8080/news/story.html")
