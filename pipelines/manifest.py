@@ -50,13 +50,15 @@ def page_records(item: PageItem, warc_key: Callable[[str], str]) -> list[PageRec
         status=item.status if item.status is not None else (last.status if last else None),
         error=item.error,
         tls_note=item.tls_note,
+        access=item.access,
+        access_reason=item.access_reason,
         truncated=last.truncated if last else None,
         redirect_to=last.location if last and last.location else None,
         content_type=item.content_type or (last.content_type if last else None),
         warc=warc_key(last.warc_file) if last and last.warc_file else None,
         warc_record_id=last.record_id if last else None,
         fetched_at=last.fetched_at if last else None,
-        text=item.text_key, title=item.title,
+        text=item.text_key, text_sha256=item.text_sha256, title=item.title,
         bytes=last.bytes if last else 0,
         attempts=sum(1 for c in item.captures if c.url == final_url) or None,
         change=item.change,
@@ -137,7 +139,7 @@ def build_manifest(
     extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     rows = resolve_cited_by(pages)
-    order = {"seed": 0, "feed": 1, "citation": 2, "requisite": 3}
+    order = {"seed": 0, "feed": 1, "citation": 2, "requisite": 3, "probe": 4}
     rows.sort(key=lambda p: (order.get(p["role"], 9), p["depth"], p["url"]))
     files = sorted(files, key=lambda f: f["key"])
     return {
@@ -155,16 +157,22 @@ def build_manifest(
 
 
 def summarize(pages: list[dict[str, Any]]) -> dict[str, int]:
-    ok = [p for p in pages if p["error"] is None and p["status"] is not None and p["status"] < 400]
+    """Counts of the rows. Soft-404 probes are counted apart (``probes``), not as ok or failed:
+    the 404 a probe hopes for is no failure of the crawl."""
+    probes = [p for p in pages if p["role"] == "probe"]
+    fetched = [p for p in pages if p["role"] != "probe"]
+    ok = [p for p in fetched if p["error"] is None and p["status"] is not None and p["status"] < 400]
     changes = [p.get("change") for p in pages if p.get("change")]
     counts = {
         "pages": len(pages),
         "ok": len(ok),
-        "failed": len(pages) - len(ok),
+        "failed": len(fetched) - len(ok),
         "citations": sum(1 for p in pages if p["role"] == "citation"),
         "requisites": sum(1 for p in pages if p["role"] == "requisite"),
         "bytes": sum(p.get("bytes") or 0 for p in pages),
     }
+    if probes:
+        counts["probes"] = len(probes)
     if changes:
         for kind in ("new", "changed", "unchanged"):
             counts[kind] = changes.count(kind)

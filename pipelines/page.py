@@ -11,7 +11,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-ROLES = ("seed", "citation", "requisite", "feed")
+from pipelines.ledger.text_digest import main_text_digest
+
+# ``probe``: the one request per cited host to a path that cannot exist (the ledger's soft-404 test):
+# archived like any fetch, never a citation, never followed, never in pages.jsonl.
+ROLES = ("seed", "citation", "requisite", "feed", "probe")
 
 
 @dataclass
@@ -72,6 +76,9 @@ class PageItem:
     status: int | None = None
     error: str | None = None
     tls_note: str | None = None  # what is wrong with the site's certificate (fetched anyway)
+    # A wall in front of the source (crawler/web/access.py): "paywalled" | "bot-wall" | "login".
+    access: str | None = None
+    access_reason: str | None = None
     content_type: str | None = None
     is_html: bool = False
     title: str | None = None
@@ -91,6 +98,11 @@ class PageItem:
     def final_capture(self) -> Capture | None:
         return self.captures[-1] if self.captures else None
 
+    @property
+    def text_sha256(self) -> str | None:
+        """The ledger's digest of the extracted main text (None: no text)."""
+        return main_text_digest((self.extraction or {}).get("text"))
+
 
 @dataclass
 class TextSummary:
@@ -108,6 +120,7 @@ MANIFEST_KEYS = (
     "url", "role", "depth", "status", "error", "tls_note", "truncated", "redirect_to",
     "content_type", "warc", "warc_record_id", "fetched_at", "text", "title", "bytes", "attempts",
     "change", "revisit_of", "diff", "edited_fields", "browser", "screenshot",
+    "access", "access_reason", "text_sha256",  # the citation ledger's signals (issue 15)
 )
 
 
@@ -124,6 +137,8 @@ class PageRecord:
     status: int | None = None
     error: str | None = None
     tls_note: str | None = None
+    access: str | None = None  # "paywalled" | "bot-wall" | "login" (crawler/web/access.py)
+    access_reason: str | None = None  # one line: the marker that decided it
     truncated: str | None = None
     redirect_to: str | None = None
     content_type: str | None = None
@@ -131,6 +146,7 @@ class PageRecord:
     warc_record_id: str | None = None
     fetched_at: str | None = None
     text: str | None = None  # store key of the text JSON
+    text_sha256: str | None = None  # pipelines.ledger.text_digest.main_text_digest of its main text
     title: str | None = None
     bytes: int = 0
     attempts: int | None = None

@@ -92,6 +92,7 @@ def text_record(item: PageItem) -> dict[str, Any]:
         "sitename": ext.get("sitename"),
         "language": ext.get("language"),
         "text": ext.get("text") or "",
+        "text_sha256": item.text_sha256,
         "citations": item.citations,
         "links_not_cited": item.links_not_cited,
         "warc_record_id": last.record_id if last else None,
@@ -100,6 +101,8 @@ def text_record(item: PageItem) -> dict[str, Any]:
         "metadata_sources": ext.get("metadata_sources") or {},
         "capture": item.text_source,
         "browser": item.browser.outcome if item.browser else None,
+        "access": item.access,
+        "access_reason": item.access_reason,
     }
 
 
@@ -206,6 +209,8 @@ def metadata_fields(item: PageItem) -> list[tuple[str, str]]:
         fields.append(("not-cited", json.dumps(link, ensure_ascii=False)))
     if item.tls_note:
         fields.append(("tls-note", item.tls_note))
+    if item.access:
+        fields.append(("access", f"{item.access}: {item.access_reason}"))
     ext = item.extraction or {}
     if ext.get("reason"):
         fields.append(("extraction-note", ext["reason"]))

@@ -171,6 +171,9 @@ CITEWARC_S3_MULTIPART_THRESHOLD = 64 * 1024 * 1024
 # $XDG_CONFIG_HOME/citewarc/signing-key.pem, else ~/.config/citewarc/signing-key.pem); no file there:
 # crawls are unsigned.
 CITEWARC_SIGNING_KEY = None
+# One request per site with a fetched citation, to a path that cannot exist (/citewarc-probe-<16 hex>):
+# manifest role "probe", so the citation ledger can tell a soft 404 from a live page. Off: no probes.
+CITEWARC_SOFT404_PROBE = True
 # Local folder where files wait until the store confirms them ("": ~/.cache/citewarc/spool).
 CITEWARC_SPOOL = ""
 # Where the crawl goes: a path, file:///abs/path or s3://bucket/prefix.

@@ -23,7 +23,7 @@ from scrapy.utils.misc import load_object
 from scrapy_redis.queue import PriorityQueue
 
 from crawler.distributed.connection import redis_from_settings
-from crawler.spiders.frontier import REQUISITE, Claim
+from crawler.spiders.frontier import UNCOUNTED_ROLES, Claim
 
 # KEYS: seen set, scheduled counter, queue (sorted set).
 # ARGV: key, counts ("1": not a requisite), max_pages (0: none), then score and member when the
@@ -91,7 +91,7 @@ class RedisFrontier:
         return key in self.known
 
     def claim(self, key: str, role: str, request: Any | None = None) -> Claim:
-        args: list[Any] = [key, "0" if role == REQUISITE else "1", self.max_pages]
+        args: list[Any] = [key, "0" if role in UNCOUNTED_ROLES else "1", self.max_pages]
         if request is not None:
             # Encoded by the crawl's queue class itself, so the queue's pop decodes it.
             args += [-request.priority, self.queue._encode_request(request)]

@@ -14,7 +14,10 @@ from collections.abc import Iterable
 from enum import Enum
 from typing import Any, Protocol
 
-REQUISITE = "requisite"  # the role that never counts against max_pages
+REQUISITE = "requisite"
+# Roles that never count against max_pages: a page's requisites, and the soft-404 probe (one per
+# cited host, so at most one per citation already counted).
+UNCOUNTED_ROLES = frozenset({REQUISITE, "probe"})
 
 
 class Claim(Enum):
@@ -67,10 +70,10 @@ class LocalFrontier:
     def claim(self, key: str, role: str, request: Any | None = None) -> Claim:
         if key in self.keys:
             return Claim.SEEN
-        if role != REQUISITE and self.max_pages and self.scheduled >= self.max_pages:
+        if role not in UNCOUNTED_ROLES and self.max_pages and self.scheduled >= self.max_pages:
             return Claim.MAX_PAGES
         self.keys.add(key)
-        if role != REQUISITE:
+        if role not in UNCOUNTED_ROLES:
             self.scheduled += 1
         return Claim.NEW
 

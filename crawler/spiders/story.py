@@ -22,12 +22,14 @@ from crawler.browser.signals import merge_analyses, text_chars
 from crawler.extensions.time_limit import TimeLimitReached
 from crawler.middlewares.capture import META_CAPTURES
 from crawler.middlewares.guard import refusal_for_host
-from crawler.spiders.frontier import Claim, Frontier
+from crawler.spiders.frontier import UNCOUNTED_ROLES, Claim, Frontier
+from crawler.web.access import page_access
 from crawler.web.analysis import PageAnalysis, analyse_page
 from crawler.web.citations.repetition import SiteRepetition
 from crawler.web.failures import describe_failure
 from crawler.web.links import css_urls
 from crawler.web.offline import use_bundled_suffix_list
+from crawler.web.probe import probe_url, site_of
 from crawler.web.tls import tls_note
 from crawler.web.urls import InvalidURL, canonical_url, clean_url
 from pipelines.extract import ExtractOptions, ProcessPool
@@ -95,6 +97,10 @@ class StorySpider(scrapy.Spider):
         spider.frontier: Frontier = load_object(settings.get("CITEWARC_FRONTIER")).from_crawler(
             crawler, spider)
         spider.run = CrawlRun.of(crawler)
+        # The soft-404 probe: one request per cited host to a path that cannot exist (the ledger
+        # compares a citation's 200 with what the host answers there).
+        spider.soft404_probe = settings.getbool("CITEWARC_SOFT404_PROBE")
+        spider.probed_sites: set[str] = set()
         spider.browser = BrowserCapture.from_crawler(crawler, spider.run)
         if not spider.extract_text:
             spider.run.warnings.append(EXTRACTION_OFF)
@@ -140,7 +146,8 @@ class StorySpider(scrapy.Spider):
         """A killed crawl's unfinished requests, and what it had seen (so nothing is fetched
         twice); seeds it never got to request are requested now."""
         self.frontier.restore(journal.requests,
-                              sum(1 for r in journal.requests.values() if r["role"] != "requisite"))
+                              sum(1 for r in journal.requests.values()
+                                  if r["role"] not in UNCOUNTED_ROLES))
         requests = []
         for key, r in journal.requests.items():
             if key in journal.done:
@@ -202,14 +209,38 @@ class StorySpider(scrapy.Spider):
 
     def make_page_request(self, url: str, key: str, role: str, depth: int,
                           via: str | None, callback: Callable[..., Any] | None = None) -> scrapy.Request:
+        if callback is None:
+            callback = self.parse_probe if role == "probe" else self.parse
         return scrapy.Request(
             url,
-            callback=callback or self.parse,
+            callback=callback,
             errback=self.on_error,
             meta={"citewarc_role": role, "citewarc_depth": depth, "citewarc_via": via,
                   "citewarc_key": key},
             priority={"seed": 30, "citation": 20, "requisite": 10}.get(role, 0) - depth,
         )
+
+    def probe_requests(self, response: Response) -> list[scrapy.Request]:
+        """The soft-404 probe of each site a citation's answer came from (the URL asked for and,
+        after redirects, the one that answered), once per site per crawl. Not a citation: role
+        ``probe``, not counted against max_pages, never followed. Its path is a hash of the
+        site, so a resumed crawl or another worker of a shared one claims the same URL."""
+        if not self.soft404_probe:
+            return []
+        redirect_urls = response.meta.get("redirect_urls") or []
+        requests = []
+        for url in (redirect_urls[0] if redirect_urls else response.url, response.url):
+            site = site_of(url)
+            if site is None or site in self.probed_sites:
+                continue
+            self.probed_sites.add(site)
+            probe = probe_url(site)
+            request = self.page_request(probe, "probe", response.meta["citewarc_depth"], None,
+                                        strip_tracking=False)
+            if request is not None:
+                self.logger.info("soft-404 probe for %s: %s", site, probe)
+                requests.append(request)
+        return requests
 
     # --- callbacks --------------------------------------------------------------------------
 
@@ -219,7 +250,11 @@ class StorySpider(scrapy.Spider):
         item = self.response_item(response)
         item.tls_note = tls_note(response.certificate, urlsplit(response.url).hostname or "")
         item.is_html = is_html(response) and isinstance(response, TextResponse)
+        if role != "requisite":
+            self.note_access(item, response)
         follow: list[scrapy.Request] = []
+        if role == "citation":
+            follow.extend(self.probe_requests(response))
         want_text = role != "requisite" and self.extract_text
         analysis: PageAnalysis | None = None
         browser_items: list[PageItem] = []
@@ -266,6 +301,32 @@ class StorySpider(scrapy.Spider):
         for req in follow:
             yield req
 
+    async def parse_probe(self, response: Response) -> AsyncIterator[Any]:
+        """The answer to a soft-404 probe: archived, its title and main-text digest kept for the
+        ledger; no citations, requisites or browser visit. A 404 here is the healthy answer, so
+        the row carries no error (its status says what came back)."""
+        item = self.response_item(response)
+        item.error = None
+        item.tls_note = tls_note(response.certificate, urlsplit(response.url).hostname or "")
+        item.is_html = is_html(response) and isinstance(response, TextResponse)
+        self.note_access(item, response)
+        if item.is_html and self.extract_text:
+            content_language = (response.headers.get(b"Content-Language") or b"").decode("latin-1")
+            analysis = await self.analyse(response.text, response.url, content_language or None,
+                                          True, requisites=False)
+            item.extraction = analysis.extraction
+            item.title = (analysis.extraction or {}).get("title")
+        yield item
+
+    def note_access(self, item: PageItem, response: Response) -> None:
+        """Whether the answer is a wall in front of the source (paywall, bot wall, login)."""
+        headers = {k.decode("latin-1"): (v[-1] if v else b"").decode("latin-1")
+                   for k, v in response.headers.items()}
+        html = response.text if item.is_html else ""
+        access = page_access(response.status, headers, html, response.url)
+        if access is not None:
+            item.access, item.access_reason = access.kind, access.reason
+
     async def with_rendered_text(self, static: PageAnalysis, item: PageItem,
                                  content_language: str | None, want_text: bool) -> PageAnalysis:
         """The page's analysis once the browser has shown it: text from the rendered DOM when it
@@ -279,13 +340,14 @@ class StorySpider(scrapy.Spider):
         return merged
 
     async def analyse(self, html: str, url: str, content_language: str | None,
-                      want_text: bool) -> PageAnalysis:
+                      want_text: bool, requisites: bool | None = None) -> PageAnalysis:
         """``analyse_page`` in the pool; if a hostile page still breaks it, the page is kept (its
         capture is already written) with a note saying why it has no text or citations."""
         try:
             return await self.pool.run(
                 analyse_page, html, url, content_language,
-                self.extract_options, want_text, self.want_requisites,
+                self.extract_options, want_text,
+                self.want_requisites if requisites is None else requisites,
             )
         except Exception as exc:  # noqa: BLE001 - one bad page must not lose its record
             note = f"page analysis failed: {type(exc).__name__}: {exc}"[:200]

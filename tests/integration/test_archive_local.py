@@ -351,7 +351,8 @@ def test_every_page_has_the_contract_fields(crawl):
     for page in crawl.manifest["pages"]:
         missing = PAGE_FIELDS - set(page)
         assert not missing, f"page {page.get('url')} lacks {sorted(missing)}"
-        assert page["role"] in ("seed", "citation", "requisite", "feed"), page
+        # "probe": the soft-404 probe of a cited site (the citation ledger, issue 15)
+        assert page["role"] in ("seed", "citation", "requisite", "feed", "probe"), page
         assert page["truncated"] in (None, "length", "time", "disconnect"), page
 
 

@@ -89,7 +89,8 @@ class Crawl:
 
     def page(self, url_part: str) -> dict:
         found = [p for p in self.manifest["pages"]  # a chain's end: no redirect_to, or its error
-                 if url_part in p["url"] and (not p["redirect_to"] or p["error"])]
+                 if url_part in p["url"] and (not p["redirect_to"] or p["error"])
+                 and p["role"] != "probe"]  # a site's soft-404 probe is no page of the story
         assert len(found) == 1, f"{len(found)} final pages match {url_part!r}: " + str(
             [p["url"][:100] for p in self.manifest["pages"]])
         return found[0]

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from crawler.web.probe import PROBE_PATH
 from tests.conftest import CLI_TIMEOUT, citewarc_command, citewarc_env, run_citewarc_in
 from tests.servers.fixture_web import ARTICLE_PATH, FixtureWeb
 from tests.servers.redis_server import RedisServer
@@ -183,10 +184,11 @@ def test_a_worker_killed_mid_crawl_loses_nothing_and_nothing_is_twice(
     verify = run_citewarc_in(tmp_path, ["verify", crawl_id, "--store", str(store)])
     assert verify.returncode == 0, verify.stdout[-2000:] + verify.stderr[-2000:]
     urls = Counter(p["url"] for p in manifest["pages"])
-    assert set(urls) == {slow_site.url(INDEX)} | {slow_site.url(f"/site/{n}.html")
-                                                  for n in range(SITE_PAGES)}
+    # The pages, and the site's soft-404 probe (a 404: once, whichever worker claimed it).
+    assert set(urls) == {slow_site.url(INDEX), slow_site.url(PROBE_PATH)} | {
+        slow_site.url(f"/site/{n}.html") for n in range(SITE_PAGES)}
     assert max(urls.values()) == 1
-    assert all(p["status"] == 200 for p in manifest["pages"])
+    assert all(p["status"] == (404 if p["role"] == "probe" else 200) for p in manifest["pages"])
     assert held <= set(urls)  # what the victim held at its death was archived after all
     again = Counter(slow_site.requests[before:])
     assert max(again.values()) <= 2, again  # at most once by each worker
@@ -223,8 +225,8 @@ def test_redis_killed_and_restarted_mid_crawl_loses_nothing_and_hosts_see_their_
     assert proc.returncode == 0, err[-3000:]
     _, manifest = manifest_of(tmp_path, out)
     urls = Counter(p["url"] for p in manifest["pages"])
-    assert len(urls) == 16 + 1 and max(urls.values()) == 1
-    assert all(p["status"] == 200 for p in manifest["pages"])
+    assert len(urls) == 16 + 1 + 1 and max(urls.values()) == 1  # pages, index, soft-404 probe
+    assert all(p["status"] == (404 if p["role"] == "probe" else 200) for p in manifest["pages"])
     assert most_active <= 2
 
 

@@ -10,6 +10,7 @@ from typing import Self
 
 class LoopbackServer:
     name = "loopback-server"
+    address = "127.0.0.1"  # any 127.0.0.0/8 address: a second "site" on its own host name
     server_class: type[ThreadingHTTPServer] = ThreadingHTTPServer
 
     def __init__(self) -> None:
@@ -31,10 +32,10 @@ class LoopbackServer:
 
     def start(self) -> Self:
         self.before_start()
-        server = self.server_class(("127.0.0.1", 0), self.handler_class())
+        server = self.server_class((self.address, 0), self.handler_class())
         server.daemon_threads = True
         self._server = server
-        self.base_url = f"http://127.0.0.1:{server.server_address[1]}"
+        self.base_url = f"http://{self.address}:{server.server_address[1]}"
         self.after_bind()
         self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                                         name=self.name, daemon=True)

@@ -84,7 +84,7 @@ def test_page_records_for_a_redirect_chain() -> None:
         "redirect_to": STORY, "content_type": None, "warc": warc_key("w-0.warc.gz"),
         "warc_record_id": "<urn:uuid:r1>", "fetched_at": T0, "text": None, "title": None, "bytes": 120,
         "change": None, "revisit_of": None, "diff": None, "edited_fields": None,
-        "browser": None, "screenshot": None,
+        "browser": None, "screenshot": None, "access": None, "access_reason": None, "text_sha256": None,
     }
     assert final.url == STORY
     assert final.status == 200 and final.error is None and final.redirect_to is None

@@ -3,6 +3,7 @@ values), and the crawl journal gives a record back as it was written. Pure, no r
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 from pipelines.journal import Journal, PageLog, read_journal
@@ -54,7 +55,7 @@ HOP_ROW = {
     "truncated": None, "redirect_to": STORY, "content_type": None, "warc": WARC,
     "warc_record_id": "<urn:uuid:hop>", "fetched_at": T0, "text": None, "title": None, "bytes": 0,
     "change": "unchanged", "revisit_of": None, "diff": None, "edited_fields": None, "browser": None,
-    "screenshot": None, "cited_by": [],
+    "screenshot": None, "access": None, "access_reason": None, "text_sha256": None, "cited_by": [],
 }
 FINAL_ROW = {
     "url": STORY, "role": "citation", "depth": 1, "status": 200, "error": None, "tls_note": None,
@@ -64,7 +65,8 @@ FINAL_ROW = {
     "revisit_of": {"crawl_id": "20261118T031415Z-news-test", "record_id": "<urn:uuid:orig>",
                    "warc_date": "2026-11-18T03:14:15.000000Z"},
     "diff": f"{CRAWL}/diffs/abc.json", "edited_fields": ["title", "text"], "browser": None,
-    "screenshot": None, "cited_by": [FRONT],
+    "screenshot": None, "access": None, "access_reason": None,
+    "text_sha256": hashlib.sha256(b"The river rose.").hexdigest(), "cited_by": [FRONT],
 }
 
 

@@ -187,3 +187,41 @@ def block_class(context: str, anchor: str, heading: str, previous: str, block: s
     if short and _SPONSORED.search(context):
         return "ad", "in a sponsored or advertising block"
     return None
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9À-ÖØ-Þ])|(?<=[。！？])")
+CONTEXT_CHARS = 300  # the sentence around a citation, as the ledger shows it
+
+
+def sentence_around(block: str, needle: str, limit: int = CONTEXT_CHARS) -> str:
+    """The sentence of ``block`` that holds ``needle`` (a link's anchor, or a URL written out), at
+    most ``limit`` characters, cut around the needle with an ellipsis on a cut side.
+
+    This is what a fact-checker reads next to a citation: the claim the story makes with it. The
+    block is the paragraph or list item (``LinkCandidate.context``); sentences end at . ! ? (and
+    their CJK forms) before a capital or digit. A needle not found in the block (an empty anchor)
+    gives the block's first sentence."""
+    text = " ".join(block.split())
+    if not text:
+        return ""
+    needle = " ".join(needle.split())
+    at = text.find(needle) if needle else -1
+    if at < 0:
+        at, needle = 0, ""
+    start = 0
+    end = len(text)
+    for match in _SENTENCE_END.finditer(text):
+        if match.end() <= at:
+            start = match.end()
+        elif match.start() >= at + len(needle):
+            end = match.start()
+            break
+    sentence = text[start:end].strip()
+    if len(sentence) <= limit:
+        return sentence
+    at -= start
+    centre = at + len(needle) // 2
+    lo = max(0, min(centre - limit // 2, len(sentence) - limit))
+    hi = lo + limit
+    cut = sentence[lo:hi].strip()
+    return ("…" if lo > 0 else "") + cut + ("…" if hi < len(sentence) else "")

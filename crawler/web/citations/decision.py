@@ -34,6 +34,7 @@ from crawler.web.citations.context import (
     own_anchor_class,
     prose_around,
     read_more_sentence,
+    sentence_around,
     source_list,
 )
 from crawler.web.citations.targets import NOT_CITED_TARGETS, Target, canonical_key, classify_target
@@ -65,10 +66,12 @@ class Citation:
     original: str | None = None  # archive: the URL it archives (None: the link does not say)
     found: str = field(default="href", compare=False)  # href: an <a href>; text: written out
     reason: str = field(default="", compare=False)
+    context: str = field(default="", compare=False)  # the sentence around it (``sentence_around``)
 
     def record(self) -> dict[str, str | None]:
         out: dict[str, str | None] = {"url": self.url, "anchor": self.anchor, "kind": self.kind,
-                                      "found": self.found, "reason": self.reason}
+                                      "found": self.found, "reason": self.reason,
+                                      "context": self.context}
         if self.kind == "archive":
             out["original"] = self.original
             if self.original is None:
@@ -199,11 +202,13 @@ def judge_page(links: Iterable[LinkCandidate], text: str, page_url: str, author:
                signals: frozenset[str] = SIGNALS) -> PageCitations:
     """Citations and links not cited of a page, one entry per canonical URL, in reading order."""
     order: list[str] = []
-    best: dict[str, tuple[str, str, Verdict, str]] = {}  # key -> (url, anchor, verdict, found)
+    # key -> (url, anchor, verdict, found, the sentence around it)
+    best: dict[str, tuple[str, str, Verdict, str, str]] = {}
     unfetchable: list[NotCited] = []
     linked: set[str] = set()
 
-    def consider(url: str | None, anchor: str, verdict: Verdict, found: str, raw: str) -> None:
+    def consider(url: str | None, anchor: str, verdict: Verdict, found: str, raw: str,
+                 context: str) -> None:
         if url is None:
             unfetchable.append(NotCited(raw, anchor, verdict.describe()))
             return
@@ -215,14 +220,14 @@ def judge_page(links: Iterable[LinkCandidate], text: str, page_url: str, author:
         previous = best.get(key)
         if previous is None:
             order.append(key)
-            best[key] = (url, anchor, verdict, found)
+            best[key] = (url, anchor, verdict, found, context)
         elif verdict.cited and not previous[2].cited:
-            best[key] = (url, anchor, verdict, previous[3])
+            best[key] = (url, anchor, verdict, previous[3], context)
 
     links = list(links)
     for link, run in zip(links, link_runs(links, text), strict=True):
         url, verdict = judge_link(link, page_url, author, signals, run)
-        consider(url, link.anchor, verdict, "href", link.url)
+        consider(url, link.anchor, verdict, "href", link.url, sentence_around(link.context, link.anchor))
     for ref in written_references(text):
         url = fetchable(ref.url)
         if url is None:
@@ -235,13 +240,13 @@ def judge_page(links: Iterable[LinkCandidate], text: str, page_url: str, author:
         if verdict.cited:
             verdict = Verdict(True, "bare-text" if ref.kind == "text" else "doi",
                               f"written out in the text: {ref.written[:80]}")
-        consider(url, "", verdict, "text", ref.url)
+        consider(url, "", verdict, "text", ref.url, sentence_around(ref.line, ref.written))
     out = PageCitations(not_cited=unfetchable)
     for key in order:
-        url, anchor, verdict, found = best[key]
+        url, anchor, verdict, found, context = best[key]
         if verdict.cited:
             kind, original = _kind(url, found)
-            out.cited.append(Citation(url, anchor, kind, original, found, verdict.describe()))
+            out.cited.append(Citation(url, anchor, kind, original, found, verdict.describe(), context))
         else:
             out.not_cited.append(NotCited(url, anchor, verdict.describe()))
     return out
