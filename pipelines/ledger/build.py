@@ -77,6 +77,12 @@ class RowIndex:
         return rows, last
 
 
+    def end(self, url: str) -> Row | None:
+        """The row where ``url``'s chain ends (None: it ends at a URL never fetched)."""
+        chain, _ = self.chain(url)
+        return chain[-1] if chain and not _is_hop(chain[-1]) else None
+
+
 def _path(url: str) -> str:
     try:
         return urlsplit(url).path
