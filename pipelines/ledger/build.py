@@ -170,12 +170,18 @@ def fate(chain: Sequence[Row], probe: Row | None = None, *, asked: str | None = 
     soft = _soft_404(start, final, hops, end, probe, text_sha256)
     if soft:
         return "soft-404", soft
+    cut = _CUT.get(end.get("truncated") or "", "")
     if not hops or url_key(final) == url_key(start):
-        return "live", f"HTTP {status}"
+        return "live", f"HTTP {status}{cut}"
     if registrable_domain(final) != registrable_domain(start):
         return "moved", (f"redirected to another site ({registrable_domain(final) or final}), "
-                         f"HTTP {status} there")
-    return "redirected", f"redirected on the same site ({len(hops)} hop(s)), HTTP {status}"
+                         f"HTTP {status} there{cut}")
+    return "redirected", f"redirected on the same site ({len(hops)} hop(s)), HTTP {status}{cut}"
+
+
+# A 2xx whose body was cut (pipelines.page ``truncated``): the source answered, our copy is partial.
+_CUT = {"length": "; the copy is cut at the size limit",
+        "disconnect": "; the copy is cut: the connection broke mid-body"}
 
 
 def _is_hop(row: Row) -> bool:

@@ -315,7 +315,7 @@ def _citation(c: Mapping[str, Any], replay: ReplayLinks) -> str:
         facts.append(f"<li>ended at {_url(c['final_url'])}</li>")
     status = c.get("status")
     answer = f"HTTP {status}" if status is not None else "no HTTP answer"
-    if c.get("error"):
+    if c.get("error") and c["error"] != answer:
         answer += f" ({c['error']})"
     facts.append(f"<li>answer: {_e(answer)}</li>")
     capture = c.get("capture")

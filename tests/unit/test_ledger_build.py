@@ -37,6 +37,11 @@ def test_live():
     assert fate([row("http://a.test/x")]) == ("live", "HTTP 200")
 
 
+def test_live_with_a_cut_copy():
+    chain = [row("http://a.test/x", truncated="disconnect")]
+    assert fate(chain) == ("live", "HTTP 200; the copy is cut: the connection broke mid-body")
+
+
 def test_redirected_on_the_same_site():
     chain = [hop("http://example.org/old", "https://www.example.org/new"), row("https://www.example.org/new")]
     which, why = fate(chain)
