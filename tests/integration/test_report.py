@@ -124,12 +124,27 @@ def test_html_report_is_self_contained_and_shows_every_citation(crawled, ledger,
     stdout_html = crawled.report("--html", "-")
     assert stdout_html.returncode == 0 and stdout_html.stdout.startswith("<!doctype html>")
 
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "ledger-report.png"
+    requests, shown = open_offline(page_html, shot)
+    citations = ledger["stories"][0]["citations"]
+    assert requests == [], f"report.html made requests: {requests}"
+    assert len(shown) == len(citations), shown
+    for item, c in zip(shown, citations, strict=True):
+        assert item["fate"] == c["fate"]
+        assert item["badge"].lower().replace(" ", "-") == c["fate"]
+        assert item["color"] not in ("rgba(0, 0, 0, 0)", "transparent")
+        assert c["url"] in item["text"]
+    assert shot.stat().st_size > 10_000
+
+
+def open_offline(page_html: str, shot: Path) -> tuple[list[str], list[dict[str, Any]]]:
+    """``page_html`` in Chromium with every request cut and recorded (the document itself is set
+    as content, no request); a full-page screenshot to ``shot``. Returns the requests tried and,
+    per citation shown, its fate, badge text and colour, and text."""
     from playwright.sync_api import sync_playwright
 
     requests: list[str] = []
-    citations = ledger["stories"][0]["citations"]
-    ARTIFACTS.mkdir(exist_ok=True)
-    shot = ARTIFACTS / "ledger-report.png"
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=[
             *CHROMIUM_ARGS, "--host-resolver-rules=MAP * ~NOTFOUND"])
@@ -143,7 +158,7 @@ def test_html_report_is_self_contained_and_shows_every_citation(crawled, ledger,
             context.route("**/*", cut)
             page = context.new_page()
             page.on("request", lambda r: requests.append(r.url))
-            page.set_content(page_html, wait_until="load")  # the document itself is no request
+            page.set_content(page_html, wait_until="load")
             page.wait_for_timeout(500)
             shown = page.eval_on_selector_all(
                 "li.citation", "els => els.map(e => ({fate: e.dataset.fate, "
@@ -152,11 +167,40 @@ def test_html_report_is_self_contained_and_shows_every_citation(crawled, ledger,
             page.screenshot(path=str(shot), full_page=True)
         finally:
             browser.close()
-    assert requests == [], f"report.html made requests: {requests}"
-    assert len(shown) == len(citations), shown
-    for item, c in zip(shown, citations, strict=True):
-        assert item["fate"] == c["fate"]
-        assert item["badge"].lower().replace(" ", "-") == c["fate"]
-        assert item["color"] not in ("rgba(0, 0, 0, 0)", "transparent")
-        assert c["url"] in item["text"]
-    assert shot.stat().st_size > 10_000
+    return requests, shown
+
+
+def test_the_finalizers_side_writes_citations_and_report(crawled, tmp_path):
+    """``write_citations`` then ``write_report`` on a crawl folder (as the finalizer's spool
+    holds it), asking an archive that is down: the failure is recorded, nothing raised."""
+    import socket
+
+    from pipelines.ledger.crawl_ledger import write_citations, write_report
+    from pipelines.ledger.memento import Deadline, MementoLookups, archives_from_setting
+
+    folder = tmp_path / crawled.crawl_id
+    shutil.copytree(crawled.store / crawled.crawl_id, folder)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    lookups = MementoLookups(archives=archives_from_setting(f"http://127.0.0.1:{port}/timemap/link/"),
+                             budget=Deadline(20), timeout=2)
+    ledger, path = write_citations(folder, manifest, sorted((folder / "warc").glob("*.warc.gz")),
+                                   lookups=lookups)
+    assert path == folder / "citations.json"
+    assert json.loads(path.read_text(encoding="utf-8")) == ledger
+    assert ledger["archive_lookups"]["enabled"] is True
+    assert ledger["archive_lookups"]["archives"][0]["endpoint"] == f"http://127.0.0.1:{port}/timemap/link/"
+    for c in ledger["stories"][0]["citations"]:
+        (answer,) = c["archives"]
+        assert answer["ok"] is False and answer["error"], answer
+        if c["capture"]:
+            assert c["capture"]["payload_digest"].startswith("sha1:")
+    report = write_report(folder, ledger, {**manifest, "evidence": {
+        "signed": True, "fingerprint": "12:34", "signed_at": "2026-03-01T00:00:00Z",
+        "timestamp": {"status": "pending"}}})
+    text = report.read_text(encoding="utf-8")
+    assert report == folder / "report.html"
+    assert "signed by key <span class=\"mono\">12:34</span>" in text and "timestamp pending" in text
+    assert "no answer (" in text
