@@ -69,6 +69,7 @@ def test_probes_and_badges(report):
 def test_the_page_in_chromium_offline(report):
     _, ledger, page = report
     ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "ledger-report-fates.html").write_text(page, encoding="utf-8")
     requests, shown = open_offline(page, ARTIFACTS / "ledger-report-fates.png")
     assert requests == [], requests
     assert [s["fate"] for s in shown] == [c["fate"] for c in ledger["stories"][0]["citations"]]
