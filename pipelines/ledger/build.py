@@ -361,8 +361,8 @@ def _citation(n: int, cited: Mapping[str, Any], index: RowIndex, texts: Mapping[
 
 def _capture(end: Row | None, text: Mapping[str, Any] | None, digest: str | None,
              digests: Mapping[str, str]) -> dict[str, Any] | None:
-    if end is None or not end.get("warc") or not end.get("warc_record_id"):
-        return None
+    if end is None or end.get("status") is None or not end.get("warc") or not end.get("warc_record_id"):
+        return None  # no answer was captured (its request or failure is in the WARC all the same)
     return {
         "warc": end["warc"],
         "warc_record_id": end["warc_record_id"],

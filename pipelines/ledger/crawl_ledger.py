@@ -27,8 +27,22 @@ logger = logging.getLogger(__name__)
 CITATIONS_NAME = "citations.json"
 REPORT_NAME = "report.html"
 LOOKUPS_OFF = "turned off (--no-archive-lookups)"
+NO_ARCHIVES = "no archive configured (CITEWARC_MEMENTO_ARCHIVES is empty)"
 
 ReadJSON = Callable[[str], Mapping[str, Any] | None]  # store key -> parsed JSON, None when absent
+
+
+def archive_lookups(settings: Any, enabled: bool = True) -> tuple[Any, str | None]:
+    """The crawl's ``MementoLookups`` from its settings and the ledger's note: (None, why) when
+    lookups are turned off or no archive is configured."""
+    if not enabled:
+        return None, LOOKUPS_OFF
+    from pipelines.ledger.memento import MementoLookups  # noqa: PLC0415
+
+    lookups = MementoLookups.from_settings(settings)
+    if not lookups.archives:
+        return None, NO_ARCHIVES
+    return lookups, None
 
 
 def iso_now() -> str:
@@ -104,6 +118,8 @@ def ledger_of(manifest: Mapping[str, Any], read_json: ReadJSON, *, lookups: Any 
     texts = texts_needed(manifest, read_json)
     answers = None
     archives = None
+    if lookups is not None and not lookups.archives:
+        lookups, lookups_note = None, lookups_note or NO_ARCHIVES
     if lookups is not None:
         answers = ask_archives(manifest, texts, lookups)
         archives = [a.to_json() for a in lookups.archives]

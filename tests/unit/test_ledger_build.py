@@ -308,3 +308,21 @@ def test_a_seed_that_redirected_is_one_story_under_its_typed_url():
     rows = [hop("http://news.test/s", STORY, role="seed"), *manifest_rows()]
     out = build_ledger(CRAWL, "t", rows, TEXTS, None, None, "g", seeds=["http://news.test/s"])
     assert [(s["url"], s["final_url"]) for s in out["stories"]] == [("http://news.test/s", STORY)]
+
+
+def test_no_capture_without_an_answer():
+    rows = [row(STORY, role="seed", depth=0, text=f"{CRAWL}/text/story.json"),
+            row("http://news.test/live", None, error="connection refused")]
+    out = build_ledger(CRAWL, "t", rows, TEXTS, None, None, "g", seeds=[STORY])
+    first = out["stories"][0]["citations"][0]
+    assert (first["fate"], first["capture"]) == ("dead", None)
+
+
+def test_archive_lookups_from_settings():
+    from pipelines.ledger.crawl_ledger import LOOKUPS_OFF, NO_ARCHIVES, archive_lookups
+
+    assert archive_lookups({"CITEWARC_MEMENTO_ARCHIVES": ""}) == (None, NO_ARCHIVES)
+    assert archive_lookups({"CITEWARC_MEMENTO_ARCHIVES": "http://127.0.0.1:9/tm/"}, enabled=False) == (
+        None, LOOKUPS_OFF)
+    lookups, note = archive_lookups({"CITEWARC_MEMENTO_ARCHIVES": "http://127.0.0.1:9/tm/"})
+    assert note is None and [a.endpoint for a in lookups.archives] == ["http://127.0.0.1:9/tm/"]
