@@ -214,3 +214,14 @@ def write_report(crawl_dir: Path, ledger: Mapping[str, Any], manifest: Mapping[s
     path = crawl_dir / REPORT_NAME
     path.write_text(report_html(ledger, manifest, _spool_reader(folders)), encoding="utf-8")
     return path
+
+
+def write_ledger(crawl_dir: Path, manifest: Mapping[str, Any], warcs: Sequence[Path], *,
+                 text_dir: Path | None = None, lookups: Any = None,
+                 lookups_note: str | None = None) -> list[Path]:
+    """Blocking: ``write_citations`` then ``write_report`` in one call, for a finalizer that has
+    the stored manifest (with its ``evidence`` block) in hand. Returns both paths, in the order of
+    their keys (``keys.citations_key``, ``keys.report_key``), for the manifest's ``files``."""
+    ledger, citations = write_citations(crawl_dir, manifest, warcs, text_dir=text_dir,
+                                        lookups=lookups, lookups_note=lookups_note)
+    return [citations, write_report(crawl_dir, ledger, manifest, text_dir=text_dir)]

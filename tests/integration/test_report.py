@@ -204,3 +204,18 @@ def test_the_finalizers_side_writes_citations_and_report(crawled, tmp_path):
     assert report == folder / "report.html"
     assert "signed by key <span class=\"mono\">12:34</span>" in text and "timestamp pending" in text
     assert "no answer (" in text
+
+
+def test_write_ledger_writes_both_files(crawled, tmp_path):
+    from pipelines.ledger.crawl_ledger import NO_ARCHIVES, archive_lookups, write_ledger
+
+    folder = tmp_path / crawled.crawl_id
+    shutil.copytree(crawled.store / crawled.crawl_id, folder)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    lookups, note = archive_lookups({"CITEWARC_MEMENTO_ARCHIVES": ""})
+    paths = write_ledger(folder, manifest, sorted((folder / "warc").glob("*.warc.gz")),
+                         lookups=lookups, lookups_note=note)
+    assert paths == [folder / "citations.json", folder / "report.html"]
+    ledger = json.loads(paths[0].read_text(encoding="utf-8"))
+    assert ledger["archive_lookups"] == {"enabled": False, "archives": [], "note": NO_ARCHIVES}
+    assert "unsigned" in paths[1].read_text(encoding="utf-8")
