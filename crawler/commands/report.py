@@ -153,6 +153,17 @@ def archives_cell(answers: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+_CONTROL = {c: "\ufffd" for c in [*range(0x00, 0x20), *range(0x7f, 0xa0)] if c != 0x0a}
+
+
+def plain(value: Any) -> str:
+    """A value from the crawl as terminal text: rich markup escaped, control characters (an ANSI
+    escape in a page title would drive the reader's terminal) replaced by U+FFFD."""
+    from rich.markup import escape
+
+    return escape(str(value).translate(_CONTROL))
+
+
 FATE_COLOURS = {"live": "green", "redirected": "blue", "moved": "magenta", "dead": "red",
                 "soft-404": "dark_orange", "blocked": "bright_black", "paywalled": "yellow",
                 "timeout": "yellow", "not-fetched": "dim"}
@@ -161,7 +172,6 @@ FATE_COLOURS = {"live": "green", "redirected": "blue", "moved": "magenta", "dead
 def print_table(ledger: dict[str, Any]) -> None:
     """Each story's citations as a table on stdout (wide when stdout is not a terminal)."""
     from rich.console import Console
-    from rich.markup import escape
     from rich.table import Table
 
     from pipelines.ledger.build import FATES, fate_counts
@@ -169,9 +179,9 @@ def print_table(ledger: dict[str, Any]) -> None:
     console = Console(width=None if sys.stdout.isatty() else 200, soft_wrap=False, highlight=False)
     for story in ledger.get("stories") or []:
         title = story.get("title") or story.get("url")
-        console.print(f"[bold]{escape(str(title))}[/bold]  {escape(str(story.get('url')))}")
-        console.print(f"captured {story.get('captured_at') or '?'}, "
-                      f"published {story.get('published') or '?'}")
+        console.print(f"[bold]{plain(title)}[/bold]  {plain(story.get('url'))}")
+        console.print(plain(f"captured {story.get('captured_at') or '?'}, "
+                            f"published {story.get('published') or '?'}"))
         table = Table(show_edge=False, pad_edge=False, expand=False)
         table.add_column("n", justify="right")
         table.add_column("fate")
@@ -184,12 +194,12 @@ def print_table(ledger: dict[str, Any]) -> None:
             url = str(c.get("url"))
             if c.get("final_url") and c.get("final_url") != c.get("url"):
                 url += f"\n-> {c['final_url']}"
-            table.add_row(str(c.get("n")), f"[{FATE_COLOURS.get(fate, 'default')}]{escape(fate)}[/]",
-                          escape(status), escape(url), escape(archives_cell(c.get("archives") or [])))
+            table.add_row(plain(c.get("n")), f"[{FATE_COLOURS.get(fate, 'default')}]{plain(fate)}[/]",
+                          plain(status), plain(url), plain(archives_cell(c.get("archives") or [])))
         console.print(table)
         console.print()
     counts = fate_counts(ledger)
     summary = ", ".join(f"{counts[f]} {f}" for f in FATES if counts.get(f))
     lookups = ledger.get("archive_lookups") or {}
     note = "" if lookups.get("enabled") else f"; archives {lookups.get('note') or 'not asked'}"
-    console.print(escape(f"{sum(counts.values())} citation(s): {summary or 'none'}{note}"))
+    console.print(plain(f"{sum(counts.values())} citation(s): {summary or 'none'}{note}"))
