@@ -201,5 +201,5 @@ def print_table(ledger: dict[str, Any]) -> None:
     counts = fate_counts(ledger)
     summary = ", ".join(f"{counts[f]} {f}" for f in FATES if counts.get(f))
     lookups = ledger.get("archive_lookups") or {}
-    note = "" if lookups.get("enabled") else f"; archives {lookups.get('note') or 'not asked'}"
+    note = "" if lookups.get("enabled") else f"; archives: {lookups.get('note') or 'not asked'}"
     console.print(plain(f"{sum(counts.values())} citation(s): {summary or 'none'}{note}"))

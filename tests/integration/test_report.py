@@ -62,6 +62,7 @@ def ledger(crawled: Crawled) -> dict[str, Any]:
 
 def test_json_is_the_ledger_of_the_crawl(crawled, ledger):
     assert ledger["format"] == "citewarc-citations-1" and ledger["crawl_id"] == crawled.crawl_id
+    # no archive is asked in the tests (settings.test), whether built now or at the crawl's end
     assert ledger["archive_lookups"]["enabled"] is False and ledger["archive_lookups"]["note"]
     (story,) = ledger["stories"]
     assert story["url"] == crawled.web.url(ARTICLE_PATH) and story["title"] == ARTICLE_TITLE
@@ -90,11 +91,23 @@ def test_json_is_the_ledger_of_the_crawl(crawled, ledger):
 def test_table_on_the_terminal(crawled, ledger):
     proc = crawled.report()
     assert proc.returncode == 0, proc.stderr
-    assert "stored without a citation ledger" in proc.stderr  # built on the fly, said so
     assert ARTICLE_TITLE in proc.stdout
     for c in ledger["stories"][0]["citations"]:
         assert c["url"] in proc.stdout and c["fate"] in proc.stdout
     assert f"{len(ledger['stories'][0]['citations'])} citation(s)" in proc.stdout
+
+
+def test_a_crawl_stored_without_a_ledger_gets_one_built(crawled, ledger, tmp_path):
+    store = tmp_path / "archive"
+    shutil.copytree(crawled.store / crawled.crawl_id, store / crawled.crawl_id)
+    (store / crawled.crawl_id / "citations.json").unlink(missing_ok=True)
+    proc = run_citewarc_in(tmp_path, ["report", crawled.crawl_id, "--store", store, "--json"])
+    assert proc.returncode == 0, proc.stderr
+    assert "stored without a citation ledger" in proc.stderr  # built on the fly, said so
+    built = json.loads(proc.stdout)
+    assert built["archive_lookups"]["enabled"] is False
+    assert [(c["url"], c["fate"], c["fate_reason"]) for c in built["stories"][0]["citations"]] == [
+        (c["url"], c["fate"], c["fate_reason"]) for c in ledger["stories"][0]["citations"]]
 
 
 def test_a_stored_ledger_is_read_as_it_is(crawled, ledger, tmp_path):
