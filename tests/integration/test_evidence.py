@@ -488,3 +488,53 @@ def test_tsa_refusing_then_push(fixture_web: FixtureWeb, tsa_server, tmp_path: P
     assert pushed.returncode == 0, pushed.stderr
     assert f"timestamped {crawl.crawl_id}" in pushed.stderr
     assert_stamped_later(crawl, tsa_server, tmp_path)
+
+
+# ---------------------------------------------------------------------------------------------
+# The README's recipe for a reader without citewarc (openssl, unzip, python3), run as written
+# ---------------------------------------------------------------------------------------------
+
+def readme_reader_recipe() -> str:
+    """The shell block under "Without citewarc" in README.md, verbatim."""
+    from tests.conftest import REPO_ROOT
+
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    after = readme[readme.index("Without citewarc, with `openssl`"):]
+    start = after.index("```sh\n") + len("```sh\n")
+    block = after[start:after.index("\n```", start)]
+    assert "openssl ts -verify" in block, block
+    return block
+
+
+def run_reader_recipe(wacz: Path, tsa_ca: Path, folder: Path) -> subprocess.CompletedProcess:
+    folder.mkdir()
+    shutil.copy(wacz, folder / "story.wacz")
+    shutil.copy(tsa_ca, folder / "tsa-ca.pem")
+    return subprocess.run(["bash", "-c", readme_reader_recipe()], cwd=folder, capture_output=True,
+                          text=True, timeout=60)
+
+
+def test_readme_reader_recipe_checks_a_signed_stamped_wacz(stamped: Crawl, tsa_server, tmp_path: Path):
+    result = run_reader_recipe(stamped.wacz, Path(tsa_server.ca_pem), tmp_path / "reader")
+    out = result.stdout + result.stderr
+    assert "digest OK" in out, out
+    assert f"{stamped.fingerprint}  -" in out, out
+    assert "Verified OK" in out, out
+    assert "Verification: OK" in out, out
+    assert "Time stamp:" in out, out
+
+
+def test_readme_reader_recipe_catches_a_flipped_signature(stamped_copy: Crawl, tsa_server, tmp_path: Path):
+    def change(data: bytes) -> bytes:
+        digest = json.loads(data)
+        signature = bytearray(base64.b64decode(digest["signedData"]["signature"]))
+        signature[20] ^= 0x01
+        digest["signedData"]["signature"] = base64.b64encode(bytes(signature)).decode()
+        return json.dumps(digest).encode()
+
+    rewrite_member(stamped_copy.wacz, "datapackage-digest.json", change)
+    result = run_reader_recipe(stamped_copy.wacz, Path(tsa_server.ca_pem), tmp_path / "reader")
+    out = result.stdout + result.stderr
+    assert "Verification failure" in out and "Verified OK" not in out, out
+    # The digest's bytes changed, so the token no longer matches them either.
+    assert "Verification: OK" not in out, out
