@@ -205,8 +205,10 @@ def _soft_404(start: str, final: str, hops: Sequence[Row], end: Row, probe: Row 
     probe_final = probe.get("final_url")
     if hops and probe_final and url_key(probe_final) == url_key(final) and probe_final != probe.get("url"):
         return "redirected where the site sends a page that cannot exist (soft-404 probe)"
+    # The title only when a main text is missing to compare: many sites give every page one
+    # title (the site's name), and two different texts say more than two equal titles.
     title = (end.get("title") or "").strip()
-    if title and title == (probe.get("title") or "").strip():
+    if (not digest or not probe.get("text_sha256")) and title and title == (probe.get("title") or "").strip():
         return f"its title ({title[:80]!r}) is the site's title for a page that cannot exist"
     return None
 

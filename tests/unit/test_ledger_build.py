@@ -114,11 +114,15 @@ def test_soft_404_by_the_probes_text():
     assert fate([row("http://records.test/gone")], probe, text_sha256=digest)[0] == "soft-404"
 
 
-def test_soft_404_by_the_probes_title():
-    probe = {"url": PROBE_RECORDS, "status": 200, "final_url": PROBE_RECORDS, "text_sha256": "1" * 64,
+def test_soft_404_by_the_probes_title_when_a_text_is_missing():
+    probe = {"url": PROBE_RECORDS, "status": 200, "final_url": PROBE_RECORDS, "text_sha256": None,
              "title": "Page not found"}
     which, why = fate([row("http://records.test/gone", title="Page not found", text_sha256="2" * 64)], probe)
     assert which == "soft-404" and "'Page not found'" in why
+    # two different main texts under the site's one title: a real page
+    probe["text_sha256"] = "1" * 64
+    page = row("http://records.test/a", title="Page not found", text_sha256="2" * 64)
+    assert fate([page], probe)[0] == "live"
 
 
 def test_soft_404_by_redirect_to_the_home_page():
