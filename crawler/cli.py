@@ -22,6 +22,7 @@ from crawler.commands import (
     keygen,
     push,
     replay,
+    report,
     share,
     store_option,
     verbose_option,
@@ -48,7 +49,7 @@ class Command(Protocol):
 COMMANDS: dict[str, Command] = {
     "archive": archive, "push": push, "replay": replay, "list": listing, "history": history,
     "verify": verify, "share": share, "crawl": crawl, "cron": cron, "worker": worker,
-    "finalize": finalize, "keygen": keygen,
+    "finalize": finalize, "keygen": keygen, "report": report,
 }
 
 

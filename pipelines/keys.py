@@ -116,3 +116,13 @@ CRAWL_ID_RE = re.compile(r"^\d{8}T\d{6}Z-[a-z0-9-]{1,64}$")
 def is_crawl_id(value: str) -> bool:
     """A crawl id (``20260301T123045Z-slug``): a store key folder we wrote, never a path trick."""
     return bool(CRAWL_ID_RE.fullmatch(value))
+
+
+def citations_key(crawl_id: str) -> str:
+    """The citation ledger (pipelines/ledger): every citation's fate, capture and archive copies."""
+    return crawl_file_key(crawl_id, "citations.json")
+
+
+def report_key(crawl_id: str) -> str:
+    """The ledger for people: one self-contained HTML page beside the crawl's WACZ."""
+    return crawl_file_key(crawl_id, "report.html")

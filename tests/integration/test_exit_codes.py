@@ -47,6 +47,7 @@ def command_args(command: str, web: FixtureWeb, tmp_path: Path, store: str) -> l
         "replay": ["replay", "--port", str(closed_port())],
         "verify": ["verify", CRAWL_ID],
         "share": ["share", CRAWL_ID],
+        "report": ["report", CRAWL_ID],
         "push": ["push"],
     }[command] + ["--store", store]
 
@@ -66,7 +67,7 @@ def spool_a_finished_crawl(spool: Path) -> None:
 
 
 @pytest.mark.parametrize("command", ["archive", "crawl", "push", "replay", "list", "history",
-                                     "verify", "share"])
+                                     "verify", "share", "report"])
 def test_store_outage_is_exit_4(fixture_web, tmp_path: Path, command):
     env = {"AWS_ENDPOINT_URL": f"http://127.0.0.1:{closed_port()}", "AWS_ACCESS_KEY_ID": "test",
            "AWS_SECRET_ACCESS_KEY": "test-secret", "CITEWARC_UPLOAD_RETRY_BUDGET": "1"}
@@ -82,7 +83,7 @@ def test_store_outage_is_exit_4(fixture_web, tmp_path: Path, command):
 
 @pytest.mark.parametrize("store", BAD_STORE_URIS)
 @pytest.mark.parametrize("command", ["archive", "crawl", "cron", "push", "replay", "list",
-                                     "history", "verify", "share"])
+                                     "history", "verify", "share", "report"])
 def test_bad_store_uri_is_exit_2(fixture_web, tmp_path: Path, command, store):
     result = subprocess.run([*citewarc_command(),
                              *command_args(command, fixture_web, tmp_path, store)],
