@@ -2,9 +2,6 @@
 .2 and .3 with a live page, a same-site redirect, a move to another site, a 404, a 500, a soft 404,
 a paywall, a bot wall, a login wall, a timeout, a bare URL), each citation's fate and reason as
 ``citewarc report --json`` gives them, and report.html with every fate's badge.
-
-The story's sites come with the crawl's signals (access, the soft-404 probe, context); on a tree
-without them the module is skipped.
 """
 
 from __future__ import annotations
@@ -14,12 +11,10 @@ from typing import Any
 
 import pytest
 
-ledger_site = pytest.importorskip("tests.servers.ledger_site")
-ledger_web = pytest.importorskip("tests.servers.ledger_web")
-
-from tests.conftest import run_citewarc_in  # noqa: E402
-from tests.integration.test_report import open_offline  # noqa: E402
-from tests.servers.replay_server import ARTIFACTS  # noqa: E402
+from tests.conftest import run_citewarc_in
+from tests.integration.test_report import open_offline
+from tests.servers import ledger_site, ledger_web
+from tests.servers.replay_server import ARTIFACTS
 
 pytestmark = pytest.mark.integration
 
