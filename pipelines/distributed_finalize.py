@@ -22,6 +22,7 @@ from pipelines.evidence.provenance_read import provenance_from_warcs
 from pipelines.evidence.seal import EvidenceOptions
 from pipelines.finalize import finalize_crawl
 from pipelines.keys import crawl_prefix, key_in_crawl, warc_prefix
+from pipelines.ledger.crawl_ledger import LedgerOptions
 from pipelines.merge import delete_strays, merge_parts
 from pipelines.outcome import CrawlOutcome
 from pipelines.package import bundle_path
@@ -34,7 +35,8 @@ logger = logging.getLogger(__name__)
 
 def finalize_parts(announced: Announced, store: Store, parts: list[tuple[Part, Collection[str]]],
                    work_dir: Path, upload_budget: float = 120.0,
-                   evidence: EvidenceOptions | None = None) -> CrawlResult:
+                   evidence: EvidenceOptions | None = None,
+                   ledger: LedgerOptions | None = None) -> CrawlResult:
     """Blocking: merge the committed parts (commit order, each with its rejected page keys) and
     finalise the crawl from them, as ``finalize_crawl`` does a single process's.
 
@@ -44,7 +46,8 @@ def finalize_parts(announced: Announced, store: Store, parts: list[tuple[Part, C
     the parts stay in the store, so a later attempt can also rebuild them. Raises StoreError when
     a listed file cannot be downloaded or is not the bytes its part says (the crawl is then not
     finalised: nothing was uploaded, ``work_dir`` is removed). ``evidence``: the finalizer's
-    signing key and TSA (this machine's settings), which seal the WACZ.
+    signing key and TSA (this machine's settings), which seal the WACZ; ``ledger``: how its citation
+    ledger asks the independent archives (this machine's settings too).
     """
     merged = merge_parts(parts)
     inputs, out = work_dir / "input", work_dir / "out"
@@ -60,7 +63,7 @@ def finalize_parts(announced: Announced, store: Store, parts: list[tuple[Part, C
             started=announced.started, pages=merged.pages, skipped=merged.skipped,
             warnings=merged.warnings, store=store, dir=out, warcs=warcs, text_dir=inputs,
             job=announced.job, stored_files=merged.files, provenance=provenance,
-            evidence=evidence or EvidenceOptions())
+            evidence=evidence or EvidenceOptions(), ledger=ledger or LedgerOptions())
         result = finalize_crawl(outcome, "finished", upload_budget)
     except BaseException:
         shutil.rmtree(work_dir, ignore_errors=True)

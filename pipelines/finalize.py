@@ -24,13 +24,16 @@ from pipelines.evidence.seal import PENDING, Sealer
 from pipelines.job_state import JobRun, contribution, updated_state
 from pipelines.keys import (
     MANIFEST_NAME,
+    citations_key,
     key_in_crawl,
     manifest_key,
+    report_key,
     timestamp_token_key,
     wacz_key,
     warc_key,
 )
 from pipelines.kill_hook import kill_at
+from pipelines.ledger.crawl_ledger import write_citations, write_report
 from pipelines.manifest import build_manifest
 from pipelines.outcome import CrawlOutcome
 from pipelines.package import (
@@ -224,7 +227,7 @@ def run_outcome(run: CrawlRun, warcs: list[Path]) -> CrawlOutcome:
     return CrawlOutcome(crawl_id=run.crawl_id, tool=run.tool, seeds=run.seeds, started=run.started,
                         pages=run.pages, skipped=run.skipped, warnings=run.warnings,
                         store=run.store, dir=run.dir, warcs=warcs, job=run.job,
-                        evidence=run.evidence, provenance=run.provenance)
+                        evidence=run.evidence, provenance=run.provenance, ledger=run.ledger)
 
 
 def finalize_crawl(outcome: CrawlOutcome, reason: str, upload_budget: float = 120.0) -> CrawlResult:
@@ -250,8 +253,10 @@ def finalize_crawl(outcome: CrawlOutcome, reason: str, upload_budget: float = 12
             except OSError as exc:  # the crawl still goes up: only a kill before its state is saved
                 logger.error("Could not keep this crawl's job state update in the spool: %s", exc)
                 outcome.warnings.append(f"job state update not kept in the spool: {exc}")
-        sealed = sealed_keys(outcome.crawl_id)  # a killed earlier attempt's WACZ and token
-        files = [(k, p) for k, p in spooled_files(outcome.dir, outcome.crawl_id) if k not in sealed]
+        # Files finalize makes itself, left by a killed earlier attempt: made again below.
+        made_here = sealed_keys(outcome.crawl_id) | {citations_key(outcome.crawl_id)}
+        files = [(k, p) for k, p in spooled_files(outcome.dir, outcome.crawl_id)
+                 if k not in made_here]
         entries = file_entries(files) + outcome.stored_files
         manifest = build_manifest(
             crawl_id=outcome.crawl_id,
@@ -265,16 +270,20 @@ def finalize_crawl(outcome: CrawlOutcome, reason: str, upload_budget: float = 12
             extra=manifest_extra(outcome, depends_on),
         )
         manifest["finish_reason"] = reason
+        ledger = write_crawl_ledger(outcome, manifest)  # listed, so the WACZ carries it too
         # The copy the WACZ carries waits under a temporary name: a manifest.json in the spool
         # means "ready for push", which this one is not until the WACZ is made.
         carried = outcome.dir / (MANIFEST_NAME + ".wacz.tmp")
         write_manifest(carried, manifest)
         wacz = None
         if indexed is not None:
-            wacz = package_and_seal(outcome, indexed, [e["key"] for e in entries], carried, sealer)
+            wacz = package_and_seal(outcome, indexed, [e["key"] for e in manifest["files"]], carried,
+                                    sealer)
         carried.unlink(missing_ok=True)
     warnings_before = len(manifest["warnings"])
     manifest = sealed_manifest(manifest, outcome, wacz, sealer)
+    if ledger is not None:
+        write_crawl_report(outcome, ledger, manifest)
     for warning in manifest["warnings"][warnings_before:]:
         logger.warning("%s", warning)
     manifest_path = outcome.dir / MANIFEST_NAME
@@ -303,8 +312,41 @@ def finalize_crawl(outcome: CrawlOutcome, reason: str, upload_budget: float = 12
 
 
 def sealed_keys(crawl_id: str) -> set[str]:
-    """The files made after the manifest the WACZ carries: the WACZ and its timestamp token."""
-    return {wacz_key(crawl_id), timestamp_token_key(crawl_id)}
+    """The files made after the manifest the WACZ carries: the WACZ, its timestamp token and the
+    report (it shows the signature)."""
+    return {wacz_key(crawl_id), timestamp_token_key(crawl_id), report_key(crawl_id)}
+
+
+def write_crawl_ledger(outcome: CrawlOutcome, manifest: dict) -> dict | None:
+    """The citation ledger (``citations.json``: each citation's fate, its capture, what the
+    independent archives hold, asked now within their time budget), added to ``manifest``'s files
+    before the WACZ is made, so the WACZ carries it and its signature covers it. None, and a
+    warning, when it cannot be built: the crawl is stored without it (``citewarc report`` can
+    build it later from the stored files)."""
+    try:
+        ledger, path = write_citations(outcome.dir, manifest, outcome.warcs,
+                                       text_dir=outcome.text_dir, lookups=outcome.ledger.lookups,
+                                       lookups_note=outcome.ledger.note)
+    except Exception as exc:  # the captures are the evidence; a failed ledger must not lose them
+        logger.exception("Could not build the citation ledger: %s", exc)
+        outcome.warnings.append(f"no citation ledger: {exc}")
+        return None
+    manifest["files"] = sorted(manifest["files"] + file_entries([(citations_key(outcome.crawl_id), path)]),
+                               key=lambda f: f["key"])
+    return ledger
+
+
+def write_crawl_report(outcome: CrawlOutcome, ledger: dict, manifest: dict) -> None:
+    """``report.html`` (the ledger for people, with the signature's status: made after sealing),
+    listed in the stored manifest beside the WACZ and its token."""
+    try:
+        path = write_report(outcome.dir, ledger, manifest, text_dir=outcome.text_dir)
+    except Exception as exc:  # noqa: BLE001 - the report is a view; the ledger is in the WACZ
+        logger.exception("Could not write report.html: %s", exc)
+        manifest["warnings"].append(f"no report.html: {exc}")
+        return
+    manifest["files"] = sorted(manifest["files"] + file_entries([(report_key(outcome.crawl_id), path)]),
+                               key=lambda f: f["key"])
 
 
 def write_manifest(path: Path, manifest: dict) -> None:

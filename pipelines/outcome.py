@@ -17,6 +17,7 @@ from typing import Any
 
 from pipelines.evidence.seal import EvidenceOptions
 from pipelines.job_state import JobRun
+from pipelines.ledger.crawl_ledger import LedgerOptions
 from pipelines.page import PageRecord
 from pipelines.store.base import Store
 
@@ -52,3 +53,5 @@ class CrawlOutcome:
     # What captured the crawl, how and from where (pipelines/evidence/provenance.py): the last
     # run's ``urn:citewarc:provenance`` JSON; None when not known (an outcome built by hand).
     provenance: dict[str, Any] | None = None
+    # How the citation ledger asks the independent archives (its lookups, or why none).
+    ledger: LedgerOptions = field(default_factory=LedgerOptions)

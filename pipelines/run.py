@@ -43,6 +43,7 @@ from pipelines.journal import (
 )
 from pipelines.keys import key_in_crawl, warc_key
 from pipelines.kill_hook import KillSwitch
+from pipelines.ledger.crawl_ledger import LedgerOptions, ledger_options
 from pipelines.page import PageRecord
 from pipelines.spool import crawl_spool, spool_root
 from pipelines.store import open_store
@@ -105,6 +106,7 @@ class CrawlRun:
         warc_prefix: str = "",
         evidence: EvidenceOptions | None = None,
         provenance: StaticProvenance | None = None,
+        ledger: LedgerOptions | None = None,
     ) -> None:
         # Identity
         self.crawl_id = crawl_id
@@ -124,6 +126,7 @@ class CrawlRun:
         self.dir.mkdir(parents=True, exist_ok=True)
         self.job = job  # scheduled crawls only
         self.evidence = evidence or EvidenceOptions()  # what seals its WACZ: key, TSA
+        self.ledger = ledger or LedgerOptions()  # how its citation ledger asks the archives
         # Journal (and what a killed run of this crawl left in it)
         journal_path = self.dir / JOURNAL_NAME
         self.resumed: JournalState | None = read_journal(journal_path) if resume else None
@@ -240,6 +243,7 @@ class CrawlRun:
             warc_prefix=settings.get("CITEWARC_WARC_PREFIX") or "",
             evidence=evidence_options(settings),
             provenance=static,
+            ledger=ledger_options(settings),
         )
 
     def archived(self):

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from pipelines.evidence.bundle_check import INVALID, Problem, WaczCheck, check_wacz
 from pipelines.evidence.seal import STAMPED, STAMPED_LATER
-from pipelines.keys import crawl_prefix, manifest_key, timestamp_token_key, wacz_key
+from pipelines.keys import crawl_prefix, manifest_key, report_key, timestamp_token_key, wacz_key
 from pipelines.manifest import stored_manifest
 from pipelines.store.base import NotFoundError, Store, StoreError, safe_key
 from pipelines.warc.check import check_stream
@@ -245,7 +245,7 @@ def evidence_problems(manifest: dict, wacz: WaczCheck, crawl_id: str) -> list[tu
 def manifest_differences(stored: dict, carried: dict, crawl_id: str) -> list[str]:
     """The top-level fields in which the stored manifest differs from the WACZ's copy, beyond
     what sealing and the upload add to it."""
-    sealed = {wacz_key(crawl_id), timestamp_token_key(crawl_id)}
+    sealed = {wacz_key(crawl_id), timestamp_token_key(crawl_id), report_key(crawl_id)}
 
     def comparable(manifest: dict) -> dict:
         out = {k: v for k, v in manifest.items() if k not in ("evidence", "upload_verification")}

@@ -132,6 +132,9 @@ CITEWARC_MAX_REQUISITES_PER_PAGE = 200
 # which a URL is appended, TimeMap (https://web.archive.org/web/timemap/link/) or TimeGate
 # (https://archive.today/timegate/) form. None: the Wayback Machine's and archive.today's TimeMaps.
 CITEWARC_MEMENTO_ARCHIVES = None
+# Ask those archives for their copies of each citation when the crawl ends, for the citation
+# ledger (`--no-archive-lookups` turns it off; the ledger then says they were not asked).
+CITEWARC_ARCHIVE_LOOKUPS = True
 # Seconds all archive lookups of a crawl may take together; past it the rest are recorded as not asked.
 CITEWARC_MEMENTO_BUDGET = 60
 # A name for whoever runs the crawl (a person, a desk), recorded in its provenance ("": none).

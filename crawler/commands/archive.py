@@ -33,6 +33,10 @@ def add_arguments(parser: ArgumentParser) -> None:
                              "in the browser still fetches the scripts and data that build it)")
     parser.add_argument("--ignore-robots", action="store_true",
                         help="do not obey robots.txt (it is obeyed by default)")
+    parser.add_argument("--no-archive-lookups", action="store_true",
+                        help="do not ask the independent archives (the Internet Archive's Wayback Machine, "
+                             "archive.today, or $CITEWARC_MEMENTO_ARCHIVES) for their copies of "
+                             "each citation; the ledger (citations.json) says they were not asked")
     parser.add_argument("--time-limit", metavar="T",
                         help="stop fetching after T (30s, 90m, 2h) and finish the crawl: what "
                              "it did not fetch is listed in the manifest as skipped")
@@ -80,6 +84,7 @@ def run(args: Namespace) -> int:
         "CITEWARC_DEPTH": args.depth,
         "CITEWARC_REQUISITES": False if args.no_requisites else None,
         "ROBOTSTXT_OBEY": False if args.ignore_robots else None,
+        "CITEWARC_ARCHIVE_LOOKUPS": False if args.no_archive_lookups else None,
         "CITEWARC_ALLOW_PRIVATE_ADDRESSES": True if args.allow_private_addresses else None,
         "CITEWARC_SEEDS": seeds or None,
         "CITEWARC_PROGRESS": sys.stderr.isatty() and not args.verbose,

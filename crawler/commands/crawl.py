@@ -66,6 +66,10 @@ def add_arguments(parser: ArgumentParser) -> None:
                         help="this run's log file; {job} and {crawl_id} are filled in (default: "
                              "$CITEWARC_LOG_FILE, else the job's log_file, else "
                              "~/.cache/citewarc/logs/{job}/{crawl_id}.log)")
+    parser.add_argument("--no-archive-lookups", action="store_true",
+                        help="do not ask the independent archives (the Internet Archive's Wayback Machine, "
+                        "archive.today, or $CITEWARC_MEMENTO_ARCHIVES) for their copies of "
+                        "each citation; the ledger (citations.json) says they were not asked")
     parser.add_argument("--time-limit", metavar="T",
                         help="stop fetching after T (30s, 90m, 2h) and finish the run (overrides "
                              "the job's limits.max_minutes); the rest is listed as skipped")
@@ -92,6 +96,7 @@ def run(args: Namespace) -> int:
     overrides = job_overrides(job) | {
         "CITEWARC_STORE": store_uri,
         "CITEWARC_PROGRESS": sys.stderr.isatty() and not args.verbose,
+        "CITEWARC_ARCHIVE_LOOKUPS": False if args.no_archive_lookups else None,
     }
     if args.time_limit:
         overrides["CITEWARC_TIME_LIMIT"] = parse_time_limit(args.time_limit)

@@ -50,6 +50,7 @@ def finalize_open_crawl(spec: CrawlSpec, redis_url: str, spool: Path, who: str |
     from crawler.distributed.coordination import Coordination  # noqa: PLC0415 - section A
     from crawler.session import check_signing_key, configured_store  # noqa: PLC0415
     from pipelines.evidence.seal import evidence_options  # noqa: PLC0415
+    from pipelines.ledger.crawl_ledger import ledger_options  # noqa: PLC0415
 
     who = who or f"finalize-{new_worker_id()}"
     settings = worker_settings(spec, redis_url, who, spool)
@@ -65,7 +66,7 @@ def finalize_open_crawl(spec: CrawlSpec, redis_url: str, spool: Path, who: str |
         result = merge_crawl(spec, store, coordination.parts(),
                              Path(settings.get("CITEWARC_SPOOL")) / "finalize" / spec.crawl_id,
                              settings.getfloat("CITEWARC_UPLOAD_RETRY_BUDGET"),
-                             evidence=evidence_options(settings))
+                             evidence=evidence_options(settings), ledger=ledger_options(settings))
         record = result_record(result, finish=worker_command_hint(spec.crawl_id))
         coordination.set_result(record.to_dict())
         if result.storage_error is None:  # else it stays open: `citewarc finalize` tries again
@@ -96,7 +97,7 @@ def claim_finalizer(coordination: Any, crawl_id: str, who: str) -> None:
 
 
 def merge_crawl(spec: CrawlSpec, store: Any, part_refs: list[tuple[str, list[str]]], work_dir: Path,
-                upload_budget: float, job: Any = None, evidence: Any = None) -> Any:
+                upload_budget: float, job: Any = None, evidence: Any = None, ledger: Any = None) -> Any:
     """Blocking: the committed parts merged into one crawl in the store
     (``pipelines.distributed_finalize.finalize_parts``); a ``CrawlResult``. A job's run (``job``:
     its ``JobRun``, else loaded from the store now) also records the feed entries it took, read
@@ -118,7 +119,7 @@ def merge_crawl(spec: CrawlSpec, store: Any, part_refs: list[tuple[str, list[str
     announced = Announced(crawl_id=spec.crawl_id, tool=spec.tool, seeds=seeds,
                           started=datetime.fromisoformat(spec.started.replace("Z", "+00:00")),
                           store_uri=spec.store_uri, job=job)
-    return finalize_parts(announced, store, parts, work_dir, upload_budget, evidence)
+    return finalize_parts(announced, store, parts, work_dir, upload_budget, evidence, ledger)
 
 
 @contextmanager

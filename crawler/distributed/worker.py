@@ -188,7 +188,7 @@ class WorkerCommit:
         # The job's state as this worker read it at its start, as a single run does.
         result = merge_crawl(spec, run.store, self.coordination.parts(),
                              run.dir.parent / f"{run.crawl_id}.finalize", self.upload_budget, run.job,
-                             evidence=run.evidence)
+                             evidence=run.evidence, ledger=run.ledger)
         self.coordination.set_result(result_record(result).to_dict())
         if result.storage_error is None:
             self.coordination.close_crawl()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -30,6 +31,22 @@ LOOKUPS_OFF = "turned off (--no-archive-lookups)"
 NO_ARCHIVES = "no archive configured (CITEWARC_MEMENTO_ARCHIVES is empty)"
 
 ReadJSON = Callable[[str], Mapping[str, Any] | None]  # store key -> parsed JSON, None when absent
+
+
+@dataclass(frozen=True)
+class LedgerOptions:
+    """What a finalizer asks the independent archives with: its ``MementoLookups`` (None: none
+    asked, ``note`` says why, in the ledger's ``archive_lookups``)."""
+
+    lookups: Any = None
+    note: str | None = "no archive lookups configured for this finalizer"
+
+
+def ledger_options(settings: Any) -> LedgerOptions:
+    """The crawl's lookups from its settings: ``CITEWARC_ARCHIVE_LOOKUPS`` (``--no-archive-lookups``
+    turns it off) and ``CITEWARC_MEMENTO_ARCHIVES``."""
+    lookups, note = archive_lookups(settings, settings.getbool("CITEWARC_ARCHIVE_LOOKUPS", True))
+    return LedgerOptions(lookups, note)
 
 
 def archive_lookups(settings: Any, enabled: bool = True) -> tuple[Any, str | None]:

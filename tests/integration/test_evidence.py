@@ -175,8 +175,11 @@ def test_the_wacz_carries_the_manifest_texts_and_their_hashes(signed: Crawl):
         rel = key.split("/", 1)[1]
         assert resources[rel]["hash"] == "sha256:" + stored[key]["sha256"], rel
     # The manifest the WACZ carries is the stored one but for what sealing added after it.
-    assert signed.key(f"{signed.crawl_id}.wacz") not in {f["key"] for f in carried["files"]}
-    assert {f["key"] for f in carried["files"]} | {signed.key(f"{signed.crawl_id}.wacz")} == set(stored)
+    # (the WACZ, and report.html, which shows the signature), and it carries the ledger.
+    after = {signed.key(f"{signed.crawl_id}.wacz"), signed.key("report.html")}
+    assert not after & {f["key"] for f in carried["files"]}
+    assert {f["key"] for f in carried["files"]} | after == set(stored)
+    assert "crawl/citations.json" in resources
     assert "evidence" not in carried and carried["pages"] == manifest["pages"]
     # The provenance is in the package, so the signature covers it.
     provenance = package["extras"]["citewarc"]["provenance"]

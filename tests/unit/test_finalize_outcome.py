@@ -10,7 +10,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pipelines.finalize import finalize_crawl
-from pipelines.keys import index_key, key_in_crawl, manifest_key, text_key, wacz_key, warc_key
+from pipelines.keys import (
+    citations_key,
+    index_key,
+    key_in_crawl,
+    manifest_key,
+    report_key,
+    text_key,
+    wacz_key,
+    warc_key,
+)
 from pipelines.outcome import CrawlOutcome
 from pipelines.page import PageRecord
 from pipelines.store.local import LocalStore
@@ -53,7 +62,8 @@ def test_an_outcome_whose_files_are_stored_already_is_finalised_from_it(tmp_path
     assert result.manifest_location == store.location(manifest_key(CRAWL))
     manifest = json.loads(store.read_bytes(manifest_key(CRAWL)))
     assert sorted(f["key"] for f in manifest["files"]) == sorted(
-        [files[0][0], files[1][0], index_key(CRAWL), wacz_key(CRAWL)])
+        [files[0][0], files[1][0], index_key(CRAWL), wacz_key(CRAWL), citations_key(CRAWL),
+         report_key(CRAWL)])
     assert [(p["url"], p["warc"], p["text"]) for p in manifest["pages"]] == [
         (URL, files[0][0], files[1][0])]
     assert manifest["warnings"] == [] and manifest["finish_reason"] == "finished"
