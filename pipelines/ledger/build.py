@@ -307,6 +307,35 @@ def _text_sha256(row: Row | None, text: Mapping[str, Any] | None) -> str | None:
     return text.get("text_sha256") or main_text_digest(text.get("text"))
 
 
+def reading_order(citations: Sequence[Mapping[str, Any]], text: str) -> list[Mapping[str, Any]]:
+    """The citations in the order a reader meets them in the story's text.
+
+    The text JSON lists linked citations before URLs written out in the text (they are found in
+    two passes); each citation's ``context`` (the sentence around it, cut with "…") locates it in
+    the text. When any citation cannot be located the order is kept as it is: a guess would be
+    worse than the finder's order."""
+    positions = []
+    for citation in citations:
+        where = _position(citation, text)
+        if where is None:
+            return list(citations)
+        positions.append(where)
+    order = sorted(range(len(citations)), key=lambda i: (positions[i], i))
+    return [citations[i] for i in order]
+
+
+def _position(citation: Mapping[str, Any], text: str) -> int | None:
+    context = (citation.get("context") or "").strip().strip("…").strip()
+    needle = citation.get("anchor") or citation.get("url") or ""
+    if not context or not text:
+        return None
+    start = text.find(context[:80])
+    if start < 0:
+        return None
+    inside = context.find(needle) if needle else -1
+    return start + max(inside, 0)
+
+
 def _story(row: Row, typed: str | None, index: RowIndex, texts: Mapping[str, Mapping[str, Any]],
            skips: Mapping[str, str], probes: Mapping[str | None, Mapping[str, Any]],
            answers: Mapping[str, list], digests: Mapping[str, str]) -> dict[str, Any]:
@@ -314,7 +343,8 @@ def _story(row: Row, typed: str | None, index: RowIndex, texts: Mapping[str, Map
     text = text or {}
     citations = [
         _citation(n, c, index, texts, skips, probes, answers, digests)
-        for n, c in enumerate(text.get("citations") or [], start=1)
+        for n, c in enumerate(reading_order(text.get("citations") or [], text.get("text") or ""),
+                              start=1)
     ]
     return {
         "url": typed or row["url"],

@@ -330,3 +330,27 @@ def test_archive_lookups_from_settings():
         None, LOOKUPS_OFF)
     lookups, note = archive_lookups({"CITEWARC_MEMENTO_ARCHIVES": "http://127.0.0.1:9/tm/"})
     assert note is None and [a.endpoint for a in lookups.archives] == ["http://127.0.0.1:9/tm/"]
+
+
+def test_citations_are_listed_in_reading_order():
+    from pipelines.ledger.build import reading_order
+
+    text = ("The board cited the plan (see http://a.example/plan) before the vote. "
+            "Critics pointed to the audit and to the minutes.")
+    linked = [{"url": "http://a.example/audit", "anchor": "the audit",
+               "context": "Critics pointed to the audit and to the minutes."},
+              {"url": "http://a.example/minutes", "anchor": "the minutes",
+               "context": "Critics pointed to the audit and to the minutes."}]
+    written = [{"url": "http://a.example/plan", "anchor": "",
+                "context": "The board cited the plan (see http://a.example/plan) before the vote."}]
+    ordered = reading_order(linked + written, text)
+    assert [c["url"] for c in ordered] == ["http://a.example/plan", "http://a.example/audit",
+                                           "http://a.example/minutes"]
+
+
+def test_reading_order_keeps_the_finders_order_when_a_citation_cannot_be_located():
+    from pipelines.ledger.build import reading_order
+
+    citations = [{"url": "http://b.example/2", "anchor": "two", "context": "Not in the text."},
+                 {"url": "http://b.example/1", "anchor": "one", "context": "One comes first."}]
+    assert reading_order(citations, "One comes first. Then two.") == citations
