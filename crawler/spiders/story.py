@@ -29,10 +29,11 @@ from crawler.web.citations.repetition import SiteRepetition
 from crawler.web.failures import describe_failure
 from crawler.web.links import css_urls
 from crawler.web.offline import use_bundled_suffix_list
-from crawler.web.probe import probe_url, site_of
+from crawler.web.probe import probe_url
 from crawler.web.tls import tls_note
 from crawler.web.urls import InvalidURL, canonical_url, clean_url
 from pipelines.extract import ExtractOptions, ProcessPool
+from pipelines.ledger.domains import site_of
 from pipelines.page import Capture, PageItem
 from pipelines.run import CrawlRun
 

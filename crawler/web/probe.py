@@ -16,18 +16,6 @@ PROBE_PREFIX = "/citewarc-probe-"
 PROBE_PATH = PROBE_PREFIX + hashlib.sha256(b"citewarc soft-404 probe").hexdigest()[:16]
 
 
-def site_of(url: str) -> str | None:
-    """``scheme://host[:port]`` of an http(s) URL (None: anything else)."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        return None
-    netloc = parts.netloc.rsplit("@", 1)[-1].lower()
-    return f"{parts.scheme}://{netloc}"
-
-
 def probe_url(site: str) -> str:
     """The probe URL of ``site``: ``PROBE_PATH``, a path no site has.
 

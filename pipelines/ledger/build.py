@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pipelines.keys import url_key
-from pipelines.ledger.domains import registrable_domain
+from pipelines.ledger.domains import registrable_domain, site_of
 from pipelines.ledger.text_digest import main_text_digest
 
 FORMAT = "citewarc-citations-1"
@@ -88,17 +88,6 @@ def _path(url: str) -> str:
         return urlsplit(url).path
     except ValueError:
         return ""
-
-
-def site_of(url: str) -> str | None:
-    """``scheme://host[:port]``, the unit the soft-404 probe is asked for (crawler/web/probe.py)."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        return None
-    return f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1].lower()}"
 
 
 def _is_home(url: str) -> bool:

@@ -37,3 +37,15 @@ def registrable_domain(url: str) -> str:
 def same_site(a: str, b: str) -> bool:
     """Whether two URLs share a registrable domain (scheme and port aside)."""
     return registrable_domain(a) == registrable_domain(b)
+
+
+def site_of(url: str) -> str | None:
+    """``scheme://host[:port]`` of an http(s) URL (None: anything else): the unit the soft-404
+    probe is asked for (crawler/web/probe.py) and the ledger compares a citation with."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1].lower()}"

@@ -14,16 +14,16 @@ from __future__ import annotations
 
 import ipaddress
 import ssl
-import threading
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from typing import Self
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from tests.servers.loopback import LoopbackServer
 
 STORY_PATH = "/story.html"
 SOURCE_PATH = "/source.html"
@@ -105,14 +105,31 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
-class TlsSite:
+class TlsSite(LoopbackServer):
+    """HTTPS on 127.0.0.1 with a chain of our own (root -> intermediate -> leaf for 127.0.0.1 and
+    localhost): the server presents leaf and intermediate, the root is in no trust store."""
+
+    name = "tls-site"
+
     def __init__(self, folder: Path) -> None:
+        super().__init__()
         self.folder = folder
-        self.base_url = ""
         self.chain_pems: list[str] = []
         self.root_pem = ""
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._context: ssl.SSLContext | None = None
+
+    def handler_class(self) -> type[BaseHTTPRequestHandler]:
+        return _Handler
+
+    def before_start(self) -> None:
+        chain_file, key_file = self._make_chain()
+        self._context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self._context.load_cert_chain(chain_file, key_file)
+
+    def after_bind(self) -> None:
+        assert self._server is not None and self._context is not None
+        self._server.socket = self._context.wrap_socket(self._server.socket, server_side=True)
+        self.base_url = self.base_url.replace("http://", "https://", 1)
 
     def _make_chain(self) -> tuple[Path, Path]:
         root_key = ec.generate_private_key(ec.SECP256R1())
@@ -134,35 +151,3 @@ class TlsSite:
                                                     serialization.NoEncryption()))
         (self.folder / "root.pem").write_text(self.root_pem)
         return chain_file, key_file
-
-    def start(self) -> Self:
-        chain_file, key_file = self._make_chain()
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(chain_file, key_file)
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        server.daemon_threads = True
-        server.socket = context.wrap_socket(server.socket, server_side=True)
-        self._server = server
-        self.base_url = f"https://127.0.0.1:{server.server_address[1]}"
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="tls-site", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    def url(self, path: str) -> str:
-        return self.base_url + path

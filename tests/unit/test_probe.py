@@ -2,7 +2,8 @@
 
 import re
 
-from crawler.web.probe import is_probe, probe_url, site_of
+from crawler.web.probe import is_probe, probe_url
+from pipelines.ledger.domains import site_of
 
 
 def test_site_is_scheme_host_and_port():
