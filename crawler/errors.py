@@ -24,8 +24,8 @@ EXIT_CODES: dict[int, str] = {
     EXIT_STORAGE: "storage failed, or the store cannot be read (every command), or the WARC could "
                   "not be written (disk full); nothing is lost: the message says where the files wait",
     EXIT_LOCKED: "another run of the same job holds its lock (crawl)",
-    EXIT_VERIFY: "verify found a missing, changed or corrupt file; push found a spooled file that "
-                 "changed",
+    EXIT_VERIFY: "verify found a missing, changed or corrupt file, or a signature or timestamp "
+                 "that does not verify; push found a spooled file that changed",
     EXIT_STOPPED: "stopped before the end (SIGTERM, Ctrl-C); nothing lost: finish it with --resume",
 }
 
