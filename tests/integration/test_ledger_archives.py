@@ -115,3 +115,19 @@ def test_no_archive_lookups_asks_nothing_and_says_so(asked):
     assert lookups["enabled"] is False and "--no-archive-lookups" in (lookups["note"] or "")
     for story in asked["off"]["ledger"]["stories"]:
         assert all(c["archives"] == [] for c in story["citations"])
+
+
+def test_the_report_shows_the_archives_answers_offline(asked):
+    """The crawl's own report.html in Chromium with every request cut: none is made, and the
+    changed source shows the archive's verdict (the README's screenshot is this page)."""
+    from tests.integration.test_report import open_offline
+    from tests.servers.replay_server import ARTIFACTS
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "ledger-report-archives.html").write_text(asked["report"], encoding="utf-8")
+    requests, shown = open_offline(asked["report"], ARTIFACTS / "ledger-report-archives.png")
+    assert requests == [], requests
+    (story,) = asked["ledger"]["stories"]
+    assert len(shown) == len(story["citations"])
+    changed = next(s for s in shown if asked["changed"] in s["text"])
+    assert "differs" in changed["text"], changed["text"]
