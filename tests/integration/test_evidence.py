@@ -259,6 +259,23 @@ def test_flipped_byte_in_the_index(copy: Crawl):
     assert_caught(verify(copy), copy.key("indexes/index.cdxj"))
 
 
+def test_flipped_byte_in_the_citation_ledger(copy: Crawl):
+    """citations.json, stored and carried in the WACZ: a changed stored copy, and a changed
+    carried copy, are each caught."""
+    flip_middle_byte(copy.folder / "citations.json")
+    assert_caught(verify(copy), copy.key("citations.json"))
+
+
+def test_flipped_byte_in_the_carried_citation_ledger(copy: Crawl):
+    rewrite_member(copy.wacz, "crawl/citations.json", flip)
+    assert_caught(verify(copy), "crawl/citations.json")
+
+
+def test_flipped_byte_in_the_report(copy: Crawl):
+    flip_middle_byte(copy.folder / "report.html")
+    assert_caught(verify(copy), copy.key("report.html"))
+
+
 def test_flipped_byte_in_pages_jsonl(copy: Crawl):
     rewrite_member(copy.wacz, "pages/pages.jsonl", flip)
     assert_caught(verify(copy), "pages/pages.jsonl")
