@@ -156,6 +156,24 @@ def browser_line(pages: list[dict[str, Any]]) -> str | None:
             f"{cut} cut short by the page time limit, {failed} failed (their static capture stands)")
 
 
+def evidence_line(evidence: dict[str, Any] | None) -> str:
+    """One line: who signed the crawl and when, and its timestamp; or that it is unsigned."""
+    evidence = evidence or {}
+    if evidence.get("signed"):
+        line = f"Signed by key {evidence.get('fingerprint')} at {evidence.get('signed_at')}"
+    else:
+        line = "Unsigned (`citewarc keygen` makes the key that signs every crawl)"
+    stamp = evidence.get("timestamp") or {}
+    status = stamp.get("status")
+    if status in ("stamped", "stamped-later"):
+        line += f"; timestamped {stamp.get('gen_time')} by {stamp.get('tsa')}"
+    elif status == "pending":
+        line += "; timestamp pending (the authority did not answer: `citewarc push` asks again)"
+    else:
+        line += "; not timestamped"
+    return line
+
+
 def print_summary(result: CrawlResult, console: Console, log_file: str | None = None) -> None:
     manifest = result.manifest
     table = Table(title=f"Crawl {result.crawl_id}", title_justify="left", expand=False)
@@ -195,6 +213,11 @@ def print_summary(result: CrawlResult, console: Console, log_file: str | None = 
         console.print(f"{stats['new']} new, {stats['changed']} changed, {stats['unchanged']} "
                       f"unchanged ({stats['revisits']} stored as revisits of earlier crawls), "
                       f"{stats['edited']} edited")
+    fates = stats.get("fates")
+    if fates:
+        console.print("Citations: " + ", ".join(f"{n} {fate}" for fate, n in fates.items())
+                      + f" (`citewarc report {result.crawl_id}`)")
+    console.print(evidence_line(manifest.get("evidence")))
     for warning in manifest.get("warnings") or []:
         console.print(f"[yellow]warning:[/yellow] {warning}")
     if result.storage_error:

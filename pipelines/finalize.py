@@ -33,6 +33,7 @@ from pipelines.keys import (
     warc_key,
 )
 from pipelines.kill_hook import kill_at
+from pipelines.ledger.build import fate_counts
 from pipelines.ledger.crawl_ledger import write_citations, write_report
 from pipelines.manifest import build_manifest
 from pipelines.outcome import CrawlOutcome
@@ -333,6 +334,7 @@ def write_crawl_ledger(outcome: CrawlOutcome, manifest: dict) -> dict | None:
         return None
     manifest["files"] = sorted(manifest["files"] + file_entries([(citations_key(outcome.crawl_id), path)]),
                                key=lambda f: f["key"])
+    manifest["summary"]["fates"] = {k: n for k, n in fate_counts(ledger).items() if n}
     return ledger
 
 

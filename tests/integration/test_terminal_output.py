@@ -54,4 +54,6 @@ def test_progress_and_summary_on_a_terminal(fixture_web: FixtureWeb, tmp_path: P
     assert "404" in terminal and "301" in terminal, "summary shows citation statuses"
     assert "/sources/missing.html" in terminal
     assert f"Stored in {store}" in terminal and crawl_id in terminal
+    assert re.search(r"Citations: \d+ live", terminal), "summary counts the citations' fates"
+    assert "Unsigned" in terminal and "not timestamped" in terminal
     assert "Traceback" not in terminal and "[scrapy" not in terminal

@@ -40,3 +40,15 @@ def test_hostile_values_stay_text(capsys):
 def test_archives_cell():
     assert archives_cell([]) == "-"
     assert archives_cell([{"archive": "w", "ok": True, "mementos": 0, "text_match": "unknown"}]) == "w: 0"
+
+
+def test_evidence_line_says_who_signed_and_when_or_that_it_is_unsigned():
+    from crawler.report import evidence_line
+
+    assert evidence_line(None).startswith("Unsigned")
+    signed = {"signed": True, "fingerprint": "ab" * 32, "signed_at": "2026-11-30T19:00:00Z",
+              "timestamp": {"status": "stamped", "gen_time": "2026-11-30T19:00:01Z", "tsa": "CN=TSA"}}
+    assert evidence_line(signed) == (f"Signed by key {'ab' * 32} at 2026-11-30T19:00:00Z; "
+                                     "timestamped 2026-11-30T19:00:01Z by CN=TSA")
+    pending = {"signed": False, "timestamp": {"status": "pending"}}
+    assert "timestamp pending" in evidence_line(pending)
