@@ -16,6 +16,7 @@ from rich.table import Table
 from crawler.errors import EXIT_OK, CitewarcError, CrawlStopped, NoSeedArchived, StorageFailed
 from crawler.extensions.progress import human_bytes
 from crawler.jobs.file import Job
+from pipelines.evidence.describe import signer, timestamp_phrase
 from pipelines.manifest import seed_ends, seeds_archived
 from pipelines.run import CrawlResult
 from pipelines.warc.records import reason_phrase
@@ -158,20 +159,12 @@ def browser_line(pages: list[dict[str, Any]]) -> str | None:
 
 def evidence_line(evidence: dict[str, Any] | None) -> str:
     """One line: who signed the crawl and when, and its timestamp; or that it is unsigned."""
-    evidence = evidence or {}
-    if evidence.get("signed"):
-        line = f"Signed by key {evidence.get('fingerprint')} at {evidence.get('signed_at')}"
+    who = signer(evidence)
+    if who is not None:
+        line = f"Signed by key {who[0]}" + (f" at {who[1]}" if who[1] else "")
     else:
         line = "Unsigned (`citewarc keygen` makes the key that signs every crawl)"
-    stamp = evidence.get("timestamp") or {}
-    status = stamp.get("status")
-    if status in ("stamped", "stamped-later"):
-        line += f"; timestamped {stamp.get('gen_time')} by {stamp.get('tsa')}"
-    elif status == "pending":
-        line += "; timestamp pending (the authority did not answer: `citewarc push` asks again)"
-    else:
-        line += "; not timestamped"
-    return line
+    return f"{line}; {timestamp_phrase(evidence)}"
 
 
 def print_summary(result: CrawlResult, console: Console, log_file: str | None = None) -> None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from pipelines.evidence.describe import signer, timestamp_phrase
 from pipelines.ledger.build import FATES, fate_counts
 
 # Badge colours: each with its text on it (colour is never the only sign), contrast >= 4.5:1.
@@ -185,23 +186,15 @@ def _meta(ledger: Mapping[str, Any], story: Mapping[str, Any], signature: Mappin
 def _signature(evidence: Mapping[str, Any] | None) -> str:
     if not evidence:
         return "not recorded (the crawl predates signing)"
-    if evidence.get("signed"):
-        text = f'signed by key <span class="mono">{_e(evidence.get("fingerprint"))}</span>'
-        if evidence.get("signed_at"):
-            text += f" at {_e(evidence['signed_at'])}"
+    who = signer(evidence)
+    if who is not None:
+        fingerprint, signed_at = who
+        text = f'signed by key <span class="mono">{_e(fingerprint)}</span>'
+        if signed_at:
+            text += f" at {_e(signed_at)}"
     else:
         text = "unsigned"
-    stamp = evidence.get("timestamp") or {}
-    status = stamp.get("status")
-    if status in ("stamped", "stamped-later"):
-        text += f"; timestamped {_e(stamp.get('gen_time'))}"
-        if stamp.get("tsa"):
-            text += f" by {_e(stamp['tsa'])}"
-    elif status == "pending":
-        text += "; timestamp pending (the authority did not answer)"
-    else:
-        text += "; no trusted timestamp"
-    return text
+    return f"{text}; {_e(timestamp_phrase(evidence))}"
 
 
 def _replay_links(story: Mapping[str, Any], replay: ReplayLinks) -> str:

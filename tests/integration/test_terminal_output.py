@@ -55,5 +55,5 @@ def test_progress_and_summary_on_a_terminal(fixture_web: FixtureWeb, tmp_path: P
     assert "/sources/missing.html" in terminal
     assert f"Stored in {store}" in terminal and crawl_id in terminal
     assert re.search(r"Citations: \d+ live", terminal), "summary counts the citations' fates"
-    assert "Unsigned" in terminal and "not timestamped" in terminal
+    assert "Unsigned" in terminal and "no trusted timestamp" in terminal
     assert "Traceback" not in terminal and "[scrapy" not in terminal

@@ -52,3 +52,4 @@ def test_evidence_line_says_who_signed_and_when_or_that_it_is_unsigned():
                                      "timestamped 2026-11-30T19:00:01Z by CN=TSA")
     pending = {"signed": False, "timestamp": {"status": "pending"}}
     assert "timestamp pending" in evidence_line(pending)
+    assert evidence_line({"signed": False}).endswith("; no trusted timestamp")
