@@ -558,3 +558,43 @@ def test_readme_reader_recipe_catches_a_flipped_signature(stamped_copy: Crawl, t
     assert "Verification failure" in out and "Verified OK" not in out, out
     # The digest's bytes changed, so the token no longer matches them either.
     assert "Verification: OK" not in out, out
+
+
+# ---------------------------------------------------------------------------------------------
+# The same in an S3 store (SeaweedFS): sealed, stamped later in place, verified from the bucket
+# ---------------------------------------------------------------------------------------------
+
+def test_signed_crawl_in_s3_stamped_later_verifies(fixture_web: FixtureWeb, tsa_server, s3_server,
+                                                    tmp_path: Path):
+    import uuid
+
+    bucket = f"evidence-{uuid.uuid4().hex[:12]}"
+    s3_server.start()
+    client = s3_server.client()
+    client.create_bucket(Bucket=bucket)
+    store = f"s3://{bucket}/crawls"
+    fingerprint = keygen(tmp_path)
+    env = {**s3_server.env(), **tsa_env(tsa_server.url)}
+    with tsa_server.outage():
+        result = run_citewarc_in(tmp_path, ["archive", fixture_web.url(ARTICLE_PATH), "--store", store],
+                                 env=env)
+    assert result.returncode == 0, result.stderr
+    crawl_id = result.stdout.strip().splitlines()[-1]
+
+    def manifest() -> dict:
+        body = client.get_object(Bucket=bucket, Key=f"crawls/{crawl_id}/manifest.json")["Body"]
+        return json.loads(body.read())
+
+    assert manifest()["evidence"]["timestamp"]["status"] == "pending"
+    stamped = run_citewarc_in(tmp_path, ["verify", "--timestamp", crawl_id, "--store", store], env=env)
+    assert stamped.returncode == 0, stamped.stdout + stamped.stderr
+    evidence = manifest()["evidence"]
+    assert evidence["timestamp"]["status"] == "stamped-later", evidence
+    assert evidence["fingerprint"] == fingerprint
+    keys = {o["Key"] for o in client.list_objects_v2(Bucket=bucket, Prefix="crawls/")["Contents"]}
+    assert f"crawls/{crawl_id}/{TOKEN}" in keys
+    checked = run_citewarc_in(tmp_path, ["verify", crawl_id, "--store", store, "--key", fingerprint,
+                                         "--tsa-cert", str(tsa_server.ca_pem)], env=env)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert f"signed by key {fingerprint}" in checked.stderr
+    assert "(TSA certificate checked)" in checked.stderr
