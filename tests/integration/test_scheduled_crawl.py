@@ -726,3 +726,14 @@ def test_revisit_without_its_original_does_not_replay(run2, tmp_path):
         assert not served, "pywb served the payload without the original: the replay test above is void"
     finally:
         server.stop()
+
+
+def test_report_shows_what_changed_since_the_last_capture(run2, article_diff):
+    """Run 2's report.html (stored with the crawl) shows the edited story's change: the title
+    before and after, and the text diff's softened claim."""
+    import html
+
+    page = (run2.dir / "report.html").read_text(encoding="utf-8")
+    assert "What changed since the last capture: changed" in page
+    assert html.escape(EDITED_TITLE) in page and html.escape(ARTICLE_TITLE) in page
+    assert html.escape(SOFTENED_CLAIM)[:60] in page
