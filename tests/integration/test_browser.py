@@ -184,6 +184,17 @@ def test_screenshot_is_a_full_height_png_listed_with_its_sha256(crawls, mode) ->
     assert HEADLINE in dom and all(a in dom for a in ANCHORS)
 
 
+def test_the_crawls_report_shows_the_story_as_the_browser_saw_it(crawls) -> None:
+    """report.html, stored with the crawl, carries the story's screenshot itself (a data URI: the
+    page makes no request), byte for byte the stored PNG."""
+    import base64
+
+    crawl = crawls["always"]
+    png = (crawl.store / crawl.row(STORY_PATH)["screenshot"]).read_bytes()
+    page = (crawl.store / crawl.crawl_id / "report.html").read_text(encoding="utf-8")
+    assert f"data:image/png;base64,{base64.b64encode(png).decode()}" in page
+
+
 def test_no_requisites_keeps_what_builds_the_page_and_skips_what_decorates_it(
         tmp_path_factory, citewarc_runner, fixture_web) -> None:
     crawl = archive(citewarc_runner, tmp_path_factory, fixture_web, "always", "--no-requisites",
