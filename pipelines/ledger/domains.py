@@ -8,6 +8,7 @@ ledger is built offline, and pipelines never ask the network for the list.
 
 from __future__ import annotations
 
+import ipaddress
 from functools import cache
 from urllib.parse import urlsplit
 
@@ -28,10 +29,20 @@ def registrable_domain(url: str) -> str:
         return ""
     if not host:
         return ""
+    if _is_ip(host):  # no public suffix to look up (and no list to load for it)
+        return host
     parts = _extract()(host)
     if parts.suffix and parts.domain:
         return f"{parts.domain}.{parts.suffix}"
     return host
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def same_site(a: str, b: str) -> bool:

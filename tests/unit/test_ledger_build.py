@@ -178,6 +178,7 @@ def test_registrable_domain():
     assert registrable_domain("https://news.bbc.co.uk/x") == "bbc.co.uk"
     assert registrable_domain("http://www.Example.org./") == "example.org"
     assert registrable_domain("http://127.0.0.2:8000/x") == "127.0.0.2"
+    assert registrable_domain("http://[::1]:8000/x") == "::1"
     assert registrable_domain("http://user.github.io/") == "user.github.io"  # a private suffix
     assert registrable_domain("mailto:x@y") == ""
     assert same_site("http://a.example.org/", "https://b.example.org:8443/")
