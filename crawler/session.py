@@ -19,6 +19,7 @@ from rich.console import Console
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from crawler.env_settings import typed_env_value
 from crawler.errors import UsageError
 from crawler.jobs.file import Job, refuse_control_characters
 from crawler.jobs.lock import job_lock
@@ -176,7 +177,7 @@ def load_settings(overrides: dict[str, Any] | None = None) -> Settings:
     settings.setmodule(os.environ.get(SETTINGS_ENV, "settings.base"), priority="project")
     for name, value in os.environ.items():  # CITEWARC_<SETTING>=value, for cron and containers
         if name.startswith("CITEWARC_") and name != SETTINGS_ENV and name in settings and value:
-            settings.set(name, value, priority="project")
+            settings.set(name, typed_env_value(name, value, settings[name]), priority="project")
     for name, value in (overrides or {}).items():
         if value is not None:
             settings.set(name, value, priority="cmdline")
