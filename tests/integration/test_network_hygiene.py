@@ -51,6 +51,12 @@ def test_no_listening_ports_and_bundled_suffix_list():
     settings.setmodule("settings.base")
     assert settings.getbool("TELNETCONSOLE_ENABLED") is False
     assert settings.getbool("REMOTE_CONTROL_ENABLED") is False
+    # Not even loaded: Scrapy imports every listed extension (aiohttp for the remote control).
+    from scrapy.utils.conf import build_component_list
+
+    loaded = build_component_list(settings.getwithbase("EXTENSIONS"))
+    assert not [name for name in loaded if "remote_control" in str(name) or "telnet" in str(name)]
+    assert "scrapy.extensions.corestats.CoreStats" in map(str, loaded)
     assert "zstd" not in settings.getdict("DEFAULT_REQUEST_HEADERS")["Accept-Encoding"]
     # Politeness defaults: robots obeyed, AutoThrottle on, a per-host cap, archiving timeouts.
     assert settings.getbool("ROBOTSTXT_OBEY") and settings.getbool("AUTOTHROTTLE_ENABLED")
