@@ -108,7 +108,7 @@ def refusal(address: str, host: str) -> str:
         return (f"refused: {where} is a cloud metadata address, a private or reserved address "
                 "that hands out credentials (name it in CITEWARC_ALLOWED_HOSTS to archive it)")
     return (f"refused: {where} is a private or reserved address "
-            "(set CITEWARC_ALLOW_PRIVATE_ADDRESSES to archive it)")
+            "(--allow-private-addresses or CITEWARC_ALLOW_PRIVATE_ADDRESSES=1 archives it)")
 
 
 def refused(address: str, allow_private: bool) -> bool:
