@@ -32,7 +32,7 @@ from typing import Any, TypeVar
 
 from lxml import etree
 
-from pipelines.extract_fallbacks import baseline_xml, justext_xml, readability_xml
+from pipelines.extract_fallbacks import baseline_xml, justext_xml, main_pass_xml, readability_xml
 from pipelines.html_tree import ParsedPage, parse_page
 from pipelines.page_metadata import fill_metadata, read_json_ld, scan_page
 from pipelines.shallow_html import DEPTH_NOTE
@@ -156,7 +156,7 @@ def _extract(trafilatura, page: ParsedPage, url: str, content_language: str | No
     source = page.tree if page.tree is not None else html  # trafilatura copies a tree it is given
     failure = None
     try:
-        xml = trafilatura.extract(source, url=url, **trafilatura_options(options))
+        xml = main_pass_xml(source, url, trafilatura_options(options))
     except Exception as exc:  # trafilatura raises many kinds on hostile input
         xml, failure = None, f"extraction failed: {type(exc).__name__}: {exc}"[:200]
     html_lang = html_language(html, None)
@@ -205,7 +205,7 @@ def _fallback(trafilatura, page: ParsedPage, url: str, options: ExtractOptions,
     steps: list[tuple[str, Callable[[], str | None], int]] = []
     if not options.favor_recall:
         recall = {**trafilatura_options(options), "favor_recall": True, "favor_precision": False}
-        steps.append(("trafilatura-recall", lambda: trafilatura.extract(source, url=url, **recall), 1))
+        steps.append(("trafilatura-recall", lambda: main_pass_xml(source, url, recall), 1))
     steps += [
         ("trafilatura-baseline", lambda: baseline_xml(page.tree), MIN_FALLBACK_CHARS),
         ("readability", lambda: readability_xml(page.tree, url), MIN_FALLBACK_CHARS),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from crawler.web.citations import judge_page
@@ -46,7 +46,7 @@ def analyse_page(
         judged = judge_page(links, extraction.text, url, extraction.author)
         result.citations = [c.record() for c in judged.cited]
         result.links_not_cited = [n.record() for n in judged.not_cited]
-        data = asdict(extraction)
+        data = asdict(replace(extraction, links=[]))  # the links are judged above, not copied
         data.pop("links")
         result.extraction = data
     return result

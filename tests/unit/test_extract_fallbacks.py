@@ -1,14 +1,16 @@
 """pipelines.extract_fallbacks and the cascade in pipelines.extract: each step when those before it fail."""
 
 import importlib
+import re
 
 import pytest
 import trafilatura
 from lxml import etree
 from lxml.html import HtmlElement
 
-from pipelines.extract import ExtractOptions, extract_html
-from pipelines.extract_fallbacks import PINNED_TRAFILATURA, html_to_doc_xml
+from pipelines.extract import ExtractOptions, extract_html, trafilatura_options
+from pipelines.extract_fallbacks import PINNED_TRAFILATURA, html_to_doc_xml, main_pass_xml
+from pipelines.html_tree import parse_page
 from pipelines.page import PageItem
 from pipelines.stages import metadata_fields, text_record
 
@@ -19,18 +21,15 @@ PAGE = f"""<html lang="en"><head><title>Bridge closed | News Test</title></head>
 <div class="story"><h2>Bridge closed</h2><p>{PROSE * 2} Read <a href="/docs/inspection.pdf">the
 inspection report</a> for details.</p><p>{PROSE}</p></div></body></html>"""
 
-_real_extract = trafilatura.extract
-
-
 def _no_main_pass(monkeypatch: pytest.MonkeyPatch, recall_too: bool = True) -> None:
     """trafilatura's main pass finds nothing (and its recall pass too, unless told otherwise)."""
 
-    def extract(source, **kwargs):
-        if kwargs.get("favor_recall") and not recall_too:
-            return _real_extract(source, **kwargs)
+    def extract(source, url, arguments):
+        if arguments.get("favor_recall") and not recall_too:
+            return main_pass_xml(source, url, arguments)
         return None
 
-    monkeypatch.setattr(trafilatura, "extract", extract)
+    monkeypatch.setattr(importlib.import_module("pipelines.extract"), "main_pass_xml", extract)
 
 
 def _no_baseline(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -45,6 +44,28 @@ def _no_readability(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_the_version_the_internals_were_written_for_is_the_one_installed() -> None:
     assert trafilatura.__version__ == PINNED_TRAFILATURA  # a new version: re-measure steps 3-5
+
+
+def test_main_pass_xml_is_trafilatura_extract_without_the_fingerprint() -> None:
+    arguments = trafilatura_options(ExtractOptions())
+    for page in (PAGE, "<html><body><p>too short</p></body></html>"):
+        expected = trafilatura.extract(parse_page(page).tree, url=BASE, **arguments)
+        if expected is not None:
+            assert ' fingerprint="' in expected
+            expected = re.sub(r' fingerprint="[0-9a-f]+"', "", expected)
+        assert main_pass_xml(parse_page(page).tree, BASE, arguments) == expected
+    recall = {**arguments, "favor_recall": True}
+    expected = re.sub(r' fingerprint="[0-9a-f]+"', "", trafilatura.extract(PAGE, url=BASE, **recall))
+    assert main_pass_xml(PAGE, BASE, recall) == expected
+
+
+def test_main_pass_xml_calls_trafilatura_extract_when_the_internals_move(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    fallbacks = importlib.import_module("pipelines.extract_fallbacks")
+    monkeypatch.setattr(fallbacks, "_internal", lambda module, name: None)  # as if trafilatura moved them
+    monkeypatch.setattr(trafilatura, "extract", lambda source, url, **arguments: (source, url, arguments))
+    arguments = trafilatura_options(ExtractOptions())
+    assert main_pass_xml(PAGE, BASE, arguments) == (PAGE, BASE, arguments)
 
 
 def test_main_pass_is_the_path_when_it_finds_text() -> None:
@@ -128,10 +149,10 @@ def test_a_menu_is_not_an_article_for_the_fallbacks(monkeypatch: pytest.MonkeyPa
 def test_recall_pass_is_not_repeated_in_recall_mode(monkeypatch: pytest.MonkeyPatch) -> None:
     calls = []
 
-    def extract(source, **kwargs):
-        calls.append(kwargs.get("favor_recall"))
+    def extract(source, url, arguments):
+        calls.append(arguments.get("favor_recall"))
 
-    monkeypatch.setattr(trafilatura, "extract", extract)
+    monkeypatch.setattr(importlib.import_module("pipelines.extract"), "main_pass_xml", extract)
     extract_html(PAGE, BASE, options=ExtractOptions(favor_recall=True))
     assert calls == [True]
 

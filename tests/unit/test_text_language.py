@@ -19,6 +19,12 @@ def test_words_name_the_language():
     assert text_language("京都の古い寺院を訪れた観光客は、紅葉の季節に特に多い。" * 5) == "ja"
 
 
+def test_the_script_names_chinese_japanese_and_korean_but_a_quoted_name_does_not():
+    assert text_language("서울시는 화요일에 오래된 다리를 내년에 다시 짓기로 결정했다. " * 5) == "ko"
+    assert text_language("市议会周二决定明年重建这座老桥，费用估计为三百万欧元。" * 5) == "zh"
+    assert text_language(ENGLISH + "(東京)") == "en"  # a few characters are no share of the letters
+
+
 def test_too_few_words_say_nothing():
     assert text_language("Bridge rebuilt") is None
     assert language_shares("Bridge rebuilt") == {}
