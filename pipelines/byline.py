@@ -18,8 +18,10 @@ from typing import Any
 
 # Words that label a byline rather than name anyone, at its start (longest first).
 _LABELS = re.compile(
-    r"^(?:view all posts by|zeige alle beiträge von|alle beiträge von|posted by|written by|"
-    r"geschrieben von|artikel von|autor(?:in)?:?|author:?|by|von|vom)\s+",
+    r"^(?:view all posts by|zeige alle beiträge von|alle beiträge von|"
+    r"(?:more )?(?:posts|articles|stories) by|posted by|written by|reviewed by|"
+    r"geschrieben von|artikel von|alles von|mehr von|more from|"
+    r"autor(?:in)?:?|author:?|by|von|vom)\s+",
     re.I,
 )
 _MONTHS = (
@@ -91,29 +93,46 @@ def is_publisher(name: str, sitename: str | None, host: str = "") -> bool:
     return bool(words and squashed) and 3 * sum(w in squashed for w in words) >= 2 * len(words)
 
 
-# Byline markup: a link to the author's page, schema.org microdata, rel="author".
-_BYLINE_XPATH = (
+# Byline markup, most explicit first: schema.org microdata, rel="author", a link to the author's
+# page; then an element whose class names an author or byline (not a comment's); then the element
+# after a "Written by" / "By" / "Autor" label.
+_BYLINE_XPATHS = (
     "//*[@itemprop='author']//*[@itemprop='name'] | //*[@itemprop='author'][not(.//*[@itemprop='name'])]"
-    " | //a[@rel='author'] | //a[contains(@href, '/author/') or contains(@href, '/authors/')]"
+    " | //a[@rel='author'] | //a[contains(@href, '/author/') or contains(@href, '/authors/')]",
+    "//*[(contains(@class, 'author') or contains(@class, 'byline')) and not(contains(@class, 'comment'))]",
+    "//*[translate(normalize-space(text()), 'WBAVY', 'wbavy') = 'written by'"
+    " or normalize-space(text()) = 'By' or normalize-space(text()) = 'Autor'"
+    " or normalize-space(text()) = 'Author' or normalize-space(text()) = 'Von']/following-sibling::*[1]",
 )
 
 
-def find_byline(tree: Any) -> str:
+def find_byline(tree: Any, explicit_only: bool = False) -> str:
     """The first name the page's byline markup gives, or ''. Only names that look like a person's
     (two to four words, a capital letter first, no digits) count: author links in menus and
-    footers say "All authors" or "Meet the team"."""
+    footers say "All authors" or "Meet the team", author boxes hold a biography.
+    ``explicit_only``: microdata, rel="author" and author-page links only (enough evidence to put a
+    person in place of a publisher's name)."""
     if tree is None:
         return ""
-    try:
-        elements = tree.xpath(_BYLINE_XPATH)
-    except Exception:  # lxml on a hostile tree
-        return ""
-    for element in elements[:20]:
-        text = " ".join("".join(element.itertext()).split())
-        text = _LABELS.sub("", text).strip(" ,|-–—:")
-        if looks_like_name(text):
-            return text
+    for xpath in _BYLINE_XPATHS[:1] if explicit_only else _BYLINE_XPATHS:
+        try:
+            elements = tree.xpath(xpath)
+        except Exception:  # lxml on a hostile tree
+            continue
+        for element in elements[:20]:
+            for text in _texts(element):
+                text = _LABELS.sub("", text).strip(" ,|-–—:·")
+                if looks_like_name(text):
+                    return text
     return ""
+
+
+def _texts(element: Any) -> list[str]:
+    """The element's whole text, then each of its text pieces (an author box: name, role, biography)."""
+    whole = " ".join("".join(element.itertext()).split())
+    if len(whole) <= 60:
+        return [whole]
+    return [" ".join(t.split()) for t in element.itertext() if 3 <= len(t.strip()) <= 60][:8]
 
 
 def looks_like_name(text: str) -> bool:

@@ -292,7 +292,8 @@ def _settle_author(fields: dict[str, str | None], sources: dict[str, str], trafi
                    tree: Any, sitename: str | None, host: str) -> None:
     """The author cleaned of labels, dates and the publication's name (``byline.clean_author``);
     trafilatura's own value when the JSON-LD one cleans to nothing (a login name); the page's byline
-    markup (``byline``) when that leaves no author or only the publisher's name."""
+    markup (``byline``) when that leaves no author, or only the publisher's name and the page marks
+    a person up explicitly as its author (microdata, rel="author", a link to an author page)."""
     from pipelines.byline import clean_author, find_byline, is_publisher  # noqa: PLC0415
 
     author = clean_author(fields.get("author"), sitename, host)
@@ -300,8 +301,9 @@ def _settle_author(fields: dict[str, str | None], sources: dict[str, str], trafi
         author = clean_author(trafilatura_author, sitename, host)
         if author:
             sources["author"] = "trafilatura"
-    if not author or is_publisher(author, sitename):
-        found = find_byline(tree)
+    publisher = bool(author) and all(is_publisher(name, sitename) for name in author.split("; "))
+    if not author or publisher:
+        found = find_byline(tree, explicit_only=publisher)
         if found and not is_publisher(found, sitename, host):
             author, sources["author"] = found, "byline"
     if author:

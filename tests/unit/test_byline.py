@@ -54,7 +54,15 @@ def test_publisher_by_site_name_team_or_host() -> None:
     # author links that name nobody: a menu entry, a lone first name, a login
     ('<a href="/authors/">All authors</a><a href="/author/jd">jane.doe</a>', ""),
     ("<p>No byline here.</p>", ""),
+    # an element whose class names the author; the element after a "Written by" label
+    ('<span class="post-author">Elise Nass</span>', "Elise Nass"),
+    ('<div class="comment-author">Joe Reader</div>', ""),
+    ('<div><p>Written by</p><p class="x">Edzel Tabing</p></div>', "Edzel Tabing"),
+    ('<div class="author-box"><b>Lauren Vetter</b><p>Lauren writes about search engines for'
+     " small practices and has done so for many years now.</p></div>", "Lauren Vetter"),
+    ('<a href="/author/jm">Alles von Martin Junker</a>', "Martin Junker"),
 ])
+
 def test_find_byline(body, expected) -> None:
     assert find_byline(load_html(f"<html><body>{body}<p>text</p></body></html>")) == expected
 
@@ -64,3 +72,9 @@ def test_looks_like_name() -> None:
     assert not looks_like_name("Trevor")
     assert not looks_like_name("Read more from our writers today")
     assert not looks_like_name("2 Comments")
+
+
+def test_a_publisher_gives_way_only_to_explicit_byline_markup() -> None:
+    page = load_html('<html><body><span class="author">Top Solar News</span><p>x</p></body></html>')
+    assert find_byline(page) == "Top Solar News"
+    assert find_byline(page, explicit_only=True) == ""
