@@ -344,8 +344,9 @@ def _kicker_free(candidates: list[str], titles: list[str], is_site: Any) -> str 
     ("Headline Posted on July 1, 2024 by ..."). Not when the other words are themselves a part of
     the same title (the ``<h1>`` is the whole title without its separator), nor when they are only
     digits, nor an ending that is no dateline (a title shortened from its ``<h1>``)."""
+    found: list[str] = []
     for heading in candidates:
-        norm = _norm(heading)
+        norm = _norm(heading).strip(_SEPARATOR_CHARS)
         for title in titles:
             parts = [p for p in _TITLE_SEPARATORS.split(title) if p] if title else []
             segments = {_norm(p) for p in parts}
@@ -365,8 +366,8 @@ def _kicker_free(candidates: list[str], titles: list[str], is_site: Any) -> str 
                     continue
                 if rest in segments or len(re.findall(r"[^\W\d_]{2,}", rest)) < 2 - labelled:
                     continue
-                return piece.strip()
-    return None
+                found.append(piece.strip())
+    return max(found, key=lambda p: (len(p), p)) if found else None
 
 
 def headline(

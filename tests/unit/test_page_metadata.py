@@ -158,6 +158,15 @@ def test_json_ld_values_are_text_not_markup() -> None:
     ("T", ["Top Strategies to Optimize Blockchain - Blockchain Company"],
      ["Top Strategies to Optimize Blockchain Posted on July 1, 2024 by infuy"], None,
      "Top Strategies to Optimize Blockchain"),
+    # the longest title part the <h1> ends with, not a part of it ("- und FACC profitiert"); a stray
+    # colon at the <h1>'s end ignored
+    ("T", ["Luftfahrt hebt nach Corona ab - und FACC profitiert | MAGAZIN",
+           "Luftfahrt hebt nach Corona ab - und FACC profitiert"],
+     ["Auftragshoch bei FACC : Luftfahrt hebt nach Corona ab - und FACC profitiert"], None,
+     "Luftfahrt hebt nach Corona ab - und FACC profitiert"),
+    ("Medien", ["Impfen ist noch überall möglich", "Medien"],
+     ["Medienmitteilung der Direktion Impfen ist noch überall möglich:"], None,
+     "Impfen ist noch überall möglich"),
     # a one-word label before a colon; but not a number phrase without one
     ("T", ["Energiewende und Wandel | Institut"], ["Headline: Energiewende und Wandel"], None,
      "Energiewende und Wandel"),
