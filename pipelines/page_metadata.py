@@ -277,7 +277,7 @@ def fill_metadata(
             titles.append(linked.title)
         before = fields.get("title")
         title = headline(before, titles, headings, sitename, _host(url), head.home_headings)
-        title = drop_trailing_label(title) if title else title
+        title = ungarbled(drop_trailing_label(title), titles) if title else title
         if title and title != before:
             fields["title"] = title
             sources["title"] = "h1" if title in headings else "title-trimmed"
@@ -322,6 +322,19 @@ _SEPARATOR_LAST = re.compile(_SEPARATOR + "$")
 
 def _norm(text: str) -> str:
     return " ".join(text.lower().split())
+
+
+def ungarbled(title: str, page_titles: list[str]) -> str:
+    """A headline whose characters were lost to "?" (a wrong charset in the publisher's own markup:
+    "Event Planning? Beginner? Guide") given as the page title that reads the same elsewhere
+    ("Event Planning: Beginner's Guide")."""
+    if "?" not in title or not page_titles:
+        return title
+    pattern = re.compile(r"\?".join(re.escape(p) for p in title.split("?")).replace(r"\?", ".{1,2}"), re.I)
+    for candidate in [p for t in page_titles for p in (t, *_TITLE_SEPARATORS.split(t))]:
+        if candidate != title and "?" not in candidate and pattern.fullmatch(candidate):
+            return candidate
+    return title
 
 
 def drop_trailing_label(title: str) -> str:

@@ -13,6 +13,7 @@ from pipelines.page_metadata import (
     headline,
     read_json_ld,
     scan_page,
+    ungarbled,
 )
 
 
@@ -236,3 +237,12 @@ def test_author_cleaned_and_found_in_the_byline_when_missing() -> None:
     fields = {"title": "T", "author": "Admin", "date": None, "language": "en"}
     sources = fill_metadata(fields, _page(), "https://n.test/x", None, None)
     assert fields["author"] is None and "author" not in sources
+
+
+def test_ungarbled_headline() -> None:
+    titles = ["What Are The Basics Of Event Planning: Beginner's Guide | Site"]
+    assert ungarbled("What Are The Basics Of Event Planning? Beginner? Guide", titles) == (
+        "What Are The Basics Of Event Planning: Beginner's Guide")
+    # a real question mark, and a title that says something else: kept
+    assert ungarbled("Is it safe?", ["Is it safe? | Site"]) == "Is it safe?"
+    assert ungarbled("Why? Because", ["Other words entirely"]) == "Why? Because"
