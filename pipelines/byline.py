@@ -93,17 +93,23 @@ def is_publisher(name: str, sitename: str | None, host: str = "") -> bool:
     return bool(words and squashed) and 3 * sum(w in squashed for w in words) >= 2 * len(words)
 
 
-# Byline markup, most explicit first: schema.org microdata, rel="author", a link to the author's
-# page; then an element whose class names an author or byline (not a comment's); then the element
-# after a "Written by" / "By" / "Autor" label.
-_BYLINE_XPATHS = (
-    "//*[@itemprop='author']//*[@itemprop='name'] | //*[@itemprop='author'][not(.//*[@itemprop='name'])]"
-    " | //a[@rel='author'] | //a[contains(@href, '/author/') or contains(@href, '/authors/')]",
-    "//*[(contains(@class, 'author') or contains(@class, 'byline')) and not(contains(@class, 'comment'))]",
-    "//*[translate(normalize-space(text()), 'WBAVY', 'wbavy') = 'written by'"
-    " or normalize-space(text()) = 'By' or normalize-space(text()) = 'Autor'"
-    " or normalize-space(text()) = 'Author' or normalize-space(text()) = 'Von']/following-sibling::*[1]",
+# Byline markup, in one pass over the tree (each further pass over a large page costs about 0.4 ms):
+# schema.org microdata, rel="author", links to an author's page, and elements whose class names an
+# author or a byline (not a comment's). Ranked in that order afterwards.
+_BYLINE_XPATH = (
+    "//@itemprop[. = 'author']/.. | //a[@rel = 'author' or contains(@href, '/author/')"
+    " or contains(@href, '/authors/')] | //@class[contains(., 'author') or contains(., 'byline')]/.."
 )
+
+
+def _rank(element: Any) -> int:
+    """0: microdata or rel="author"; 1: a link to an author page; 2: an author-named class."""
+    if element.get("itemprop") == "author" or element.get("rel") == "author":
+        return 0
+    href = element.get("href") or ""
+    if element.tag == "a" and ("/author/" in href or "/authors/" in href):
+        return 1
+    return 2
 
 
 def find_byline(tree: Any, explicit_only: bool = False) -> str:
@@ -114,16 +120,19 @@ def find_byline(tree: Any, explicit_only: bool = False) -> str:
     person in place of a publisher's name)."""
     if tree is None:
         return ""
-    for xpath in _BYLINE_XPATHS[:1] if explicit_only else _BYLINE_XPATHS:
-        try:
-            elements = tree.xpath(xpath)
-        except Exception:  # lxml on a hostile tree
+    try:
+        elements = tree.xpath(_BYLINE_XPATH)
+    except Exception:  # lxml on a hostile tree
+        return ""
+    ranked = sorted(((_rank(e), n, e) for n, e in enumerate(elements[:60])), key=lambda r: (r[0], r[1]))
+    for rank, _, element in ranked:
+        if rank == 2 and (explicit_only or "comment" in (element.get("class") or "")):
             continue
-        for element in elements[:20]:
-            for text in _texts(element):
-                text = _LABELS.sub("", text).strip(" ,|-–—:·")
-                if looks_like_name(text):
-                    return text
+        names = element.xpath(".//*[@itemprop = 'name']") if rank == 0 else []
+        for text in [t for e in names for t in _texts(e)] + _texts(element):
+            text = _LABELS.sub("", text).strip(" ,|-–—:·")
+            if looks_like_name(text):
+                return text
     return ""
 
 

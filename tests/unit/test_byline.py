@@ -54,10 +54,13 @@ def test_publisher_by_site_name_team_or_host() -> None:
     # author links that name nobody: a menu entry, a lone first name, a login
     ('<a href="/authors/">All authors</a><a href="/author/jd">jane.doe</a>', ""),
     ("<p>No byline here.</p>", ""),
-    # an element whose class names the author; the element after a "Written by" label
+    # an element whose class names the author (its label dropped), not a comment's
     ('<span class="post-author">Elise Nass</span>', "Elise Nass"),
     ('<div class="comment-author">Joe Reader</div>', ""),
-    ('<div><p>Written by</p><p class="x">Edzel Tabing</p></div>', "Edzel Tabing"),
+    ('<div class="byline">Written by Edzel Tabing</div>', "Edzel Tabing"),
+    # microdata outranks an author-named class earlier in the page
+    ('<span class="author">Ann Other</span><div itemprop="author"><b itemprop="name">Sam Doe</b></div>',
+     "Sam Doe"),
     ('<div class="author-box"><b>Lauren Vetter</b><p>Lauren writes about search engines for'
      " small practices and has done so for many years now.</p></div>", "Lauren Vetter"),
     ('<a href="/author/jm">Alles von Martin Junker</a>', "Martin Junker"),
