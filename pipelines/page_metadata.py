@@ -6,8 +6,10 @@ those, from the page's own statements in a fixed order of trust, and records whe
 from (``metadata_sources``) so a reviewer can weigh it:
 
 - title: JSON-LD ``headline`` (else ``name``) of the page's article object, then ``og:title``;
-- author: JSON-LD ``author.name`` (or a list of them);
-- date: JSON-LD ``datePublished``, then htmldate's ``find_date(original_date=True)``;
+- author: JSON-LD ``author.name`` (or a list of them), cleaned of labels, dates and the
+  publication's name, then the page's byline markup (``pipelines.byline``);
+- date: JSON-LD ``datePublished`` (before trafilatura's own guess), then htmldate's
+  ``find_date(original_date=True)``;
 - language: ``<html lang>``, then the ``Content-Language`` header, then JSON-LD ``inLanguage``.
 
 Pure functions over the already parsed tree; nothing here reads the network.
@@ -244,12 +246,14 @@ def fill_metadata(
     """Complete ``title``/``author``/``date``/``language`` in ``fields`` (changed in place).
 
     ``fields`` holds trafilatura's values; returns the source of every non-empty field
-    (``trafilatura``, ``h1``, ``title-trimmed``, ``json-ld``, ``htmldate``, ``html-lang``,
-    ``content-language``). Two replace trafilatura's own value, on measured evidence (WCXB and
-    trafilatura's labelled pages): the page's headline for the title (``headline``), and the
-    JSON-LD author when it is a person, which names the byline as the publisher states it
-    (trafilatura's author cleaning splits "Jane Doe, Ph.D." and keeps site names); a JSON-LD
-    author that is an ``Organization`` only fills an empty field. ``linked``, ``head``: the
+    (``trafilatura``, ``h1``, ``title-trimmed``, ``json-ld``, ``byline``, ``htmldate``,
+    ``html-lang``, ``content-language``). Three replace trafilatura's own value, on measured
+    evidence (WCXB and trafilatura's labelled pages): the page's headline for the title
+    (``headline``), the JSON-LD author when it is a person, which names the byline as the
+    publisher states it (trafilatura's author cleaning splits "Jane Doe, Ph.D." and keeps site
+    names), and the JSON-LD ``datePublished`` in ISO form (htmldate, inside trafilatura, more
+    often takes the last update); a JSON-LD author that is an ``Organization`` only fills an empty
+    field. Every author is cleaned (``byline.clean_author``) whatever its source. ``linked``, ``head``: the
     JSON-LD and the scan, if already done. ``text``: the extracted main text, whose words give the
     language when the page declares none (``text``) or plainly declares the wrong one
     (``text, declared xx``)."""
