@@ -6,8 +6,10 @@ those, from the page's own statements in a fixed order of trust, and records whe
 from (``metadata_sources``) so a reviewer can weigh it:
 
 - title: JSON-LD ``headline`` (else ``name``) of the page's article object, then ``og:title``;
-- author: JSON-LD ``author.name`` (or a list of them);
-- date: JSON-LD ``datePublished``, then htmldate's ``find_date(original_date=True)``;
+- author: JSON-LD ``author.name`` (or a list of them), cleaned of labels, dates and the
+  publication's name, then the page's byline markup (``pipelines.byline``);
+- date: JSON-LD ``datePublished`` (before trafilatura's own guess), then htmldate's
+  ``find_date(original_date=True)``;
 - language: ``<html lang>``, then the ``Content-Language`` header, then JSON-LD ``inLanguage``.
 
 Pure functions over the already parsed tree; nothing here reads the network.
@@ -55,6 +57,33 @@ class PageHead:
     json_ld: tuple[str, ...] = ()  # the texts of ``<script type="application/ld+json">``
     titles: tuple[str, ...] = ()  # ``<title>`` then ``og:title``, whitespace squashed
     headings: tuple[str, ...] = ()  # the first ``<h1>`` texts, whitespace squashed
+    home_headings: tuple[str, ...] = ()  # ``<h1>`` texts that are a link to a site's front page
+
+
+_FRONT_PAGE = re.compile(r"(?:^|https?://[^/]+)/?$")
+_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")  # soft hyphen, zero-width
+
+
+def heading_text(element: Any) -> str:
+    """An ``<h1>``'s text as a reader sees it: ``<style>``/``<script>`` inside it skipped, soft hyphens
+    and zero-width characters dropped, an entity escaped twice in the markup (``&amp;#x26;``)
+    decoded, whitespace squashed."""
+    parts = [element.text or ""]
+    for child in element.iterdescendants():
+        if child.tag not in ("style", "script"):
+            parts.append(child.text or "")
+        parts.append(child.tail or "")
+    text = _INVISIBLE.sub("", "".join(parts))
+    if "&" in text:
+        text = html.unescape(text)
+    return " ".join(text.split())
+
+
+def _links_front_page(element: Any) -> bool:
+    """Whether the heading is one link to a site's front page (a blog theme's site name in ``<h1>``)."""
+    links = list(element.iter("a"))
+    return len(links) == 1 and bool(_FRONT_PAGE.search((links[0].get("href") or "").strip())) and (
+        " ".join("".join(links[0].itertext()).split()) == " ".join("".join(element.itertext()).split()))
 
 
 def scan_page(tree: Any) -> PageHead:
@@ -64,6 +93,7 @@ def scan_page(tree: Any) -> PageHead:
     scripts: list[str] = []
     title = og_title = ""
     headings: list[str] = []
+    home: list[str] = []
     try:
         for element in tree.iter("script", "title", "meta", "h1"):
             tag = element.tag
@@ -72,14 +102,16 @@ def scan_page(tree: Any) -> PageHead:
                     scripts.append(element.text)
             elif tag == "h1":
                 if len(headings) < 6:
-                    headings.append(" ".join("".join(element.itertext()).split()))
+                    headings.append(heading_text(element))
+                    if _links_front_page(element):
+                        home.append(headings[-1])
             elif tag == "title":
                 title = title or " ".join("".join(element.itertext()).split())
             elif not og_title and element.get("property") == "og:title":
                 og_title = " ".join((element.get("content") or "").split())
     except Exception:  # lxml on a hostile tree
         return PageHead()
-    return PageHead(tuple(scripts), tuple(t for t in (title, og_title) if t), tuple(headings))
+    return PageHead(tuple(scripts), tuple(t for t in (title, og_title) if t), tuple(headings), tuple(home))
 
 
 def read_json_ld(tree: Any, head: PageHead | None = None) -> LinkedData:
@@ -214,12 +246,14 @@ def fill_metadata(
     """Complete ``title``/``author``/``date``/``language`` in ``fields`` (changed in place).
 
     ``fields`` holds trafilatura's values; returns the source of every non-empty field
-    (``trafilatura``, ``h1``, ``title-trimmed``, ``json-ld``, ``htmldate``, ``html-lang``,
-    ``content-language``). Two replace trafilatura's own value, on measured evidence (WCXB and
-    trafilatura's labelled pages): the page's headline for the title (``headline``), and the
-    JSON-LD author when it is a person, which names the byline as the publisher states it
-    (trafilatura's author cleaning splits "Jane Doe, Ph.D." and keeps site names); a JSON-LD
-    author that is an ``Organization`` only fills an empty field. ``linked``, ``head``: the
+    (``trafilatura``, ``h1``, ``title-trimmed``, ``json-ld``, ``byline``, ``htmldate``,
+    ``html-lang``, ``content-language``). Three replace trafilatura's own value, on measured
+    evidence (WCXB and trafilatura's labelled pages): the page's headline for the title
+    (``headline``), the JSON-LD author when it is a person, which names the byline as the
+    publisher states it (trafilatura's author cleaning splits "Jane Doe, Ph.D." and keeps site
+    names), and the JSON-LD ``datePublished`` in ISO form (htmldate, inside trafilatura, more
+    often takes the last update); a JSON-LD author that is an ``Organization`` only fills an empty
+    field. Every author is cleaned (``byline.clean_author``) whatever its source. ``linked``, ``head``: the
     JSON-LD and the scan, if already done. ``text``: the extracted main text, whose words give the
     language when the page declares none (``text``) or plainly declares the wrong one
     (``text, declared xx``)."""
@@ -232,11 +266,13 @@ def fill_metadata(
             sources["language"] = "content-language"
     head = head if head is not None else scan_page(tree)
     linked = linked if linked is not None else read_json_ld(tree, head)
+    trafilatura_author = fields.get("author") or ""
     for name in ("title", "author", "date", "language"):
         value = getattr(linked, name)
-        byline = name == "author" and not linked.author_is_organization
-        if value and (not fields.get(name) or byline):
+        stated = (name == "author" and not linked.author_is_organization) or name == "date"
+        if value and (not fields.get(name) or stated):
             fields[name], sources[name] = value, "json-ld"
+    _settle_author(fields, sources, trafilatura_author, tree, sitename, _host(url))
     if text:
         _language_from_text(fields, sources, text)
     if tree is not None:
@@ -244,7 +280,8 @@ def fill_metadata(
         if linked.title:
             titles.append(linked.title)
         before = fields.get("title")
-        title = headline(before, titles, headings, sitename, _host(url))
+        title = headline(before, titles, headings, sitename, _host(url), head.home_headings)
+        title = ungarbled(drop_trailing_label(title), titles) if title else title
         if title and title != before:
             fields["title"] = title
             sources["title"] = "h1" if title in headings else "title-trimmed"
@@ -253,6 +290,31 @@ def fill_metadata(
         if date:
             fields["date"], sources["date"] = date, "htmldate"
     return sources
+
+
+def _settle_author(fields: dict[str, str | None], sources: dict[str, str], trafilatura_author: str,
+                   tree: Any, sitename: str | None, host: str) -> None:
+    """The author cleaned of labels, dates and the publication's name (``byline.clean_author``);
+    trafilatura's own value when the JSON-LD one cleans to nothing (a login name); the page's byline
+    markup (``byline``) when that leaves no author, or only the publisher's name and the page marks
+    a person up explicitly as its author (microdata, rel="author", a link to an author page)."""
+    from pipelines.byline import clean_author, find_byline, is_publisher  # noqa: PLC0415
+
+    author = clean_author(fields.get("author"), sitename, host)
+    if not author and sources.get("author") == "json-ld" and trafilatura_author:
+        author = clean_author(trafilatura_author, sitename, host)
+        if author:
+            sources["author"] = "trafilatura"
+    publisher = bool(author) and all(is_publisher(name, sitename) for name in author.split("; "))
+    if not author or publisher:
+        found = find_byline(tree, explicit_only=publisher)
+        if found and not is_publisher(found, sitename, host):
+            author, sources["author"] = found, "byline"
+    if author:
+        fields["author"] = author
+    else:
+        fields["author"] = None
+        sources.pop("author", None)
 
 
 # Separators between a headline and the site's name in a <title>: "Headline | Site", "Site - Headline".
@@ -266,8 +328,68 @@ def _norm(text: str) -> str:
     return " ".join(text.lower().split())
 
 
+def ungarbled(title: str, page_titles: list[str]) -> str:
+    """A headline whose characters were lost to "?" (a wrong charset in the publisher's own markup:
+    "Event Planning? Beginner? Guide") given as the page title that reads the same elsewhere
+    ("Event Planning: Beginner's Guide")."""
+    if "?" not in title or not page_titles:
+        return title
+    pattern = re.compile(r"\?".join(re.escape(p) for p in title.split("?")).replace(r"\?", ".{1,2}"), re.I)
+    for candidate in [p for t in page_titles for p in (t, *_TITLE_SEPARATORS.split(t))]:
+        if candidate != title and "?" not in candidate and pattern.fullmatch(candidate):
+            return candidate
+    return title
+
+
+def drop_trailing_label(title: str) -> str:
+    """"Headline | Opinion", "Headline | Top 19 Companies": a headline of three or more words followed
+    by " | " and short parts (four words at most: a section, a site, a teaser) is the headline alone.
+    A pipe is not punctuation inside a headline; longer parts after it are kept (a real subtitle)."""
+    parts = [p for p in title.split(" | ")]
+    if len(parts) > 1 and len(parts[0].split()) >= 3 and all(len(p.split()) <= 4 for p in parts[1:]):
+        return parts[0].strip()
+    return title
+
+
+_SEPARATOR_CHARS = " |-\u2013\u2014\u203a\u00bb:\u00b7\u2022/"
+_DATELINE = re.compile(r"^(?:posted|published|updated|by|von|am|on)\b", re.I)
+
+
+def _kicker_free(candidates: list[str], titles: list[str], is_site: Any) -> str | None:
+    """A page title (or a part of one) of two words or more that an ``<h1>`` holds whole with more
+    words around it: a kicker before it ("Auftragshoch bei FACC : Headline") or a dateline after it
+    ("Headline Posted on July 1, 2024 by ..."). Not when the other words are themselves a part of
+    the same title (the ``<h1>`` is the whole title without its separator), nor when they are only
+    digits, nor an ending that is no dateline (a title shortened from its ``<h1>``)."""
+    found: list[str] = []
+    for heading in candidates:
+        norm = _norm(heading).strip(_SEPARATOR_CHARS)
+        for title in titles:
+            parts = [p for p in _TITLE_SEPARATORS.split(title) if p] if title else []
+            segments = {_norm(p) for p in parts}
+            for piece in {title, *parts}:
+                short = _norm(piece)
+                if len(short.split()) < 2 or short == norm or is_site(piece):
+                    continue
+                if norm.endswith(" " + short):
+                    labelled = norm[: -len(short)].rstrip().endswith(":")  # "Headline: ...", "Video: ..."
+                    rest = norm[: -len(short)].strip(_SEPARATOR_CHARS)
+                elif norm.startswith(short + " "):
+                    labelled = False
+                    rest = norm[len(short):].strip(_SEPARATOR_CHARS)
+                    if not _DATELINE.match(rest):
+                        continue
+                else:
+                    continue
+                if rest in segments or len(re.findall(r"[^\W\d_]{2,}", rest)) < 2 - labelled:
+                    continue
+                found.append(piece.strip())
+    return max(found, key=lambda p: (len(p), p)) if found else None
+
+
 def headline(
     title: str | None, page_titles: list[str], headings: list[str], sitename: str | None, host: str = "",
+    site_headings: tuple[str, ...] = (),
 ) -> str | None:
     """The article's own headline rather than the ``<title>`` with the site's name around it.
 
@@ -284,9 +406,14 @@ def headline(
        trafilatura's own title replaced by ``<title>`` when the two share no word at all;
     5. trafilatura's title as it was."""
     site = _norm(sitename or "")
+    longest = [max(_TITLE_SEPARATORS.split(t), key=len) for t in page_titles if _TITLE_SEPARATORS.search(t)]
+    if site and site in map(_norm, headings) and any(_norm(p) == site for p in longest):
+        site = ""  # the "site name" is the <h1> and the headline part of the <title>: a wrong og:site_name
+    # a heading linking to the front page is the site's name when the <title> has it as one part
+    home = {_norm(h) for h in site_headings} & {s for t in page_titles for s in _segments(t)}
 
     def is_site(text: str) -> bool:
-        return _norm(text) == site or _names_host(text, host)
+        return _norm(text) == site or _norm(text) in home or _names_host(text, host)
 
     titles = [t for t in page_titles if t] or ([title] if title else [])
     candidates = [h for h in headings if 3 <= len(_norm(h)) <= 300 and not is_site(h)]
@@ -297,6 +424,9 @@ def headline(
         if not (base and _norm(best) in _segments(base) and _norm(best) != _norm(base)
                 and not is_site(base) and _norm(base) not in map(_norm, headings)):
             return best.strip()
+    kicker_free = _kicker_free(candidates[:1], titles, is_site)
+    if kicker_free:
+        return kicker_free
     distinct = {_norm(h) for h in candidates}
     if len(distinct) == 1 and any(_overlap(candidates[0], t) >= 0.5 for t in titles):
         return candidates[0].strip()

@@ -6,7 +6,15 @@ import pytest
 from trafilatura.utils import load_html
 
 from pipelines.extract import extract_html
-from pipelines.page_metadata import LinkedData, fill_metadata, headline, read_json_ld
+from pipelines.page_metadata import (
+    LinkedData,
+    drop_trailing_label,
+    fill_metadata,
+    headline,
+    read_json_ld,
+    scan_page,
+    ungarbled,
+)
 
 
 def _page(ld: object = None, head: str = "", body: str = "<p>x</p>", lang: str = "") -> object:
@@ -44,15 +52,24 @@ def test_json_ld_fills_what_trafilatura_left_empty_and_says_so() -> None:
     assert sources == {"title": "json-ld", "author": "json-ld", "date": "json-ld", "language": "json-ld"}
 
 
-def test_trafilatura_values_stay_except_the_json_ld_byline() -> None:
+def test_trafilatura_values_stay_except_the_json_ld_byline_and_date() -> None:
+    """The publisher's own datePublished beats trafilatura's guess (htmldate's), which on the
+    development pages more often takes the last update or a date elsewhere on the page."""
     ld = {"@type": "NewsArticle", "headline": "Other headline", "author": {"name": "Jane Doe, Ph.D."},
           "datePublished": "2025-01-02"}
     fields = {"title": "Headline", "author": "Jane Doe; Ph D", "date": "2024-12-31", "language": "en"}
     sources = fill_metadata(fields, _page(ld), None, "fr", None)
-    assert fields == {"title": "Headline", "author": "Jane Doe, Ph.D.", "date": "2024-12-31",
+    assert fields == {"title": "Headline", "author": "Jane Doe, Ph.D.", "date": "2025-01-02",
                       "language": "en"}
-    assert sources == {"title": "trafilatura", "author": "json-ld", "date": "trafilatura",
+    assert sources == {"title": "trafilatura", "author": "json-ld", "date": "json-ld",
                        "language": "trafilatura"}
+
+
+def test_a_json_ld_date_not_in_iso_form_leaves_trafilatura_date() -> None:
+    ld = {"@type": "NewsArticle", "headline": "Headline", "datePublished": "Feb 08, 2022"}
+    fields = {"title": "Headline", "author": None, "date": "2022-02-08", "language": "en"}
+    sources = fill_metadata(fields, _page(ld), None, None, None)
+    assert (fields["date"], sources["date"]) == ("2022-02-08", "trafilatura")
 
 
 @pytest.mark.parametrize(("html_lang", "content_language", "expected", "source"), [
@@ -132,3 +149,100 @@ def test_json_ld_values_are_text_not_markup() -> None:
     linked = read_json_ld(_page(ld))
     assert (linked.title, linked.author) == ("Tips & tricks", "Maria & Katerina")
     assert linked.body == "First para.\n\nSecond para."  # paragraphs kept for body_paragraphs
+
+
+@pytest.mark.parametrize(("title", "titles", "headings", "site", "expected"), [
+    # a kicker before the headline in the <h1>: the <title>'s headline
+    ("Energiewende Oberland: Klimavorreiter Oberland?", ["Klimavorreiter Oberland? - Tegernseerstimme"],
+     ["Energiewende Oberland: Klimavorreiter Oberland?"], None, "Klimavorreiter Oberland?"),
+    # a dateline after it
+    ("T", ["Top Strategies to Optimize Blockchain - Blockchain Company"],
+     ["Top Strategies to Optimize Blockchain Posted on July 1, 2024 by infuy"], None,
+     "Top Strategies to Optimize Blockchain"),
+    # the longest title part the <h1> ends with, not a part of it ("- und FACC profitiert"); a stray
+    # colon at the <h1>'s end ignored
+    ("T", ["Luftfahrt hebt nach Corona ab - und FACC profitiert | MAGAZIN",
+           "Luftfahrt hebt nach Corona ab - und FACC profitiert"],
+     ["Auftragshoch bei FACC : Luftfahrt hebt nach Corona ab - und FACC profitiert"], None,
+     "Luftfahrt hebt nach Corona ab - und FACC profitiert"),
+    ("Medien", ["Impfen ist noch überall möglich", "Medien"],
+     ["Medienmitteilung der Direktion Impfen ist noch überall möglich:"], None,
+     "Impfen ist noch überall möglich"),
+    # a one-word label before a colon; but not a number phrase without one
+    ("T", ["Energiewende und Wandel | Institut"], ["Headline: Energiewende und Wandel"], None,
+     "Energiewende und Wandel"),
+    ("Health Trends - Tastewise", ["Health Trends - Tastewise"], ["Top 10 Health Trends"], "Tastewise",
+     "Top 10 Health Trends"),
+    # no kicker: the <h1> is the whole <title> without its separator
+    ("T", ["Energy Rising - 33 Tage Yoga Challenge - Mady Morrison"],
+     ["Energy Rising – 33 Tage Yoga Challenge"], "Mady Morrison", "Energy Rising – 33 Tage Yoga Challenge"),
+    # a <title> shortened from the <h1> (no dateline after it): the <h1>
+    ("T", ["Plumbing Tips: 11 Best Practices | Site"], ["Plumbing Tips: 11 Best Practices to Prevent Issues"],
+     "Site", "Plumbing Tips: 11 Best Practices to Prevent Issues"),
+    # og:site_name wrongly set to the headline, which is the <h1>
+    ("Planting vs. Ordinary Planting • Gardenary", ["Planting vs. Ordinary Planting • Gardenary"],
+     ["Planting vs. Ordinary Planting", "Tips to Plant"], "Planting vs. Ordinary Planting",
+     "Planting vs. Ordinary Planting"),
+])
+def test_headline_kickers_and_wrong_site_names(title, titles, headings, site, expected) -> None:
+    assert headline(title, titles, headings, site) == expected
+
+
+def test_a_heading_linking_to_the_front_page_is_the_site_name() -> None:
+    tree = load_html('<html><head><title>Was ist Virales Marketing? | DimidoBlog</title></head><body>'
+                     '<h1><a href="http://web.archive.org/web/2008/http://www.dimido.de/">DimidoBlog</a></h1>'
+                     "<h2>Was ist Virales Marketing?</h2><p>x</p></body></html>")
+    head = scan_page(tree)
+    assert head.home_headings == ("DimidoBlog",)
+    assert headline("DimidoBlog", list(head.titles), list(head.headings), None, "web.archive.org",
+                    head.home_headings) == "Was ist Virales Marketing?"
+    # a front-page link that is no part of the <title> is the page's headline (a home page): kept
+    titles = ["Drucker • Etiketten • Service | SASS DATENTECHNIK AG", "SASS DATENTECHNIK AG"]
+    assert headline("Drucker vom Experten!", titles, ["Drucker vom Experten!"], "SASS DATENTECHNIK AG",
+                    "sass.test", ("Drucker vom Experten!",)) == "Drucker vom Experten!"
+
+
+def test_heading_text_as_a_reader_sees_it() -> None:
+    tree = load_html("<html><body><h1><style>.x{color:red}</style>Mes&shy;sen&shy;ger"
+                     " <span>sind</span> frei</h1><h1>Python, SQL &amp;#x26; AI</h1></body></html>")
+    assert scan_page(tree).headings == ("Messenger sind frei", "Python, SQL & AI")
+
+
+@pytest.mark.parametrize(("title", "expected"), [
+    ("How meditation rewires brains | Opinion", "How meditation rewires brains"),
+    ("Best Movers in NYC 2025 | Top 19 Companies", "Best Movers in NYC 2025"),
+    # a longer part after the pipe is a subtitle: kept
+    ("Top 10 Cameras of 2025 | The Best Mirrorless Cameras on the Market",
+     "Top 10 Cameras of 2025 | The Best Mirrorless Cameras on the Market"),
+    ("Short | Site", "Short | Site"),
+    ("No pipe here", "No pipe here"),
+])
+def test_drop_trailing_label(title, expected) -> None:
+    assert drop_trailing_label(title) == expected
+
+
+def test_author_cleaned_and_found_in_the_byline_when_missing() -> None:
+    fields = {"title": "T", "author": "Author Isaiah Shelton", "date": None, "language": "en"}
+    sources = fill_metadata(fields, _page(), "https://n.test/x", None, None)
+    assert (fields["author"], sources["author"]) == ("Isaiah Shelton", "trafilatura")
+    body = '<p>By <a href="/authors/trevor-jackins">Trevor Jackins</a></p>'
+    fields = {"title": "T", "author": None, "date": None, "language": "en"}
+    sources = fill_metadata(fields, _page(body=body), "https://n.test/x", None, None)
+    assert (fields["author"], sources["author"]) == ("Trevor Jackins", "byline")
+    # a JSON-LD login name gives way to trafilatura's byline; a placeholder leaves no author
+    ld = {"@type": "BlogPosting", "headline": "T", "author": {"@type": "Person", "name": "andrew.keaveney"}}
+    fields = {"title": "T", "author": "Denise Everheart", "date": None, "language": "en"}
+    sources = fill_metadata(fields, _page(ld), "https://n.test/x", None, None)
+    assert (fields["author"], sources["author"]) == ("Denise Everheart", "trafilatura")
+    fields = {"title": "T", "author": "Admin", "date": None, "language": "en"}
+    sources = fill_metadata(fields, _page(), "https://n.test/x", None, None)
+    assert fields["author"] is None and "author" not in sources
+
+
+def test_ungarbled_headline() -> None:
+    titles = ["What Are The Basics Of Event Planning: Beginner's Guide | Site"]
+    assert ungarbled("What Are The Basics Of Event Planning? Beginner? Guide", titles) == (
+        "What Are The Basics Of Event Planning: Beginner's Guide")
+    # a real question mark, and a title that says something else: kept
+    assert ungarbled("Is it safe?", ["Is it safe? | Site"]) == "Is it safe?"
+    assert ungarbled("Why? Because", ["Other words entirely"]) == "Why? Because"
