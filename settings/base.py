@@ -199,6 +199,10 @@ CITEWARC_STORE = "./archive"
 CITEWARC_TIME_LIMIT = 0
 # An RFC 3161 timestamp authority (https://...) that timestamps each signed WACZ digest (None: none).
 CITEWARC_TSA_URL = None
+# Requests to the TSA before a crawl's timestamp is left pending (push or verify --timestamp stamps it
+# later), waiting CITEWARC_TSA_RETRY_WAIT seconds, then twice that, ... between them.
+CITEWARC_TSA_ATTEMPTS = 3
+CITEWARC_TSA_RETRY_WAIT = 1.0
 # Seconds each S3 upload call waits out an outage (botocore's retries); a local store never retries.
 CITEWARC_UPLOAD_RETRY_BUDGET = 120
 # The resolver GuardedResolver asks (tests use a static one: they never ask the machine's DNS).

@@ -26,3 +26,5 @@ CITEWARC_BROWSER = "never"
 CITEWARC_REDIS_HEARTBEAT = 0.5
 CITEWARC_REDIS_POLL = 0.1
 CITEWARC_REDIS_VISIBILITY_TIMEOUT = 2
+# A TSA that is down is retried as in production, without a crawl waiting 3 s for it.
+CITEWARC_TSA_RETRY_WAIT = 0.05

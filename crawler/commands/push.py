@@ -12,6 +12,7 @@ from pipelines.keys import MANIFEST_NAME
 from pipelines.store.base import StoreError
 
 if TYPE_CHECKING:
+    from pipelines.evidence.seal import TsaRetry
     from pipelines.state_update import PendingUpdate
 
 COMMON_OPTIONS = True
@@ -37,6 +38,7 @@ def pending_crawls(folder: Path) -> list[Path]:
 def run(args: Namespace) -> int:
     from crawler.session import configured_store, load_settings, spool_root
     from pipelines.catalog import finish_hint, unfinished_crawls
+    from pipelines.evidence.seal import tsa_retry
     from pipelines.manifest import spooled_manifest
     from pipelines.spool import store_spool
     from pipelines.store.upload import changed_in_spool, upload_crawl
@@ -52,7 +54,8 @@ def run(args: Namespace) -> int:
               f"{finish_hint(crawl, store.uri)}", file=sys.stderr)
     if not crawls:
         folded = fold_job_states(store, folder)
-        stamped = stamp_pending(store, folder, settings.get("CITEWARC_TSA_URL") or None)
+        stamped = stamp_pending(store, folder, settings.get("CITEWARC_TSA_URL") or None,
+                                tsa_retry(settings))
         if not unfinished and not folded and not stamped:
             print(f"nothing waits in the spool for {store.uri}", file=sys.stderr)
         return 0
@@ -73,7 +76,7 @@ def run(args: Namespace) -> int:
               f"to {store.uri}", file=sys.stderr)
         print(manifest["crawl_id"])
     fold_job_states(store, folder)
-    stamp_pending(store, folder, settings.get("CITEWARC_TSA_URL") or None)
+    stamp_pending(store, folder, settings.get("CITEWARC_TSA_URL") or None, tsa_retry(settings))
     if changed:
         raise VerifyFailed(changed[0] if len(changed) == 1
                            else f"{changed[0]} (and {len(changed) - 1} more crawl(s))")
@@ -115,7 +118,7 @@ def fold_job_states(store, store_spool: Path) -> int:
     return done
 
 
-def stamp_pending(store, store_spool: Path, tsa_url: str | None) -> int:
+def stamp_pending(store, store_spool: Path, tsa_url: str | None, retry: TsaRetry) -> int:
     """Timestamp the stored crawls whose timestamp authority was down when they were made (as
     ``verify --timestamp`` does); one still down stays pending for the next push. Returns how
     many tried (stamped or not), so push does not say nothing waited."""
@@ -129,7 +132,7 @@ def stamp_pending(store, store_spool: Path, tsa_url: str | None) -> int:
             continue  # not stored yet: its upload comes first
         tried += 1
         try:
-            stamped = stamp_later(store, pending.crawl_id, tsa_url or pending.tsa_url)
+            stamped = stamp_later(store, pending.crawl_id, tsa_url or pending.tsa_url, retry)
         except (StampLaterError, StoreError) as exc:
             print(f"timestamp of {pending.crawl_id} still pending: {exc}", file=sys.stderr)
             continue

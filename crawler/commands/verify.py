@@ -189,12 +189,14 @@ def stamp(store: Store, args: Namespace) -> None:
     from crawler.session import load_settings, spool_root
     from pipelines.evidence.later import StampLaterError, stamp_later
     from pipelines.evidence.pending import pending_timestamps
+    from pipelines.evidence.seal import tsa_retry
     from pipelines.spool import store_spool
     from pipelines.store.base import NotFoundError
 
     settings = load_settings({"CITEWARC_STORE": args.store})
     try:
-        stamped = stamp_later(store, args.crawl_id, settings.get("CITEWARC_TSA_URL") or None)
+        stamped = stamp_later(store, args.crawl_id, settings.get("CITEWARC_TSA_URL") or None,
+                              tsa_retry(settings))
     except NotFoundError:
         raise UsageError(f"no complete crawl {args.crawl_id} in store {store.uri}") from None
     except StampLaterError as exc:

@@ -15,7 +15,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pipelines.evidence.seal import STAMPED, STAMPED_LATER, request_token, timestamp_block
+from pipelines.evidence.seal import (
+    DEFAULT_TSA_RETRY,
+    STAMPED,
+    STAMPED_LATER,
+    TsaRetry,
+    request_token,
+    timestamp_block,
+)
 from pipelines.keys import manifest_key, timestamp_token_key, wacz_key
 from pipelines.manifest import iso, stored_manifest
 from pipelines.package import add_token
@@ -39,7 +46,8 @@ class Stamped:
     tsa: str | None
 
 
-def stamp_later(store: Store, crawl_id: str, tsa_url: str | None) -> Stamped:
+def stamp_later(store: Store, crawl_id: str, tsa_url: str | None,
+                retry: TsaRetry = DEFAULT_TSA_RETRY) -> Stamped:
     """Blocking: timestamp a stored crawl's WACZ now, unless it has a token already. ``tsa_url``:
     the configured TSA, else the one the crawl asked."""
     manifest = stored_manifest(store, crawl_id)
@@ -62,7 +70,7 @@ def stamp_later(store: Store, crawl_id: str, tsa_url: str | None) -> Stamped:
                                   f"(`citewarc verify {crawl_id}`): not timestamped")
         with zipfile.ZipFile(wacz) as zf:
             digest = zf.read("datapackage-digest.json")
-        attempt = request_token(digest, tsa_url)
+        attempt = request_token(digest, tsa_url, retry)
         if attempt.token is None:
             raise StampLaterError(attempt.error or f"the timestamp authority {tsa_url} did not "
                                   "answer", unavailable=True)

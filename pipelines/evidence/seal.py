@@ -23,12 +23,32 @@ STAMPED, STAMPED_LATER, PENDING, OFF = "stamped", "stamped-later", "pending", "o
 
 
 @dataclass(frozen=True)
+class TsaRetry:
+    """How hard to try a timestamp authority before the crawl's timestamp is left pending:
+    ``attempts`` requests, waiting ``wait`` seconds, then twice that, ... between them.
+    CITEWARC_TSA_ATTEMPTS and CITEWARC_TSA_RETRY_WAIT (``tsa_retry``)."""
+
+    attempts: int = 3
+    wait: float = 1.0
+
+
+DEFAULT_TSA_RETRY = TsaRetry()
+
+
+def tsa_retry(settings: Any) -> TsaRetry:
+    return TsaRetry(attempts=max(1, settings.getint("CITEWARC_TSA_ATTEMPTS", 3)),
+                    wait=max(0.0, settings.getfloat("CITEWARC_TSA_RETRY_WAIT", 1.0)))
+
+
+@dataclass(frozen=True)
 class EvidenceOptions:
     """What seals a crawl, read from the settings by its command (``evidence_options``):
-    the signing key (``pipelines.evidence.signing_key.SigningKey``) and the TSA's URL."""
+    the signing key (``pipelines.evidence.signing_key.SigningKey``), the TSA's URL and how
+    often to try it."""
 
     key: Any = None
     tsa_url: str | None = None
+    tsa_retry: TsaRetry = DEFAULT_TSA_RETRY
 
 
 def evidence_options(settings: Any) -> EvidenceOptions:
@@ -37,7 +57,8 @@ def evidence_options(settings: Any) -> EvidenceOptions:
     from pipelines.evidence.signing_key import key_path, load_key  # noqa: PLC0415
 
     key = load_key(key_path(settings.get("CITEWARC_SIGNING_KEY") or None))
-    return EvidenceOptions(key=key, tsa_url=settings.get("CITEWARC_TSA_URL") or None)
+    return EvidenceOptions(key=key, tsa_url=settings.get("CITEWARC_TSA_URL") or None,
+                           tsa_retry=tsa_retry(settings))
 
 
 @dataclass
@@ -59,7 +80,7 @@ def signer_for(options: EvidenceOptions, software: str) -> Signer | None:
     return lambda hash_value, created: sign_hash(hash_value, key, software, created)
 
 
-def request_token(digest: bytes, tsa_url: str) -> TimestampAttempt:
+def request_token(digest: bytes, tsa_url: str, retry: TsaRetry = DEFAULT_TSA_RETRY) -> TimestampAttempt:
     """Ask the TSA (``request_timestamp`` retries) for a token over ``digest``; a TSA that is down
     or answers nonsense is recorded, never raised."""
     from pipelines.evidence.timestamp import (  # noqa: PLC0415
@@ -70,7 +91,7 @@ def request_token(digest: bytes, tsa_url: str) -> TimestampAttempt:
 
     attempt = TimestampAttempt(tsa_url)
     try:
-        attempt.token = request_timestamp(digest, tsa_url)
+        attempt.token = request_timestamp(digest, tsa_url, attempts=retry.attempts, backoff=retry.wait)
     except (TimestampUnavailable, TimestampError) as exc:
         attempt.error = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return attempt
@@ -95,7 +116,7 @@ class Sealer:
         tsa_url = self.options.tsa_url
 
         def stamp(digest: bytes) -> bytes | None:
-            self.attempt = request_token(digest, tsa_url)
+            self.attempt = request_token(digest, tsa_url, self.options.tsa_retry)
             return self.attempt.token
 
         return stamp

@@ -160,3 +160,22 @@ def test_a_redirect_is_not_followed(tsa: TsaServer, status: int) -> None:
 def test_only_http_urls() -> None:
     with pytest.raises(TimestampError, match="must be http"):
         request_timestamp(DATA, "file:///etc/passwd")
+
+
+def test_the_settings_say_how_often_a_crawl_asks(tsa: TsaServer) -> None:
+    """CITEWARC_TSA_ATTEMPTS / CITEWARC_TSA_RETRY_WAIT reach the request a crawl's seal makes."""
+    from scrapy.settings import Settings
+
+    from pipelines.evidence.seal import request_token, tsa_retry
+
+    settings = Settings({"CITEWARC_TSA_ATTEMPTS": "2", "CITEWARC_TSA_RETRY_WAIT": "0.2"})
+    retry = tsa_retry(settings)
+    assert (retry.attempts, retry.wait) == (2, 0.2)
+    before = tsa.attempts
+    with tsa.outage():
+        started = time.monotonic()
+        attempt = request_token(DATA, tsa.url, retry)
+        elapsed = time.monotonic() - started
+    assert attempt.token is None and "2 attempts" in (attempt.error or "")
+    assert tsa.attempts - before == 2 and elapsed >= 0.2
+    assert tsa_retry(Settings({"CITEWARC_TSA_ATTEMPTS": "0"})).attempts == 1  # at least one request
