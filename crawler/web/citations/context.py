@@ -149,6 +149,23 @@ def read_more_sentence(context: str) -> Finding:
     return None
 
 
+_MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_DATE_ONLY = re.compile(
+    r"^\W*((posted|published|updated)\s+)?(on\s+)?(" + _MONTH + r"\s+\d{1,2}(st|nd|rd|th)?,?\s+\d{4}|"
+    r"\d{1,2}(st|nd|rd|th)?\s+" + _MONTH + r",?\s+\d{4}|\d{4}-\d\d-\d\d|\d{1,2}[./]\d{1,2}[./]\d{2,4})\W*$",
+    re.I,
+)
+
+
+def dated_title(context: str, anchor: str) -> Finding:
+    """A block that is a title and a date, nothing more ("Just This Next Step - December 16, 2019"):
+    an item of a list of recent posts (weighed for same-site links)."""
+    rest = context.replace(anchor, "", 1) if anchor else ""
+    if rest != context and len(rest) < 40 and _DATE_ONLY.match(rest):
+        return "related-list", "a title and its date (a list of recent posts)"
+    return None
+
+
 def source_list(heading: str, previous: str) -> Finding:
     """The block sits in a list the article presents as its sources or references."""
     for where, line in (("heading", heading), ("line", previous)):
