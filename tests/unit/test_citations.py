@@ -167,6 +167,17 @@ def test_anchor_signal_decides_follow_us_and_can_be_switched_off() -> None:
     assert verdict(candidate, SIGNALS - {"anchor"}) == "inline"
 
 
+def test_a_bracketed_what_is_question_after_a_name_is_a_help_link() -> None:
+    # a tool list under a paper: each tool's name, then its "(What is ...?)" explainer link
+    help_link = link("https://litmaps.test/", "What is Litmaps?", "Litmaps (What is Litmaps?)", position=0.4)
+    assert verdict(help_link) == "help-link"
+    assert verdict(help_link, SIGNALS - {"anchor"}) in {"list-item", "inline"}
+    # the same question as the article's own sentence or heading links what it asks about
+    asked = link("https://news.test/what-is-a-dam-break", "What is a dam break?",
+                 "For the background, read What is a dam break? from our explainer series.")
+    assert verdict(asked) != "help-link"
+
+
 def test_author_name_anchor_uses_the_pages_author() -> None:
     candidate = link("https://janedoe.test/", "Jane Doe", "Reporting by Jane Doe and the data desk team.")
     assert verdict(candidate, author="Jane Doe") in {"author", "byline"}

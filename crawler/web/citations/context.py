@@ -100,6 +100,18 @@ def prose_around(context: str, anchor: str, link_chars: int) -> int:
     return round(rest_chars / 6)  # about six characters a word, with its space
 
 
+_HELP_ANCHOR = re.compile(r"^(what|who|how) (is|are|does|do|works?) [^?]{1,60}\?$", re.I)
+
+
+def help_link(anchor: str, context: str) -> Finding:
+    """A question in brackets after a name ("Litmaps (What is Litmaps?)"): a help link explaining
+    a tool or widget of the page, not a source of the text."""
+    text = " ".join(anchor.split())
+    if _HELP_ANCHOR.match(text) and f"({text})" in " ".join(context.split()):
+        return "help-link", f"anchor '({text[:60]})' explains a tool of the page"
+    return None
+
+
 def anchor_class(anchor: str, author: str | None, prose: int = 0) -> Finding:
     """What the anchor text offers, when it is not a piece of the article's argument (``prose``:
     words of the block around the link)."""

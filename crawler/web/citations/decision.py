@@ -8,7 +8,8 @@ Signals, each of which can be switched off to measure what it buys
 - ``block``: the block around the link (``context.py``): a related-items list, an author bio,
   a byline, a photo credit, a newsletter or sponsored box; a "Sources"/"References" list makes
   its links citations whatever their position;
-- ``anchor``: the anchor text: a share verb, "Follow us", a call to action, the author's name;
+- ``anchor``: the anchor text: a share verb, "Follow us", a call to action, the author's name, a
+  help link ("Litmaps (What is Litmaps?)");
 - ``position``: a block that is nothing but links, at the start or the end of the text (a list
   of links after the article, breadcrumbs before it), rather than a sentence;
 - ``repetition``: the same link in the main text of many pages of a site (crawl-wide, applied
@@ -31,6 +32,7 @@ from crawler.web.citations.context import (
     anchor_class,
     block_class,
     dated_title,
+    help_link,
     network_name,
     own_anchor_class,
     prose_around,
@@ -169,7 +171,7 @@ def _weigh(link: LinkCandidate, target: Target, author: str | None, signals: fro
         if found is not None:
             return Verdict(False, *found)
     if "anchor" in signals:
-        found = anchor_class(anchor, author, prose)
+        found = anchor_class(anchor, author, prose) or help_link(anchor, context)
         if found is None and own:
             found = own_anchor_class(anchor)
         if found is not None and (sources is None or found[0] != "author"):
