@@ -178,6 +178,20 @@ def test_a_bracketed_what_is_question_after_a_name_is_a_help_link() -> None:
     assert verdict(asked) != "help-link"
 
 
+def test_a_link_with_no_text_to_the_site_beside_a_short_title_is_a_teaser_card() -> None:
+    # "Browse related articles": each card an image link to the story, its section and its title
+    card = link("https://news.test/tax-news/doma-struck-down", "",
+                "Tax News DOMA Struck Down: What Does This Mean for Your Taxes?", position=0.9)
+    assert verdict(card) == "related-list"
+    assert verdict(card, SIGNALS - {"anchor"}) in {"list-item", "inline"}
+    # another site's page, or a sentence whose anchor text the extraction lost, stays cited
+    assert verdict(link("https://vivatech.test/", "", "Viva Technology - June 17-20, 2026, Paris")) != \
+        "related-list"
+    sentence = ("With a solution like this you can use a portable power station as a backup during outages, "
+                "which keeps the fridge, the router and the lights running for hours.")
+    assert verdict(link("https://news.test/blog/power-station-as-ups", "", sentence)) == "inline"
+
+
 def test_author_name_anchor_uses_the_pages_author() -> None:
     candidate = link("https://janedoe.test/", "Jane Doe", "Reporting by Jane Doe and the data desk team.")
     assert verdict(candidate, author="Jane Doe") in {"author", "byline"}

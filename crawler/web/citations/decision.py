@@ -49,6 +49,7 @@ SIGNALS = frozenset({"target", "anchor", "block", "position", "repetition"})
 _EDGE = 0.12  # share of the text at its start and end where a block of bare links is navigation
 _RUN = 6  # blocks of bare links in a row: a directory or a menu, not the article's list
 _SENTENCE_WORDS = 8
+_CARD_CHARS = 160  # a teaser card's block: a section's name and a title, no paragraph
 
 
 @dataclass(frozen=True)
@@ -174,6 +175,8 @@ def _weigh(link: LinkCandidate, target: Target, author: str | None, signals: fro
         found = anchor_class(anchor, author, prose) or help_link(anchor, context)
         if found is None and own:
             found = own_anchor_class(anchor)
+        if found is None and own and not anchor and len(context) < _CARD_CHARS:
+            found = ("related-list", "a link with no text to the site beside a short title (a teaser card)")
         if found is not None and (sources is None or found[0] != "author"):
             return Verdict(False, *found)
     if "position" in signals and sources is None and prose < 2 and own and (
