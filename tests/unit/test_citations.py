@@ -192,6 +192,22 @@ def test_a_link_with_no_text_to_the_site_beside_a_short_title_is_a_teaser_card()
     assert verdict(link("https://news.test/blog/power-station-as-ups", "", sentence)) == "inline"
 
 
+@pytest.mark.parametrize("sentence", [
+    "Download our free {anchor} to set accurate prices in minutes.",
+    "Access our {anchor} to learn which factors matter most.",
+    "Want to see it in action? Schedule a demo of {anchor} with our team.",
+    "Dive deeper with {anchor} you can use today.",
+])
+def test_a_sentence_asking_to_act_on_a_link_to_the_site_is_a_call_to_action(sentence: str) -> None:
+    own = link("https://news.test/lp/price-book-template", "Price Book Template", sentence.format(
+        anchor="Price Book Template"))
+    assert verdict(own) == "call-to-action"
+    assert verdict(own, SIGNALS - {"anchor"}) == "inline"
+    # another site's download is what the sentence points the reader to: a source
+    other = link("https://agency.test/forms/3500", "the form", sentence.format(anchor="the form"))
+    assert verdict(other) == "inline"
+
+
 def test_author_name_anchor_uses_the_pages_author() -> None:
     candidate = link("https://janedoe.test/", "Jane Doe", "Reporting by Jane Doe and the data desk team.")
     assert verdict(candidate, author="Jane Doe") in {"author", "byline"}

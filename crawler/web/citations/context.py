@@ -178,6 +178,21 @@ def dated_title(context: str, anchor: str) -> Finding:
     return None
 
 
+_CTA_SENTENCE = re.compile(
+    r"^\W*(download( (our|the|a|this|your))?|access (our|the)|dive deeper|grab (the|our|a|your)|request a|"
+    r"schedule (a|your)|book (a|your)|get started|start (a|your) free|sign up|register (now|today|for)|"
+    r"join us)\b", re.I,
+)
+
+
+def call_to_action_sentence(sentence: str) -> Finding:
+    """A sentence that asks the reader to act ("Download our free template", "Schedule a demo",
+    "Access our guide to ..."): the site's call to action (weighed for same-site links)."""
+    if _CTA_SENTENCE.match(sentence):
+        return "call-to-action", f"a sentence asking the reader to act: '{sentence[:40]}'"
+    return None
+
+
 def source_list(heading: str, previous: str) -> Finding:
     """The block sits in a list the article presents as its sources or references."""
     for where, line in (("heading", heading), ("line", previous)):

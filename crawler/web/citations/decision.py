@@ -31,6 +31,7 @@ from crawler.web.citations.archives import NO_ORIGINAL, archived_original, is_ar
 from crawler.web.citations.context import (
     anchor_class,
     block_class,
+    call_to_action_sentence,
     dated_title,
     help_link,
     network_name,
@@ -192,7 +193,7 @@ def _weigh(link: LinkCandidate, target: Target, author: str | None, signals: fro
     if "anchor" in signals:
         found = anchor_class(anchor, author, prose) or help_link(anchor, context)
         if found is None and own:
-            found = own_anchor_class(anchor)
+            found = own_anchor_class(anchor) or call_to_action_sentence(sentence_around(context, anchor))
         if found is None and own and not anchor and len(context) < _CARD_CHARS:
             found = ("related-list", "a link with no text to the site beside a short title (a teaser card)")
         if found is not None and (sources is None or found[0] != "author"):
