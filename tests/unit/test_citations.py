@@ -343,24 +343,6 @@ def test_a_dated_title_is_a_recent_posts_item_only_alone_and_on_the_site(url: st
     assert verdict(link(url, title, context.format(anchor=title), "item")) in {"list-item", "inline"}
 
 
-def test_links_under_a_heading_that_links_to_another_story_of_the_site_are_its_teaser() -> None:
-    # a page of teasers: each story's title links to it, a paragraph summarises it with its links
-    title = "Cathay Pacific Launches First Aria Suite Experience"
-    summary = ("Cathay Pacific introduces its retrofitted aircraft to the United States for the first "
-               "time this month.")
-    links = [
-        link("https://news.test/travel/cathay-pacific-aria-suite", title, title, "head", position=0.5),
-        link("https://airline.test/en", "Cathay Pacific", summary, heading=title, position=0.52),
-    ]
-    judged = judge_page(links, "", PAGE)
-    assert [n.reason.split(":")[0] for n in judged.not_cited] == ["related-list"]
-    assert judged.not_cited[0].url == "https://airline.test/en"
-    assert len(judge_page(links, "", PAGE, signals=SIGNALS - {"block"}).cited) == 2
-    # a heading of the article's own (not a link) leaves its section's links cited
-    plain = link("https://airline.test/en", "Cathay Pacific", summary, heading="The new cabins")
-    assert len(judge_page([plain], "", PAGE).cited) == 1
-
-
 # --- the page's verdicts ----------------------------------------------------------------------------
 
 

@@ -119,29 +119,14 @@ def join(base: str, href: str) -> str:
 
 
 def judge_link(link: LinkCandidate, page_url: str, author: str | None = None,
-               signals: frozenset[str] = SIGNALS, run: int = 1,
-               teaser: bool = False) -> tuple[str | None, Verdict]:
+               signals: frozenset[str] = SIGNALS, run: int = 1) -> tuple[str | None, Verdict]:
     """(clean URL or None, verdict) of one link of the main text; ``run``: how many blocks of
-    bare links in a row its block is one of (``link_runs``); ``teaser``: its heading is a link to
-    another page of the site (``linked_headings``)."""
+    bare links in a row its block is one of (``link_runs``)."""
     url = fetchable(join(page_url, link.url))
     if url is None:
         return None, Verdict(False, "not-fetchable", "not an http(s) link")
     target = classify_target(url, page_url)
-    return url, _weigh(link, target, author, signals, run, teaser)
-
-
-def linked_headings(links: list[LinkCandidate], page_url: str) -> set[str]:
-    """Headings of the text that are nothing but a link to another page of the site: on a page of
-    teasers, each story's title links to the story, and what follows it summarises that story."""
-    heads: set[str] = set()
-    for link in links:
-        if link.block != "head" or prose_around(link.context, link.anchor, link.link_chars) >= 2:
-            continue
-        url = fetchable(join(page_url, link.url))
-        if url is not None and classify_target(url, page_url).kind == "own-page":
-            heads.add(link.context)
-    return heads
+    return url, _weigh(link, target, author, signals, run)
 
 
 def link_runs(links: list[LinkCandidate], text: str) -> list[int]:
@@ -162,7 +147,7 @@ def link_runs(links: list[LinkCandidate], text: str) -> list[int]:
 
 
 def _weigh(link: LinkCandidate, target: Target, author: str | None, signals: frozenset[str],
-           run: int = 1, teaser: bool = False) -> Verdict:
+           run: int = 1) -> Verdict:
     if target.kind == "self":
         return Verdict(False, "self", target.detail)
     anchor = " ".join(link.anchor.split())
@@ -185,9 +170,6 @@ def _weigh(link: LinkCandidate, target: Target, author: str | None, signals: fro
             found = None  # a "read more" list of other sites' pages and documents is further reading
         if found is None and own:
             found = read_more_sentence(context) or dated_title(context, anchor)
-        if found is None and teaser and link.block != "head":
-            found = ("related-list", f"under the heading '{link.heading[:60]}', a link to another page "
-                                     "of the site (that page's teaser)")
         if found is not None:
             return Verdict(False, *found)
     if "anchor" in signals:
@@ -258,9 +240,8 @@ def judge_page(links: Iterable[LinkCandidate], text: str, page_url: str, author:
 
     links = list(links)
     code = [span for span in code if "http" in span or "10." in span]
-    teasers = linked_headings(links, page_url)
     for link, run in zip(links, link_runs(links, text), strict=True):
-        url, verdict = judge_link(link, page_url, author, signals, run, link.heading in teasers)
+        url, verdict = judge_link(link, page_url, author, signals, run)
         consider(url, link.anchor, verdict, "href", link.url, sentence_around(link.context, link.anchor))
     for ref in written_references(text):
         url = fetchable(ref.url)
