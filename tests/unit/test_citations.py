@@ -143,6 +143,9 @@ def test_social_profile_in_prose_is_cited_and_as_follow_line_is_not() -> None:
         ("Follow us on Instagram", 0, "social-follow"),
         ("@janedoe", 0, "social-follow"),
         ("Subscribe now", 0, "call-to-action"),
+        ("research newsletter", 20, "newsletter-account"),  # "Subscribe to our research newsletter"
+        ("Download and subscribe", 12, "newsletter-account"),
+        ("sign up for the free trial", 12, "newsletter-account"),
         ("Buy at Argos", 0, "call-to-action"),
         ("$29.99 at Walmart", 0, "call-to-action"),
         ("$13,990,000", 12, None),  # a figure in a sentence, linked to its source

@@ -100,6 +100,7 @@ def prose_around(context: str, anchor: str, link_chars: int) -> int:
     return round(rest_chars / 6)  # about six characters a word, with its space
 
 
+_SIGN_UP_ANCHOR = re.compile(r"\b(newsletters?|subscribe|sign ?up)\b", re.I)
 _HELP_ANCHOR = re.compile(r"^(what|who|how) (is|are|does|do|works?) [^?]{1,60}\?$", re.I)
 
 
@@ -126,6 +127,8 @@ def anchor_class(anchor: str, author: str | None, prose: int = 0) -> Finding:
         return "social-follow", f"anchor '{text[:60]}' is an account handle"
     if _CTA_ANCHOR.match(text):
         return "call-to-action", f"anchor '{text[:60]}' is a call to action"
+    if _SIGN_UP_ANCHOR.search(text):
+        return "newsletter-account", f"anchor '{text[:60]}' offers a newsletter or a subscription"
     if author and _same_name(text, author):
         return "author", f"anchor '{text[:60]}' is the author's name"
     return None
