@@ -188,9 +188,17 @@ _CTA_SENTENCE = re.compile(
 )
 
 
-def call_to_action_sentence(sentence: str) -> Finding:
+_CTA_WORDS = ("download", "access", "dive", "grab", "request", "schedule", "book", "get started", "start",
+              "sign up", "register", "join us")
+
+
+def call_to_action_sentence(context: str, anchor: str) -> Finding:
     """A sentence that asks the reader to act ("Download our free template", "Schedule a demo",
     "Access our guide to ..."): the site's call to action (weighed for same-site links)."""
+    lowered = context.lower()
+    if not any(word in lowered for word in _CTA_WORDS):
+        return None  # most blocks: no sentence to cut out
+    sentence = sentence_around(context, anchor)
     if _CTA_SENTENCE.match(sentence):
         return "call-to-action", f"a sentence asking the reader to act: '{sentence[:40]}'"
     return None

@@ -175,7 +175,7 @@ def _weigh(link: LinkCandidate, target: Target, author: str | None, signals: fro
     if "anchor" in signals:
         found = anchor_class(anchor, author, prose) or help_link(anchor, context)
         if found is None and own:
-            found = own_anchor_class(anchor) or call_to_action_sentence(sentence_around(context, anchor))
+            found = own_anchor_class(anchor) or call_to_action_sentence(context, anchor)
         if found is None and own and not anchor and len(context) < _CARD_CHARS:
             found = ("related-list", "a link with no text to the site beside a short title (a teaser card)")
         if found is not None and (sources is None or found[0] != "author"):
