@@ -5,13 +5,16 @@ Signals, each of which can be switched off to measure what it buys
 
 - ``target``: what the URL points at (``targets.py``): share, shop and affiliate links, account
   and newsletter pages, the site's tag, section, author and service pages, social profiles;
-- ``block``: the block around the link (``context.py``): a related-items list, an author bio,
-  a byline, a photo credit, a newsletter or sponsored box; a "Sources"/"References" list makes
+- ``block``: the block around the link (``context.py``): a related-items list, a recent-posts
+  item (a title and its date), an author bio, a byline, a photo credit, a newsletter or sponsored
+  box, code (a URL written in a code block is an example); a "Sources"/"References" list makes
   its links citations whatever their position;
-- ``anchor``: the anchor text: a share verb, "Follow us", a call to action, the author's name, a
-  help link ("Litmaps (What is Litmaps?)");
+- ``anchor``: the anchor text: a share verb, "Follow us", a newsletter, a call to action (or a
+  same-site link in a sentence asking the reader to act), the author's name, a help link
+  ("Litmaps (What is Litmaps?)"), no text at all on a teaser card;
 - ``position``: a block that is nothing but links, at the start or the end of the text (a list
-  of links after the article, breadcrumbs before it), rather than a sentence;
+  of links after the article, breadcrumbs before it), or in a long run of such blocks linking the
+  site (a menu), rather than a sentence;
 - ``repetition``: the same link in the main text of many pages of a site (crawl-wide, applied
   by the spider with ``repetition.SiteRepetition``; see there).
 
