@@ -90,6 +90,9 @@ class Extraction:
     language: str | None = None
     text: str = ""
     links: list[LinkCandidate] = field(default_factory=list)
+    # Text of the code blocks and inline code that hold a URL or DOI: one written out there is an
+    # example of the code, not a source (the citation decision leaves it out, with that reason).
+    code: list[str] = field(default_factory=list)
     reason: str | None = None  # why text is empty, when it is (or how a hostile page was read)
     extraction_path: str | None = None  # which extractor produced the text (see extract_fallbacks; json-ld)
     metadata_sources: dict[str, str] = field(default_factory=dict)  # field -> where its value came from
@@ -219,7 +222,7 @@ def _fallback(trafilatura, page: ParsedPage, url: str, options: ExtractOptions,
             continue
         found = parse_trafilatura_xml(xml) if xml else None
         if found is not None and len(found.text) >= least:
-            meta.text, meta.links, meta.extraction_path = found.text, found.links, path
+            meta.text, meta.links, meta.code, meta.extraction_path = found.text, found.links, found.code, path
             break
     return meta
 
@@ -282,6 +285,8 @@ def parse_trafilatura_xml(xml: str) -> Extraction:
     last = max(1, len(lines) - 1)
     out.links = [replace(link, position=round(index / last, 3)) for index, link in found]
     out.text = "\n".join(lines)
+    code = (_block_text(element) for element in main.iter("code"))
+    out.code = [span for span in code if "http" in span or "10." in span]
     return out
 
 

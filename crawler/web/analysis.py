@@ -43,10 +43,11 @@ def analyse_page(
         if not links and page is not None and page.tree is not None:
             # trafilatura's fallbacks return text without a single link: read them from the tree
             links = links_in_text(page.tree.getroottree().getroot(), extraction.text, url, links)
-        judged = judge_page(links, extraction.text, url, extraction.author)
+        judged = judge_page(links, extraction.text, url, extraction.author, code=extraction.code)
         result.citations = [c.record() for c in judged.cited]
         result.links_not_cited = [n.record() for n in judged.not_cited]
         data = asdict(replace(extraction, links=[]))  # the links are judged above, not copied
         data.pop("links")
+        data.pop("code")
         result.extraction = data
     return result

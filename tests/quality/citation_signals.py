@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         labelled = {canon(link["url"]): link for link in label["links"]}
         for name, signals in configs.items():
             links = extraction.links if name == "trafilatura links only" else extraction.links + located
-            judged = judge_page(links, extraction.text, url, extraction.author, signals)
+            judged = judge_page(links, extraction.text, url, extraction.author, signals, extraction.code)
             if "repetition" in signals and repetition.pages:
                 kept, _ = repetition.apply(url, [c.record() for c in judged.cited], [])
                 judged.cited = [c for c in judged.cited if c.url in {k["url"] for k in kept}]

@@ -65,6 +65,13 @@ def verdict(candidate: LinkCandidate, signals: frozenset[str] = SIGNALS, author:
         ("https://news.test/newsletters/daily", "newsletter-account"),
         ("https://apps.apple.com/app/id123", "newsletter-account"),
         ("https://news.test/privacy-policy", "site-service"),
+        ("https://news.test/disclosure/", "site-service"),
+        ("https://news.test/advertising-disclosure/", "site-service"),
+        ("https://news.test/about-us/editorial-process/", "site-service"),
+        ("https://news.test/ps-product-review-guidelines-disclosures", "site-service"),
+        ("https://news.test/how-we-test-kettles/", "site-service"),
+        ("https://news.test/2025/11/disclosures-of-the-minister", "own-page"),
+        ("https://regulator.test/advertising-disclosure/", "other-site"),
         ("https://news.test/author/jane-doe", "author"),
         ("https://news.test/tag/floods", "tag-section"),
         ("https://news.test/", "tag-section"),
@@ -136,6 +143,9 @@ def test_social_profile_in_prose_is_cited_and_as_follow_line_is_not() -> None:
         ("Follow us on Instagram", 0, "social-follow"),
         ("@janedoe", 0, "social-follow"),
         ("Subscribe now", 0, "call-to-action"),
+        ("research newsletter", 20, "newsletter-account"),  # "Subscribe to our research newsletter"
+        ("Download and subscribe", 12, "newsletter-account"),
+        ("sign up for the free trial", 12, "newsletter-account"),
         ("Buy at Argos", 0, "call-to-action"),
         ("$29.99 at Walmart", 0, "call-to-action"),
         ("$13,990,000", 12, None),  # a figure in a sentence, linked to its source
@@ -158,6 +168,47 @@ def test_anchor_signal_decides_follow_us_and_can_be_switched_off() -> None:
     candidate = link("https://paper.test/x", "Follow us on Twitter", "Follow us on Twitter for updates")
     assert verdict(candidate) == "social-follow"
     assert verdict(candidate, SIGNALS - {"anchor"}) == "inline"
+
+
+def test_a_bracketed_what_is_question_after_a_name_is_a_help_link() -> None:
+    # a tool list under a paper: each tool's name, then its "(What is ...?)" explainer link
+    help_link = link("https://litmaps.test/", "What is Litmaps?", "Litmaps (What is Litmaps?)", position=0.4)
+    assert verdict(help_link) == "help-link"
+    assert verdict(help_link, SIGNALS - {"anchor"}) in {"list-item", "inline"}
+    # the same question as the article's own sentence or heading links what it asks about
+    asked = link("https://news.test/what-is-a-dam-break", "What is a dam break?",
+                 "For the background, read What is a dam break? from our explainer series.")
+    assert verdict(asked) != "help-link"
+
+
+def test_a_link_with_no_text_to_the_site_beside_a_short_title_is_a_teaser_card() -> None:
+    # "Browse related articles": each card an image link to the story, its section and its title
+    card = link("https://news.test/tax-news/doma-struck-down", "",
+                "Tax News DOMA Struck Down: What Does This Mean for Your Taxes?", position=0.9)
+    assert verdict(card) == "related-list"
+    assert verdict(card, SIGNALS - {"anchor"}) in {"list-item", "inline"}
+    # another site's page, or a sentence whose anchor text the extraction lost, stays cited
+    assert verdict(link("https://vivatech.test/", "", "Viva Technology - June 17-20, 2026, Paris")) != \
+        "related-list"
+    sentence = ("With a solution like this you can use a portable power station as a backup during outages, "
+                "which keeps the fridge, the router and the lights running for many hours at a time.")
+    assert verdict(link("https://news.test/blog/power-station-as-ups", "", sentence)) == "inline"
+
+
+@pytest.mark.parametrize("sentence", [
+    "Download our free {anchor} to set accurate prices in minutes.",
+    "Access our {anchor} to learn which factors matter most.",
+    "Want to see it in action? Schedule a demo of {anchor} with our team.",
+    "Dive deeper with {anchor} you can use today.",
+])
+def test_a_sentence_asking_to_act_on_a_link_to_the_site_is_a_call_to_action(sentence: str) -> None:
+    own = link("https://news.test/lp/price-book-template", "Price Book Template", sentence.format(
+        anchor="Price Book Template"))
+    assert verdict(own) == "call-to-action"
+    assert verdict(own, SIGNALS - {"anchor"}) == "inline"
+    # another site's download is what the sentence points the reader to: a source
+    other = link("https://agency.test/forms/3500", "the form", sentence.format(anchor="the form"))
+    assert verdict(other) == "inline"
 
 
 def test_author_name_anchor_uses_the_pages_author() -> None:
@@ -247,15 +298,52 @@ def test_a_paragraph_that_is_only_a_link_to_the_site_is_a_teaser() -> None:
     assert verdict(link("https://gov.test/data", "Dataset", "Dataset", "p")) == "list-item"
 
 
-def test_a_long_run_of_bare_links_is_a_link_list() -> None:
+def test_a_long_run_of_bare_links_to_the_site_is_a_link_list() -> None:
     items = [f"Cost of cleaning in city {n}" for n in range(8)]
-    links = [link(f"https://other.test/c{n}", text, text, "item") for n, text in enumerate(items)]
+    links = [link(f"https://news.test/cleaning/city-{n}", text, text, "item") for n, text in enumerate(items)]
     text = "\n".join(["A sentence of the article that is long enough.", *items, "Another sentence."])
     assert link_runs(links, text) == [8] * 8
     judged = judge_page(links, text, PAGE)
     assert not judged.cited
     assert all(n.reason.startswith("link-list: one of 8") for n in judged.not_cited)
     assert len(judge_page(links, text, PAGE, signals=SIGNALS - {"position"}).cited) == 8
+
+
+def test_a_long_run_of_bare_links_to_other_sites_is_the_articles_list() -> None:
+    # A progress report listing the merged pull requests, one per item: the list is its content.
+    items = [f"libjit: fix the handling of case {n} in the code generator" for n in range(8)]
+    links = [link(f"https://forge.test/pulls/{n}", text, text, "item") for n, text in enumerate(items)]
+    text = "\n".join(["A sentence of the article that is long enough.", *items, "Another sentence."])
+    assert link_runs(links, text) == [8] * 8
+    judged = judge_page(links, text, PAGE)
+    assert len(judged.cited) == 8 and not judged.not_cited
+    assert {c.reason.split(":")[0] for c in judged.cited} == {"list-item"}
+
+
+@pytest.mark.parametrize("context", [
+    "{anchor} - December 16, 2019",
+    "{anchor} – 16 December 2019",
+    "{anchor} (Dec. 9, 2019)",
+    "{anchor} | 2025-11-27",
+    "{anchor} Posted on November 27th, 2025",
+])
+def test_a_title_and_its_date_linked_to_the_site_is_a_recent_posts_item(context: str) -> None:
+    title = "Just This Next Step"
+    item = link("https://news.test/just-this-next-step/", title, context.format(anchor=title), "item",
+                position=0.97)
+    assert verdict(item) == "related-list"
+    assert verdict(item, SIGNALS - {"block"}) in {"list-item", "inline"}
+
+
+@pytest.mark.parametrize(("url", "context"), [
+    # another site's page with its date: a source list's entry, not the site's recent posts
+    ("https://gov.test/report-2019", "{anchor} - December 16, 2019"),
+    # the site's own page in a sentence that happens to end with a date
+    ("https://news.test/just-this-next-step/", "We wrote about {anchor} in a story on December 16, 2019"),
+])
+def test_a_dated_title_is_a_recent_posts_item_only_alone_and_on_the_site(url: str, context: str) -> None:
+    title = "Just This Next Step"
+    assert verdict(link(url, title, context.format(anchor=title), "item")) in {"list-item", "inline"}
 
 
 # --- the page's verdicts ----------------------------------------------------------------------------
@@ -339,6 +427,29 @@ def test_written_and_archived_citations_are_labelled_with_their_kind() -> None:
         "https://doi.org/10.5555/xyz.17", "doi", "text")
     assert records[2]["reason"].startswith("doi: ")
     assert (records[3]["kind"], records[3]["reason"].split(":")[0]) == ("text", "bare-text")
+
+
+def test_urls_written_in_code_are_examples_not_sources() -> None:
+    xml = ("<doc><main><p>Call the API with <code>curl https://api.test/v1/items</code> to list the items, "
+           "as the documentation at https://docs.test/api explains.</p>"
+           "<code>import requests\nr = requests.get(\"https://example.test/data.json\")</code>"
+           "<p>The study is doi:10.5555/xyz.17 and no code.</p></main></doc>")
+    extraction = parse_trafilatura_xml(xml)
+    assert len(extraction.code) == 2
+    judged = judge_page(extraction.links, extraction.text, PAGE, code=extraction.code)
+    assert [c.url for c in judged.cited] == ["https://docs.test/api", "https://doi.org/10.5555/xyz.17"]
+    assert [(n.url, n.reason.split(":")[0]) for n in judged.not_cited] == [
+        ("https://api.test/v1/items", "code"), ("https://example.test/data.json", "code")]
+    # without the code spans (or the block signal) they are written-out citations like any other
+    assert len(judge_page(extraction.links, extraction.text, PAGE).cited) == 4
+    assert len(judge_page(extraction.links, extraction.text, PAGE, signals=SIGNALS - {"block"},
+                          code=extraction.code).cited) == 4
+
+
+def test_a_url_in_code_and_in_a_sentence_is_cited() -> None:
+    text = "The data are at https://stats.test/d.csv for everyone.\nwget https://stats.test/d.csv"
+    judged = judge_page([], text, PAGE, code=["wget https://stats.test/d.csv"])
+    assert [c.url for c in judged.cited] == ["https://stats.test/d.csv"]
 
 
 def test_written_url_judged_by_its_target_too() -> None:

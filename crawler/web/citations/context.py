@@ -100,6 +100,19 @@ def prose_around(context: str, anchor: str, link_chars: int) -> int:
     return round(rest_chars / 6)  # about six characters a word, with its space
 
 
+_SIGN_UP_ANCHOR = re.compile(r"\b(newsletters?|subscribe|sign ?up)\b", re.I)
+_HELP_ANCHOR = re.compile(r"^(what|who|how) (is|are|does|do|works?) [^?]{1,60}\?$", re.I)
+
+
+def help_link(anchor: str, context: str) -> Finding:
+    """A question in brackets after a name ("Litmaps (What is Litmaps?)"): a help link explaining
+    a tool or widget of the page, not a source of the text."""
+    text = " ".join(anchor.split())
+    if _HELP_ANCHOR.match(text) and f"({text})" in " ".join(context.split()):
+        return "help-link", f"anchor '({text[:60]})' explains a tool of the page"
+    return None
+
+
 def anchor_class(anchor: str, author: str | None, prose: int = 0) -> Finding:
     """What the anchor text offers, when it is not a piece of the article's argument (``prose``:
     words of the block around the link)."""
@@ -114,6 +127,8 @@ def anchor_class(anchor: str, author: str | None, prose: int = 0) -> Finding:
         return "social-follow", f"anchor '{text[:60]}' is an account handle"
     if _CTA_ANCHOR.match(text):
         return "call-to-action", f"anchor '{text[:60]}' is a call to action"
+    if _SIGN_UP_ANCHOR.search(text):
+        return "newsletter-account", f"anchor '{text[:60]}' offers a newsletter or a subscription"
     if author and _same_name(text, author):
         return "author", f"anchor '{text[:60]}' is the author's name"
     return None
@@ -146,6 +161,46 @@ def read_more_sentence(context: str) -> Finding:
     X here", "check out this article"): a teaser in prose clothing (weighed for same-site links)."""
     if len(context) < 260 and _READ_MORE_SENTENCE.search(context):
         return "related-list", "a sentence inviting to read more of the site"
+    return None
+
+
+_MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_DATE_ONLY = re.compile(
+    r"^\W*((posted|published|updated)\s+)?(on\s+)?(" + _MONTH + r"\s+\d{1,2}(st|nd|rd|th)?,?\s+\d{4}|"
+    r"\d{1,2}(st|nd|rd|th)?\s+" + _MONTH + r",?\s+\d{4}|\d{4}-\d\d-\d\d|\d{1,2}[./]\d{1,2}[./]\d{2,4})\W*$",
+    re.I,
+)
+
+
+def dated_title(context: str, anchor: str) -> Finding:
+    """A block that is a title and a date, nothing more ("Just This Next Step - December 16, 2019"):
+    an item of a list of recent posts (weighed for same-site links)."""
+    rest = context.replace(anchor, "", 1) if anchor else ""
+    if rest != context and len(rest) < 40 and _DATE_ONLY.match(rest):
+        return "related-list", "a title and its date (a list of recent posts)"
+    return None
+
+
+_CTA_SENTENCE = re.compile(
+    r"^\W*(download( (our|the|a|this|your))?|access (our|the)|dive deeper|grab (the|our|a|your)|request a|"
+    r"schedule (a|your)|book (a|your)|get started|start (a|your) free|sign up|register (now|today|for)|"
+    r"join us)\b", re.I,
+)
+
+
+_CTA_WORDS = ("download", "access", "dive", "grab", "request", "schedule", "book", "get started", "start",
+              "sign up", "register", "join us")
+
+
+def call_to_action_sentence(context: str, anchor: str) -> Finding:
+    """A sentence that asks the reader to act ("Download our free template", "Schedule a demo",
+    "Access our guide to ..."): the site's call to action (weighed for same-site links)."""
+    lowered = context.lower()
+    if not any(word in lowered for word in _CTA_WORDS):
+        return None  # most blocks: no sentence to cut out
+    sentence = sentence_around(context, anchor)
+    if _CTA_SENTENCE.match(sentence):
+        return "call-to-action", f"a sentence asking the reader to act: '{sentence[:40]}'"
     return None
 
 

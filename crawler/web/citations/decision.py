@@ -5,12 +5,16 @@ Signals, each of which can be switched off to measure what it buys
 
 - ``target``: what the URL points at (``targets.py``): share, shop and affiliate links, account
   and newsletter pages, the site's tag, section, author and service pages, social profiles;
-- ``block``: the block around the link (``context.py``): a related-items list, an author bio,
-  a byline, a photo credit, a newsletter or sponsored box; a "Sources"/"References" list makes
+- ``block``: the block around the link (``context.py``): a related-items list, a recent-posts
+  item (a title and its date), an author bio, a byline, a photo credit, a newsletter or sponsored
+  box, code (a URL written in a code block is an example); a "Sources"/"References" list makes
   its links citations whatever their position;
-- ``anchor``: the anchor text: a share verb, "Follow us", a call to action, the author's name;
+- ``anchor``: the anchor text: a share verb, "Follow us", a newsletter, a call to action (or a
+  same-site link in a sentence asking the reader to act), the author's name, a help link
+  ("Litmaps (What is Litmaps?)"), no text at all on a teaser card;
 - ``position``: a block that is nothing but links, at the start or the end of the text (a list
-  of links after the article, breadcrumbs before it), rather than a sentence;
+  of links after the article, breadcrumbs before it), or in a long run of such blocks linking the
+  site (a menu), rather than a sentence;
 - ``repetition``: the same link in the main text of many pages of a site (crawl-wide, applied
   by the spider with ``repetition.SiteRepetition``; see there).
 
@@ -30,6 +34,9 @@ from crawler.web.citations.archives import NO_ORIGINAL, archived_original, is_ar
 from crawler.web.citations.context import (
     anchor_class,
     block_class,
+    call_to_action_sentence,
+    dated_title,
+    help_link,
     network_name,
     own_anchor_class,
     prose_around,
@@ -38,7 +45,7 @@ from crawler.web.citations.context import (
     source_list,
 )
 from crawler.web.citations.targets import NOT_CITED_TARGETS, Target, canonical_key, classify_target
-from crawler.web.citations.written import written_references
+from crawler.web.citations.written import WrittenReference, written_references
 from crawler.web.urls import InvalidURL, clean_url
 from pipelines.extract import LinkCandidate
 
@@ -46,6 +53,7 @@ SIGNALS = frozenset({"target", "anchor", "block", "position", "repetition"})
 _EDGE = 0.12  # share of the text at its start and end where a block of bare links is navigation
 _RUN = 6  # blocks of bare links in a row: a directory or a menu, not the article's list
 _SENTENCE_WORDS = 8
+_CARD_CHARS = 160  # a teaser card's block: a section's name and a title, no paragraph
 
 
 @dataclass(frozen=True)
@@ -164,13 +172,15 @@ def _weigh(link: LinkCandidate, target: Target, author: str | None, signals: fro
         if found is not None and found[0] == "related-list" and not own:
             found = None  # a "read more" list of other sites' pages and documents is further reading
         if found is None and own:
-            found = read_more_sentence(context)
+            found = read_more_sentence(context) or dated_title(context, anchor)
         if found is not None:
             return Verdict(False, *found)
     if "anchor" in signals:
-        found = anchor_class(anchor, author, prose)
+        found = anchor_class(anchor, author, prose) or help_link(anchor, context)
         if found is None and own:
-            found = own_anchor_class(anchor)
+            found = own_anchor_class(anchor) or call_to_action_sentence(context, anchor)
+        if found is None and own and not anchor and len(context) < _CARD_CHARS:
+            found = ("related-list", "a link with no text to the site beside a short title (a teaser card)")
         if found is not None and (sources is None or found[0] != "author"):
             return Verdict(False, *found)
     if "position" in signals and sources is None and prose < 2 and own and (
@@ -180,7 +190,7 @@ def _weigh(link: LinkCandidate, target: Target, author: str | None, signals: fro
         return Verdict(False, "link-list", f"a block of links with no prose at the {where} of the text")
     if "position" in signals and sources is None and prose < 2 and link.block == "p" and own:
         return Verdict(False, "link-list", "a paragraph that is only a link to the site (a button or teaser)")
-    if "position" in signals and sources is None and prose < 2 and run >= _RUN:
+    if "position" in signals and sources is None and prose < 2 and own and run >= _RUN:
         return Verdict(False, "link-list", f"one of {run} blocks of bare links in a row")
     if sources is not None:
         return Verdict(True, *sources)
@@ -198,9 +208,16 @@ def _kind(url: str, found: str) -> tuple[str, str | None]:
     return ("link" if found == "href" else "text"), None
 
 
+def in_code(ref: WrittenReference, code: Iterable[str]) -> bool:
+    """The URL or DOI is written inside code (a code block, or inline code in a sentence): an
+    example of the code (``curl https://api.test/v1``), not a source the text gives."""
+    return any(ref.written in span and (span in ref.line or ref.line in span) for span in code)
+
+
 def judge_page(links: Iterable[LinkCandidate], text: str, page_url: str, author: str | None = None,
-               signals: frozenset[str] = SIGNALS) -> PageCitations:
-    """Citations and links not cited of a page, one entry per canonical URL, in reading order."""
+               signals: frozenset[str] = SIGNALS, code: Iterable[str] = ()) -> PageCitations:
+    """Citations and links not cited of a page, one entry per canonical URL, in reading order.
+    ``code``: the text of the page's code blocks and inline code (``Extraction.code``)."""
     order: list[str] = []
     # key -> (url, anchor, verdict, found, the sentence around it)
     best: dict[str, tuple[str, str, Verdict, str, str]] = {}
@@ -225,6 +242,7 @@ def judge_page(links: Iterable[LinkCandidate], text: str, page_url: str, author:
             best[key] = (url, anchor, verdict, previous[3], context)
 
     links = list(links)
+    code = [span for span in code if "http" in span or "10." in span]
     for link, run in zip(links, link_runs(links, text), strict=True):
         url, verdict = judge_link(link, page_url, author, signals, run)
         consider(url, link.anchor, verdict, "href", link.url, sentence_around(link.context, link.anchor))
@@ -234,6 +252,10 @@ def judge_page(links: Iterable[LinkCandidate], text: str, page_url: str, author:
             continue
         if canonical_key(url) in linked:
             continue  # the link's own URL written as its anchor
+        if "block" in signals and in_code(ref, code):
+            consider(url, "", Verdict(False, "code", f"written in code, an example: {ref.written[:80]}"),
+                     "text", ref.url, "")
+            continue
         candidate = LinkCandidate(url=url, anchor="", context=ref.line, block="p", heading="",
                                   position=0.5, link_chars=len(ref.written))
         _, verdict = judge_link(candidate, page_url, None, signals - {"position"})

@@ -84,7 +84,11 @@ _SERVICE_PATH = re.compile(
     r"/(privacy(-policy|-notice)?|terms(-of-(use|service)|-and-conditions)?|tos|legal|imprint|"
     r"impressum|cookies?(-policy)?|about(-us)?|contact(-us)?|careers|jobs|advertis\w*|"
     r"corrections?(-policy)?|ethics|accessibility|sitemap|help|faq|feed|rss|tips|get-in-touch|"
-    r"contact[-\w]*|request-info|request-information|apply-now|email-protection)(\.\w+)?/?$", re.I,
+    r"contact[-\w]*|request-info|request-information|apply-now|email-protection|"
+    # the site's statements about itself: how it reviews, who pays it, its editorial rules
+    r"[-\w]*disclosures?|(advertising|affiliate)-polic(y|ies)|"
+    r"editorial-(polic(y|ies)|process|guidelines|standards|independence)|how-we-(review|test|rate)[-\w]*)"
+    r"(\.\w+)?/?$", re.I,
 )  # the page's last segment: /terms/a/algorithm.asp is a glossary entry, /careers/cpa/ a topic
 _IMAGE = re.compile(r"\.(jpe?g|png|gif|webp|avif|svg|bmp|tiff?)$", re.I)
 _AUTHOR_PATH = re.compile(r"/(authors?|profiles?|people|staff|writers?|contributors?|team|by|"
