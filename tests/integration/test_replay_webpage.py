@@ -49,12 +49,13 @@ class _Quiet(SimpleHTTPRequestHandler):
 
 
 @contextmanager
-def replaywebpage_viewer(tmp_path: Path, wacz: Path, seed: str,
-                         embed: str | None = None) -> Iterator[tuple[Any, Any, list[str]]]:
-    """ReplayWeb.page's loader and service worker with ``wacz`` on a local static server, opened
-    in Chromium with every request not to that server aborted; yields the page at the seed's
-    replay (its replay frame loaded) and the list of requests that tried to leave 127.0.0.1."""
-    package = replaywebpage_dir()
+def replaywebpage_viewer(tmp_path: Path, wacz: Path, seed: str, embed: str | None = None,
+                         package: Path | None = None) -> Iterator[tuple[Any, Any, list[str]]]:
+    """ReplayWeb.page's loader and service worker (from ``package``, by default the unpacked
+    copy) with ``wacz`` on a local static server, opened in Chromium with every request not to
+    that server aborted; yields the page at the seed's replay (its replay frame loaded) and the
+    list of requests that tried to leave 127.0.0.1."""
+    package = package or replaywebpage_dir()
     assert package is not None, (
         "ReplayWeb.page is not unpacked in .venv-replay/replaywebpage (make install does it) "
         "and CITEWARC_REPLAYWEBPAGE does not name a copy")
@@ -147,10 +148,14 @@ def test_signed_wacz_is_verified_by_replaywebpage(tmp_path, fixture_web: Fixture
     own ``verification`` store, which is read back here; its archive receipt shows our public key.
     The same WACZ with one bit of its signature flipped is recorded as not verified.
 
-    The receipt's "N hashes verified, M invalid" line is not asserted: ReplayWeb.page 2.4.6 also
-    counts its own re-hash of the index and pages.jsonl as invalid for a WACZ made by py-wacz
-    itself (checked with ``wacz create`` on this crawl's WARCs), so that count says nothing of
-    ours; ``citewarc verify`` and tests/unit/test_wacz_check.py check those hashes."""
+    The receipt's "1 hashes verified, 2 invalid" is ReplayWeb.page's, not ours: its wabac.js
+    (2.23.4 on) hashes nothing unless its service worker is started with ``useHashCheck=1``,
+    which ReplayWeb.page 2.4.6 never passes (and it loads archives in a Web Worker that reads no
+    such flag), yet it records the ``hash`` of ``pages/pages.jsonl`` and of every ``.cdx``/``.idx``
+    index from datapackage.json as a row with ``matched: false``, and counts every such row as
+    invalid. So the two "invalid" rows are asserted to be exactly those, holding our hashes
+    unchecked; ``test_replaywebpage_rehash_matches_ours`` turns its hashing on and finds ours
+    right."""
     keygen = run_citewarc_in(tmp_path, ["keygen"])
     assert keygen.returncode == 0, keygen.stderr
     public_key = next(line.split(": ", 1)[1] for line in keygen.stdout.splitlines()
@@ -163,6 +168,7 @@ def test_signed_wacz_is_verified_by_replaywebpage(tmp_path, fixture_web: Fixture
     wacz = store / crawl_id / f"{crawl_id}.wacz"
     forged = tmp_path / "forged.wacz"
     _alter_signature(wacz, forged)
+    hashes = _resource_hashes(wacz)
 
     for name, path, expected in (("signed", wacz, True), ("forged", forged, False)):
         screenshot = ARTIFACTS / f"replaywebpage-{name}-signature.png"
@@ -182,6 +188,90 @@ def test_signed_wacz_is_verified_by_replaywebpage(tmp_path, fixture_web: Fixture
             assert checks.get("publicKey", {}).get("expected") == public_key, f"{checks} {where}"
             assert checks.get("signature", {}).get("matched") is expected, f"{checks} {where}"
             assert not escaped, f"requests left 127.0.0.1: {escaped} {where}"
+        if expected:
+            # ReplayWeb.page's "invalid" files: only the two it never hashed, with our hashes.
+            unchecked = {key: entry["expected"] for key, entry in checks.items()
+                         if entry["matched"] is False and key not in _RECEIPT_FIELDS}
+            assert unchecked == {_WACZ_NAME + path: hashes[path] for path in _NEVER_HASHED}, (
+                f"{checks} {where}")
+            # (a ReplayWeb.page that hashes them would show "3 hashes verified, 0 invalid")
+            assert "1 hashes verified, 2 invalid" in receipt, f"{receipt!r} {where}"
+
+
+def test_replaywebpage_rehash_matches_ours(tmp_path, fixture_web: FixtureWeb):
+    """ReplayWeb.page's own re-hash of ``datapackage.json``, ``pages/pages.jsonl`` and
+    ``indexes/index.cdx`` agrees with our hashes once its hashing is on (``_with_hash_check``):
+    what its receipt calls "invalid" in the test above is only what it never hashed. (Signed:
+    ReplayWeb.page checks datapackage.json against the digest only when the digest is signed.)"""
+    keygen = run_citewarc_in(tmp_path, ["keygen"])
+    assert keygen.returncode == 0, keygen.stderr
+    store = tmp_path / "store"
+    seed = fixture_web.url(ARTICLE_PATH)
+    result = run_citewarc_in(tmp_path, ["archive", seed, "--store", store])
+    assert result.returncode == 0, result.stderr
+    crawl_id = result.stdout.strip().splitlines()[-1]
+    wacz = store / crawl_id / f"{crawl_id}.wacz"
+    hashes = _resource_hashes(wacz)
+    stock = replaywebpage_dir()
+    assert stock is not None, "ReplayWeb.page is not unpacked in .venv-replay/replaywebpage"
+    package = _with_hash_check(stock, tmp_path / "rwp-hash-check")
+    expected = {_WACZ_NAME + path: {"expected": hashes[path], "matched": True}
+                for path in ("datapackage.json", *_NEVER_HASHED)}
+
+    with replaywebpage_viewer(tmp_path / "viewer", wacz, seed, package=package) as (
+            page, frame, escaped):
+        frame.get_by_text(ARTICLE_SENTENCES[0]).wait_for(state="visible", timeout=15_000)
+        deadline = time.monotonic() + 15
+        while True:  # the index is hashed when replay first reads it, its row written unawaited
+            rows = {entry["id"]: {"expected": entry["expected"], "matched": entry["matched"]}
+                    for entry in page.evaluate(_READ_VERIFICATION)}
+            found = {key: rows.get(key) for key in expected}
+            if found == expected or time.monotonic() > deadline:
+                break
+            page.wait_for_timeout(200)
+        assert found == expected, rows
+        assert not escaped, f"requests left 127.0.0.1: {escaped}"
+
+
+# What ReplayWeb.page 2.4.6 names a WACZ opened on its own (its rows' id prefix), the files whose
+# datapackage.json hash it records but, with its hashing off, never compares, and the rows of its
+# "verification" store that are receipt fields rather than checks (wabac.js getVerifyInfo).
+_WACZ_NAME = "default"
+_NEVER_HASHED = ("indexes/index.cdx", "pages/pages.jsonl")
+_RECEIPT_FIELDS = ("domain", "created", "certFingerprint", "software", "datapackageHash", "publicKey")
+
+# Two one-line changes to ReplayWeb.page 2.4.6's bundled wabac.js 2.26.4 (sw.js), so that it
+# hashes what it reads: (1) its module flag ``useHashCheck`` (src/wacz/ziprangereader.ts) on from
+# the start, also in the Web Worker that loads the archive and never reads the flag from its URL;
+# (2) MultiWACZ.loadCDX/loadIDX (src/wacz/multiwacz.ts) look up the index's expected hash under
+# the row id the importer wrote (``<waczname><path>``), not the bare path, which finds nothing.
+_HASH_CHECK_PATCHES = (
+    ("let Ba=!1;", "let Ba=!0;"),
+    ("const r=await this.getVerifyExpected(t);r&&this.addVerifyData(e,t,r,s.getHash())",
+     "const r=await this.getVerifyExpected(e+t);r&&this.addVerifyData(e,t,r,s.getHash())"),
+)
+
+
+def _with_hash_check(package: Path, out: Path) -> Path:
+    """A copy of ReplayWeb.page whose sw.js has ``_HASH_CHECK_PATCHES`` applied (each found
+    where expected, or the test fails: another ReplayWeb.page needs another look)."""
+    out.mkdir(parents=True)
+    shutil.copy(package / "ui.js", out / "ui.js")
+    sw = (package / "sw.js").read_text(encoding="utf-8")
+    for old, new in _HASH_CHECK_PATCHES:
+        assert sw.count(old) in (1, 2), f"sw.js has {sw.count(old)} of {old!r}"
+        sw = sw.replace(old, new)
+    (out / "sw.js").write_text(sw, encoding="utf-8")
+    return out
+
+
+def _resource_hashes(wacz: Path) -> dict[str, str]:
+    """Each file's ``hash`` in the WACZ's datapackage.json, and datapackage.json's own (the
+    digest's), by path."""
+    with zipfile.ZipFile(wacz) as zf:
+        hashes = {r["path"]: r["hash"] for r in json.loads(zf.read("datapackage.json"))["resources"]}
+        hashes["datapackage.json"] = json.loads(zf.read("datapackage-digest.json"))["hash"]
+    return hashes
 
 
 # ReplayWeb.page keeps what it verified in each archive's IndexedDB, store "verification":
