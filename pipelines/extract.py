@@ -79,6 +79,9 @@ class LinkCandidate:
     block_links: int = field(default=1, compare=False)
     link_chars: int = field(default=0, compare=False)
     previous: str = field(default="", compare=False)
+    # A URL written out in the text ("Source: https://..."), not an <a>: it has no anchor by nature,
+    # which must not read as an image link's missing text.
+    written: bool = field(default=False, compare=False)
 
 
 @dataclass

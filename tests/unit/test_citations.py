@@ -391,6 +391,15 @@ def test_written_references_urls_and_dois_in_reading_order() -> None:
     ]
 
 
+def test_a_short_source_line_naming_a_page_of_the_site_stays_a_bare_text_citation() -> None:
+    # A written-out URL has no anchor by nature: not the missing text of a teaser card's image link.
+    text = ("Divers published their own soundings of the channel in January. "
+            "Source: https://news.test/data/soundings.html")
+    judged = judge_page([], text, "https://news.test/story.html")
+    assert [(c.url, c.kind, c.reason.split(":")[0]) for c in judged.cited] == [
+        ("https://news.test/data/soundings.html", "text", "bare-text")], judged.not_cited
+
+
 @pytest.mark.parametrize(
     ("url", "original"),
     [

@@ -179,7 +179,7 @@ def _weigh(link: LinkCandidate, target: Target, author: str | None, signals: fro
         found = anchor_class(anchor, author, prose) or help_link(anchor, context)
         if found is None and own:
             found = own_anchor_class(anchor) or call_to_action_sentence(context, anchor)
-        if found is None and own and not anchor and len(context) < _CARD_CHARS:
+        if found is None and own and not anchor and not link.written and len(context) < _CARD_CHARS:
             found = ("related-list", "a link with no text to the site beside a short title (a teaser card)")
         if found is not None and (sources is None or found[0] != "author"):
             return Verdict(False, *found)
@@ -257,7 +257,7 @@ def judge_page(links: Iterable[LinkCandidate], text: str, page_url: str, author:
                      "text", ref.url, "")
             continue
         candidate = LinkCandidate(url=url, anchor="", context=ref.line, block="p", heading="",
-                                  position=0.5, link_chars=len(ref.written))
+                                  position=0.5, link_chars=len(ref.written), written=True)
         _, verdict = judge_link(candidate, page_url, None, signals - {"position"})
         if verdict.cited:
             verdict = Verdict(True, "bare-text" if ref.kind == "text" else "doi",
