@@ -142,7 +142,28 @@ def test_wacz_replays_in_replaywebpage_offline(tmp_path, fixture_web: FixtureWeb
         assert not escaped, f"requests left 127.0.0.1: {escaped} {where}"
 
 
-def test_signed_wacz_is_verified_by_replaywebpage(tmp_path, fixture_web: FixtureWeb):
+SignedCrawl = tuple[str, str, Path, dict[str, str]]
+
+
+@pytest.fixture(scope="module")
+def signed_crawl(tmp_path_factory: pytest.TempPathFactory, fixture_web: FixtureWeb) -> SignedCrawl:
+    """One keygen-signed crawl of the story for the signature tests: (public key, seed URL, WACZ,
+    sha256 of each WACZ resource by path)."""
+    workdir = tmp_path_factory.mktemp("signed")
+    keygen = run_citewarc_in(workdir, ["keygen"])
+    assert keygen.returncode == 0, keygen.stderr
+    public_key = next(line.split(": ", 1)[1] for line in keygen.stdout.splitlines()
+                      if line.startswith("publicKey: "))
+    store = workdir / "store"
+    seed = fixture_web.url(ARTICLE_PATH)
+    result = run_citewarc_in(workdir, ["archive", seed, "--store", store])
+    assert result.returncode == 0, result.stderr
+    crawl_id = result.stdout.strip().splitlines()[-1]
+    wacz = store / crawl_id / f"{crawl_id}.wacz"
+    return public_key, seed, wacz, _resource_hashes(wacz)
+
+
+def test_signed_wacz_is_verified_by_replaywebpage(tmp_path, signed_crawl: SignedCrawl):
     """A crawl signed with a key from ``citewarc keygen``, opened in ReplayWeb.page: the viewer
     checks the signature itself (WebCrypto, in its service worker) and records the result in its
     own ``verification`` store, which is read back here; its archive receipt shows our public key.
@@ -156,19 +177,9 @@ def test_signed_wacz_is_verified_by_replaywebpage(tmp_path, fixture_web: Fixture
     invalid. So the two "invalid" rows are asserted to be exactly those, holding our hashes
     unchecked; ``test_replaywebpage_rehash_matches_ours`` turns its hashing on and finds ours
     right."""
-    keygen = run_citewarc_in(tmp_path, ["keygen"])
-    assert keygen.returncode == 0, keygen.stderr
-    public_key = next(line.split(": ", 1)[1] for line in keygen.stdout.splitlines()
-                      if line.startswith("publicKey: "))
-    store = tmp_path / "store"
-    seed = fixture_web.url(ARTICLE_PATH)
-    result = run_citewarc_in(tmp_path, ["archive", seed, "--store", store])
-    assert result.returncode == 0, result.stderr
-    crawl_id = result.stdout.strip().splitlines()[-1]
-    wacz = store / crawl_id / f"{crawl_id}.wacz"
+    public_key, seed, wacz, hashes = signed_crawl
     forged = tmp_path / "forged.wacz"
     _alter_signature(wacz, forged)
-    hashes = _resource_hashes(wacz)
 
     for name, path, expected in (("signed", wacz, True), ("forged", forged, False)):
         screenshot = ARTIFACTS / f"replaywebpage-{name}-signature.png"
@@ -198,20 +209,12 @@ def test_signed_wacz_is_verified_by_replaywebpage(tmp_path, fixture_web: Fixture
             assert "1 hashes verified, 2 invalid" in receipt, f"{receipt!r} {where}"
 
 
-def test_replaywebpage_rehash_matches_ours(tmp_path, fixture_web: FixtureWeb):
+def test_replaywebpage_rehash_matches_ours(tmp_path, signed_crawl: SignedCrawl):
     """ReplayWeb.page's own re-hash of ``datapackage.json``, ``pages/pages.jsonl`` and
     ``indexes/index.cdx`` agrees with our hashes once its hashing is on (``_with_hash_check``):
     what its receipt calls "invalid" in the test above is only what it never hashed. (Signed:
     ReplayWeb.page checks datapackage.json against the digest only when the digest is signed.)"""
-    keygen = run_citewarc_in(tmp_path, ["keygen"])
-    assert keygen.returncode == 0, keygen.stderr
-    store = tmp_path / "store"
-    seed = fixture_web.url(ARTICLE_PATH)
-    result = run_citewarc_in(tmp_path, ["archive", seed, "--store", store])
-    assert result.returncode == 0, result.stderr
-    crawl_id = result.stdout.strip().splitlines()[-1]
-    wacz = store / crawl_id / f"{crawl_id}.wacz"
-    hashes = _resource_hashes(wacz)
+    _, seed, wacz, hashes = signed_crawl
     stock = replaywebpage_dir()
     assert stock is not None, "ReplayWeb.page is not unpacked in .venv-replay/replaywebpage"
     package = _with_hash_check(stock, tmp_path / "rwp-hash-check")
