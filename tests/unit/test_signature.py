@@ -21,20 +21,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 
 from pipelines.evidence.signature import check_signed_data, der_signature, raw_signature, sign_hash
-from pipelines.evidence.signing_key import SigningKey, generate_key
 
 HASH = "sha256:" + hashlib.sha256(b'{"profile": "data-package"}').hexdigest()
 CREATED = datetime(2026, 11, 30, 18, 0, 5, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def key(tmp_path_factory) -> SigningKey:
-    return generate_key(tmp_path_factory.mktemp("key") / "signing-key.pem")
-
-
-@pytest.fixture(scope="module")
-def other_key(tmp_path_factory) -> SigningKey:
-    return generate_key(tmp_path_factory.mktemp("other") / "signing-key.pem")
 
 
 def spec_verify(signed: dict) -> bool:

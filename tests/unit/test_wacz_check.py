@@ -16,22 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.evidence.signing_key import SigningKey, generate_key
+from pipelines.evidence.signing_key import SigningKey
 from pipelines.evidence.wacz_check import check_wacz, sign_wacz_digest
 from pipelines.package import write_wacz
 
 CREATED = datetime(2026, 11, 30, 18, 0, 5, tzinfo=UTC)
 WARC = "archive/crawl-20261130180005000000-00000-example.warc.gz"
-
-
-@pytest.fixture(scope="module")
-def key(tmp_path_factory) -> SigningKey:
-    return generate_key(tmp_path_factory.mktemp("key") / "signing-key.pem")
-
-
-@pytest.fixture(scope="module")
-def other_key(tmp_path_factory) -> SigningKey:
-    return generate_key(tmp_path_factory.mktemp("other") / "signing-key.pem")
 
 
 @pytest.fixture
