@@ -57,10 +57,6 @@ def add_arguments(parser: ArgumentParser) -> None:
 
 def run(args: Namespace) -> int:
     from crawler.browser.mode import parse_domain_options, parse_mode
-    from crawler.extensions.time_limit import parse_time_limit
-    from crawler.report import report_crawl
-    from crawler.session import CrawlRequest, run_crawl
-    from crawler.spiders.story import StorySpider
     from crawler.web.urls import InvalidURL, clean_url, refuse_userinfo, seed_slug
 
     redis = distributed_options(args)
@@ -79,6 +75,12 @@ def run(args: Namespace) -> int:
         raise UsageError("--depth must be 0 or more")
     browser = parse_mode(args.browser, "--browser") if args.browser is not None else None
     browser_domains = parse_domain_options(args.browser_domain) if args.browser_domain else None
+    # Scrapy and the crawl's machinery only now: a usage error above answers in a blink.
+    from crawler.extensions.time_limit import parse_time_limit
+    from crawler.report import report_crawl
+    from crawler.session import CrawlRequest, run_crawl
+    from crawler.spiders.story import StorySpider
+
     overrides = {  # on resume, options given again win over those the crawl started with
         "CITEWARC_STORE": args.store,
         "CITEWARC_DEPTH": args.depth,
