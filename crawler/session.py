@@ -1,12 +1,11 @@
 """One way into a crawl: settings (module, environment, command line), the store, the crawl id (new
 or resumed), the log file, then the spider in this process. ``archive``, ``archive --resume`` and
 ``crawl`` all call ``run_crawl``; ``archive --redis`` shares its first half (``prepared_crawl``) and
-announces the crawl instead; every command opens its store with ``command_store``."""
+announces the crawl instead. What every command reads first (settings, spool, store) is crawler/config.py."""
 
 from __future__ import annotations
 
 import logging
-import os
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, nullcontext
@@ -19,9 +18,9 @@ from rich.console import Console
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
-from crawler.env_settings import typed_env_value
+from crawler.config import configured_store, load_settings, refuse_control_characters, spool_root
 from crawler.errors import UsageError
-from crawler.jobs.file import Job, refuse_control_characters
+from crawler.jobs.file import Job
 from crawler.jobs.lock import job_lock
 from crawler.jobs.settings import fill_log_file, lock_file
 from crawler.jobs.state import fold_stored_crawls
@@ -33,10 +32,8 @@ from pipelines.finalize import crawl_result
 from pipelines.keys import crawl_prefix
 from pipelines.run import CrawlResult
 from pipelines.spool import crawl_spool, store_spool
-from pipelines.store import open_store
 from pipelines.store.base import Store, StoreError, inside
 
-SETTINGS_ENV = "CITEWARC_SETTINGS"
 logger = logging.getLogger("citewarc.session")
 
 
@@ -170,20 +167,6 @@ def _warn_if_store_down(store: Store, console: Console) -> None:
                           "in the local spool")
 
 
-def load_settings(overrides: dict[str, Any] | None = None) -> Settings:
-    """Defaults from ``settings.base`` (or the module named by CITEWARC_SETTINGS), then env, then
-    the command line."""
-    settings = Settings()
-    settings.setmodule(os.environ.get(SETTINGS_ENV, "settings.base"), priority="project")
-    for name, value in os.environ.items():  # CITEWARC_<SETTING>=value, for cron and containers
-        if name.startswith("CITEWARC_") and name != SETTINGS_ENV and name in settings and value:
-            settings.set(name, typed_env_value(name, value, settings[name]), priority="project")
-    for name, value in (overrides or {}).items():
-        if value is not None:
-            settings.set(name, value, priority="cmdline")
-    return settings
-
-
 def unique_crawl_id(store, settings: Settings, base: str) -> str:
     """Two runs in the same second for the same story must not share (and overwrite) an id."""
     spool = spool_root(settings)
@@ -198,27 +181,6 @@ def unique_crawl_id(store, settings: Settings, base: str) -> str:
             return candidate
         n += 1
         candidate = f"{base}-{n}"
-
-
-def command_store(uri: str | None, settings: Mapping[str, Any] | None = None) -> Store:
-    """How every command opens its store: a store that cannot be opened (bad URI, S3 set-up) is a
-    usage error (exit 2); a store that is down fails later, on first use (exit 4)."""
-    try:
-        return open_store(uri or "", settings)
-    except StoreError as exc:
-        raise UsageError(str(exc)) from None
-
-
-def configured_store(settings: Settings) -> Store:
-    """The store the settings name (CITEWARC_STORE), opened as every command opens a store."""
-    return command_store(settings.get("CITEWARC_STORE"), settings)
-
-
-def spool_root(settings: Settings) -> Path:
-    """The spool root (``pipelines.spool``), refused if its setting holds a control character:
-    it names files."""
-    refuse_control_characters(spool_layout.spool_setting(settings), spool_layout.SPOOL_SETTING)
-    return spool_layout.spool_root(settings)
 
 
 def log_file_for(settings: Settings, crawl_id: str) -> Path:

@@ -63,7 +63,8 @@ class CronEntry:
 
 def cron_entry(args: Namespace) -> CronEntry:
     """The comment line and the crontab line; validates the job first (exit 2 on a bad one)."""
-    from crawler.jobs.file import load_job, refuse_control_characters
+    from crawler.config import command_store, refuse_control_characters
+    from crawler.jobs.file import load_job
     from crawler.jobs.settings import (
         STORE_ENV,
         cron_log_file,
@@ -72,7 +73,6 @@ def cron_entry(args: Namespace) -> CronEntry:
         lock_file,
         log_file_template,
     )
-    from crawler.session import command_store
 
     job_path = Path(args.jobfile).expanduser().absolute()
     job = load_job(job_path)

@@ -43,6 +43,7 @@ def add_arguments(parser: ArgumentParser) -> None:
 def run(args: Namespace) -> int:
     from rich.console import Console
 
+    from crawler.config import command_store, load_settings, spool_root
     from crawler.distributed.announce import crawl_key, is_open, read_spec
     from crawler.distributed.announcer import report_record
     from crawler.distributed.connection import command_redis, shown_url
@@ -50,7 +51,7 @@ def run(args: Namespace) -> int:
     from crawler.distributed.process import worker_log_file
     from crawler.distributed.result import read_record
     from crawler.report import report_crawl
-    from crawler.session import command_store, configure_logging, load_settings, spool_root
+    from crawler.session import configure_logging
 
     url = required_redis_url(args.redis)
     server = command_redis(url)

@@ -23,7 +23,7 @@ def add_arguments(parser: ArgumentParser) -> None:
 
 
 def run(args: Namespace) -> int:
-    from crawler.session import configured_store, load_settings
+    from crawler.config import configured_store, load_settings
     from crawler.web.urls import InvalidURL, clean_url
     from pipelines.catalog import captures_in, format_row
     from pipelines.store.base import StoreError

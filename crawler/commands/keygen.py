@@ -41,8 +41,7 @@ def add_arguments(parser: ArgumentParser) -> None:
 
 
 def run(args: Namespace) -> int:
-    from crawler.jobs.file import refuse_control_characters
-    from crawler.session import load_settings
+    from crawler.config import load_settings, refuse_control_characters
     from pipelines.evidence.signing_key import KEY_SETTING, SigningKeyError, generate_key, key_path
 
     configured = load_settings().get(KEY_SETTING)

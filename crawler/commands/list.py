@@ -20,7 +20,7 @@ def add_arguments(parser: ArgumentParser) -> None:
 
 
 def run(args: Namespace) -> int:
-    from crawler.session import configured_store, load_settings, spool_root
+    from crawler.config import configured_store, load_settings, spool_root
     from pipelines.catalog import crawl_rows
     from pipelines.spool import store_spool
     from pipelines.store.base import StoreError

@@ -36,7 +36,7 @@ def pending_crawls(folder: Path) -> list[Path]:
 
 
 def run(args: Namespace) -> int:
-    from crawler.session import configured_store, load_settings, spool_root
+    from crawler.config import configured_store, load_settings, spool_root
     from pipelines.catalog import finish_hint, unfinished_crawls
     from pipelines.evidence.seal import tsa_retry
     from pipelines.manifest import spooled_manifest

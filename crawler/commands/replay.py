@@ -30,6 +30,7 @@ def say(message: str) -> None:
 
 
 def run(args: Namespace) -> int:
+    from crawler.config import configured_store, load_settings, spool_root
     from crawler.replay import (
         PywbServer,
         ReplayError,
@@ -39,7 +40,6 @@ def run(args: Namespace) -> int:
         prepare_collection,
         replay_venv,
     )
-    from crawler.session import configured_store, load_settings, spool_root
     from pipelines.catalog import complete_crawls
     from pipelines.keys import is_crawl_id
     from pipelines.store.base import StoreError

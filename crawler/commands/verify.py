@@ -62,7 +62,7 @@ def add_arguments(parser: ArgumentParser) -> None:
 
 def open_crawl_store(args: Namespace) -> Store:
     """The store named by --store / CITEWARC_STORE, after checking the crawl id's form."""
-    from crawler.session import configured_store, load_settings
+    from crawler.config import configured_store, load_settings
     from pipelines.keys import is_crawl_id
 
     if not is_crawl_id(args.crawl_id):
@@ -186,7 +186,7 @@ def verify_file(path: Path, request, timestamp: bool) -> int:
 def stamp(store: Store, args: Namespace) -> None:
     """--timestamp: stamp the crawl now if its timestamp is pending (a TSA that is still down is
     exit 4: nothing is lost, try again later)."""
-    from crawler.session import load_settings, spool_root
+    from crawler.config import load_settings, spool_root
     from pipelines.evidence.later import StampLaterError, stamp_later
     from pipelines.evidence.pending import pending_timestamps
     from pipelines.evidence.seal import tsa_retry

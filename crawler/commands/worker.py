@@ -47,8 +47,8 @@ def add_arguments(parser: ArgumentParser) -> None:
 
 
 def run(args: Namespace) -> int:
+    from crawler.config import command_store
     from crawler.distributed.serve import serve
-    from crawler.session import command_store
 
     url = required_redis_url(args.redis)
     store_uri = command_store(args.store).uri if args.store else None

@@ -93,9 +93,9 @@ def finalize_here(spec: CrawlSpec, redis_url: str, prepared: Any, codes: list[in
                   failure: Any = None) -> int:
     """Every local worker exited and none finalized: finalize now if nothing is left to fetch,
     else the crawl stopped before its end (exit 7; other workers can still finish it)."""
+    from crawler.config import spool_root  # noqa: PLC0415
     from crawler.distributed.finalize import NotReady, finalize_open_crawl  # noqa: PLC0415
     from crawler.report import report_crawl  # noqa: PLC0415
-    from crawler.session import spool_root  # noqa: PLC0415
 
     try:
         finalized = finalize_open_crawl(spec, redis_url, spool_root(prepared.settings))

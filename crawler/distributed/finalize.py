@@ -47,8 +47,9 @@ def finalize_open_crawl(spec: CrawlSpec, redis_url: str, spool: Path, who: str |
     """Claim the finalizer's role for ``spec``'s crawl (or take it over from a dead finalizer),
     merge its committed parts into the manifest, index and WACZ in the store, record the result in
     the crawl hash and close the crawl in Redis. ``NotReady`` when it cannot be finalized now."""
+    from crawler.config import configured_store  # noqa: PLC0415
     from crawler.distributed.coordination import Coordination  # noqa: PLC0415 - section A
-    from crawler.session import check_signing_key, configured_store  # noqa: PLC0415
+    from crawler.session import check_signing_key  # noqa: PLC0415
     from pipelines.evidence.seal import evidence_options  # noqa: PLC0415
     from pipelines.ledger.crawl_ledger import ledger_options  # noqa: PLC0415
 

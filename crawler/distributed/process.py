@@ -73,7 +73,7 @@ def worker_settings(spec: CrawlSpec, redis_url: str, worker: str, spool: Path) -
     them), its share of the per-host limits, then who and where this worker is: the crawl id, the
     worker id, its spool root ``<spool>/workers/<worker>``, its WARC prefix ``<crawl id>-<worker>``
     and its log file. ``spool`` is this machine's spool root."""
-    from crawler.session import load_settings  # noqa: PLC0415 - Scrapy's settings machinery
+    from crawler.config import load_settings  # noqa: PLC0415 - Scrapy's settings machinery
 
     if not WORKER_ID.fullmatch(worker):
         raise UsageError(f"not a worker id: {worker!r} (lowercase letters, digits and '-')")
@@ -151,10 +151,11 @@ def run_worker(redis_url: str, crawl_id: str, worker: str, verbose: bool = False
     process, to its end) and return the worker's exit code (``worker_exit_code``)."""
     import logging  # noqa: PLC0415
 
+    from crawler.config import load_settings, spool_root  # noqa: PLC0415
     from crawler.distributed.announce import read_spec  # noqa: PLC0415
     from crawler.distributed.connection import command_redis, shown_url  # noqa: PLC0415
     from crawler.distributed.leftovers import remove_gone_workers  # noqa: PLC0415
-    from crawler.session import configure_logging, load_settings, run_crawler, spool_root  # noqa: PLC0415
+    from crawler.session import configure_logging, run_crawler  # noqa: PLC0415
 
     server = command_redis(redis_url)
     spec = read_spec(server, crawl_id)

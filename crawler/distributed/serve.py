@@ -52,7 +52,7 @@ def next_crawl(server: Any, store_uri: str | None, served: Served, now: float,
 def store_opens(uri: str) -> bool:
     """This machine can open the store (its scheme, its S3 set-up): else the crawl is left to
     workers that can."""
-    from crawler.session import command_store  # noqa: PLC0415
+    from crawler.config import command_store  # noqa: PLC0415
 
     try:
         command_store(uri)

@@ -22,6 +22,7 @@ from pydantic import (
 )
 
 from crawler.browser.mode import check_host, check_mode
+from crawler.config import refuse_control_characters
 from crawler.errors import UsageError
 from crawler.web.urls import InvalidURL, clean_url, refuse_userinfo
 from pipelines.store.base import control_character
@@ -155,14 +156,6 @@ def _syntax_error(exc: Exception) -> str:
     if "flow" in (getattr(exc, "context", None) or "") and "but got '?'" in problem:
         hint = " (inside [...] quote a URL that holds '?')"
     return f"line {mark.line + 1}, column {mark.column + 1}: {problem}{hint}"
-
-
-def refuse_control_characters(value: str, field: str) -> str:
-    """``value`` unchanged, or UsageError naming ``field`` if it holds a control character."""
-    char = control_character(value)
-    if char:
-        raise UsageError(f"{field} holds a control character ({char}); a path or name cannot")
-    return value
 
 
 def load_job(path: str | Path) -> Job:

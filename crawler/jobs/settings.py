@@ -14,7 +14,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from crawler.jobs.file import Job, refuse_control_characters
+from crawler.config import refuse_control_characters
+from crawler.jobs.file import Job
 from pipelines.spool import cache_dir, store_slug
 
 STORE_ENV = "CITEWARC_STORE"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from crawler.config import load_settings
 from crawler.env_settings import typed_env_value
 from crawler.errors import UsageError
-from crawler.session import load_settings
 
 
 @pytest.mark.parametrize("raw,expected", [("1", True), ("true", True), ("True", True), ("yes", True),

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from crawler.browser.mode import parse_domain_modes
+from crawler.config import load_settings
 from crawler.errors import UsageError
 from crawler.jobs.file import Job, load_job, parse_job
 from crawler.jobs.settings import job_overrides
-from crawler.session import load_settings
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
