@@ -21,8 +21,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from cdxj_indexer.main import CDXJIndexer
-
 from pipelines.keys import WACZ_TOKEN_PATH, index_key, key_in_crawl, wacz_key
 from pipelines.page import PageRecord
 
@@ -41,6 +39,10 @@ def write_cdxj(warc_paths: Iterable[Path], out_path: Path) -> Path:
     One cdxj-indexer call: it names each input by its basename (no ``dir_root``) and sorts all
     inputs' lines together (``sort=True``), so WARCs from several folders need no other help.
     """
+    # Imported here: cdxj-indexer brings pyamf and pkg_resources (0.1 s), which the commands that
+    # import this module for other reasons (push, verify) never need.
+    from cdxj_indexer.main import CDXJIndexer  # noqa: PLC0415
+
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_name(out_path.name + ".tmp")
     with open(tmp, "w", encoding="utf-8") as out:
