@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from crawler.web.citations import judge_page
+from crawler.web.citations.beside import links_beside_text
 from crawler.web.citations.located import links_in_text
 from crawler.web.links import find_requisites
 from pipelines.extract import ExtractOptions, extract_html, extractable
@@ -43,6 +44,9 @@ def analyse_page(
         if not links and page is not None and page.tree is not None:
             # trafilatura's fallbacks return text without a single link: read them from the tree
             links = links_in_text(page.tree.getroottree().getroot(), extraction.text, url, links)
+        elif page is not None and page.tree is not None:
+            # blocks of the article the extraction dropped: their links, from the article's container
+            links += links_beside_text(page.tree.getroottree().getroot(), extraction.text, url, links)
         judged = judge_page(links, extraction.text, url, extraction.author, code=extraction.code)
         result.citations = [c.record() for c in judged.cited]
         result.links_not_cited = [n.record() for n in judged.not_cited]
