@@ -202,3 +202,9 @@ def test_analyse_page_judges_the_dropped_tables_links_and_says_where_they_came_f
                                                    "(a table of the article the text extraction left out)")
     assert "https://myr.test/" in reasons
     assert "https://social.test/vendor" not in reasons
+
+
+def test_a_quoted_speakers_social_profile_in_the_attribution_is_a_follow_link() -> None:
+    quote = ("“Gone are the saccharine pastels of the past; 2025 sees the rise of sophisticated, dusty "
+             "pastels grounded by earthy tones,” says Jane Doe, an event planner based in New York City.")
+    assert judged("https://www.instagram.com/janedoe", "Jane Doe", quote) == "social-follow"

@@ -165,6 +165,7 @@ def _weigh(link: LinkCandidate, target: Target, author: str | None, signals: fro
             return Verdict(False, target.kind, target.detail)
         if target.kind == "social-profile" and (
             prose < 2 * _SENTENCE_WORDS or len(context) < 160 or network_name(anchor)
+            or attribution_link(context, anchor, True) is not None
         ):
             return Verdict(False, "social-follow", target.detail)
         if target.kind == "one-word-page" and (prose < _SENTENCE_WORDS or target.word in anchor.lower()):
