@@ -75,6 +75,8 @@ def links_beside_text(root: etree._Element | None, text: str, page_url: str,
     each marked ``beside``."""
     if root is None or not text or len(known) < _LEAST:
         return []
+    if next(root.iter(*_CELLS), None) is None:
+        return []  # most pages: no table at all, nothing to place (a scan in C, no Python per element)
     placed = article_container(root, page_url, known)
     if placed is None:
         return []

@@ -232,8 +232,7 @@ def attribution_link(context: str, anchor: str, home_page: bool) -> Finding:
     statement (the labelling rule: an expert's employer in the attribution line is not cited)."""
     if not home_page or not anchor or not _QUOTED.search(context):
         return None
-    sentence = sentence_around(context, anchor, 400)
-    if _ATTRIBUTION.search(sentence) or _ATTRIBUTION.search(context):
+    if _ATTRIBUTION.search(context):
         return "attribution", f"a quoted speaker's organisation '{anchor[:40]}' (home page)"
     return None
 
