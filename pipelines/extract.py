@@ -82,6 +82,9 @@ class LinkCandidate:
     # A URL written out in the text ("Source: https://..."), not an <a>: it has no anchor by nature,
     # which must not read as an image link's missing text.
     written: bool = field(default=False, compare=False)
+    # Found in the article's container but in a block the text extraction dropped
+    # (``crawler.web.citations.beside``), not in the extracted text itself.
+    beside: bool = field(default=False, compare=False)
 
 
 @dataclass

@@ -6,10 +6,11 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from crawler.web.citations import judge_page
+from crawler.web.citations.beside import links_beside_text
 from crawler.web.citations.located import links_in_text
 from crawler.web.links import find_requisites
-from pipelines.extract import ExtractOptions, extract_html, extractable
-from pipelines.html_tree import parse_page
+from pipelines.extract import Extraction, ExtractOptions, LinkCandidate, extract_html, extractable
+from pipelines.html_tree import ParsedPage, parse_page
 
 
 @dataclass
@@ -18,6 +19,18 @@ class PageAnalysis:
     citations: list[dict[str, str | None]] = field(default_factory=list)
     links_not_cited: list[dict[str, str]] = field(default_factory=list)  # [{url, anchor, reason}]
     requisites: list[str] = field(default_factory=list)
+
+
+def found_in_tree(page: ParsedPage | None, extraction: Extraction, url: str) -> list[LinkCandidate]:
+    """Link candidates read from the page's tree that trafilatura's output lacks: when it gave no
+    link at all (its fallbacks return text without one), the links of the extracted text's blocks
+    (``located``); otherwise the links of the tables of the article it dropped (``beside``)."""
+    if page is None or page.tree is None:
+        return []
+    root = page.tree.getroottree().getroot()
+    if not extraction.links:
+        return links_in_text(root, extraction.text, url, [])
+    return links_beside_text(root, extraction.text, url, extraction.links)
 
 
 def analyse_page(
@@ -39,10 +52,7 @@ def analyse_page(
         result.requisites = find_requisites(html, url, page)
     if want_text:
         extraction = extract_html(html, url, content_language, options, page)
-        links = list(extraction.links)
-        if not links and page is not None and page.tree is not None:
-            # trafilatura's fallbacks return text without a single link: read them from the tree
-            links = links_in_text(page.tree.getroottree().getroot(), extraction.text, url, links)
+        links = list(extraction.links) + found_in_tree(page, extraction, url)
         judged = judge_page(links, extraction.text, url, extraction.author, code=extraction.code)
         result.citations = [c.record() for c in judged.cited]
         result.links_not_cited = [n.record() for n in judged.not_cited]

@@ -27,9 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from crawler.web.analysis import analyse_page
+from crawler.web.analysis import analyse_page, found_in_tree
 from crawler.web.citations import SIGNALS, judge_page
-from crawler.web.citations.located import links_in_text
 from crawler.web.citations.repetition import SiteRepetition
 from crawler.web.urls import InvalidURL, canonical_url
 from pipelines.extract import ExtractOptions, extract_html
@@ -98,8 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         analysis = analyse_page(html, url, None, options, want_text=True, want_requisites=False)
         page = parse_page(html)
         extraction = extract_html(html, url, None, options, page)
-        located = [] if extraction.links else links_in_text(
-            page.tree.getroottree().getroot() if page.tree is not None else None, extraction.text, url, [])
+        located = found_in_tree(page, extraction, url)  # as analyse_page: dropped tables' links too
         repetition = SiteRepetition()
         for peer_page in peers.get(urlsplit(url).hostname or "", []):
             if peer_page.id != page_id:

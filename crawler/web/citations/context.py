@@ -30,7 +30,8 @@ _CTA_ANCHOR = re.compile(
     r"log ?in|sign ?in|download (the|our) app|get the app|buy( now| it| here| at .*| on .*| from .*)?|"
     r"shop( now| at .*| on .*)?|check (the )?(price|availability)( .*)?|see (price|deals?|it|at .*|on .*)|"
     r"view (deal|offer|price|at .*|on .*)|add to (cart|basket)|order now|book now|get (started|a demo|"
-    r"it now|the deal|a quote)|try (it )?(for )?free|start (your )?free trial|request a demo|"
+    r"it now|the deal|a quote|(a )?free quote|quote)|try (it )?(for )?free|start (your )?free trial|"
+    r"request a demo|"
     r"read more|continue reading|keep reading|read next|see more|view more|more stories|"
     r"try( [\w&.'’-]+){1,3}|visit (the |our )?(website|site|store|shop)|claim (the |this )?(offer|deal)|"
     r"(\$|£|€)\s?\d[\d.,]* (at|on|from) .*|donate( now)?|support (us|our work))(\W*)$", re.I,
@@ -49,7 +50,9 @@ _RELATED_HEADING = re.compile(
 )
 _RELATED_LEAD = re.compile(
     r"^\W*((read more|related|see also|also read|read also|read next|more|recommended( reading)?|"
-    r"must read|don'?t miss|watch|listen|opinion|explainer|analysis|latest|up next)\s*[:|»>-]|"
+    r"must read|don'?t miss|watch|listen|opinion|explainer|analysis|latest|up next|read|learn more|"
+    r"(related|further|suggested) reading|(can |you can )?also read|icymi|"
+    r"you (may|might) also (like|enjoy|be interested( in)?))\s*[:|»>-]|"
     r"related (posts|articles|stories|reports|reading|guides) (include|are)\b)", re.I,
 )
 _BIO = re.compile(
@@ -89,7 +92,9 @@ _READ_MORE_SENTENCE = re.compile(
     r"(read|see) the (full|complete|whole) (post|article|story|guide)|"
     r"here'?s (a|an|our|the) (full |complete |detailed )?(post|guide|article|overview)|"
     r"want to (go deeper|learn more|know more|try something)|(check out|try|explore|visit|see|view|"
-    r"watch) our\b|our [\w ]{0,40}\b(guide|resources?|section|page)\b)", re.I,
+    r"watch) our\b|our [\w ]{0,40}\b(guide|resources?|section|page)\b|"
+    r"read (about|here|this (article|post|guide))|"
+    r"see how to|here'?s how to|we have other|(find|get) (a|the) full list)", re.I,
 )
 _SENTENCE_WORDS = 8  # words around the anchor for the block to read as prose
 
@@ -190,6 +195,46 @@ _CTA_SENTENCE = re.compile(
 
 _CTA_WORDS = ("download", "access", "dive", "grab", "request", "schedule", "book", "get started", "start",
               "sign up", "register", "join us")
+
+
+_SMALL_WORDS = frozenset({"a", "an", "and", "as", "at", "by", "de", "for", "from", "in", "of", "on", "or",
+                          "the", "to", "with", "&", "-", "–", "—"})
+
+
+def names_something(anchor: str, context: str) -> bool:
+    """The anchor is a name (``Bloomreach Discovery``, ``Job Costing``, ``SEO Checker tool``), not a
+    generic phrase (``sofas``, ``a good menu``): every word but small ones and a last generic noun is
+    capitalised, and a capital that only starts the sentence does not count.
+
+    A sentence about a named product or programme of the publisher, linked to it, cites it (the
+    labelling rule's clarification); a generic word linked to the publisher's offer is a sales link."""
+    words = [w for w in anchor.split() if w.lower() not in _SMALL_WORDS]
+    if not words or len(words) > 8 or (len(words) == 1 and words[0].isupper()):
+        return False  # a lone code in capitals is a ticker or an abbreviation, not a product's name
+    at = context.find(anchor)
+    starts = at == 0 or (at > 0 and context[:at].rstrip()[-1:] in {".", "!", "?", ":", "•", "|"})
+    if starts:
+        words = words[1:]
+    if not words:
+        return False
+    head = words[:-1] if len(words) > 1 else words
+    return all(w[:1].isupper() or w[:1].isdigit() or any(c.isupper() for c in w[1:]) for w in head)
+
+
+_QUOTED = re.compile(r"[“”\"]")
+_ATTRIBUTION = re.compile(r"\b(says|said|explains|explained|notes|noted|adds|added|according to|shares|"
+                          r"shared|recommends|suggests|told)\b", re.I)
+
+
+def attribution_link(context: str, anchor: str, home_page: bool) -> Finding:
+    """A quoted speaker's organisation, linked to its home page in the line that attributes the
+    quote ("..." says Jane Doe, founder of Acme Events): it names who spoke, not a source of the
+    statement (the labelling rule: an expert's employer in the attribution line is not cited)."""
+    if not home_page or not anchor or not _QUOTED.search(context):
+        return None
+    if _ATTRIBUTION.search(context):
+        return "attribution", f"a quoted speaker's organisation '{anchor[:40]}' (home page)"
+    return None
 
 
 def call_to_action_sentence(context: str, anchor: str) -> Finding:

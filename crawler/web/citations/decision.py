@@ -33,10 +33,12 @@ from urllib.parse import urljoin, urlsplit
 from crawler.web.citations.archives import NO_ORIGINAL, archived_original, is_archive
 from crawler.web.citations.context import (
     anchor_class,
+    attribution_link,
     block_class,
     call_to_action_sentence,
     dated_title,
     help_link,
+    names_something,
     network_name,
     own_anchor_class,
     prose_around,
@@ -158,15 +160,17 @@ def _weigh(link: LinkCandidate, target: Target, author: str | None, signals: fro
     prose = prose_around(context, anchor, link.link_chars)
     sources = source_list(link.heading, link.previous) if "block" in signals else None
     if "target" in signals:
-        if target.kind in NOT_CITED_TARGETS:
+        named = target.own_offer and prose >= _SENTENCE_WORDS and names_something(anchor, context)
+        if target.kind in NOT_CITED_TARGETS and not named:
             return Verdict(False, target.kind, target.detail)
         if target.kind == "social-profile" and (
             prose < 2 * _SENTENCE_WORDS or len(context) < 160 or network_name(anchor)
+            or attribution_link(context, anchor, True) is not None
         ):
             return Verdict(False, "social-follow", target.detail)
         if target.kind == "one-word-page" and (prose < _SENTENCE_WORDS or target.word in anchor.lower()):
             return Verdict(False, "tag-section", target.detail)
-    own = target.kind in {"own-page", "tag-section", "one-word-page"}
+    own = target.kind in {"own-page", "tag-section", "one-word-page"} or target.own_offer
     if "block" in signals and sources is None:
         found = block_class(context, anchor, link.heading, link.previous, link.block, link.link_chars)
         if found is not None and found[0] == "related-list" and not own:
@@ -177,6 +181,8 @@ def _weigh(link: LinkCandidate, target: Target, author: str | None, signals: fro
             return Verdict(False, *found)
     if "anchor" in signals:
         found = anchor_class(anchor, author, prose) or help_link(anchor, context)
+        if found is None and target.kind == "other-site" and prose >= _SENTENCE_WORDS:
+            found = attribution_link(context, anchor, urlsplit(link.url).path in {"", "/"})
         if found is None and own:
             found = own_anchor_class(anchor) or call_to_action_sentence(context, anchor)
         if found is None and own and not anchor and not link.written and len(context) < _CARD_CHARS:
@@ -245,6 +251,9 @@ def judge_page(links: Iterable[LinkCandidate], text: str, page_url: str, author:
     code = [span for span in code if "http" in span or "10." in span]
     for link, run in zip(links, link_runs(links, text), strict=True):
         url, verdict = judge_link(link, page_url, author, signals, run)
+        if link.beside:
+            verdict = Verdict(verdict.cited, verdict.reason,
+                              f"{verdict.detail} (a table of the article the text extraction left out)")
         consider(url, link.anchor, verdict, "href", link.url, sentence_around(link.context, link.anchor))
     for ref in written_references(text):
         url = fetchable(ref.url)

@@ -31,6 +31,7 @@ class Target:
     kind: str  # see classify_target
     detail: str = ""
     word: str = ""  # one-word-page: the path's word
+    own_offer: bool = False  # shop-affiliate: the site's own shop, product or service page
 
 
 _SHARE_HOSTS = re.compile(
@@ -253,10 +254,11 @@ def classify_target(url: str, page_url: str) -> Target:
         if word:
             return Target("one-word-page", f"a section page ({path})", word)
         if _SHOP_PATH.search(path):
-            return Target("shop-affiliate", f"the site's shop ({path})")
+            return Target("shop-affiliate", f"the site's shop ({path})", own_offer=True)
         last = [s for s in path.split("/") if s][-1:] or [""]
         if _OWN_OFFER.search(path) and not _EDITORIAL.search(path) and _words(last[0]) <= 4:
-            return Target("shop-affiliate", f"the site's own product or service page ({path})")
+            return Target("shop-affiliate", f"the site's own product or service page ({path})",
+                          own_offer=True)
     # Another site's product page is what a sentence about that product cites; its cart is not.
     if not own and re.search(r"/(cart|checkout|buy|shop)(/|$)", path, re.I):
         return Target("shop-affiliate", f"a shop page ({host})")
