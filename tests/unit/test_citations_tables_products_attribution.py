@@ -1,4 +1,4 @@
-"""Citation rules added in issue 13's tenth session: a named product of the publisher in a sentence,
+"""Citation rules: a named product of the publisher in a sentence,
 more "read more" lines, a quoted speaker's organisation, "Get Quote" buttons, and the links of a
 table of the article that the text extraction dropped (``crawler.web.citations.beside``)."""
 
