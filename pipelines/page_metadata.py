@@ -65,18 +65,48 @@ _INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")  # soft hyphen
 
 
 def heading_text(element: Any) -> str:
-    """An ``<h1>``'s text as a reader sees it: ``<style>``/``<script>`` inside it skipped, soft hyphens
-    and zero-width characters dropped, an entity escaped twice in the markup (``&amp;#x26;``)
-    decoded, whitespace squashed."""
+    """An ``<h1>``'s text as a reader sees it: ``<style>``/``<script>`` inside it skipped, a ``<br>``
+    read as a space ("WEEKEND<br>CODING"), a kicker marked by its class left out, soft hyphens and
+    zero-width characters dropped, an entity escaped twice in the markup (``&amp;#x26;``) decoded,
+    whitespace squashed."""
     parts = [element.text or ""]
-    for child in element.iterdescendants():
-        if child.tag not in ("style", "script"):
-            parts.append(child.text or "")
-        parts.append(child.tail or "")
+    kicker = _walk_heading(element, parts)
     text = _INVISIBLE.sub("", "".join(parts))
     if "&" in text:
         text = html.unescape(text)
-    return " ".join(text.split())
+    text = " ".join(text.split())
+    return text.lstrip(":|-\u2013\u2014 ") if kicker else text
+
+
+def _walk_heading(element: Any, parts: list[str]) -> bool:
+    """The text of ``element``'s children into ``parts``: a ``<br>`` is a space, ``<style>`` and
+    ``<script>`` say nothing, a kicker (by its class) is left out when the heading says more.
+    Returns whether a kicker was left out."""
+    kicker = False
+    for child in element:
+        if not isinstance(child.tag, str):  # a comment or processing instruction
+            pass
+        elif child.tag == "br":
+            parts.append(" ")
+        elif _KICKER_CLASS.search(child.get("class") or "") and _has_other_text(element, child):
+            parts.append(" ")
+            kicker = True
+        elif child.tag not in ("style", "script"):
+            parts.append(child.text or "")
+            kicker = _walk_heading(child, parts) or kicker
+        parts.append(child.tail or "")
+    return kicker
+
+
+# Class names that mark a kicker (a topic line set above or before the headline inside its <h1>:
+# "<span class=kicker>Klimaschutz</span>: Bohren, bis es heiß wird"); the headline is the rest.
+_KICKER_CLASS = re.compile(r"kicker|overline|topline|roofline|dachzeile|eyebrow|spitzmarke", re.I)
+
+
+def _has_other_text(heading: Any, kicker: Any) -> bool:
+    """Whether the heading says more than its kicker (a heading that is all kicker stays whole)."""
+    whole = "".join(heading.itertext())
+    return len(whole.strip()) > len("".join(kicker.itertext()).strip()) + 3
 
 
 def _links_front_page(element: Any) -> bool:
@@ -281,7 +311,7 @@ def fill_metadata(
             titles.append(linked.title)
         before = fields.get("title")
         title = headline(before, titles, headings, sitename, _host(url), head.home_headings)
-        title = ungarbled(drop_trailing_label(title), titles) if title else title
+        title = ungarbled(drop_trailing_label(drop_leading_date(title)), titles) if title else title
         if title and title != before:
             fields["title"] = title
             sources["title"] = "h1" if title in headings else "title-trimmed"
@@ -351,7 +381,30 @@ def drop_trailing_label(title: str) -> str:
     return title
 
 
+_LEADING_DATE = re.compile(
+    r"^(?:\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{4}-\d{2}-\d{2})\s+[|\-\u2013\u2014:]\s+(?=\S)")
+
+
+def drop_leading_date(title: str) -> str:
+    """"23.01.2022 - Wierer darf noch jubeln": a date set before the headline as its own part is the
+    page's date, not a word of the headline."""
+    return _LEADING_DATE.sub("", title)
+
+
+def uncut(title: str, page_titles: list[str]) -> str:
+    """A title that stops where another of the page's titles goes on with a quotation mark
+    ('Senador califica a Biden de' beside 'Senador califica a Biden de "incapacitado"'): the
+    publisher's unescaped quote ended the ``content`` attribute, so the longer title is the whole."""
+    stem = title.rstrip()
+    for other in page_titles:
+        rest = other[len(stem):].lstrip() if other.startswith(stem) else ""
+        if stem and rest[:1] in ('"', "\u201c", "\u201e", "\u00ab", "'"):
+            return other
+    return title
+
+
 _SEPARATOR_CHARS = " |-\u2013\u2014\u203a\u00bb:\u00b7\u2022/"
+_GLUED_SEPARATOR = re.compile(r"(?<=\s)([:|])(?=\w)")
 _DATELINE = re.compile(r"^(?:posted|published|updated|by|von|am|on)\b", re.I)
 
 
@@ -363,7 +416,8 @@ def _kicker_free(candidates: list[str], titles: list[str], is_site: Any) -> str 
     digits, nor an ending that is no dateline (a title shortened from its ``<h1>``)."""
     found: list[str] = []
     for heading in candidates:
-        norm = _norm(heading).strip(_SEPARATOR_CHARS)
+        # "Direktion :Impfen ..." (a hidden colon span glued to the next word) reads "Direktion: Impfen"
+        norm = _GLUED_SEPARATOR.sub(r"\1 ", _norm(heading)).strip(_SEPARATOR_CHARS)
         for title in titles:
             parts = [p for p in _TITLE_SEPARATORS.split(title) if p] if title else []
             segments = {_norm(p) for p in parts}
@@ -405,6 +459,7 @@ def headline(
     4. a title split at " | ", " - " ... with the site's name (or trafilatura's pick of it) dropped;
        trafilatura's own title replaced by ``<title>`` when the two share no word at all;
     5. trafilatura's title as it was."""
+    title = uncut(title, page_titles) if title else title
     site = _norm(sitename or "")
     longest = [max(_TITLE_SEPARATORS.split(t), key=len) for t in page_titles if _TITLE_SEPARATORS.search(t)]
     if site and site in map(_norm, headings) and any(_norm(p) == site for p in longest):
@@ -413,7 +468,10 @@ def headline(
     home = {_norm(h) for h in site_headings} & {s for t in page_titles for s in _segments(t)}
 
     def is_site(text: str) -> bool:
-        return _norm(text) == site or _norm(text) in home or _names_host(text, host)
+        norm = _norm(text)
+        if site and norm != site and site in norm:
+            return False  # the site's name and more words: "15 Jahre rete-mirabile.net" is a headline
+        return norm == site or norm in home or _names_host(text, host)
 
     titles = [t for t in page_titles if t] or ([title] if title else [])
     candidates = [h for h in headings if 3 <= len(_norm(h)) <= 300 and not is_site(h)]
@@ -422,7 +480,8 @@ def headline(
     if contained:
         best = max(contained, key=len)
         if not (base and _norm(best) in _segments(base) and _norm(best) != _norm(base)
-                and not is_site(base) and _norm(base) not in map(_norm, headings)):
+                and not is_site(base) and _norm(base) not in map(_norm, headings)
+                and not all(is_site(s) for s in _segments(base) - {_norm(best)})):
             return best.strip()
     kicker_free = _kicker_free(candidates[:1], titles, is_site)
     if kicker_free:
@@ -483,7 +542,9 @@ def _framed(inner: str, outer: str) -> bool:
         return False
     if long.startswith(short):
         return bool(_SEPARATOR_FIRST.match(long[len(short):]))
-    return long.endswith(short) and bool(_SEPARATOR_LAST.search(long[: -len(short)]))
+    before = long[: -len(short)]
+    # "Blog name: Post title" (a colon with no space before it) frames a title as " | " does
+    return long.endswith(short) and bool(_SEPARATOR_LAST.search(before) or before.endswith(": "))
 
 
 def _segments(text: str) -> set[str]:
