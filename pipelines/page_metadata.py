@@ -302,7 +302,8 @@ def fill_metadata(
         stated = (name == "author" and not linked.author_is_organization) or name == "date"
         if value and (not fields.get(name) or stated):
             fields[name], sources[name] = value, "json-ld"
-    _settle_author(fields, sources, trafilatura_author, tree, sitename, _host(url))
+    _settle_author(fields, sources, trafilatura_author, tree, sitename, _host(url), linked,
+                   (*head.titles, *head.headings[:1], linked.title))
     if text:
         _language_from_text(fields, sources, text)
     if tree is not None:
@@ -323,28 +324,66 @@ def fill_metadata(
 
 
 def _settle_author(fields: dict[str, str | None], sources: dict[str, str], trafilatura_author: str,
-                   tree: Any, sitename: str | None, host: str) -> None:
+                   tree: Any, sitename: str | None, host: str, linked: LinkedData,
+                   titles: tuple[str, ...] = ()) -> None:
     """The author cleaned of labels, dates and the publication's name (``byline.clean_author``);
     trafilatura's own value when the JSON-LD one cleans to nothing (a login name); the page's byline
     markup (``byline``) when that leaves no author, or only the publisher's name and the page marks
-    a person up explicitly as its author (microdata, rel="author", a link to an author page)."""
-    from pipelines.byline import clean_author, find_byline, is_publisher  # noqa: PLC0415
+    a person up explicitly as its author (microdata, rel="author", a link to an author page, a class
+    naming the author's name), and then a written "By Jane Doe" line.
+
+    Also: an "author" that is the page's own title (``titles``) is no author; trafilatura's author
+    that is the JSON-LD organization's name cut at "and" ("Center; Research") is that name whole; a
+    login name ("arianschlichenmayer") or a name with words glued after it ("Liz Kenny Former
+    McKinsey Consultant") gives way to the byline markup's name it spells."""
+    from pipelines.byline import clean_author, find_byline, find_written_byline, is_publisher  # noqa: PLC0415
 
     author = clean_author(fields.get("author"), sitename, host)
     if not author and sources.get("author") == "json-ld" and trafilatura_author:
         author = clean_author(trafilatura_author, sitename, host)
         if author:
             sources["author"] = "trafilatura"
+    if author and sources.get("author") == "trafilatura" and linked.author_is_organization:
+        pieces = [_norm(name) for name in author.split("; ")]
+        whole = _norm(linked.author)
+        if len(pieces) > 1 and all(piece in whole for piece in pieces):
+            author, sources["author"] = linked.author, "json-ld"
+    if author and any(_norm(author) == _norm(title) for title in titles):
+        author = ""
     publisher = bool(author) and all(is_publisher(name, sitename) for name in author.split("; "))
     if not author or publisher:
-        found = find_byline(tree, explicit_only=publisher)
+        found = clean_author(find_byline(tree, explicit_only=publisher), sitename, host)
+        if not found and not author:
+            found = clean_author(find_written_byline(tree), sitename, host)
         if found and not is_publisher(found, sitename, host):
+            author, sources["author"] = found, "byline"
+    elif _respelled(author):
+        found = clean_author(find_byline(tree), sitename, host)
+        if found and _spells(author, found):
             author, sources["author"] = found, "byline"
     if author:
         fields["author"] = author
     else:
         fields["author"] = None
         sources.pop("author", None)
+
+
+def _respelled(author: str) -> bool:
+    """Whether the author may be a login or a name with words glued after it (one name only: a
+    single lower-case word, or five words or more)."""
+    if ";" in author:
+        return False
+    words = author.split()
+    return (len(words) == 1 and author.islower()) or len(words) >= 5
+
+
+def _spells(author: str, name: str) -> bool:
+    """Whether ``name`` is what ``author`` means: the same letters without spaces (a login), or its
+    first words (the rest glued on)."""
+    squashed = re.sub(r"\W", "", name.lower())
+    if " " not in author:
+        return squashed == author.lower()
+    return author.lower().startswith(name.lower() + " ") and ";" not in name
 
 
 # Separators between a headline and the site's name in a <title>: "Headline | Site", "Site - Headline".

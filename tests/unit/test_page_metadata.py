@@ -309,3 +309,47 @@ def test_a_headline_that_names_the_site_is_not_the_site_name() -> None:
     titles = ["15 Jahre rete-mirabile.net — rete-mirabile.net", "15 Jahre rete-mirabile.net"]
     assert headline(titles[0], titles, ["15 Jahre rete-mirabile.net"], "rete-mirabile.net",
                     "rete-mirabile.net") == "15 Jahre rete-mirabile.net"
+
+
+def _author(fields_author: str | None, ld: object = None, body: str = "<p>x</p>", head: str = "",
+            sitename: str | None = None) -> tuple[str | None, str | None]:
+    fields = {"title": "T", "author": fields_author, "date": None, "language": "en"}
+    sources = fill_metadata(fields, _page(ld, head=head, body=body), "https://news.test/x", None, None,
+                            sitename)
+    return fields["author"], sources.get("author")
+
+
+def test_an_organization_cut_at_and_by_trafilatura_is_the_json_ld_name_whole() -> None:
+    ld = {"@type": "WebPage", "name": "T",
+          "author": {"@type": "Organization", "name": "Center for Drug Evaluation and Research"}}
+    assert _author("Center; Research", ld) == ("Center for Drug Evaluation and Research", "json-ld")
+    # two people trafilatura found stay two people
+    assert _author("Ann Lee; Bo Chan", ld) == ("Ann Lee; Bo Chan", "trafilatura")
+
+
+def test_the_pages_title_is_no_author() -> None:
+    head = "<title>Eine realistische Interpretation des Multiplikators</title>"
+    body = '<div class="author"><a href="/autoren/gq/">Georg Quaas</a></div><p>x</p>'
+    assert _author("Eine realistische Interpretation des Multiplikators", head=head, body=body) == (
+        "Georg Quaas", "byline")
+
+
+def test_a_login_or_glued_words_give_way_to_the_byline_name_they_spell() -> None:
+    body = '<div class="post-header_author"><a href="/creator/as/">Arian Schlichenmayer</a></div>'
+    ld = {"@type": "Article", "headline": "T", "author": {"@type": "Person", "name": "arianschlichenmayer"}}
+    assert _author(None, ld, body) == ("Arian Schlichenmayer", "byline")
+    body = '<h4 class="elementor-author-box__name">Liz Kenny</h4>'
+    assert _author("Liz Kenny Former McKinsey Consultant", body=body) == ("Liz Kenny", "byline")
+    # a byline naming someone else leaves the author alone
+    body = '<span class="author">Denise Everheart</span>'
+    assert _author("andrewkeaveney", body=body) == ("andrewkeaveney", "trafilatura")
+
+
+def test_a_publisher_gives_way_to_a_class_naming_the_author_and_none_to_a_written_line() -> None:
+    body = '<a class="author-name" href="#bio">Tracy Parker, Dietitian</a>'
+    assert _author("British Heart Foundation", body=body, sitename="British Heart Foundation") == (
+        "Tracy Parker, Dietitian", "byline")
+    # the written "By" line only when there is no author at all
+    body = "<p>Written by John Crenshaw</p>"
+    assert _author(None, body=body) == ("John Crenshaw", "byline")
+    assert _author("Acme News", body=body, sitename="Acme News") == ("Acme News", "trafilatura")
