@@ -60,6 +60,8 @@ def clean_author(author: str | None, sitename: str | None = None, host: str = ""
         name = _clean_name(part, sitename, host)
         if name and name not in names:
             names.append(name)
+    if len(names) > 1:  # beside a name, seven words or more are a sentence ("... Network on Facebook")
+        names = [name for name in names if len(name.split()) <= 6] or names
     return "; ".join(names)
 
 

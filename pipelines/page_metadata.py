@@ -58,6 +58,12 @@ class PageHead:
     titles: tuple[str, ...] = ()  # ``<title>`` then ``og:title``, whitespace squashed
     headings: tuple[str, ...] = ()  # the first ``<h1>`` texts, whitespace squashed
     home_headings: tuple[str, ...] = ()  # ``<h1>`` texts that are a link to a site's front page
+    byline_metas: tuple[str, ...] = ()  # the byline as analytics tags state it (``_BYLINE_METAS``)
+
+
+# <meta> names that carry the article's byline for analytics and recommendation services, apart
+# from ``author`` (which many CMSs fill with the publisher): Piano/Cxense, Parse.ly, Sailthru, NYT-style.
+_BYLINE_METAS = frozenset({"cxenseparse:author", "parsely-author", "sailthru.author", "byl"})
 
 
 _FRONT_PAGE = re.compile(r"(?:^|https?://[^/]+)/?$")
@@ -117,11 +123,13 @@ def _links_front_page(element: Any) -> bool:
 
 
 def scan_page(tree: Any) -> PageHead:
-    """One walk over the tree for its JSON-LD, ``<title>``, ``og:title`` and ``<h1>`` elements."""
+    """One walk over the tree for its JSON-LD, ``<title>``, ``og:title``, byline ``<meta>`` and ``<h1>``
+    elements."""
     if tree is None:
         return PageHead()
     scripts: list[str] = []
     title = og_title = ""
+    metas: list[str] = []
     headings: list[str] = []
     home: list[str] = []
     try:
@@ -137,11 +145,16 @@ def scan_page(tree: Any) -> PageHead:
                         home.append(headings[-1])
             elif tag == "title":
                 title = title or " ".join("".join(element.itertext()).split())
-            elif not og_title and element.get("property") == "og:title":
-                og_title = " ".join((element.get("content") or "").split())
+            else:
+                key = element.get("property") or element.get("name") or ""
+                if not og_title and key == "og:title":
+                    og_title = " ".join((element.get("content") or "").split())
+                elif key.lower() in _BYLINE_METAS and element.get("content"):
+                    metas.append(" ".join(element.get("content").split()))
     except Exception:  # lxml on a hostile tree
         return PageHead()
-    return PageHead(tuple(scripts), tuple(t for t in (title, og_title) if t), tuple(headings), tuple(home))
+    return PageHead(tuple(scripts), tuple(t for t in (title, og_title) if t), tuple(headings), tuple(home),
+                    tuple(metas))
 
 
 def read_json_ld(tree: Any, head: PageHead | None = None) -> LinkedData:
@@ -303,7 +316,7 @@ def fill_metadata(
         if value and (not fields.get(name) or stated):
             fields[name], sources[name] = value, "json-ld"
     _settle_author(fields, sources, trafilatura_author, tree, sitename, _host(url), linked,
-                   (*head.titles, *head.headings[:1], linked.title))
+                   (*head.titles, *head.headings[:1], linked.title), head.byline_metas)
     if text:
         _language_from_text(fields, sources, text)
     if tree is not None:
@@ -325,12 +338,13 @@ def fill_metadata(
 
 def _settle_author(fields: dict[str, str | None], sources: dict[str, str], trafilatura_author: str,
                    tree: Any, sitename: str | None, host: str, linked: LinkedData,
-                   titles: tuple[str, ...] = ()) -> None:
+                   titles: tuple[str, ...] = (), byline_metas: tuple[str, ...] = ()) -> None:
     """The author cleaned of labels, dates and the publication's name (``byline.clean_author``);
     trafilatura's own value when the JSON-LD one cleans to nothing (a login name); the page's byline
     markup (``byline``) when that leaves no author, or only the publisher's name and the page marks
     a person up explicitly as its author (microdata, rel="author", a link to an author page, a class
-    naming the author's name), and then a written "By Jane Doe" line.
+    naming the author's name), then the byline an analytics ``<meta>`` states (``byline_metas``),
+    then a written "By Jane Doe" line.
 
     Also: an "author" that is the page's own title (``titles``) is no author; trafilatura's author
     that is the JSON-LD organization's name cut at "and" ("Center; Research") is that name whole; a
@@ -353,6 +367,9 @@ def _settle_author(fields: dict[str, str | None], sources: dict[str, str], trafi
     publisher = bool(author) and all(is_publisher(name, sitename) for name in author.split("; "))
     if not author or publisher:
         found = clean_author(find_byline(tree, explicit_only=publisher), sitename, host)
+        if not found or is_publisher(found, sitename, host):
+            found = next((name for name in (clean_author(m, sitename, host) for m in byline_metas)
+                          if name and not is_publisher(name, sitename, host)), found)
         if not found and not author:
             found = clean_author(find_written_byline(tree), sitename, host)
         if found and not is_publisher(found, sitename, host):

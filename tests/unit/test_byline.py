@@ -33,6 +33,10 @@ from pipelines.byline import clean_author, find_byline, find_written_byline, is_
      "Ben Johnson, Atlas Lines - 10 Years in Moving"),
     # nobody: placeholders, a lone month, a login
     ("The Author", None, "", ""),
+    # beside a name, a second "author" of seven words or more is a sentence
+    ("By Arlene Marturano; South Carolina Garden-based Learning Network on Facebook", None, "",
+     "Arlene Marturano"),
+    ("Les Membres du Choeur de Radio France", None, "", "Les Membres du Choeur de Radio France"),
     # the author page's link text glued after the name
     ("Johanna Kropfitsch Alle Artikel", None, "", "Johanna Kropfitsch"),
     ("Admin", None, "", ""), ("No Author", None, "", ""), ("Name", None, "", ""), ("August", None, "", ""),

@@ -353,3 +353,12 @@ def test_a_publisher_gives_way_to_a_class_naming_the_author_and_none_to_a_writte
     body = "<p>Written by John Crenshaw</p>"
     assert _author(None, body=body) == ("John Crenshaw", "byline")
     assert _author("Acme News", body=body, sitename="Acme News") == ("Acme News", "trafilatura")
+
+
+def test_a_publisher_gives_way_to_the_byline_an_analytics_meta_states() -> None:
+    head = ('<meta name="author" content="Badische Zeitung">'
+            '<meta property="cXenseParse:author" content="Lisa Petrich">')
+    assert scan_page(_page(head=head)).byline_metas == ("Lisa Petrich",)
+    assert _author("Badische Zeitung", head=head, sitename="Badische Zeitung") == ("Lisa Petrich", "byline")
+    # a person already named stays
+    assert _author("Jane Doe", head=head, sitename="Badische Zeitung") == ("Jane Doe", "trafilatura")
