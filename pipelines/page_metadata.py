@@ -316,7 +316,7 @@ def fill_metadata(
         if value and (not fields.get(name) or stated):
             fields[name], sources[name] = value, "json-ld"
     _settle_author(fields, sources, trafilatura_author, tree, sitename, _host(url), linked,
-                   (*head.titles, *head.headings[:1], linked.title), head.byline_metas)
+                   head.byline_metas)
     if text:
         _language_from_text(fields, sources, text)
     if tree is not None:
@@ -338,7 +338,7 @@ def fill_metadata(
 
 def _settle_author(fields: dict[str, str | None], sources: dict[str, str], trafilatura_author: str,
                    tree: Any, sitename: str | None, host: str, linked: LinkedData,
-                   titles: tuple[str, ...] = (), byline_metas: tuple[str, ...] = ()) -> None:
+                   byline_metas: tuple[str, ...] = ()) -> None:
     """The author cleaned of labels, dates and the publication's name (``byline.clean_author``);
     trafilatura's own value when the JSON-LD one cleans to nothing (a login name); the page's byline
     markup (``byline``) when that leaves no author, or only the publisher's name and the page marks
@@ -346,10 +346,10 @@ def _settle_author(fields: dict[str, str | None], sources: dict[str, str], trafi
     naming the author's name), then the byline an analytics ``<meta>`` states (``byline_metas``),
     then a written "By Jane Doe" line.
 
-    Also: an "author" that is the page's own title (``titles``) is no author; trafilatura's author
-    that is the JSON-LD organization's name cut at "and" ("Center; Research") is that name whole; a
-    login name ("arianschlichenmayer") or a name with words glued after it ("Liz Kenny Former
-    McKinsey Consultant") gives way to the byline markup's name it spells."""
+    Also: trafilatura's author that is the JSON-LD organization's name cut at "and" ("Center;
+    Research") is that name whole; a login name ("arianschlichenmayer") or a name with words glued
+    after it ("Liz Kenny Former McKinsey Consultant") gives way to the byline markup's name it
+    spells."""
     from pipelines.byline import clean_author, find_byline, find_written_byline, is_publisher  # noqa: PLC0415
 
     author = clean_author(fields.get("author"), sitename, host)
@@ -362,8 +362,6 @@ def _settle_author(fields: dict[str, str | None], sources: dict[str, str], trafi
         whole = _norm(linked.author)
         if len(pieces) > 1 and all(piece in whole for piece in pieces):
             author, sources["author"] = linked.author, "json-ld"
-    if author and any(_norm(author) == _norm(title) for title in titles):
-        author = ""
     publisher = bool(author) and all(is_publisher(name, sitename) for name in author.split("; "))
     if not author or publisher:
         found = clean_author(find_byline(tree, explicit_only=publisher), sitename, host)

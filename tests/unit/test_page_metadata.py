@@ -327,13 +327,6 @@ def test_an_organization_cut_at_and_by_trafilatura_is_the_json_ld_name_whole() -
     assert _author("Ann Lee; Bo Chan", ld) == ("Ann Lee; Bo Chan", "trafilatura")
 
 
-def test_the_pages_title_is_no_author() -> None:
-    head = "<title>Eine realistische Interpretation des Multiplikators</title>"
-    body = '<div class="author"><a href="/autoren/gq/">Georg Quaas</a></div><p>x</p>'
-    assert _author("Eine realistische Interpretation des Multiplikators", head=head, body=body) == (
-        "Georg Quaas", "byline")
-
-
 def test_a_login_or_glued_words_give_way_to_the_byline_name_they_spell() -> None:
     body = '<div class="post-header_author"><a href="/creator/as/">Arian Schlichenmayer</a></div>'
     ld = {"@type": "Article", "headline": "T", "author": {"@type": "Person", "name": "arianschlichenmayer"}}
