@@ -193,8 +193,8 @@ def looks_like_name(text: str) -> bool:
 
 
 # A byline written out in the text rather than marked up: "Written by John Crenshaw", "Von Claudia
-# Lindner", "Por Agencia EFE", "Autoren Jelko Djuren und Jutta Klaukien" (a text that begins with the
-# label; the name may follow in a link, so the element's whole text is read).
+# Lindner", "Por Agencia EFE", "Autoren Jelko Djuren und Jutta Klaukien" (an element whose text begins
+# with the label; the name may follow in a link, so the element's whole text is read).
 _WRITTEN = re.compile(r"\s*(?:by|written by|posted by|von|por|par|autor(?:in|en)?:?|author:?)\s", re.I)
 _NOT_TEXT = frozenset({"script", "style", "a", "noscript", "template"})
 
@@ -213,15 +213,11 @@ def find_written_byline(tree: Any) -> str:
             tag = element.tag
             if not isinstance(tag, str):
                 continue
-            text, tail = element.text, element.tail
-            if text and tag not in _NOT_TEXT and _WRITTEN.match(text):
-                whole = " ".join("".join(element.itertext()).split())
-                line = whole if len(whole) <= 80 else " ".join(text.split())
-            elif tail and _WRITTEN.match(tail) and element.getparent() is not None and (
-                    element.getparent().tag not in _NOT_TEXT):
-                line = " ".join(tail.split())
-            else:
-                continue
+            text = element.text
+            if not text or tag in _NOT_TEXT or not _WRITTEN.match(text):
+                continue  # (a "Von ..." after a <br> is as often a book's authors in a box: not read)
+            whole = " ".join("".join(element.itertext()).split())
+            line = whole if len(whole) <= 80 else " ".join(text.split())
             found_lines += 1
             name = _names_in(_LABELS.sub("", line).strip(" ,|-–—:·"))
             if name and name.lower() != line.lower():

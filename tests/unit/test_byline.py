@@ -119,3 +119,10 @@ def test_a_class_naming_the_authors_name_is_explicit_enough_to_replace_a_publish
 def test_find_written_byline(body, expected) -> None:
     page = load_html(f"<html><body><h1>T</h1>{body}<p>text</p></body></html>")
     assert find_written_byline(page) == expected
+
+
+def test_a_by_line_after_a_line_break_is_not_read_as_the_pages_byline() -> None:
+    # a book box: "Title<br>Von A, B und C" names the book's authors, not the article's
+    page = load_html("<html><body><p><b>Reiten lernen</b><br>Von Josef Kastner, Marieke Hübner und"
+                     " Imke Schlömer</p><p>text</p></body></html>")
+    assert find_written_byline(page) == ""
