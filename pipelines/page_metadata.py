@@ -7,7 +7,8 @@ from (``metadata_sources``) so a reviewer can weigh it:
 
 - title: JSON-LD ``headline`` (else ``name``) of the page's article object, then ``og:title``;
 - author: JSON-LD ``author.name`` (or a list of them), cleaned of labels, dates and the
-  publication's name, then the page's byline markup (``pipelines.byline``);
+  publication's name, then the page's byline markup, a byline analytics ``<meta>`` and a written
+  "By Jane Doe" line (``pipelines.byline``);
 - date: JSON-LD ``datePublished`` (before trafilatura's own guess), then htmldate's
   ``find_date(original_date=True)``;
 - language: ``<html lang>``, then the ``Content-Language`` header, then JSON-LD ``inLanguage``.
