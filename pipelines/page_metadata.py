@@ -7,7 +7,8 @@ from (``metadata_sources``) so a reviewer can weigh it:
 
 - title: JSON-LD ``headline`` (else ``name``) of the page's article object, then ``og:title``;
 - author: JSON-LD ``author.name`` (or a list of them), cleaned of labels, dates and the
-  publication's name, then the page's byline markup (``pipelines.byline``);
+  publication's name, then the page's byline markup, a byline analytics ``<meta>`` and a written
+  "By Jane Doe" line (``pipelines.byline``);
 - date: JSON-LD ``datePublished`` (before trafilatura's own guess), then htmldate's
   ``find_date(original_date=True)``;
 - language: ``<html lang>``, then the ``Content-Language`` header, then JSON-LD ``inLanguage``.
@@ -58,6 +59,12 @@ class PageHead:
     titles: tuple[str, ...] = ()  # ``<title>`` then ``og:title``, whitespace squashed
     headings: tuple[str, ...] = ()  # the first ``<h1>`` texts, whitespace squashed
     home_headings: tuple[str, ...] = ()  # ``<h1>`` texts that are a link to a site's front page
+    byline_metas: tuple[str, ...] = ()  # the byline as analytics tags state it (``_BYLINE_METAS``)
+
+
+# <meta> names that carry the article's byline for analytics and recommendation services, apart
+# from ``author`` (which many CMSs fill with the publisher): Piano/Cxense, Parse.ly, Sailthru, NYT-style.
+_BYLINE_METAS = frozenset({"cxenseparse:author", "parsely-author", "sailthru.author", "byl"})
 
 
 _FRONT_PAGE = re.compile(r"(?:^|https?://[^/]+)/?$")
@@ -65,18 +72,48 @@ _INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")  # soft hyphen
 
 
 def heading_text(element: Any) -> str:
-    """An ``<h1>``'s text as a reader sees it: ``<style>``/``<script>`` inside it skipped, soft hyphens
-    and zero-width characters dropped, an entity escaped twice in the markup (``&amp;#x26;``)
-    decoded, whitespace squashed."""
+    """An ``<h1>``'s text as a reader sees it: ``<style>``/``<script>`` inside it skipped, a ``<br>``
+    read as a space ("WEEKEND<br>CODING"), a kicker marked by its class left out, soft hyphens and
+    zero-width characters dropped, an entity escaped twice in the markup (``&amp;#x26;``) decoded,
+    whitespace squashed."""
     parts = [element.text or ""]
-    for child in element.iterdescendants():
-        if child.tag not in ("style", "script"):
-            parts.append(child.text or "")
-        parts.append(child.tail or "")
+    kicker = _walk_heading(element, parts)
     text = _INVISIBLE.sub("", "".join(parts))
     if "&" in text:
         text = html.unescape(text)
-    return " ".join(text.split())
+    text = " ".join(text.split())
+    return text.lstrip(":|-\u2013\u2014 ") if kicker else text
+
+
+def _walk_heading(element: Any, parts: list[str]) -> bool:
+    """The text of ``element``'s children into ``parts``: a ``<br>`` is a space, ``<style>`` and
+    ``<script>`` say nothing, a kicker (by its class) is left out when the heading says more.
+    Returns whether a kicker was left out."""
+    kicker = False
+    for child in element:
+        if not isinstance(child.tag, str):  # a comment or processing instruction
+            pass
+        elif child.tag == "br":
+            parts.append(" ")
+        elif _KICKER_CLASS.search(child.get("class") or "") and _has_other_text(element, child):
+            parts.append(" ")
+            kicker = True
+        elif child.tag not in ("style", "script"):
+            parts.append(child.text or "")
+            kicker = _walk_heading(child, parts) or kicker
+        parts.append(child.tail or "")
+    return kicker
+
+
+# Class names that mark a kicker (a topic line set above or before the headline inside its <h1>:
+# "<span class=kicker>Klimaschutz</span>: Bohren, bis es heiß wird"); the headline is the rest.
+_KICKER_CLASS = re.compile(r"kicker|overline|topline|roofline|dachzeile|eyebrow|spitzmarke", re.I)
+
+
+def _has_other_text(heading: Any, kicker: Any) -> bool:
+    """Whether the heading says more than its kicker (a heading that is all kicker stays whole)."""
+    whole = "".join(heading.itertext())
+    return len(whole.strip()) > len("".join(kicker.itertext()).strip()) + 3
 
 
 def _links_front_page(element: Any) -> bool:
@@ -87,11 +124,13 @@ def _links_front_page(element: Any) -> bool:
 
 
 def scan_page(tree: Any) -> PageHead:
-    """One walk over the tree for its JSON-LD, ``<title>``, ``og:title`` and ``<h1>`` elements."""
+    """One walk over the tree for its JSON-LD, ``<title>``, ``og:title``, byline ``<meta>`` and ``<h1>``
+    elements."""
     if tree is None:
         return PageHead()
     scripts: list[str] = []
     title = og_title = ""
+    metas: list[str] = []
     headings: list[str] = []
     home: list[str] = []
     try:
@@ -107,11 +146,16 @@ def scan_page(tree: Any) -> PageHead:
                         home.append(headings[-1])
             elif tag == "title":
                 title = title or " ".join("".join(element.itertext()).split())
-            elif not og_title and element.get("property") == "og:title":
-                og_title = " ".join((element.get("content") or "").split())
+            else:
+                key = element.get("property") or element.get("name") or ""
+                if not og_title and key == "og:title":
+                    og_title = " ".join((element.get("content") or "").split())
+                elif key.lower() in _BYLINE_METAS and element.get("content"):
+                    metas.append(" ".join(element.get("content").split()))
     except Exception:  # lxml on a hostile tree
         return PageHead()
-    return PageHead(tuple(scripts), tuple(t for t in (title, og_title) if t), tuple(headings), tuple(home))
+    return PageHead(tuple(scripts), tuple(t for t in (title, og_title) if t), tuple(headings), tuple(home),
+                    tuple(metas))
 
 
 def read_json_ld(tree: Any, head: PageHead | None = None) -> LinkedData:
@@ -272,7 +316,8 @@ def fill_metadata(
         stated = (name == "author" and not linked.author_is_organization) or name == "date"
         if value and (not fields.get(name) or stated):
             fields[name], sources[name] = value, "json-ld"
-    _settle_author(fields, sources, trafilatura_author, tree, sitename, _host(url))
+    _settle_author(fields, sources, trafilatura_author, tree, sitename, _host(url), linked,
+                   head.byline_metas)
     if text:
         _language_from_text(fields, sources, text)
     if tree is not None:
@@ -281,7 +326,7 @@ def fill_metadata(
             titles.append(linked.title)
         before = fields.get("title")
         title = headline(before, titles, headings, sitename, _host(url), head.home_headings)
-        title = ungarbled(drop_trailing_label(title), titles) if title else title
+        title = ungarbled(drop_trailing_label(drop_leading_date(title)), titles) if title else title
         if title and title != before:
             fields["title"] = title
             sources["title"] = "h1" if title in headings else "title-trimmed"
@@ -293,28 +338,68 @@ def fill_metadata(
 
 
 def _settle_author(fields: dict[str, str | None], sources: dict[str, str], trafilatura_author: str,
-                   tree: Any, sitename: str | None, host: str) -> None:
+                   tree: Any, sitename: str | None, host: str, linked: LinkedData,
+                   byline_metas: tuple[str, ...] = ()) -> None:
     """The author cleaned of labels, dates and the publication's name (``byline.clean_author``);
     trafilatura's own value when the JSON-LD one cleans to nothing (a login name); the page's byline
     markup (``byline``) when that leaves no author, or only the publisher's name and the page marks
-    a person up explicitly as its author (microdata, rel="author", a link to an author page)."""
-    from pipelines.byline import clean_author, find_byline, is_publisher  # noqa: PLC0415
+    a person up explicitly as its author (microdata, rel="author", a link to an author page, a class
+    naming the author's name), then the byline an analytics ``<meta>`` states (``byline_metas``),
+    then a written "By Jane Doe" line.
+
+    Also: trafilatura's author that is the JSON-LD organization's name cut at "and" ("Center;
+    Research") is that name whole; a login name ("arianschlichenmayer") or a name with words glued
+    after it ("Liz Kenny Former McKinsey Consultant") gives way to the byline markup's name it
+    spells."""
+    from pipelines.byline import clean_author, find_byline, find_written_byline, is_publisher  # noqa: PLC0415
 
     author = clean_author(fields.get("author"), sitename, host)
     if not author and sources.get("author") == "json-ld" and trafilatura_author:
         author = clean_author(trafilatura_author, sitename, host)
         if author:
             sources["author"] = "trafilatura"
+    if author and sources.get("author") == "trafilatura" and linked.author_is_organization:
+        pieces = [_norm(name) for name in author.split("; ")]
+        whole = _norm(linked.author)
+        if len(pieces) > 1 and all(piece in whole for piece in pieces):
+            author, sources["author"] = linked.author, "json-ld"
     publisher = bool(author) and all(is_publisher(name, sitename) for name in author.split("; "))
     if not author or publisher:
-        found = find_byline(tree, explicit_only=publisher)
+        found = clean_author(find_byline(tree, explicit_only=publisher), sitename, host)
+        if not found or is_publisher(found, sitename, host):
+            found = next((name for name in (clean_author(m, sitename, host) for m in byline_metas)
+                          if name and not is_publisher(name, sitename, host)), found)
+        if not found and not author:
+            found = clean_author(find_written_byline(tree), sitename, host)
         if found and not is_publisher(found, sitename, host):
+            author, sources["author"] = found, "byline"
+    elif _respelled(author):
+        found = clean_author(find_byline(tree), sitename, host)
+        if found and _spells(author, found):
             author, sources["author"] = found, "byline"
     if author:
         fields["author"] = author
     else:
         fields["author"] = None
         sources.pop("author", None)
+
+
+def _respelled(author: str) -> bool:
+    """Whether the author may be a login or a name with words glued after it (one name only: a
+    single lower-case word, or five words or more)."""
+    if ";" in author:
+        return False
+    words = author.split()
+    return (len(words) == 1 and author.islower()) or len(words) >= 5
+
+
+def _spells(author: str, name: str) -> bool:
+    """Whether ``name`` is what ``author`` means: the same letters without spaces (a login), or its
+    first words (the rest glued on)."""
+    squashed = re.sub(r"\W", "", name.lower())
+    if " " not in author:
+        return squashed == author.lower()
+    return author.lower().startswith(name.lower() + " ") and ";" not in name
 
 
 # Separators between a headline and the site's name in a <title>: "Headline | Site", "Site - Headline".
@@ -351,7 +436,30 @@ def drop_trailing_label(title: str) -> str:
     return title
 
 
+_LEADING_DATE = re.compile(
+    r"^(?:\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{4}-\d{2}-\d{2})\s+[|\-\u2013\u2014:]\s+(?=\S)")
+
+
+def drop_leading_date(title: str) -> str:
+    """"23.01.2022 - Wierer darf noch jubeln": a date set before the headline as its own part is the
+    page's date, not a word of the headline."""
+    return _LEADING_DATE.sub("", title)
+
+
+def uncut(title: str, page_titles: list[str]) -> str:
+    """A title that stops where another of the page's titles goes on with a quotation mark
+    ('Senador califica a Biden de' beside 'Senador califica a Biden de "incapacitado"'): the
+    publisher's unescaped quote ended the ``content`` attribute, so the longer title is the whole."""
+    stem = title.rstrip()
+    for other in page_titles:
+        rest = other[len(stem):].lstrip() if other.startswith(stem) else ""
+        if stem and rest[:1] in ('"', "\u201c", "\u201e", "\u00ab", "'"):
+            return other
+    return title
+
+
 _SEPARATOR_CHARS = " |-\u2013\u2014\u203a\u00bb:\u00b7\u2022/"
+_GLUED_SEPARATOR = re.compile(r"(?<=\s)([:|])(?=\w)")
 _DATELINE = re.compile(r"^(?:posted|published|updated|by|von|am|on)\b", re.I)
 
 
@@ -363,7 +471,8 @@ def _kicker_free(candidates: list[str], titles: list[str], is_site: Any) -> str 
     digits, nor an ending that is no dateline (a title shortened from its ``<h1>``)."""
     found: list[str] = []
     for heading in candidates:
-        norm = _norm(heading).strip(_SEPARATOR_CHARS)
+        # "Direktion :Impfen ..." (a hidden colon span glued to the next word) reads "Direktion: Impfen"
+        norm = _GLUED_SEPARATOR.sub(r"\1 ", _norm(heading)).strip(_SEPARATOR_CHARS)
         for title in titles:
             parts = [p for p in _TITLE_SEPARATORS.split(title) if p] if title else []
             segments = {_norm(p) for p in parts}
@@ -405,6 +514,7 @@ def headline(
     4. a title split at " | ", " - " ... with the site's name (or trafilatura's pick of it) dropped;
        trafilatura's own title replaced by ``<title>`` when the two share no word at all;
     5. trafilatura's title as it was."""
+    title = uncut(title, page_titles) if title else title
     site = _norm(sitename or "")
     longest = [max(_TITLE_SEPARATORS.split(t), key=len) for t in page_titles if _TITLE_SEPARATORS.search(t)]
     if site and site in map(_norm, headings) and any(_norm(p) == site for p in longest):
@@ -413,7 +523,10 @@ def headline(
     home = {_norm(h) for h in site_headings} & {s for t in page_titles for s in _segments(t)}
 
     def is_site(text: str) -> bool:
-        return _norm(text) == site or _norm(text) in home or _names_host(text, host)
+        norm = _norm(text)
+        if site and norm != site and site in norm:
+            return False  # the site's name and more words: "15 Jahre rete-mirabile.net" is a headline
+        return norm == site or norm in home or _names_host(text, host)
 
     titles = [t for t in page_titles if t] or ([title] if title else [])
     candidates = [h for h in headings if 3 <= len(_norm(h)) <= 300 and not is_site(h)]
@@ -422,7 +535,8 @@ def headline(
     if contained:
         best = max(contained, key=len)
         if not (base and _norm(best) in _segments(base) and _norm(best) != _norm(base)
-                and not is_site(base) and _norm(base) not in map(_norm, headings)):
+                and not is_site(base) and _norm(base) not in map(_norm, headings)
+                and not all(is_site(s) for s in _segments(base) - {_norm(best)})):
             return best.strip()
     kicker_free = _kicker_free(candidates[:1], titles, is_site)
     if kicker_free:
@@ -483,7 +597,9 @@ def _framed(inner: str, outer: str) -> bool:
         return False
     if long.startswith(short):
         return bool(_SEPARATOR_FIRST.match(long[len(short):]))
-    return long.endswith(short) and bool(_SEPARATOR_LAST.search(long[: -len(short)]))
+    before = long[: -len(short)]
+    # "Blog name: Post title" (a colon with no space before it) frames a title as " | " does
+    return long.endswith(short) and bool(_SEPARATOR_LAST.search(before) or before.endswith(": "))
 
 
 def _segments(text: str) -> set[str]:

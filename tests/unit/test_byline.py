@@ -3,7 +3,7 @@
 import pytest
 from trafilatura.utils import load_html
 
-from pipelines.byline import clean_author, find_byline, is_publisher, looks_like_name
+from pipelines.byline import clean_author, find_byline, find_written_byline, is_publisher, looks_like_name
 
 
 @pytest.mark.parametrize(("author", "sitename", "host", "expected"), [
@@ -32,6 +32,13 @@ from pipelines.byline import clean_author, find_byline, is_publisher, looks_like
     ("Ben Johnson, Atlas Lines - 10 Years in Moving", None, "www.atlaslines.com",
      "Ben Johnson, Atlas Lines - 10 Years in Moving"),
     # nobody: placeholders, a lone month, a login
+    ("The Author", None, "", ""),
+    # beside a name, a second "author" of seven words or more is a sentence
+    ("By Arlene Marturano; South Carolina Garden-based Learning Network on Facebook", None, "",
+     "Arlene Marturano"),
+    ("Les Membres du Choeur de Radio France", None, "", "Les Membres du Choeur de Radio France"),
+    # the author page's link text glued after the name
+    ("Johanna Kropfitsch Alle Artikel", None, "", "Johanna Kropfitsch"),
     ("Admin", None, "", ""), ("No Author", None, "", ""), ("Name", None, "", ""), ("August", None, "", ""),
     ("andrew.keaveney", None, "", ""), (None, None, "", ""),
 ])
@@ -45,6 +52,9 @@ def test_publisher_by_site_name_team_or_host() -> None:
     assert is_publisher("The Commercial Appeal", None, "www.commercialappeal.com")
     assert not is_publisher("Weinlachgummi", "Weinlachgummi´s Naschtüte")  # a blog named after its author
     assert not is_publisher("Jane Doe", "News Test", "news.test")
+    # one part of a site name that carries the page's title too
+    assert is_publisher("Die FURCHE", "Achtsam durch die Krise | Die FURCHE")
+    assert not is_publisher("Die Krise", "Achtsam durch die Krise | Die FURCHE")
 
 
 @pytest.mark.parametrize(("body", "expected"), [
@@ -64,6 +74,12 @@ def test_publisher_by_site_name_team_or_host() -> None:
     ('<div class="author-box"><b>Lauren Vetter</b><p>Lauren writes about search engines for'
      " small practices and has done so for many years now.</p></div>", "Lauren Vetter"),
     ('<a href="/author/jm">Alles von Martin Junker</a>', "Martin Junker"),
+    # several names in one byline; a name with a short credential after a comma, as printed
+    ('<a class="t" href="/blog/author/mk">Moses Kim and Kate Shokurova</a>', "Moses Kim; Kate Shokurova"),
+    ('<p class="byline">By Ann Lee, Bo Chan and Cy Dee</p>', "Ann Lee; Bo Chan; Cy Dee"),
+    ('<a class="author-name" href="#bio">Tracy Parker, Dietitian</a>', "Tracy Parker, Dietitian"),
+    # a comma with a sentence after it is no credential
+    ('<div class="author-box">Tracy Parker, who writes for us about food and health</div>', ""),
 ])
 
 def test_find_byline(body, expected) -> None:
@@ -81,3 +97,32 @@ def test_a_publisher_gives_way_only_to_explicit_byline_markup() -> None:
     page = load_html('<html><body><span class="author">Top Solar News</span><p>x</p></body></html>')
     assert find_byline(page) == "Top Solar News"
     assert find_byline(page, explicit_only=True) == ""
+
+
+def test_a_class_naming_the_authors_name_is_explicit_enough_to_replace_a_publisher() -> None:
+    page = load_html('<html><body><div class="video-post_author-name">Joakim Edin</div>'
+                     '<h2 class="author__name">Ursula Baatz</h2><p>x</p></body></html>')
+    assert find_byline(page, explicit_only=True) == "Joakim Edin"
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    ("<p>Written by John Crenshaw</p>", "John Crenshaw"),
+    ('<p class="bodytext">Von <a href="/x">Claudia Lindner</a></p>', "Claudia Lindner"),
+    ("<p><em><strong>Por Agencia EFE</strong></em></p>", "Agencia EFE"),
+    ("<p>Autoren Jelko Djuren und Jutta Klaukien</p>", "Jelko Djuren; Jutta Klaukien"),
+    # a sentence that begins like a byline, a name in a link's own text, a script: none
+    ("<p>By the way, we went Home Today.</p>", ""),
+    ("<p>von der Leyen sagte heute etwas</p>", ""),
+    ('<p><a href="/x">By Jane Doe</a></p>', ""),
+    ('<script>var s = "By Jane Doe";</script>', ""),
+])
+def test_find_written_byline(body, expected) -> None:
+    page = load_html(f"<html><body><h1>T</h1>{body}<p>text</p></body></html>")
+    assert find_written_byline(page) == expected
+
+
+def test_a_by_line_after_a_line_break_is_not_read_as_the_pages_byline() -> None:
+    # a book box: "Title<br>Von A, B und C" names the book's authors, not the article's
+    page = load_html("<html><body><p><b>Reiten lernen</b><br>Von Josef Kastner, Marieke Hübner und"
+                     " Imke Schlömer</p><p>text</p></body></html>")
+    assert find_written_byline(page) == ""

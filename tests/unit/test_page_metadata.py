@@ -8,11 +8,13 @@ from trafilatura.utils import load_html
 from pipelines.extract import extract_html
 from pipelines.page_metadata import (
     LinkedData,
+    drop_leading_date,
     drop_trailing_label,
     fill_metadata,
     headline,
     read_json_ld,
     scan_page,
+    uncut,
     ungarbled,
 )
 
@@ -246,3 +248,110 @@ def test_ungarbled_headline() -> None:
     # a real question mark, and a title that says something else: kept
     assert ungarbled("Is it safe?", ["Is it safe? | Site"]) == "Is it safe?"
     assert ungarbled("Why? Because", ["Other words entirely"]) == "Why? Because"
+
+
+def test_heading_text_reads_a_line_break_as_a_space_and_leaves_out_a_marked_kicker() -> None:
+    tree = load_html(
+        '<html><body><h1 class="hero"> WEEKEND<br>CODING<br> <span class="blue">AGENT</span> </h1>'
+        '<h1 class="article-heading"><span class="article-heading__kicker">Klimaschutz</span>'
+        '<span class="visually-hidden">: </span><span class="article-heading__title">Bohren, bis es heiß'
+        " wird</span></h1>"
+        '<h1><span class="headline--topline">Auftragshoch bei FACC</span><span>: </span>'
+        "<span>Luftfahrt hebt ab</span></h1>"
+        # a heading that is all kicker stays whole; a comment inside says nothing
+        '<h1><span class="kicker">Live</span><!-- x --></h1></body></html>')
+    assert scan_page(tree).headings == (
+        "WEEKEND CODING AGENT", "Bohren, bis es heiß wird", "Luftfahrt hebt ab", "Live")
+
+
+def test_a_hidden_separator_glued_to_the_headline_still_marks_a_kicker() -> None:
+    # the colon sits in a visually hidden span inside the kicker's span: "Direktion :Impfen ..."
+    tree = load_html(
+        '<html><body><h1><style>.a{}</style><span class="c1">Medienmitteilung der Direktion '
+        '<span class="c2">:</span></span>Impfen ist noch überall möglich</h1></body></html>')
+    head = scan_page(tree)
+    assert head.headings == ("Medienmitteilung der Direktion :Impfen ist noch überall möglich",)
+    assert headline("Medien", ["Impfen ist noch überall möglich", "Medien"], list(head.headings),
+                    None) == "Impfen ist noch überall möglich"
+
+
+def test_a_date_set_before_the_headline_is_no_part_of_it() -> None:
+    assert drop_leading_date("23.01.2022 - Wierer darf noch jubeln") == "Wierer darf noch jubeln"
+    assert drop_leading_date("2024-05-01 | Floods in the valley") == "Floods in the valley"
+    # a year or a number that begins a headline stays
+    assert drop_leading_date("2025 - the year in review") == "2025 - the year in review"
+    assert drop_leading_date("10.5 million people vote") == "10.5 million people vote"
+    fields = {"title": "23.01.2022 - Wierer darf noch jubeln - Biathlon", "author": None, "date": None,
+              "language": "de"}
+    fill_metadata(fields, _page(head="<title>23.01.2022 - Wierer darf noch jubeln - Biathlon</title>",
+                                body="<h1>23.01.2022 - Wierer darf noch jubeln</h1>"),
+                  "https://biathlon.test/x", None, None, "Biathlon")
+    assert fields["title"] == "Wierer darf noch jubeln"
+
+
+def test_a_title_cut_at_an_unescaped_quote_is_made_whole() -> None:
+    titles = ['Senador califica a Biden de "incapacitado"', "Senador califica a Biden de "]
+    assert uncut("Senador califica a Biden de", titles) == 'Senador califica a Biden de "incapacitado"'
+    # a title that goes on with ordinary words is another title, not a cut one
+    assert uncut("Floods", ["Floods in the valley"]) == "Floods"
+    assert headline("Senador califica a Biden de", titles, [], None) == (
+        'Senador califica a Biden de "incapacitado"')
+
+
+def test_a_blog_name_before_a_colon_frames_the_post_title() -> None:
+    titles = ["Weinlachgummi´s Naschtüte: [Rezi] Love is War - Sehnsucht von R. K. Lilley",
+              "[Rezi] Love is War - Sehnsucht von R. K. Lilley"]
+    assert headline("[Rezi] Love is War", titles, [], "Weinlachgummi´s Naschtüte") == (
+        "[Rezi] Love is War - Sehnsucht von R. K. Lilley")
+
+
+def test_a_headline_that_names_the_site_is_not_the_site_name() -> None:
+    titles = ["15 Jahre rete-mirabile.net — rete-mirabile.net", "15 Jahre rete-mirabile.net"]
+    assert headline(titles[0], titles, ["15 Jahre rete-mirabile.net"], "rete-mirabile.net",
+                    "rete-mirabile.net") == "15 Jahre rete-mirabile.net"
+
+
+def _author(fields_author: str | None, ld: object = None, body: str = "<p>x</p>", head: str = "",
+            sitename: str | None = None) -> tuple[str | None, str | None]:
+    fields = {"title": "T", "author": fields_author, "date": None, "language": "en"}
+    sources = fill_metadata(fields, _page(ld, head=head, body=body), "https://news.test/x", None, None,
+                            sitename)
+    return fields["author"], sources.get("author")
+
+
+def test_an_organization_cut_at_and_by_trafilatura_is_the_json_ld_name_whole() -> None:
+    ld = {"@type": "WebPage", "name": "T",
+          "author": {"@type": "Organization", "name": "Center for Drug Evaluation and Research"}}
+    assert _author("Center; Research", ld) == ("Center for Drug Evaluation and Research", "json-ld")
+    # two people trafilatura found stay two people
+    assert _author("Ann Lee; Bo Chan", ld) == ("Ann Lee; Bo Chan", "trafilatura")
+
+
+def test_a_login_or_glued_words_give_way_to_the_byline_name_they_spell() -> None:
+    body = '<div class="post-header_author"><a href="/creator/as/">Arian Schlichenmayer</a></div>'
+    ld = {"@type": "Article", "headline": "T", "author": {"@type": "Person", "name": "arianschlichenmayer"}}
+    assert _author(None, ld, body) == ("Arian Schlichenmayer", "byline")
+    body = '<h4 class="elementor-author-box__name">Liz Kenny</h4>'
+    assert _author("Liz Kenny Former McKinsey Consultant", body=body) == ("Liz Kenny", "byline")
+    # a byline naming someone else leaves the author alone
+    body = '<span class="author">Denise Everheart</span>'
+    assert _author("andrewkeaveney", body=body) == ("andrewkeaveney", "trafilatura")
+
+
+def test_a_publisher_gives_way_to_a_class_naming_the_author_and_none_to_a_written_line() -> None:
+    body = '<a class="author-name" href="#bio">Tracy Parker, Dietitian</a>'
+    assert _author("British Heart Foundation", body=body, sitename="British Heart Foundation") == (
+        "Tracy Parker, Dietitian", "byline")
+    # the written "By" line only when there is no author at all
+    body = "<p>Written by John Crenshaw</p>"
+    assert _author(None, body=body) == ("John Crenshaw", "byline")
+    assert _author("Acme News", body=body, sitename="Acme News") == ("Acme News", "trafilatura")
+
+
+def test_a_publisher_gives_way_to_the_byline_an_analytics_meta_states() -> None:
+    head = ('<meta name="author" content="Badische Zeitung">'
+            '<meta property="cXenseParse:author" content="Lisa Petrich">')
+    assert scan_page(_page(head=head)).byline_metas == ("Lisa Petrich",)
+    assert _author("Badische Zeitung", head=head, sitename="Badische Zeitung") == ("Lisa Petrich", "byline")
+    # a person already named stays
+    assert _author("Jane Doe", head=head, sitename="Badische Zeitung") == ("Jane Doe", "trafilatura")
