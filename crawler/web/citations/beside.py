@@ -25,8 +25,8 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
-from crawler.web.citations.decision import fetchable, join
-from crawler.web.citations.located import _BLOCKS, _HEADINGS, _SKIP, _block_of, _squash
+from crawler.web.citations.decision import join
+from crawler.web.citations.located import _BLOCKS, _HEADINGS, _SKIP, _block_of, _squash, new_fetchable_url
 from pipelines.extract import LinkCandidate
 
 _SHARE = 0.8  # the container holds at least this share of the links found in the extracted text
@@ -101,11 +101,7 @@ def links_beside_text(root: etree._Element | None, text: str, page_url: str,
         href = (el.get("href") or "").strip()
         if not href or href.lower().startswith(_SKIP):
             continue
-        joined_url = join(page_url, href)
-        if joined_url in seen:
-            continue
-        seen.add(joined_url)
-        url = fetchable(joined_url)
+        url = new_fetchable_url(page_url, href, seen)
         if url is None:
             continue
         context = _squash(block.text_content())

@@ -58,11 +58,7 @@ def links_in_text(root: etree._Element | None, text: str, page_url: str,
         place = blocks[block]
         if place is None:
             continue
-        joined_url = join(page_url, href)
-        if joined_url in seen:
-            continue
-        seen.add(joined_url)
-        url = fetchable(joined_url)
+        url = new_fetchable_url(page_url, href, seen)
         if url is None:
             continue
         context, offset, n_links, link_chars = place
@@ -74,6 +70,17 @@ def links_in_text(root: etree._Element | None, text: str, page_url: str,
             link_chars=link_chars, previous=lines[line - 1][:200] if line else "",
         ))
     return out
+
+
+def new_fetchable_url(page_url: str, href: str, seen: set[str]) -> str | None:
+    """The URL ``href`` names on ``page_url`` if it is not in ``seen`` (joined URLs, updated
+    here) and is one a crawl can fetch; else None. Shared by every finder of links that the
+    extraction did not report, so each de-duplicates and refuses the same way."""
+    joined_url = join(page_url, href)
+    if joined_url in seen:
+        return None
+    seen.add(joined_url)
+    return fetchable(joined_url)
 
 
 def _block_of(link: etree._Element) -> etree._Element:
