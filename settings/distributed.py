@@ -77,6 +77,7 @@ CITEWARC_REDIS_CRAWL_KEY = "citewarc:crawl:{crawl_id}"  # hash: what `archive --
 CITEWARC_REDIS_CRAWL_ID = "{crawl_id}"  # the crawl id itself: what the crawls zset names
 CITEWARC_REDIS_INFLIGHT_KEY = "citewarc:crawl:{crawl_id}:inflight:{worker}"  # hash: key -> request
 CITEWARC_REDIS_WORKERS_KEY = "citewarc:crawl:{crawl_id}:workers"  # set of worker ids that joined
+CITEWARC_REDIS_HOLDERS_KEY = "citewarc:crawl:{crawl_id}:holders"  # set: workers whose pops filled a hash
 CITEWARC_REDIS_ALIVE_KEY = "citewarc:worker:{worker}:alive"  # heartbeat, expires after the timeout
 CITEWARC_REDIS_PARTS_KEY = "citewarc:crawl:{crawl_id}:parts"  # list of part-manifest store keys
 CITEWARC_REDIS_DONE_KEY = "citewarc:crawl:{crawl_id}:done"  # committed page keys: first commit wins

@@ -13,8 +13,10 @@ key, value = ``b"<score>|<member>"``, member = ``b"<page key>\\0<request>"``; pu
 
 Liveness is the alive key alone. A worker taken for dead while it was only slow keeps working: its
 requests were requeued (a page fetched twice, first commit wins), and the hash its later pops fill is
-still found, because requeue and finish look at every in-flight hash of the crawl that exists, not
-only at the members of ``:workers``.
+still found, because requeue and finish look at the in-flight hash of every worker in ``:holders``
+(which the pop joins with each entry), not only at the members of ``:workers``. Nothing scans
+Redis's keyspace while a crawl runs: a Redis shared with other work (millions of keys) is not
+blocked by a script walking all of them.
 """
 
 from __future__ import annotations
@@ -69,17 +71,22 @@ redis.call('SET', KEYS[2], '1', 'PX', ARGV[3])
 return 1
 """
 
-# KEYS: workers, the dead worker's alive key, its in-flight hash, queue, done. ARGV: the dead worker.
+# KEYS: workers, the dead worker's alive key, its in-flight hash, queue, done, holders.
+# ARGV: the dead worker.
 # Returns the requests put back, or -1 when there is nothing to do: the worker is alive (again), or
 # another survivor requeued it first.
 REQUEUE_DEAD_SCRIPT = LUA_ENTRIES + """
 if redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
-if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 0 and redis.call('EXISTS', KEYS[3]) == 0 then return -1 end
+if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 0 and redis.call('EXISTS', KEYS[3]) == 0 then
+    redis.call('SREM', KEYS[6], ARGV[1])
+    return -1
+end
 local entries, bad = parse(redis.call('HGETALL', KEYS[3]))
 if entries == nil then return redis.error_reply('in-flight entry without a score: ' .. bad) end
 local n = put_back(entries, KEYS[4], KEYS[5])
 redis.call('DEL', KEYS[3])
 redis.call('SREM', KEYS[1], ARGV[1])
+redis.call('SREM', KEYS[6], ARGV[1])
 return n
 """
 
@@ -99,7 +106,7 @@ for _, e in ipairs(gone) do redis.call('HDEL', KEYS[1], e[1]) end
 return n
 """
 
-# KEYS: workers, alive, in-flight hash, queue, done. ARGV: worker.
+# KEYS: workers, alive, in-flight hash, queue, done, holders. ARGV: worker.
 # Leaving puts back whatever the worker still holds: once it is out of :workers and its alive key is
 # gone, nobody else would.
 LEAVE_SCRIPT = LUA_ENTRIES + """
@@ -108,6 +115,7 @@ if entries == nil then return redis.error_reply('in-flight entry without a score
 local n = put_back(entries, KEYS[4], KEYS[5])
 redis.call('DEL', KEYS[3])
 redis.call('SREM', KEYS[1], ARGV[1])
+redis.call('SREM', KEYS[6], ARGV[1])
 redis.call('DEL', KEYS[2])
 return n
 """
@@ -148,11 +156,11 @@ redis.call('SET', KEYS[1], '1')
 return 1
 """
 
-# KEYS: finalizer, seeded, queue. ARGV: worker, in-flight key pattern (SCAN MATCH), its prefix and
-# suffix around the worker id, "1" to claim the finalizer ("0": only say why the crawl is not done).
+# KEYS: finalizer, seeded, queue, holders. ARGV: worker, in-flight key prefix and suffix around a
+# worker id, "1" to claim the finalizer ("0": only say why the crawl is not done).
 # Returns {1, "won"|"ready"} or {0, reason}.
 FINISH_SCRIPT = """
-if ARGV[5] == '1' then
+if ARGV[4] == '1' then
     local holder = redis.call('GET', KEYS[1])
     if holder then
         if holder == ARGV[1] then return {1, 'won'} end
@@ -162,19 +170,11 @@ end
 if redis.call('EXISTS', KEYS[2]) == 0 then return {0, 'the crawl is not seeded yet'} end
 local queued = redis.call('ZCARD', KEYS[3])
 if queued > 0 then return {0, queued .. ' requests are queued'} end
-local cursor = '0'
-repeat
-    local r = redis.call('SCAN', cursor, 'MATCH', ARGV[2], 'COUNT', 1000)
-    cursor = r[1]
-    for _, key in ipairs(r[2]) do
-        local held = redis.call('HLEN', key)
-        if held > 0 then
-            local who = string.sub(key, #ARGV[3] + 1, #key - #ARGV[4])
-            return {0, 'worker ' .. who .. ' holds ' .. held .. ' requests'}
-        end
-    end
-until cursor == '0'
-if ARGV[5] == '1' then
+for _, who in ipairs(redis.call('SMEMBERS', KEYS[4])) do
+    local held = redis.call('HLEN', ARGV[2] .. who .. ARGV[3])
+    if held > 0 then return {0, 'worker ' .. who .. ' holds ' .. held .. ' requests'} end
+end
+if ARGV[4] == '1' then
     redis.call('SET', KEYS[1], ARGV[1], 'NX')
     return {1, 'won'}
 end
@@ -215,6 +215,7 @@ KEY_SETTINGS = {
     "queue_key": "SCHEDULER_QUEUE_KEY",
     "inflight_key_template": "CITEWARC_REDIS_INFLIGHT_KEY",
     "workers_key": "CITEWARC_REDIS_WORKERS_KEY",
+    "holders_key": "CITEWARC_REDIS_HOLDERS_KEY",
     "alive_key_template": "CITEWARC_REDIS_ALIVE_KEY",
     "done_key": "CITEWARC_REDIS_DONE_KEY",
     "parts_key": "CITEWARC_REDIS_PARTS_KEY",
@@ -229,7 +230,7 @@ class Coordination:
     finish. Every multi-key change is one Lua script (atomic, idempotent on retry)."""
 
     def __init__(self, server: Any, *, crawl_key: str, queue_key: str, inflight_key_template: str,
-                 workers_key: str, alive_key_template: str, done_key: str, parts_key: str,
+                 workers_key: str, holders_key: str, alive_key_template: str, done_key: str, parts_key: str,
                  seeded_key: str, finalizer_key: str, crawls_key: str, crawl_id: str, worker: str,
                  max_workers: int, visibility_timeout: float) -> None:
         for name, template in (("inflight_key_template", inflight_key_template),
@@ -247,6 +248,7 @@ class Coordination:
         self.queue_key = queue_key
         self.inflight_key_template = inflight_key_template
         self.workers_key = workers_key
+        self.holders_key = holders_key
         self.alive_key_template = alive_key_template
         self.done_key = done_key
         self.parts_key = parts_key
@@ -328,17 +330,16 @@ class Coordination:
         committed excepted), then it is out of ``:workers`` and its alive key is gone. Returns the
         requests put back (0 after ``requeue_own()``)."""
         return int(self._leave(keys=[self.workers_key, self.alive_key, self.inflight_key,
-                                     self.queue_key, self.done_key], args=[self.worker]))
+                                     self.queue_key, self.done_key, self.holders_key],
+                               args=[self.worker]))
 
     def workers(self) -> set[str]:
         return {_text(w) for w in self.server.smembers(self.workers_key)}
 
     def inflight_owners(self) -> set[str]:
-        """Workers whose in-flight hash exists (holds something), members of ``:workers`` or not."""
-        prefix, _, suffix = self.inflight_key_template.partition(WORKER)
-        pattern = _glob_escape(prefix) + "*" + _glob_escape(suffix)
-        found = (_text(k) for k in self.server.scan_iter(match=pattern, count=1000))
-        return {k[len(prefix):len(k) - len(suffix)] for k in found}
+        """Workers whose pops filled an in-flight hash that no requeue or leave has emptied since
+        (``:holders``), members of ``:workers`` or not. A set read, not a keyspace scan."""
+        return {_text(w) for w in self.server.smembers(self.holders_key)}
 
     # --- requeue --------------------------------------------------------------------------------------
 
@@ -353,7 +354,7 @@ class Coordination:
                 continue
             n = int(self._requeue_dead(keys=[self.workers_key, self.alive_key_of(worker),
                                              self.inflight_key_of(worker), self.queue_key,
-                                             self.done_key], args=[worker]))
+                                             self.done_key, self.holders_key], args=[worker]))
             if n >= 0:
                 found[worker] = n
         return found
@@ -418,9 +419,9 @@ class Coordination:
 
     def _run_finish(self, *, claim: bool) -> tuple[bool, str]:
         prefix, _, suffix = self.inflight_key_template.partition(WORKER)
-        pattern = _glob_escape(prefix) + "*" + _glob_escape(suffix)
-        ok, reason = self._finish(keys=[self.finalizer_key, self.seeded_key, self.queue_key],
-                                  args=[self.worker, pattern, prefix, suffix, "1" if claim else "0"])
+        ok, reason = self._finish(keys=[self.finalizer_key, self.seeded_key, self.queue_key,
+                                        self.holders_key],
+                                  args=[self.worker, prefix, suffix, "1" if claim else "0"])
         return bool(ok), _text(reason)
 
     def finalizer(self) -> str | None:
@@ -455,8 +456,8 @@ class Coordination:
         """The crawl is no longer served (out of ``:crawls``) and every key of it is deleted, except
         the crawl hash, kept ``CLOSED_TTL`` seconds for whoever announced it to read ``result``.
         Alive keys are the workers' own: they expire."""
-        named = [self.queue_key, self.workers_key, self.done_key, self.parts_key, self.committed_key,
-                 self.seeded_key, self.finalizer_key,
+        named = [self.queue_key, self.workers_key, self.holders_key, self.done_key, self.parts_key,
+                 self.committed_key, self.seeded_key, self.finalizer_key,
                  *(self.inflight_key_of(w) for w in self.workers() | self.inflight_owners())]
         self._close(keys=[self.crawl_key, self.crawls_key, *named],
                     args=[self.crawl_id, _glob_escape(self.crawl_key) + ":*", CLOSED_TTL])

@@ -22,9 +22,11 @@ from crawler.distributed.config import worker_id, worker_key
 
 SEPARATOR = b"\0"  # canonical URLs never hold a NUL; the serialized request after it may
 
-# KEYS: queue (sorted set), this worker's in-flight hash, done set.
-# Returns {member | false, pages skipped as done}. Members are checked before anything is written
-# (a script that errors has written nothing): one without a page key is an error, never dropped.
+# KEYS: queue (sorted set), this worker's in-flight hash, done set, holders set. ARGV: worker.
+# The worker joins the crawl's holders with each entry, so requeue and finish find every in-flight
+# hash by name (no keyspace scan). Returns {member | false, pages skipped as done}. Members are
+# checked before anything is written (a script that errors has written nothing): one without a page
+# key is an error, never dropped.
 POP_SCRIPT = """
 local skipped = 0
 while true do
@@ -36,6 +38,7 @@ while true do
     redis.call('ZREM', KEYS[1], r[1])
     if redis.call('SISMEMBER', KEYS[3], key) == 0 then
         redis.call('HSET', KEYS[2], key, r[2] .. '|' .. r[1])
+        redis.call('SADD', KEYS[4], ARGV[1])
         return {r[1], skipped}
     end
     skipped = skipped + 1
@@ -69,16 +72,18 @@ class TrackedPriorityQueue(PriorityQueue):
     """A priority queue (score = -priority) whose pop records the request as this worker's.
 
     Built by scrapy-redis's scheduler and by the frontier with the stock arguments; the in-flight
-    and done keys come from the crawl's settings (``distributed_settings``), the worker from
+    done and holders keys come from the crawl's settings (``distributed_settings``), the worker from
     ``worker_id``. ``len()`` stays ZCARD (``StorySpider.room_in_scheduler`` asks it)."""
 
     def __init__(self, server: Any, spider: Any, key: str, serializer: Any = None,
-                 inflight_key: str | None = None, done_key: str | None = None) -> None:
+                 inflight_key: str | None = None, done_key: str | None = None,
+                 holders_key: str | None = None) -> None:
         super().__init__(server, spider, key, serializer)
         settings = spider.crawler.settings
         self.worker = worker_id(settings)
         self.inflight_key = inflight_key or worker_key(settings, "CITEWARC_REDIS_INFLIGHT_KEY")
         self.done_key = done_key or worker_key(settings, "CITEWARC_REDIS_DONE_KEY")
+        self.holders_key = holders_key or worker_key(settings, "CITEWARC_REDIS_HOLDERS_KEY")
         self.skipped_done = 0  # requests dropped by pops because their page was committed
         self._pop = server.register_script(POP_SCRIPT)
 
@@ -94,7 +99,8 @@ class TrackedPriorityQueue(PriorityQueue):
     def pop(self, timeout: int = 0) -> Any:
         """The best request, now in this worker's in-flight hash; None when the queue is empty.
         (``timeout`` is ignored, as by scrapy-redis's PriorityQueue: idling is the engine's.)"""
-        member, skipped = self._pop(keys=[self.key, self.inflight_key, self.done_key])
+        member, skipped = self._pop(keys=[self.key, self.inflight_key, self.done_key, self.holders_key],
+                                     args=[self.worker])
         self.skipped_done += int(skipped)
         if not member:
             return None

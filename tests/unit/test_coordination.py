@@ -31,7 +31,7 @@ def queue(coord: Coordination, key: str, score: float = -20) -> bytes:
 def pop(coord: Coordination) -> str | None:
     """What the worker's scheduler does: the best request, into its in-flight hash."""
     member, _ = coord.server.register_script(POP_SCRIPT)(
-        keys=[coord.queue_key, coord.inflight_key, coord.done_key])
+        keys=[coord.queue_key, coord.inflight_key, coord.done_key, coord.holders_key], args=[coord.worker])
     return decode_member(member)[0] if member else None
 
 
@@ -121,8 +121,31 @@ def test_a_worker_taken_for_dead_while_slow_is_still_watched(crawl: Any) -> None
     a.mark_seeded()
     assert not b.try_finish()
     assert b.unfinished() == "worker wa holds 1 requests"
-    assert b.requeue_dead() == {"wa": 1}, "its new hash is found by scanning, not through :workers"
+    assert b.requeue_dead() == {"wa": 1}, "its new hash is found through :holders, not :workers"
     assert queue_content(b) == {"k1": -20.0}
+    assert b.inflight_owners() == set(), "requeued: no longer a holder"
+
+
+def test_finish_and_requeue_never_scan_the_keyspace(crawl: Any) -> None:
+    """A Redis shared with other work may hold millions of keys: a script walking them all would
+    block every client of that Redis, on every idle worker's finish check."""
+    a, b = crawl("wa"), crawl("wb")
+    assert a.join() and b.join()
+    a.mark_seeded()
+    queue(a, "k1")
+    assert pop(b) == "k1"
+    assert a.inflight_owners() == {"wb"}
+    a.server.config_resetstat()
+    kill(b)
+    assert a.unfinished() == "worker wb holds 1 requests"
+    assert a.requeue_dead() == {"wb": 1}
+    assert pop(a) == "k1"
+    a.commit("c1/parts/wa-00001.json", ["k1"])
+    assert a.try_finish()
+    assert "cmdstat_scan" not in a.server.info("commandstats")
+    assert a.inflight_owners() == {"wa"}
+    a.leave()
+    assert a.inflight_owners() == set()
 
 
 def test_requeue_own_keeps_only_what_the_worker_works_on(crawl: Any) -> None:
