@@ -72,6 +72,7 @@ CITEWARC_FRONTIER = "crawler.distributed.frontier.RedisFrontier"
 SCHEDULER_QUEUE_KEY = "citewarc:crawl:{crawl_id}:requests"
 SCHEDULER_DUPEFILTER_KEY = "citewarc:crawl:{crawl_id}:dupefilter"  # unused while the filter is off
 CITEWARC_REDIS_ROBOTS_KEY = "citewarc:crawl:{crawl_id}:robots"  # hash: host -> its robots.txt body
+CITEWARC_REDIS_ROBOTS_CLAIMS_KEY = "citewarc:crawl:{crawl_id}:robots-claims"  # hash: host -> claim expiry
 CITEWARC_REDIS_SEEN_KEY = "citewarc:crawl:{crawl_id}:seen"  # canonical keys: the spider's _seen
 CITEWARC_REDIS_CRAWL_KEY = "citewarc:crawl:{crawl_id}"  # hash: what `archive --redis` announced
 CITEWARC_REDIS_CRAWL_ID = "{crawl_id}"  # the crawl id itself: what the crawls zset names

@@ -15,8 +15,8 @@ Liveness is the alive key alone. A worker taken for dead while it was only slow 
 requests were requeued (a page fetched twice, first commit wins), and the hash its later pops fill is
 still found, because requeue and finish look at the in-flight hash of every worker in ``:holders``
 (which the pop joins with each entry), not only at the members of ``:workers``. Nothing scans
-Redis's keyspace while a crawl runs: a Redis shared with other work (millions of keys) is not
-blocked by a script walking all of them.
+Redis's keyspace, while a crawl runs or when it is closed (every key is named): a Redis shared
+with other work (millions of keys) is not blocked by a script walking all of them.
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ from crawler.distributed.connection import redis_from_settings
 
 CLOSED_TTL = 7 * 24 * 3600  # seconds the crawl hash outlives the crawl: the announcer reads "result"
 WORKER = "{worker}"
-GLOB_SPECIALS = "\\*?[]"
 
 # Shared by the scripts that put in-flight entries back. parse() checks every entry before anything
 # is written (a script that errors has written nothing): an entry without a score is an error, never
@@ -192,20 +191,12 @@ redis.call('SET', KEYS[1], ARGV[1])
 return 1
 """
 
-# KEYS: crawl hash, crawls zset, then every named key of the crawl to delete.
-# ARGV: crawl id, pattern of the crawl's other keys (SCAN MATCH), seconds the crawl hash is kept.
+# KEYS: crawl hash, crawls zset, then every key of the crawl to delete, each named (no keyspace scan).
+# ARGV: crawl id, seconds the crawl hash is kept.
 CLOSE_SCRIPT = """
 redis.call('ZREM', KEYS[2], ARGV[1])
 for i = 3, #KEYS do redis.call('DEL', KEYS[i]) end
-local cursor = '0'
-repeat
-    local r = redis.call('SCAN', cursor, 'MATCH', ARGV[2], 'COUNT', 1000)
-    cursor = r[1]
-    for _, key in ipairs(r[2]) do
-        if key ~= KEYS[1] then redis.call('DEL', key) end
-    end
-until cursor == '0'
-redis.call('EXPIRE', KEYS[1], ARGV[3])
+redis.call('EXPIRE', KEYS[1], ARGV[2])
 return 1
 """
 
@@ -232,7 +223,7 @@ class Coordination:
     def __init__(self, server: Any, *, crawl_key: str, queue_key: str, inflight_key_template: str,
                  workers_key: str, holders_key: str, alive_key_template: str, done_key: str, parts_key: str,
                  seeded_key: str, finalizer_key: str, crawls_key: str, crawl_id: str, worker: str,
-                 max_workers: int, visibility_timeout: float) -> None:
+                 max_workers: int, visibility_timeout: float, other_keys: Collection[str] = ()) -> None:
         for name, template in (("inflight_key_template", inflight_key_template),
                                ("alive_key_template", alive_key_template)):
             if template.count(WORKER) != 1:
@@ -256,6 +247,7 @@ class Coordination:
         self.seeded_key = seeded_key
         self.finalizer_key = finalizer_key
         self.crawls_key = crawls_key
+        self.other_keys = tuple(other_keys)  # the crawl's keys the frontier and spider own (seen, ...)
         self.crawl_id = crawl_id
         self.worker = worker
         self.max_workers = max_workers
@@ -289,7 +281,8 @@ class Coordination:
         return cls(redis_from_settings(settings), **keys, crawl_id=crawl_id,
                    worker=worker or worker_id(settings),
                    max_workers=settings.getint("CITEWARC_REDIS_MAX_WORKERS"),
-                   visibility_timeout=settings.getfloat("CITEWARC_REDIS_VISIBILITY_TIMEOUT"))
+                   visibility_timeout=settings.getfloat("CITEWARC_REDIS_VISIBILITY_TIMEOUT"),
+                   other_keys=crawl_keys(settings, keys["crawl_key"]))
 
     # --- keys ---------------------------------------------------------------------------------------
 
@@ -457,15 +450,23 @@ class Coordination:
         the crawl hash, kept ``CLOSED_TTL`` seconds for whoever announced it to read ``result``.
         Alive keys are the workers' own: they expire."""
         named = [self.queue_key, self.workers_key, self.holders_key, self.done_key, self.parts_key,
-                 self.committed_key, self.seeded_key, self.finalizer_key,
+                 self.committed_key, self.seeded_key, self.finalizer_key, *self.other_keys,
                  *(self.inflight_key_of(w) for w in self.workers() | self.inflight_owners())]
         self._close(keys=[self.crawl_key, self.crawls_key, *named],
-                    args=[self.crawl_id, _glob_escape(self.crawl_key) + ":*", CLOSED_TTL])
+                    args=[self.crawl_id, CLOSED_TTL])
 
 
-def _glob_escape(text: str) -> str:
-    """``text`` matched literally by Redis's glob patterns (SCAN MATCH)."""
-    return "".join("\\" + c if c in GLOB_SPECIALS else c for c in text)
+def crawl_keys(settings: BaseSettings, crawl_key: str) -> list[str]:
+    """Every ``*_KEY`` setting filled with a key of this crawl (under ``<crawl key>:``) and not one
+    per worker: what ``close_crawl`` deletes by name besides the coordination's own keys, so that
+    closing never scans the keyspace of a Redis shared with other work."""
+    found = []
+    for name in settings:
+        value = settings.get(name)
+        if (name.endswith("_KEY") and isinstance(value, str) and value.startswith(crawl_key + ":")
+                and WORKER not in value):
+            found.append(value)
+    return sorted(set(found))
 
 
 def _text(value: bytes | str) -> str:

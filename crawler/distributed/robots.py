@@ -29,6 +29,18 @@ logger = logging.getLogger(__name__)
 
 FAILED = b"failed"  # the claimer could not fetch robots.txt: no rules, as Scrapy has it
 
+# KEYS: claims hash (host -> Unix second the claim lapses). ARGV: host, seconds the claim lasts.
+# 1 = the caller holds the claim now. A field of one named hash rather than a key per host with its
+# own expiry, so closing the crawl deletes the claims by name (no keyspace scan); Redis's clock
+# decides for every worker alike.
+CLAIM_SCRIPT = """
+local now = tonumber(redis.call('TIME')[1])
+local lapses = redis.call('HGET', KEYS[1], ARGV[1])
+if lapses and tonumber(lapses) > now then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], now + tonumber(ARGV[2]))
+return 1
+"""
+
 
 class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
     """``RobotsTxtMiddleware`` whose robots.txt bodies are shared through the crawl's Redis."""
@@ -37,9 +49,9 @@ class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
         super().__init__(crawler)
         settings = crawler.settings
         self.server = redis_from_settings(settings)
-        self.key = settings.get("CITEWARC_REDIS_ROBOTS_KEY")
-        if not self.key or "{" in self.key:
-            raise ValueError(f"CITEWARC_REDIS_ROBOTS_KEY is not filled for a crawl: {self.key!r}")
+        self.key = _filled(settings, "CITEWARC_REDIS_ROBOTS_KEY")
+        self.claims_key = _filled(settings, "CITEWARC_REDIS_ROBOTS_CLAIMS_KEY")
+        self._claim = self.server.register_script(CLAIM_SCRIPT)
         # How long a claim lasts: a claimer fetches within DOWNLOAD_TIMEOUT (retries off for it).
         self.claim_seconds = max(5, int(settings.getfloat("DOWNLOAD_TIMEOUT")) + 5)
 
@@ -54,7 +66,6 @@ class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
     async def _shared_body(self, netloc: str) -> bytes | None:
         """The body another worker fetched, or None when this worker must fetch it (it has the
         claim now, or the claimer went silent)."""
-        claim = f"{self.key}-claim:{netloc}"
         deadline = time.monotonic() + self.claim_seconds
         while True:
             if netloc in self._parsers:  # this worker's own fetch of it has begun meanwhile
@@ -62,7 +73,7 @@ class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
             found = self.server.hget(self.key, netloc)
             if found is not None:
                 return found
-            if self.server.set(claim, b"1", nx=True, ex=self.claim_seconds):
+            if self._claim(keys=[self.claims_key], args=[netloc, self.claim_seconds]):
                 return None  # ours to fetch
             if time.monotonic() > deadline:
                 logger.warning("robots.txt of %s: the worker fetching it went silent; fetching it "
@@ -86,3 +97,9 @@ class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
         self.server.hset(self.key, netloc, FAILED)
         super()._robots_error(exc, netloc)
 
+
+def _filled(settings: Any, name: str) -> str:
+    key = settings.get(name)
+    if not key or "{" in key:
+        raise ValueError(f"{name} is not filled for a crawl: {key!r}")
+    return key

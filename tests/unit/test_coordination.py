@@ -13,6 +13,7 @@ import pytest
 from crawler.distributed.config import distributed_settings
 from crawler.distributed.coordination import CLOSED_TTL, Coordination
 from crawler.distributed.queue import POP_SCRIPT, decode_member, encode_member, inflight_entry
+from crawler.distributed.robots import CLAIM_SCRIPT
 
 
 def coordination(redis_url: str, worker: str, *, crawl: str = "c1", max_workers: int = 2,
@@ -126,7 +127,7 @@ def test_a_worker_taken_for_dead_while_slow_is_still_watched(crawl: Any) -> None
     assert b.inflight_owners() == set(), "requeued: no longer a holder"
 
 
-def test_finish_and_requeue_never_scan_the_keyspace(crawl: Any) -> None:
+def test_finish_requeue_and_close_never_scan_the_keyspace(crawl: Any) -> None:
     """A Redis shared with other work may hold millions of keys: a script walking them all would
     block every client of that Redis, on every idle worker's finish check."""
     a, b = crawl("wa"), crawl("wb")
@@ -142,10 +143,11 @@ def test_finish_and_requeue_never_scan_the_keyspace(crawl: Any) -> None:
     assert pop(a) == "k1"
     a.commit("c1/parts/wa-00001.json", ["k1"])
     assert a.try_finish()
-    assert "cmdstat_scan" not in a.server.info("commandstats")
     assert a.inflight_owners() == {"wa"}
     a.leave()
     assert a.inflight_owners() == set()
+    a.close_crawl()
+    assert "cmdstat_scan" not in a.server.info("commandstats")
 
 
 def test_requeue_own_keeps_only_what_the_worker_works_on(crawl: Any) -> None:
@@ -292,3 +294,19 @@ def test_a_malformed_inflight_entry_is_an_error_not_a_loss(crawl: Any) -> None:
         b.requeue_dead()
     assert a.server.hlen(a.inflight_key) == 2 and b.queued() == 0
     assert inflight_entry(a.server.hget(a.inflight_key, "k2")) == (-20.0, b"k2\0r")
+
+
+def test_a_robots_claim_is_held_once_until_it_lapses(crawl: Any) -> None:
+    """Who fetches a host's robots.txt for the crawl: the first claimer, until its claim lapses
+    (a claimer that died mid-fetch); a field of the crawl's claims hash, so closing deletes it."""
+    a = crawl("wa")
+    claims = "citewarc:crawl:c1:robots-claims"
+    claim = a.server.register_script(CLAIM_SCRIPT)
+    assert claim(keys=[claims], args=["example.org", 30]) == 1
+    assert claim(keys=[claims], args=["example.org", 30]) == 0, "held by the first claimer"
+    assert claim(keys=[claims], args=["example.net", 30]) == 1, "another host is its own claim"
+    a.server.hset(claims, "example.org", int(a.server.time()[0]) - 1)  # its claimer went silent
+    assert claim(keys=[claims], args=["example.org", 30]) == 1
+    assert claims in a.other_keys
+    a.close_crawl()
+    assert not a.server.exists(claims)
