@@ -218,7 +218,14 @@ def names_something(anchor: str, context: str) -> bool:
     if not words:
         return False
     head = words[:-1] if len(words) > 1 else words
-    return all(w[:1].isupper() or w[:1].isdigit() or any(c.isupper() for c in w[1:]) for w in head)
+    if not all(w[:1].isupper() or w[:1].isdigit() or any(c.isupper() for c in w[1:]) for w in head):
+        return False
+    # An abbreviation before lowercase nouns names a trade or a field ("HR outsourcing", "UI/UX
+    # designer", "MBA consultants"), not a product ("Otter POS", "Accruent EMS" are names).
+    return words[-1][:1].isupper() or not all(_ABBREVIATION.match(w) for w in head)
+
+
+_ABBREVIATION = re.compile(r"^[A-Z0-9&/.+-]+s?$")
 
 
 _QUOTED = re.compile(r"[“”\"]")
