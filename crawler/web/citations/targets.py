@@ -250,15 +250,17 @@ def classify_target(url: str, page_url: str) -> Target:
         section = _section_like(path, same_host)
         if section:
             return Target("tag-section", section)
-        word = one_word_page(path) if same_host else None
-        if word:
-            return Target("one-word-page", f"a section page ({path})", word)
+        # The shop and the offer first: a one-word path that names them (/services, /products,
+        # /integrations) is the list of what the site sells, not a section of its writing.
         if _SHOP_PATH.search(path):
             return Target("shop-affiliate", f"the site's shop ({path})", own_offer=True)
         last = [s for s in path.split("/") if s][-1:] or [""]
         if _OWN_OFFER.search(path) and not _EDITORIAL.search(path) and _words(last[0]) <= 4:
             return Target("shop-affiliate", f"the site's own product or service page ({path})",
                           own_offer=True)
+        word = one_word_page(path) if same_host else None
+        if word:
+            return Target("one-word-page", f"a section page ({path})", word)
     # Another site's product page is what a sentence about that product cites; its cart is not.
     if not own and re.search(r"/(cart|checkout|buy|shop)(/|$)", path, re.I):
         return Target("shop-affiliate", f"a shop page ({host})")
