@@ -156,16 +156,25 @@ def _words(segment: str) -> int:
     return len([w for w in re.split(r"[-_+ ]|%20", segment) if w])
 
 
-def _section_like(path: str, same_host: bool) -> str | None:
+def _section_like(path: str, same_host: bool, page_path: str = "", query: str = "") -> str | None:
     """Why a same-site path reads as a section, tag or home page rather than a story. Another host
     of the site (``library.uni.edu`` seen from ``news.uni.edu``) is a site of its own: its home
-    page is not this site's section."""
+    page is not this site's section. A path the page's own path extends (``/lifestyle/entertaining/``
+    from ``/lifestyle/entertaining/summer-party-ideas/``) is the section the page sits in."""
     segments = [s for s in path.split("/") if s]
     if not segments:
         return "the site's home page" if same_host else None
+    if same_host and not query and _ancestor(segments, page_path):
+        return f"the section the page sits in ({path})"
     if _TAXONOMY_PATH.search(path) and _words(segments[-1]) <= 3:
         return f"a tag or section page ({path})"  # /topic/weight/achieving-a-healthy-weight: a story
     return None
+
+
+def _ancestor(segments: list[str], page_path: str) -> bool:
+    """The page's path starts with all of these segments and goes on."""
+    page = [s.lower() for s in page_path.split("/") if s]
+    return len(segments) < len(page) and page[:len(segments)] == [s.lower() for s in segments]
 
 
 def one_word_page(path: str) -> str | None:
@@ -247,7 +256,7 @@ def classify_target(url: str, page_url: str) -> Target:
         return Target("author", f"an author page ({path})")
     if own:
         same_host = host.removeprefix("www.") == page_host.removeprefix("www.")
-        section = _section_like(path, same_host)
+        section = _section_like(path, same_host, urlsplit(page_url).path, query)
         if section:
             return Target("tag-section", section)
         # The shop and the offer first: a one-word path that names them (/services, /products,
