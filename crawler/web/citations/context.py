@@ -39,7 +39,10 @@ _CTA_ANCHOR = re.compile(
 _SOURCE_HEADING = re.compile(
     r"^\W*(sources?|references?|notes?|bibliography|citations?|footnotes?|endnotes?|works cited|"
     r"methodology|data( sources?)?|further reading|reading list|studies( cited)?|research|"
-    r"resources|links|useful links)\b", re.I,
+    r"resources|links|useful links)\b"
+    # a heading, not a sentence or a title that starts with the word ("Data visualization",
+    # "Research shows that ..."): the word ends the line or a colon, "and", "from" or "used" follows
+    r"\s*(\W*$|[:(&–—-]|(and|&|from|used|cited|consulted)\b)", re.I,
 )
 _RELATED_HEADING = re.compile(
     r"\b(related|more (on|from|about|stories|news|articles|posts|reading|like this)|read (more|next|also)|"
