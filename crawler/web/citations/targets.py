@@ -81,6 +81,12 @@ _OWN_ACCOUNT_PATH = re.compile(r"/(get-started|free-trial|trial|demo|request-a-d
                                r"pricing|plans|contact-sales|join|membership)(/|$|\.|\?)", re.I)
 _APP_HOSTS = re.compile(r"(^|\.)(apps\.apple\.com|itunes\.apple\.com|play\.google\.com|"
                         r"podcasts\.apple\.com|open\.spotify\.com|feeds\.[a-z.]+)$", re.I)
+# Platforms whose pages exist to take the reader's money or details, not to say anything: membership
+# and tip jars (a donation link), and hosted forms and booking calendars (a contact form).
+_DONATION_HOSTS = re.compile(r"(^|\.)(patreon\.com|ko-fi\.com|buymeacoffee\.com|liberapay\.com)$", re.I)
+_FORM_HOSTS = re.compile(r"(^|\.)(calendly\.com|acuityscheduling\.com|jotform\.com|typeform\.com|"
+                         r"forms\.gle|tally\.so|surveymonkey\.com)$", re.I)
+_SEARCH_ENGINE = re.compile(r"(^|\.)(google|bing|duckduckgo|yahoo|yandex|baidu)\.[a-z.]+$", re.I)
 _SERVICE_PATH = re.compile(
     r"/(privacy(-policy|-notice)?|terms(-of-(use|service)|-and-conditions)?|tos|legal|imprint|"
     r"impressum|cookies?(-policy)?|about(-us)?|contact(-us)?|careers|jobs|advertis\w*|"
@@ -205,6 +211,21 @@ def _is_self(url: str, page_url: str) -> bool:
     return key is not None and key == canonical_key(page_url)
 
 
+def _search_engine_link(url: str, path: str, query: str, page_url: str) -> Target | None:
+    """A search engine's results page is a list, not a source (like the site's own search); its
+    click redirect (``google.com/url?q=...``, what a document pasted from an editor carries) is
+    judged as the address it sends to."""
+    params = dict(parse_qsl(query))
+    if path == "/url":
+        target = params.get("q") or params.get("url") or ""
+        if target.startswith(("http://", "https://")) and target != url:
+            return classify_target(target, page_url)
+        return None
+    if path.rstrip("/") in {"/search", "/web", ""} and ("q" in params or "p" in params):
+        return Target("tag-section", f"a search engine's results ({path}?{query[:30]})")
+    return None
+
+
 def classify_target(url: str, page_url: str) -> Target:
     """The class of a clean, absolute URL seen from the page that links it.
 
@@ -233,6 +254,14 @@ def classify_target(url: str, page_url: str) -> Target:
         return Target("share", f"a share link ({host})")
     if _APP_HOSTS.search(host):
         return Target("newsletter-account", f"an app store or podcast subscription ({host})")
+    if _DONATION_HOSTS.search(host):
+        return Target("newsletter-account", f"a membership or donation page ({host})")
+    if _FORM_HOSTS.search(host) or (host == "docs.google.com" and path.startswith("/forms/")):
+        return Target("site-service", f"a form or booking page ({host})")
+    if _SEARCH_ENGINE.search(host):
+        found = _search_engine_link(url, path, query, page_url)
+        if found is not None:
+            return found
     if _SHOP_HOSTS.search(host):
         return Target("shop-affiliate", f"a shop or affiliate link ({host})")
     params = {k.lower() for k, _ in parse_qsl(query, keep_blank_values=True)}
