@@ -86,6 +86,10 @@ _NEWSLETTER = re.compile(
 )
 _SPONSORED = re.compile(r"\b(sponsored|advertisement|advertorial|paid (post|partnership|content)|"
                         r"partner content|affiliate (links?|commission)|we may earn)\b", re.I)
+_AFFILIATE_DISCLOSURE = re.compile(
+    r"\b(affiliate (links?|commissions?|partners?|programs?)|(we|i) (may )?(earn|receive) (a )?(small )?"
+    r"(commission|compensation)|as an amazon associate)\b", re.I,
+)
 _COMMENTS = re.compile(r"^\W*(\d+\s+)?(comments?|responses?|replies|leave a (reply|comment)|"
                        r"join the (discussion|conversation))\s*(\(\d+\))?\W*$", re.I)
 _READ_MORE_SENTENCE = re.compile(
@@ -257,6 +261,12 @@ def call_to_action_sentence(context: str, anchor: str) -> Finding:
     if _CTA_SENTENCE.match(sentence):
         return "call-to-action", f"a sentence asking the reader to act: '{sentence[:40]}'"
     return None
+
+
+def affiliate_disclosure(text: str) -> bool:
+    """The page says its links earn it money ("affiliate links", "we may earn a commission"): its
+    links to a shop's product pages are then affiliate links, whatever their anchor."""
+    return bool(_AFFILIATE_DISCLOSURE.search(text))
 
 
 def source_list(heading: str, previous: str) -> Finding:

@@ -4,7 +4,8 @@ Signals, each of which can be switched off to measure what it buys
 (``tests/quality/citation_signals.py``):
 
 - ``target``: what the URL points at (``targets.py``): share, shop and affiliate links, account
-  and newsletter pages, the site's tag, section, author and service pages, social profiles;
+  and newsletter pages, the site's tag, section, author and service pages, social profiles; a
+  shop's product page on a page that declares affiliate links;
 - ``block``: the block around the link (``context.py``): a related-items list, a recent-posts
   item (a title and its date), an author bio, a byline, a photo credit, a newsletter or sponsored
   box, code (a URL written in a code block is an example); a "Sources"/"References" list makes
@@ -32,6 +33,7 @@ from urllib.parse import urljoin, urlsplit
 
 from crawler.web.citations.archives import NO_ORIGINAL, archived_original, is_archive
 from crawler.web.citations.context import (
+    affiliate_disclosure,
     anchor_class,
     attribution_link,
     block_class,
@@ -46,7 +48,13 @@ from crawler.web.citations.context import (
     sentence_around,
     source_list,
 )
-from crawler.web.citations.targets import NOT_CITED_TARGETS, Target, canonical_key, classify_target
+from crawler.web.citations.targets import (
+    NOT_CITED_TARGETS,
+    Target,
+    canonical_key,
+    classify_target,
+    retail_product_page,
+)
 from crawler.web.citations.written import WrittenReference, written_references
 from crawler.web.urls import InvalidURL, clean_url
 from pipelines.extract import LinkCandidate
@@ -56,6 +64,7 @@ _EDGE = 0.12  # share of the text at its start and end where a block of bare lin
 _RUN = 6  # blocks of bare links in a row: a directory or a menu, not the article's list
 _SENTENCE_WORDS = 8
 _CARD_CHARS = 160  # a teaser card's block: a section's name and a title, no paragraph
+_AFFILIATE_PRODUCT = "a shop's product page, and the page declares affiliate links"
 
 
 @dataclass(frozen=True)
@@ -249,8 +258,11 @@ def judge_page(links: Iterable[LinkCandidate], text: str, page_url: str, author:
 
     links = list(links)
     code = [span for span in code if "http" in span or "10." in span]
+    affiliate = "target" in signals and affiliate_disclosure(text)
     for link, run in zip(links, link_runs(links, text), strict=True):
         url, verdict = judge_link(link, page_url, author, signals, run)
+        if affiliate and verdict.cited and url is not None and retail_product_page(url, page_url):
+            verdict = Verdict(False, "shop-affiliate", _AFFILIATE_PRODUCT)
         if link.beside:
             verdict = Verdict(verdict.cited, verdict.reason,
                               f"{verdict.detail} (a table of the article the text extraction left out)")

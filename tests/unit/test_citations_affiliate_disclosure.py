@@ -1,0 +1,42 @@
+"""A page that says its links earn it money ("affiliate links", "we may earn a commission"): its
+links to a shop's product pages are affiliate links (the labelling rule's shop-affiliate), even in
+a sentence about the product; without the disclosure they are judged as before."""
+
+from __future__ import annotations
+
+from crawler.web.citations import judge_page
+from crawler.web.citations.context import affiliate_disclosure
+from crawler.web.citations.targets import retail_product_page
+from pipelines.extract import LinkCandidate
+
+PAGE = "https://photoblog.test/best-mirrorless-cameras-2025/"
+DISCLOSURE = ("(By using the affiliate links and/or codes in this blog post, I may earn a small "
+              "commission at no extra cost to you.)")
+SENTENCE = "The Canon EOS R8 is another budget option that stands out in its class."
+PRODUCT = "https://www.camerashop.test/c/product/1748813-REG/canon_eos_r8_mirrorless_camera.html"
+
+
+def verdict(text: str, url: str = PRODUCT, anchor: str = "Canon EOS R8") -> str:
+    link = LinkCandidate(url=url, anchor=anchor, context=SENTENCE, block="p", heading="",
+                         position=0.5, link_chars=len(anchor))
+    result = judge_page([link], text, PAGE)
+    return "cited" if result.cited else result.not_cited[0].reason.split(":")[0]
+
+
+def test_a_product_page_on_a_page_declaring_affiliate_links_is_a_shop_link() -> None:
+    assert affiliate_disclosure(DISCLOSURE)
+    assert verdict(f"{DISCLOSURE}\n{SENTENCE}") == "shop-affiliate"
+
+
+def test_without_the_disclosure_the_product_in_a_sentence_is_cited() -> None:
+    assert not affiliate_disclosure(SENTENCE)
+    assert verdict(SENTENCE) == "cited"
+
+
+def test_the_disclosure_leaves_other_links_alone() -> None:
+    # a maker's announcement and a review page are sources, not shop links
+    press = "https://www.canon.test/press/2025/eos-r8-announced"
+    review = "https://www.g2.test/products/dacast/reviews/dacast-review-4190974"
+    assert not retail_product_page(press, PAGE)
+    assert not retail_product_page(review, PAGE)
+    assert verdict(f"{DISCLOSURE}\n{SENTENCE}", url=press) == "cited"
