@@ -36,6 +36,10 @@ _CTA_ANCHOR = re.compile(
     r"try( [\w&.'’-]+){1,3}|visit (the |our )?(website|site|store|shop)|claim (the |this )?(offer|deal)|"
     r"(\$|£|€)\s?\d[\d.,]* (at|on|from) .*|donate( now)?|support (us|our work))(\W*)$", re.I,
 )
+# An offer of something free to take ("Get my FREE course here!", "Book free lesson", "Download our
+# free template"): the anchor asks the reader to act, whatever follows it.
+_FREE_OFFER_ANCHOR = re.compile(r"^\W*(get|claim|grab|download|book|start|schedule|request|try)"
+                                r"( (my|our|your|a|the|this))? free\b", re.I)
 _SOURCE_HEADING = re.compile(
     r"^\W*(sources?|references?|notes?|bibliography|citations?|footnotes?|endnotes?|works cited|"
     r"methodology|data( sources?)?|further reading|reading list|studies( cited)?|research|"
@@ -137,7 +141,7 @@ def anchor_class(anchor: str, author: str | None, prose: int = 0) -> Finding:
         return "social-follow", f"anchor '{text[:60]}' asks to follow"
     if text.startswith("@") and " " not in text:
         return "social-follow", f"anchor '{text[:60]}' is an account handle"
-    if _CTA_ANCHOR.match(text):
+    if _CTA_ANCHOR.match(text) or _FREE_OFFER_ANCHOR.match(text):
         return "call-to-action", f"anchor '{text[:60]}' is a call to action"
     if _SIGN_UP_ANCHOR.search(text):
         return "newsletter-account", f"anchor '{text[:60]}' offers a newsletter or a subscription"
