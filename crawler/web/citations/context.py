@@ -244,11 +244,19 @@ _ATTRIBUTION = re.compile(r"\b(says|said|explains|explained|notes|noted|adds|add
                           r"shared|recommends|suggests|told)\b", re.I)
 
 
+_ROLE = re.compile(r"\b(founder|co-?founder|ceo|owner|co-owner|director|president|professor|dean|chief|"
+                   r"head of|partner|principal|chair(man|woman)?|executive)\b", re.I)
+
+
 def attribution_link(context: str, anchor: str, home_page: bool) -> Finding:
     """A quoted speaker's organisation, linked to its home page in the line that attributes the
-    quote ("..." says Jane Doe, founder of Acme Events): it names who spoke, not a source of the
+    quote ("..." says Jane Doe, founder of Acme Events), or a paraphrase of the speaker in the same
+    shape (Acme Events founder Jane Doe says ...): it names who spoke, not a source of the
     statement (the labelling rule: an expert's employer in the attribution line is not cited)."""
-    if not home_page or not anchor or not _QUOTED.search(context):
+    if not home_page or not anchor:
+        return None
+    sentence = sentence_around(context, anchor)
+    if not (_QUOTED.search(context) or _ROLE.search(sentence)):
         return None
     if _ATTRIBUTION.search(context):
         return "attribution", f"a quoted speaker's organisation '{anchor[:40]}' (home page)"

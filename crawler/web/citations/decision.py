@@ -190,7 +190,7 @@ def _weigh(link: LinkCandidate, target: Target, author: str | None, signals: fro
             return Verdict(False, *found)
     if "anchor" in signals:
         found = anchor_class(anchor, author, prose) or help_link(anchor, context)
-        if found is None and target.kind == "other-site" and prose >= _SENTENCE_WORDS:
+        if found is None and target.kind in {"other-site", "own-page"} and prose >= _SENTENCE_WORDS:
             found = attribution_link(context, anchor, urlsplit(link.url).path in {"", "/"})
         if found is None and own:
             found = own_anchor_class(anchor) or call_to_action_sentence(context, anchor)
