@@ -39,3 +39,9 @@ def test_a_company_named_without_a_speaker_is_still_cited() -> None:
                 "according to its annual report.")
     # no role word and no quotation: the company itself is the subject the sentence reports on
     assert judged("https://www.forbesfunctions.test/", "Forbes Functions", sentence) == "cited"
+
+
+def test_the_line_introducing_the_experts_cites_none_of_their_employers() -> None:
+    line = ("Meet the experts: Scott Keatley, R.D., is co-owner of Keatley Medical Nutrition Therapy; "
+            "Keri Gans, R.D.N., is author of The Small Change Diet.")
+    assert judged("https://keatleymnt.test/", "Keatley Medical Nutrition Therapy", line) == "attribution"

@@ -69,6 +69,8 @@ _BIO = re.compile(
     r"(her|his|their) (work|writing) has appeared|"
     r"about the author|holds an? (bachelor|master|degree|phd))\b", re.I,
 )
+# "Meet the experts: Jane Doe, R.D., is co-owner of Acme Nutrition; ...": who the quoted experts are.
+_EXPERTS_LEAD = re.compile(r"^\W*meet (the|our) (experts?|panel)\b", re.I)
 _BIO_HEADING = re.compile(r"\b(about the (author|writer|editor|contributors?)|author bio|"
                           r"meet the (author|team|expert)|contributors?|written by)\b", re.I)
 _FOLLOW_HEADING = re.compile(r"\b(stay connected|follow us|connect with us|find us|join us|"
@@ -308,6 +310,8 @@ def block_class(context: str, anchor: str, heading: str, previous: str, block: s
         return "author-bio", f"under heading '{heading[:60]}'"
     if len(context) < 600 and _BIO.search(context):
         return "author-bio", "in an author bio"
+    if _EXPERTS_LEAD.match(context):
+        return "attribution", "in the line introducing the experts the article quotes"
     if len(context) < 120 and _BYLINE.match(context):
         return "byline", f"in the byline '{context[:40]}'"
     if len(context) < 240 and _CREDIT.search(context):
