@@ -40,3 +40,9 @@ def test_the_disclosure_leaves_other_links_alone() -> None:
     assert not retail_product_page(press, PAGE)
     assert not retail_product_page(review, PAGE)
     assert verdict(f"{DISCLOSURE}\n{SENTENCE}", url=press) == "cited"
+
+
+def test_posts_and_news_items_are_no_product_pages() -> None:
+    assert not retail_product_page("https://www.instagram.com/p/CIf4uK7lAf6/", PAGE)
+    assert not retail_product_page("https://www.who.test/news/item/02-03-2022-covid-19-anxiety", PAGE)
+    assert retail_product_page("https://www.bigstore.test/ip/Instant-Pot-Duo/123456", PAGE)

@@ -211,16 +211,17 @@ def _is_self(url: str, page_url: str) -> bool:
     return key is not None and key == canonical_key(page_url)
 
 
-# A retailer's product page (``/product/123``, ``/dp/B0..``, ``/p/``, ``/c/product/``), not its reviews.
-_RETAIL_PRODUCT = re.compile(r"/(product|products|dp|gp/product|p|c/product|item|itm)/[^/]", re.I)
+# A retailer's product page (``/product/123``, ``/dp/B0..``, ``/c/product/``, ``/ip/``, ``/itm/``), not its
+# reviews ("/p/" and "/item/" are too common elsewhere: an Instagram post, a news item).
+_RETAIL_PRODUCT = re.compile(r"/(product|products|dp|gp/product|c/product|ip|itm)/[^/]", re.I)
 
 
 def retail_product_page(url: str, page_url: str) -> bool:
     """Another site's product page (its reviews excepted): a shop link when the page says its
     product links are affiliate links (``context.affiliate_disclosure``)."""
-    path = urlsplit(url).path
-    return (not same_site(url, page_url) and bool(_RETAIL_PRODUCT.search(path))
-            and "review" not in path.lower())
+    parts = urlsplit(url)
+    return (not same_site(url, page_url) and not _SOCIAL_HOSTS.search(parts.hostname or "")
+            and bool(_RETAIL_PRODUCT.search(parts.path)) and "review" not in parts.path.lower())
 
 
 def _search_engine_link(url: str, path: str, query: str, page_url: str) -> Target | None:
