@@ -1,6 +1,7 @@
-"""A page that says its links earn it money ("affiliate links", "we may earn a commission"): its
-links to a shop's product pages are affiliate links (the labelling rule's shop-affiliate), even in
-a sentence about the product; without the disclosure they are judged as before."""
+"""A shop's product page is a shop link (the labelling rule's shop-affiliate) on a page that says
+its links earn it money ("affiliate links", "we may earn a commission"), even in a sentence about
+the product, and anywhere when a generic phrase links it ("some chairs"); a product the sentence
+names, on a page without the disclosure, is judged as before."""
 
 from __future__ import annotations
 
@@ -46,3 +47,15 @@ def test_posts_and_news_items_are_no_product_pages() -> None:
     assert not retail_product_page("https://www.instagram.com/p/CIf4uK7lAf6/", PAGE)
     assert not retail_product_page("https://www.who.test/news/item/02-03-2022-covid-19-anxiety", PAGE)
     assert retail_product_page("https://www.bigstore.test/ip/Instant-Pot-Duo/123456", PAGE)
+
+
+def test_a_shops_product_page_from_a_generic_phrase_is_a_shop_link_without_a_disclosure() -> None:
+    sentence = ("You can see that we have already taped some markers on the carpet for some chairs that "
+                "we have our eye on.")
+    chair = "https://www.furniture.test/product/22546/otio-leather-lounge-chair?index=production"
+    link = LinkCandidate(url=chair, anchor="some chairs", context=sentence, block="p", heading="",
+                         position=0.5, link_chars=len("some chairs"))
+    result = judge_page([link], sentence, PAGE)
+    assert not result.cited and result.not_cited[0].reason.startswith("shop-affiliate")
+    # the product the sentence names stays a citation (the maker's page of what the text is about)
+    assert verdict(SENTENCE) == "cited"

@@ -5,7 +5,7 @@ Signals, each of which can be switched off to measure what it buys
 
 - ``target``: what the URL points at (``targets.py``): share, shop and affiliate links, account
   and newsletter pages, the site's tag, section, author and service pages, social profiles; a
-  shop's product page on a page that declares affiliate links;
+  shop's product page linked from a generic phrase, or on a page that declares affiliate links;
 - ``block``: the block around the link (``context.py``): a related-items list, a recent-posts
   item (a title and its date), an author bio, a byline, a photo credit, a newsletter or sponsored
   box, code (a URL written in a code block is an example); a "Sources"/"References" list makes
@@ -64,7 +64,6 @@ _EDGE = 0.12  # share of the text at its start and end where a block of bare lin
 _RUN = 6  # blocks of bare links in a row: a directory or a menu, not the article's list
 _SENTENCE_WORDS = 8
 _CARD_CHARS = 160  # a teaser card's block: a section's name and a title, no paragraph
-_AFFILIATE_PRODUCT = "a shop's product page, and the page declares affiliate links"
 
 
 @dataclass(frozen=True)
@@ -214,6 +213,20 @@ def _weigh(link: LinkCandidate, target: Target, author: str | None, signals: fro
     return Verdict(True, "inline", "in a sentence of the text")
 
 
+def _shop_product(link: LinkCandidate, url: str, page_url: str, affiliate: bool) -> Verdict | None:
+    """Another site's product page is a shop link when the page declares affiliate links, or when
+    a generic phrase links it ("some chairs", "a larger console"): the sentence names no product
+    it reports on (``names_something``), it sends the reader to buy one."""
+    if not retail_product_page(url, page_url):
+        return None
+    if affiliate:
+        return Verdict(False, "shop-affiliate", "a shop's product page; the page declares affiliate links")
+    anchor = " ".join(link.anchor.split())
+    if 1 <= len(anchor.split()) <= 4 and not names_something(anchor, link.context.strip()):
+        return Verdict(False, "shop-affiliate", f"a shop's product page from a generic phrase '{anchor}'")
+    return None
+
+
 def _kind(url: str, found: str) -> tuple[str, str | None]:
     """The citation's kind (link, text, doi, archive) and, for an archived copy, its original."""
     if is_archive(url):
@@ -261,8 +274,8 @@ def judge_page(links: Iterable[LinkCandidate], text: str, page_url: str, author:
     affiliate = "target" in signals and affiliate_disclosure(text)
     for link, run in zip(links, link_runs(links, text), strict=True):
         url, verdict = judge_link(link, page_url, author, signals, run)
-        if affiliate and verdict.cited and url is not None and retail_product_page(url, page_url):
-            verdict = Verdict(False, "shop-affiliate", _AFFILIATE_PRODUCT)
+        if "target" in signals and verdict.cited and url is not None:
+            verdict = _shop_product(link, url, page_url, affiliate) or verdict
         if link.beside:
             verdict = Verdict(verdict.cited, verdict.reason,
                               f"{verdict.detail} (a table of the article the text extraction left out)")
