@@ -67,6 +67,8 @@ _BIO = re.compile(
     r"contributor|blogger|freelancer|producer|marketer|strategist|consultant|founder|specialist|"
     r"expert|analyst|manager)|writes about|covers [\w ]{1,40} for|follow (her|him|them|me) on|"
     r"(her|his|their) (work|writing) has appeared|"
+    # the author in the first person: "I write a weekly column about streaming for TechHive"
+    r"I (write|have written) (a|an)( \w+){0,2} (column|newsletter|blog)|"
     r"about the author|holds an? (bachelor|master|degree|phd))\b", re.I,
 )
 # "Meet the experts: Jane Doe, R.D., is co-owner of Acme Nutrition; ...": who the quoted experts are.
