@@ -105,11 +105,11 @@ _READ_MORE_SENTENCE = re.compile(
     r"for more (information|details|tips|ideas|on|about)|see (our|this|the) (full |complete )?"
     r"(guide|article|post|list|review)|(read|see) our|in (our|this) (guide|article|post)|"
     r"(read|see) the (full|complete|whole) (post|article|story|guide)|"
-    r"here'?s (a|an|our|the) (full |complete |detailed )?(post|guide|article|overview)|"
+    r"here['’]?s (a|an|our|the) (full |complete |detailed )?(post|guide|article|overview)|"
     r"want to (go deeper|learn more|know more|try something)|(check out|try|explore|visit|see|view|"
-    r"watch) our\b|our [\w ]{0,40}\b(guide|resources?|section|page)\b|"
-    r"read (about|here|this (article|post|guide))|"
-    r"see how to|here'?s how to|we have other|(find|get) (a|the) full list)", re.I,
+    r"watch|browse) our\b|our [\w ]{0,40}\b(guide|resources?|section|page)\b|"
+    r"read (about|here|this (article|post|guide))|explore these|see (the )?details|find out (what|how|why)|"
+    r"see how to|here['’]?s how to|we have other|(find|get) (a|the) full list)", re.I,
 )
 _SENTENCE_WORDS = 8  # words around the anchor for the block to read as prose
 
