@@ -37,3 +37,12 @@ def test_a_paragraph_sending_the_reader_to_the_site_is_related(anchor: str, cont
 def test_a_sentence_that_reports_with_its_link_is_still_cited() -> None:
     context = "Remodeling costs rose 12% last year, according to our analysis of 4,000 permits."
     assert read_more_sentence(context) is None
+
+
+def test_a_heading_with_a_typographic_apostrophe_is_read_like_a_straight_one() -> None:
+    from crawler.web.citations.context import block_class
+
+    for heading in ("Editor’s Picks", "Don’t Miss"):
+        found = block_class("A garden room for every budget", "A garden room for every budget", heading, "",
+                            "item", 30)
+        assert found is not None and found[0] == "related-list", heading

@@ -52,12 +52,12 @@ _RELATED_HEADING = re.compile(
     r"\b(related|more (on|from|about|stories|news|articles|posts|reading|like this)|read (more|next|also)|"
     r"also read|see also|recommended|most (read|popular|viewed|shared)|you (may|might) (also )?(like|"
     r"enjoy|be interested)|trending|latest (news|stories|posts|articles)|popular (posts|stories)|"
-    r"keep reading|up next|editor'?s picks|don'?t miss|what to read|similar (posts|articles)|"
+    r"keep reading|up next|editor['’]?s picks|don['’]?t miss|what to read|similar (posts|articles)|"
     r"other (stories|articles|posts)|recent (posts|stories|articles))\b", re.I,
 )
 _RELATED_LEAD = re.compile(
     r"^\W*((read more|related|see also|also read|read also|read next|more|recommended( reading)?|"
-    r"must read|don'?t miss|watch|listen|opinion|explainer|analysis|latest|up next|read|learn more|"
+    r"must read|don['’]?t miss|watch|listen|opinion|explainer|analysis|latest|up next|read|learn more|"
     r"(related|further|suggested) reading|(can |you can )?also read|icymi|"
     r"you (may|might) also (like|enjoy|be interested( in)?))\s*[:|»>-]|"
     r"related (posts|articles|stories|reports|reading|guides) (include|are)\b)", re.I,
