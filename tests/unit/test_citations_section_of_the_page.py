@@ -35,3 +35,12 @@ def test_a_filtered_listing_or_another_host_of_the_site_is_not_read_as_the_secti
     # a query changes what the listing shows; another host of the site is a site of its own
     assert classify_target("https://www.magazine.test/luxury-lifestyle?page=2", PAGE).kind != "tag-section"
     assert classify_target("https://shop.magazine.test/luxury-lifestyle/", PAGE).kind != "tag-section"
+
+
+def test_a_blogs_own_taxonomy_page_is_a_section() -> None:
+    page = "https://photomag.test/technique/what-makes-good-image-quality/"
+    for url in ("https://photomag.test/review-category/reviews/", "https://photomag.test/product-tag/lenses/",
+                "https://photomag.test/news_category/industry/"):
+        assert classify_target(url, page).kind == "tag-section", url
+    # a story whose slug merely contains the word is not
+    assert classify_target("https://photomag.test/technique/how-to-tag-your-photos/", page).kind == "own-page"

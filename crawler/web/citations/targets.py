@@ -102,7 +102,9 @@ _AUTHOR_PATH = re.compile(r"/(authors?|profiles?|people|staff|writers?|contribut
                           r"user|users|members?|journalists?|experts?)/[^/]+/?$", re.I)
 _TAXONOMY_PATH = re.compile(
     r"/(tags?|topics?|category|categories|section|sections|series|keywords?|subjects?|labels?|"
-    r"themes?|hub|hubs|collections?|archives?|search|page)(/|$|\?)", re.I,
+    r"themes?|hub|hubs|collections?|archives?|search|page"
+    # a blog's own taxonomies (WordPress: /review-category/, /product-tag/, /news_category/)
+    r"|[a-z]+[-_](category|categories|tags?))(/|$|\?)", re.I,
 )
 # The site's own offer: product, service, pricing and course pages a company blog links from its
 # prose (a sales link, not a source); stories and guides of the site are not matched.
