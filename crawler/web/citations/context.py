@@ -282,7 +282,14 @@ def call_to_action_sentence(context: str, anchor: str) -> Finding:
 def affiliate_disclosure(text: str) -> bool:
     """The page says its links earn it money ("affiliate links", "we may earn a commission"): its
     links to a shop's product pages are then affiliate links, whatever their anchor."""
-    return bool(_AFFILIATE_DISCLOSURE.search(text))
+    lowered = text.lower()  # the regex only around its key words: 0.36 ms a page over the whole text
+    for word in ("affiliate", "commission", "compensation", "amazon associate"):
+        at = lowered.find(word)
+        while at >= 0:
+            if _AFFILIATE_DISCLOSURE.search(lowered, max(0, at - 40), at + 60):
+                return True
+            at = lowered.find(word, at + 1)
+    return False
 
 
 def source_list(heading: str, previous: str) -> Finding:
