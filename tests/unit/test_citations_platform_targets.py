@@ -54,3 +54,22 @@ def test_a_search_engine_redirect_is_judged_as_the_address_it_sends_to() -> None
 def test_other_pages_of_a_search_engine_company_are_untouched() -> None:
     assert classify_target("https://blog.google/technology/ai/gemini-update/", PAGE).kind == "other-site"
     assert classify_target("https://www.google.com/maps/place/Eiffel+Tower", PAGE).kind == "other-site"
+
+
+def test_another_sites_search_results_are_a_list_not_a_source() -> None:
+    assert classify_target("https://esfi.test/?s=AFCI", PAGE).kind == "tag-section"
+    assert classify_target("https://library.test/search?q=arc+fault", PAGE).kind == "tag-section"
+    # a page that merely has a query is not a search
+    assert classify_target("https://esfi.test/?p=1234", PAGE).kind == "other-site"
+
+
+def test_a_contact_form_of_the_site_is_a_service_page() -> None:
+    form = "https://www.gymbrand.test/forms/digital-photography-contactform.php"
+    assert classify_target(form, PAGE).kind == "site-service"
+
+
+def test_a_profile_on_a_national_pinterest_is_a_social_profile() -> None:
+    assert classify_target("https://www.pinterest.fr/brandofficial/", PAGE).kind == "social-profile"
+    sentence = ("You can find endless inspiration by searching images, exploring social media platforms "
+                "such as Pinterest, Instagram, and TikTok, or browsing through design magazines.")
+    assert judged("https://www.pinterest.fr/brandofficial/", "Pinterest", sentence) == "social-follow"

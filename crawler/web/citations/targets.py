@@ -45,7 +45,7 @@ _SHARE_PATH = re.compile(
 _SOCIAL_HOSTS = re.compile(
     r"(^|\.)(twitter|x|facebook|fb|instagram|linkedin|pinterest|tiktok|youtube|threads|"
     r"bsky|reddit|telegram|whatsapp|snapchat|tumblr|medium|flickr|vimeo|discord|twitch)"
-    r"\.(com|net|app|me|gg|tv)$", re.I,
+    r"\.(com|net|app|me|gg|tv)$|(^|\.)pinterest\.(co\.)?[a-z]{2}$", re.I,  # pinterest.fr, pinterest.co.uk
 )
 # Paths of a social host that are its own pages, not a profile (a post, a video, a search).
 _SOCIAL_CONTENT = re.compile(r"/(status|statuses|posts?|p|reel|watch|video|videos|comments|photo|"
@@ -91,7 +91,7 @@ _SERVICE_PATH = re.compile(
     r"/(privacy(-policy|-notice)?|terms(-of-(use|service)|-and-conditions)?|tos|legal|imprint|"
     r"impressum|cookies?(-policy)?|about(-us)?|contact(-us)?|careers|jobs|advertis\w*|"
     r"corrections?(-policy)?|ethics|accessibility|sitemap|help|faq|feed|rss|tips|get-in-touch|"
-    r"contact[-\w]*|request-info|request-information|apply-now|email-protection|"
+    r"contact[-\w]*|[-\w]+-contact-?form|request-info|request-information|apply-now|email-protection|"
     # the site's statements about itself: how it reviews, who pays it, its editorial rules
     r"[-\w]*disclosures?|(advertising|affiliate)-polic(y|ies)|"
     r"editorial-(polic(y|ies)|process|guidelines|standards|independence)|how-we-(review|test|rate)[-\w]*)"
@@ -294,6 +294,8 @@ def classify_target(url: str, page_url: str) -> Target:
         return Target("image", "a link to an image file")
     if own and re.search(r"(^|&)(s|q|search|query)=", query):
         return Target("tag-section", f"the site's search ({path}?{query[:30]})")
+    if path.rstrip("/") in {"", "/search"} and re.search(r"(^|&)(s|q|search|query)=", query):
+        return Target("tag-section", f"a site's search results ({host}{path}?{query[:30]})")
     if _SERVICE_PATH.search(path) and own:
         return Target("site-service", f"a site service page ({path})")
     if own and _AUTHOR_PATH.search(path):
