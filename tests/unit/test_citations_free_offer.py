@@ -1,6 +1,7 @@
-"""An anchor offering something free to take ("Get my FREE course here!", "Book free lesson",
-"Download our free template") is a call to action, not a citation; a sentence that only mentions
-something free is judged as before."""
+"""Anchors that are calls to action, not citations: an offer of something free to take ("Get my
+FREE course here!", "Book free lesson", "Download our free template"), and a button's label on a
+link to the site ("Explore the trend"); a sentence that only mentions something free, and names
+that start with such a verb, are judged as before."""
 
 from __future__ import annotations
 
@@ -41,3 +42,14 @@ def test_a_sentence_about_free_things_still_cites_its_source() -> None:
     census = "https://www.education.test/statistics/school-census-2024"
     assert judged(census, "Department for Education's census", sentence) == "cited"
     assert anchor_class("free school meals", None) is None
+
+
+def test_a_button_label_to_the_site_is_a_call_to_action_but_names_are_not() -> None:
+    from crawler.web.citations.context import own_anchor_class
+
+    for anchor in ("Explore the trend", "Read the full report", "See all deals", "Browse our gallery"):
+        assert own_anchor_class(anchor) is not None, anchor
+    for anchor in ("the trend toward protein", "Read Across America", "See Jane Run"):
+        assert own_anchor_class(anchor) is None, anchor
+    assert judged("https://tutoring.test/blog/functional-beverages", "Explore the trend",
+                  "Functional Beverages: Explore the trend.") == "call-to-action"

@@ -161,7 +161,10 @@ def _same_name(anchor: str, author: str) -> bool:
 
 
 _OWN_CTA_ANCHOR = re.compile(r"^\W*((learn|find out|discover|read|see) more|click here|more info|"
-                             r"details|full (story|post|article))\W*$", re.I)
+                             r"details|full (story|post|article)|"
+                             # a button's label: a verb, a determiner and a word or two ("Explore the trend")
+                             r"(explore|read|see|view|watch|discover|browse) (the|this|these|our|all) "
+                             r"\w+( \w+)?)\W*$", re.I)
 
 
 def network_name(anchor: str) -> bool:
