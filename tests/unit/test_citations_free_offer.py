@@ -24,7 +24,8 @@ def judged(url: str, anchor: str, context: str) -> str:
 @pytest.mark.parametrize(
     "anchor",
     ["Book free lesson", "Get my FREE 'QuickStart Drawing Course for Beginners' HERE!",
-     "Download our free flat-rate pricing template", "Start your free trial of the planner"],
+     "Download our free flat-rate pricing template", "Start your free trial of the planner",
+     "free case evaluation", "a free consultation", "Find a provider here.", "find your dentist near you"],
 )
 def test_a_free_offer_anchor_is_a_call_to_action(anchor: str) -> None:
     found = anchor_class(anchor, None)
@@ -42,6 +43,8 @@ def test_a_sentence_about_free_things_still_cites_its_source() -> None:
     census = "https://www.education.test/statistics/school-census-2024"
     assert judged(census, "Department for Education's census", sentence) == "cited"
     assert anchor_class("free school meals", None) is None
+    assert anchor_class("free trials of the new drug", None) is None
+    assert anchor_class("find a home", None) is None
 
 
 def test_a_button_label_to_the_site_is_a_call_to_action_but_names_are_not() -> None:

@@ -38,8 +38,12 @@ _CTA_ANCHOR = re.compile(
 )
 # An offer of something free to take ("Get my FREE course here!", "Book free lesson", "Download our
 # free template"): the anchor asks the reader to act, whatever follows it.
-_FREE_OFFER_ANCHOR = re.compile(r"^\W*(get|claim|grab|download|book|start|schedule|request|try)"
-                                r"( (my|our|your|a|the|this))? free\b", re.I)
+_FREE_OFFER_ANCHOR = re.compile(r"^\W*((get|claim|grab|download|book|start|schedule|request|try)"
+                                r"( (my|our|your|a|the|this))? free\b|"
+                                # the offer alone ("free case evaluation"), a directory's button
+                                r"((a|your) )?free (\w+ )?(consultation|evaluation|quote|estimate|trial|demo|"
+                                r"assessment)s?\W*$|"
+                                r"(find|search for) (a|an|your) \w+( \w+)? (here|near you)\W*$)", re.I)
 _SOURCE_HEADING = re.compile(
     r"^\W*(sources?|references?|notes?|bibliography|citations?|footnotes?|endnotes?|works cited|"
     r"methodology|data( sources?)?|further reading|reading list|studies( cited)?|research|"
