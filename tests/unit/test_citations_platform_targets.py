@@ -73,3 +73,14 @@ def test_a_profile_on_a_national_pinterest_is_a_social_profile() -> None:
     sentence = ("You can find endless inspiration by searching images, exploring social media platforms "
                 "such as Pinterest, Instagram, and TikTok, or browsing through design magazines.")
     assert judged("https://www.pinterest.fr/brandofficial/", "Pinterest", sentence) == "social-follow"
+
+
+def test_the_writers_own_channel_in_a_sentence_is_a_follow_link() -> None:
+    sentence = ("For as little as $1 a month, you will get early access to all of my YouTube videos, plus "
+                "tons of photos that I do not post anywhere else, and a monthly question-and-answer call.")
+    channel = "https://www.youtube.com/channel/UCokvG39IvqgyMHatifcxC3w"
+    assert judged(channel, "my YouTube videos", sentence) == "social-follow"
+    # a channel the sentence reports on stays cited
+    reported = ("The channel, which posts weekly repair tutorials, passed one million subscribers in March, "
+                "making Repair Cafe TV the largest repair channel on the platform by a wide margin.")
+    assert judged(channel, "Repair Cafe TV", reported) == "cited"

@@ -172,8 +172,13 @@ _OWN_CTA_ANCHOR = re.compile(r"^\W*((learn|find out|discover|read|see) more|clic
 
 
 def network_name(anchor: str) -> bool:
-    """The anchor is a social network's name alone ("Instagram")."""
-    return bool(_NETWORK_ANCHOR.match(" ".join(anchor.split())))
+    """The anchor is a social network's name alone ("Instagram"), or the writer's own account on
+    it ("my YouTube videos", "our Instagram"): a profile offered to follow, not one reported on."""
+    text = " ".join(anchor.split())
+    return bool(_NETWORK_ANCHOR.match(text) or _OWN_ACCOUNT_ANCHOR.search(text))
+
+
+_OWN_ACCOUNT_ANCHOR = re.compile(r"\b(my|our)\b", re.I)
 
 
 def own_anchor_class(anchor: str) -> Finding:
