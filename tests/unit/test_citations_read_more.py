@@ -46,3 +46,14 @@ def test_a_heading_with_a_typographic_apostrophe_is_read_like_a_straight_one() -
         found = block_class("A garden room for every budget", "A garden room for every budget", heading, "",
                             "item", 30)
         assert found is not None and found[0] == "related-list", heading
+
+
+def test_a_learn_more_heading_is_a_related_list_for_the_sites_own_pages() -> None:
+    from crawler.web.citations.context import block_class
+
+    item = "Watch an Introduction to Machine Learning through OpenCourseWare."
+    found = block_class(item, "Introduction to Machine Learning", "Learn more:", "", "p", 32)
+    assert found is not None and found[0] == "related-list"
+    # a heading that merely starts with the words is not such a list
+    assert block_class(item, "Introduction to Machine Learning", "Learn more skills at work", "",
+                       "p", 32) is None

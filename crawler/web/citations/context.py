@@ -57,7 +57,7 @@ _RELATED_HEADING = re.compile(
     r"also read|see also|recommended|most (read|popular|viewed|shared)|you (may|might) (also )?(like|"
     r"enjoy|be interested)|trending|latest (news|stories|posts|articles)|popular (posts|stories)|"
     r"keep reading|up next|editor['’]?s picks|don['’]?t miss|what to read|similar (posts|articles)|"
-    r"other (stories|articles|posts)|recent (posts|stories|articles))\b", re.I,
+    r"other (stories|articles|posts)|recent (posts|stories|articles))\b|^\W*learn more\W*$", re.I,
 )
 _RELATED_LEAD = re.compile(
     r"^\W*((read more|related|see also|also read|read also|read next|more|recommended( reading)?|"
