@@ -41,6 +41,13 @@ def judged(url: str, anchor: str, context: str, page: str = PAGE) -> str:
         # a capital that only starts the sentence is not a name
         ("Meditation", "Meditation is a powerful practice that promotes mental clarity and calm.", False),
         ("AMZN", "The largest cloud companies are Amazon (AMZN) and Microsoft (MSFT) this year.", False),
+        # an abbreviation before lowercase nouns names a trade, not a product; an abbreviation that
+        # ends the name is part of it
+        ("HR outsourcing", "Alpha Group focuses on HR outsourcing that turns HR into strategy.", False),
+        ("UI/UX designer", "The UI/UX designer lays out how the app will work, feel, and look.", False),
+        ("MBA consultants", "Rankings are easier to read with MBA consultants who guide you.", False),
+        ("Accruent EMS", "Accruent EMS provides the tools to handle the complexities of events.", True),
+        ("Otter POS", "Many caterers use Otter POS to change a menu in seconds.", True),
     ],
 )
 def test_names_something_tells_a_name_from_a_generic_phrase(anchor: str, context: str, named: bool) -> None:

@@ -36,21 +36,32 @@ _CTA_ANCHOR = re.compile(
     r"try( [\w&.'’-]+){1,3}|visit (the |our )?(website|site|store|shop)|claim (the |this )?(offer|deal)|"
     r"(\$|£|€)\s?\d[\d.,]* (at|on|from) .*|donate( now)?|support (us|our work))(\W*)$", re.I,
 )
+# An offer of something free to take ("Get my FREE course here!", "Book free lesson", "Download our
+# free template"): the anchor asks the reader to act, whatever follows it.
+_FREE_OFFER_ANCHOR = re.compile(r"^\W*((get|claim|grab|download|book|start|schedule|request|try)"
+                                r"( (my|our|your|a|the|this))? free\b|"
+                                # the offer alone ("free case evaluation"), a directory's button
+                                r"((a|your) )?free (\w+ )?(consultation|evaluation|quote|estimate|trial|demo|"
+                                r"assessment)s?\W*$|"
+                                r"(find|search for) (a|an|your) \w+( \w+)? (here|near you)\W*$)", re.I)
 _SOURCE_HEADING = re.compile(
     r"^\W*(sources?|references?|notes?|bibliography|citations?|footnotes?|endnotes?|works cited|"
     r"methodology|data( sources?)?|further reading|reading list|studies( cited)?|research|"
-    r"resources|links|useful links)\b", re.I,
+    r"resources|links|useful links)\b"
+    # a heading, not a sentence or a title that starts with the word ("Data visualization",
+    # "Research shows that ..."): the word ends the line or a colon, "and", "from" or "used" follows
+    r"\s*(\W*$|[:(&–—-]|(and|&|from|used|cited|consulted)\b)", re.I,
 )
 _RELATED_HEADING = re.compile(
     r"\b(related|more (on|from|about|stories|news|articles|posts|reading|like this)|read (more|next|also)|"
     r"also read|see also|recommended|most (read|popular|viewed|shared)|you (may|might) (also )?(like|"
     r"enjoy|be interested)|trending|latest (news|stories|posts|articles)|popular (posts|stories)|"
-    r"keep reading|up next|editor'?s picks|don'?t miss|what to read|similar (posts|articles)|"
-    r"other (stories|articles|posts)|recent (posts|stories|articles))\b", re.I,
+    r"keep reading|up next|editor['’]?s picks|don['’]?t miss|what to read|similar (posts|articles)|"
+    r"other (stories|articles|posts)|recent (posts|stories|articles))\b|^\W*learn more\W*$", re.I,
 )
 _RELATED_LEAD = re.compile(
     r"^\W*((read more|related|see also|also read|read also|read next|more|recommended( reading)?|"
-    r"must read|don'?t miss|watch|listen|opinion|explainer|analysis|latest|up next|read|learn more|"
+    r"must read|don['’]?t miss|watch|listen|opinion|explainer|analysis|latest|up next|read|learn more|"
     r"(related|further|suggested) reading|(can |you can )?also read|icymi|"
     r"you (may|might) also (like|enjoy|be interested( in)?))\s*[:|»>-]|"
     r"related (posts|articles|stories|reports|reading|guides) (include|are)\b)", re.I,
@@ -60,8 +71,12 @@ _BIO = re.compile(
     r"contributor|blogger|freelancer|producer|marketer|strategist|consultant|founder|specialist|"
     r"expert|analyst|manager)|writes about|covers [\w ]{1,40} for|follow (her|him|them|me) on|"
     r"(her|his|their) (work|writing) has appeared|"
+    # the author in the first person: "I write a weekly column about streaming for TechHive"
+    r"I (write|have written) (a|an)( \w+){0,2} (column|newsletter|blog)|"
     r"about the author|holds an? (bachelor|master|degree|phd))\b", re.I,
 )
+# "Meet the experts: Jane Doe, R.D., is co-owner of Acme Nutrition; ...": who the quoted experts are.
+_EXPERTS_LEAD = re.compile(r"^\W*meet (the|our) (experts?|panel)\b", re.I)
 _BIO_HEADING = re.compile(r"\b(about the (author|writer|editor|contributors?)|author bio|"
                           r"meet the (author|team|expert)|contributors?|written by)\b", re.I)
 _FOLLOW_HEADING = re.compile(r"\b(stay connected|follow us|connect with us|find us|join us|"
@@ -83,6 +98,10 @@ _NEWSLETTER = re.compile(
 )
 _SPONSORED = re.compile(r"\b(sponsored|advertisement|advertorial|paid (post|partnership|content)|"
                         r"partner content|affiliate (links?|commission)|we may earn)\b", re.I)
+_AFFILIATE_DISCLOSURE = re.compile(
+    r"\b(affiliate (links?|commissions?|partners?|programs?)|(we|i) (may )?(earn|receive) (a )?(small )?"
+    r"(commission|compensation)|as an amazon associate)\b", re.I,
+)
 _COMMENTS = re.compile(r"^\W*(\d+\s+)?(comments?|responses?|replies|leave a (reply|comment)|"
                        r"join the (discussion|conversation))\s*(\(\d+\))?\W*$", re.I)
 _READ_MORE_SENTENCE = re.compile(
@@ -90,11 +109,11 @@ _READ_MORE_SENTENCE = re.compile(
     r"for more (information|details|tips|ideas|on|about)|see (our|this|the) (full |complete )?"
     r"(guide|article|post|list|review)|(read|see) our|in (our|this) (guide|article|post)|"
     r"(read|see) the (full|complete|whole) (post|article|story|guide)|"
-    r"here'?s (a|an|our|the) (full |complete |detailed )?(post|guide|article|overview)|"
+    r"here['’]?s (a|an|our|the) (full |complete |detailed )?(post|guide|article|overview)|"
     r"want to (go deeper|learn more|know more|try something)|(check out|try|explore|visit|see|view|"
-    r"watch) our\b|our [\w ]{0,40}\b(guide|resources?|section|page)\b|"
-    r"read (about|here|this (article|post|guide))|"
-    r"see how to|here'?s how to|we have other|(find|get) (a|the) full list)", re.I,
+    r"watch|browse) our\b|our [\w ]{0,40}\b(guide|resources?|section|page)\b|"
+    r"read (about|here|this (article|post|guide))|explore these|see (the )?details|find out (what|how|why)|"
+    r"see how to|here['’]?s how to|we have other|(find|get) (a|the) full list)", re.I,
 )
 _SENTENCE_WORDS = 8  # words around the anchor for the block to read as prose
 
@@ -130,7 +149,7 @@ def anchor_class(anchor: str, author: str | None, prose: int = 0) -> Finding:
         return "social-follow", f"anchor '{text[:60]}' asks to follow"
     if text.startswith("@") and " " not in text:
         return "social-follow", f"anchor '{text[:60]}' is an account handle"
-    if _CTA_ANCHOR.match(text):
+    if _CTA_ANCHOR.match(text) or _FREE_OFFER_ANCHOR.match(text):
         return "call-to-action", f"anchor '{text[:60]}' is a call to action"
     if _SIGN_UP_ANCHOR.search(text):
         return "newsletter-account", f"anchor '{text[:60]}' offers a newsletter or a subscription"
@@ -146,12 +165,20 @@ def _same_name(anchor: str, author: str) -> bool:
 
 
 _OWN_CTA_ANCHOR = re.compile(r"^\W*((learn|find out|discover|read|see) more|click here|more info|"
-                             r"details|full (story|post|article))\W*$", re.I)
+                             r"details|full (story|post|article)|"
+                             # a button's label: a verb, a determiner and a word or two ("Explore the trend")
+                             r"(explore|read|see|view|watch|discover|browse) (the|this|these|our|all) "
+                             r"\w+( \w+)?)\W*$", re.I)
 
 
 def network_name(anchor: str) -> bool:
-    """The anchor is a social network's name alone ("Instagram")."""
-    return bool(_NETWORK_ANCHOR.match(" ".join(anchor.split())))
+    """The anchor is a social network's name alone ("Instagram"), or the writer's own account on
+    it ("my YouTube videos", "our Instagram"): a profile offered to follow, not one reported on."""
+    text = " ".join(anchor.split())
+    return bool(_NETWORK_ANCHOR.match(text) or _OWN_ACCOUNT_ANCHOR.search(text))
+
+
+_OWN_ACCOUNT_ANCHOR = re.compile(r"\b(my|our)\b", re.I)
 
 
 def own_anchor_class(anchor: str) -> Finding:
@@ -218,7 +245,14 @@ def names_something(anchor: str, context: str) -> bool:
     if not words:
         return False
     head = words[:-1] if len(words) > 1 else words
-    return all(w[:1].isupper() or w[:1].isdigit() or any(c.isupper() for c in w[1:]) for w in head)
+    if not all(w[:1].isupper() or w[:1].isdigit() or any(c.isupper() for c in w[1:]) for w in head):
+        return False
+    # An abbreviation before lowercase nouns names a trade or a field ("HR outsourcing", "UI/UX
+    # designer", "MBA consultants"), not a product ("Otter POS", "Accruent EMS" are names).
+    return words[-1][:1].isupper() or not all(_ABBREVIATION.match(w) for w in head)
+
+
+_ABBREVIATION = re.compile(r"^[A-Z0-9&/.+-]+s?$")
 
 
 _QUOTED = re.compile(r"[“”\"]")
@@ -226,11 +260,19 @@ _ATTRIBUTION = re.compile(r"\b(says|said|explains|explained|notes|noted|adds|add
                           r"shared|recommends|suggests|told)\b", re.I)
 
 
+_ROLE = re.compile(r"\b(founder|co-?founder|ceo|owner|co-owner|director|president|professor|dean|chief|"
+                   r"head of|partner|principal|chair(man|woman)?|executive)\b", re.I)
+
+
 def attribution_link(context: str, anchor: str, home_page: bool) -> Finding:
     """A quoted speaker's organisation, linked to its home page in the line that attributes the
-    quote ("..." says Jane Doe, founder of Acme Events): it names who spoke, not a source of the
+    quote ("..." says Jane Doe, founder of Acme Events), or a paraphrase of the speaker in the same
+    shape (Acme Events founder Jane Doe says ...): it names who spoke, not a source of the
     statement (the labelling rule: an expert's employer in the attribution line is not cited)."""
-    if not home_page or not anchor or not _QUOTED.search(context):
+    if not home_page or not anchor:
+        return None
+    sentence = sentence_around(context, anchor)
+    if not (_QUOTED.search(context) or _ROLE.search(sentence)):
         return None
     if _ATTRIBUTION.search(context):
         return "attribution", f"a quoted speaker's organisation '{anchor[:40]}' (home page)"
@@ -247,6 +289,19 @@ def call_to_action_sentence(context: str, anchor: str) -> Finding:
     if _CTA_SENTENCE.match(sentence):
         return "call-to-action", f"a sentence asking the reader to act: '{sentence[:40]}'"
     return None
+
+
+def affiliate_disclosure(text: str) -> bool:
+    """The page says its links earn it money ("affiliate links", "we may earn a commission"): its
+    links to a shop's product pages are then affiliate links, whatever their anchor."""
+    lowered = text.lower()  # the regex only around its key words: 0.36 ms a page over the whole text
+    for word in ("affiliate", "commission", "compensation", "amazon associate"):
+        at = lowered.find(word)
+        while at >= 0:
+            if _AFFILIATE_DISCLOSURE.search(lowered, max(0, at - 40), at + 60):
+                return True
+            at = lowered.find(word, at + 1)
+    return False
 
 
 def source_list(heading: str, previous: str) -> Finding:
@@ -276,6 +331,8 @@ def block_class(context: str, anchor: str, heading: str, previous: str, block: s
         return "author-bio", f"under heading '{heading[:60]}'"
     if len(context) < 600 and _BIO.search(context):
         return "author-bio", "in an author bio"
+    if _EXPERTS_LEAD.match(context):
+        return "attribution", "in the line introducing the experts the article quotes"
     if len(context) < 120 and _BYLINE.match(context):
         return "byline", f"in the byline '{context[:40]}'"
     if len(context) < 240 and _CREDIT.search(context):

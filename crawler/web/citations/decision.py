@@ -4,7 +4,8 @@ Signals, each of which can be switched off to measure what it buys
 (``tests/quality/citation_signals.py``):
 
 - ``target``: what the URL points at (``targets.py``): share, shop and affiliate links, account
-  and newsletter pages, the site's tag, section, author and service pages, social profiles;
+  and newsletter pages, the site's tag, section, author and service pages, social profiles; a
+  shop's product page linked from a generic phrase, or on a page that declares affiliate links;
 - ``block``: the block around the link (``context.py``): a related-items list, a recent-posts
   item (a title and its date), an author bio, a byline, a photo credit, a newsletter or sponsored
   box, code (a URL written in a code block is an example); a "Sources"/"References" list makes
@@ -32,6 +33,7 @@ from urllib.parse import urljoin, urlsplit
 
 from crawler.web.citations.archives import NO_ORIGINAL, archived_original, is_archive
 from crawler.web.citations.context import (
+    affiliate_disclosure,
     anchor_class,
     attribution_link,
     block_class,
@@ -46,7 +48,13 @@ from crawler.web.citations.context import (
     sentence_around,
     source_list,
 )
-from crawler.web.citations.targets import NOT_CITED_TARGETS, Target, canonical_key, classify_target
+from crawler.web.citations.targets import (
+    NOT_CITED_TARGETS,
+    Target,
+    canonical_key,
+    classify_target,
+    retail_product_page,
+)
 from crawler.web.citations.written import WrittenReference, written_references
 from crawler.web.urls import InvalidURL, clean_url
 from pipelines.extract import LinkCandidate
@@ -181,7 +189,7 @@ def _weigh(link: LinkCandidate, target: Target, author: str | None, signals: fro
             return Verdict(False, *found)
     if "anchor" in signals:
         found = anchor_class(anchor, author, prose) or help_link(anchor, context)
-        if found is None and target.kind == "other-site" and prose >= _SENTENCE_WORDS:
+        if found is None and target.kind in {"other-site", "own-page"} and prose >= _SENTENCE_WORDS:
             found = attribution_link(context, anchor, urlsplit(link.url).path in {"", "/"})
         if found is None and own:
             found = own_anchor_class(anchor) or call_to_action_sentence(context, anchor)
@@ -203,6 +211,20 @@ def _weigh(link: LinkCandidate, target: Target, author: str | None, signals: fro
     if prose < 2:
         return Verdict(True, "list-item", "a block of links inside the article")
     return Verdict(True, "inline", "in a sentence of the text")
+
+
+def _shop_product(link: LinkCandidate, url: str, page_url: str, affiliate: bool) -> Verdict | None:
+    """Another site's product page is a shop link when the page declares affiliate links, or when
+    a generic phrase links it ("some chairs", "a larger console"): the sentence names no product
+    it reports on (``names_something``), it sends the reader to buy one."""
+    if not retail_product_page(url, page_url):
+        return None
+    if affiliate:
+        return Verdict(False, "shop-affiliate", "a shop's product page; the page declares affiliate links")
+    anchor = " ".join(link.anchor.split())
+    if 1 <= len(anchor.split()) <= 4 and not names_something(anchor, link.context.strip()):
+        return Verdict(False, "shop-affiliate", f"a shop's product page from a generic phrase '{anchor}'")
+    return None
 
 
 def _kind(url: str, found: str) -> tuple[str, str | None]:
@@ -249,8 +271,11 @@ def judge_page(links: Iterable[LinkCandidate], text: str, page_url: str, author:
 
     links = list(links)
     code = [span for span in code if "http" in span or "10." in span]
+    affiliate = "target" in signals and affiliate_disclosure(text)
     for link, run in zip(links, link_runs(links, text), strict=True):
         url, verdict = judge_link(link, page_url, author, signals, run)
+        if "target" in signals and verdict.cited and url is not None:
+            verdict = _shop_product(link, url, page_url, affiliate) or verdict
         if link.beside:
             verdict = Verdict(verdict.cited, verdict.reason,
                               f"{verdict.detail} (a table of the article the text extraction left out)")

@@ -45,7 +45,7 @@ _SHARE_PATH = re.compile(
 _SOCIAL_HOSTS = re.compile(
     r"(^|\.)(twitter|x|facebook|fb|instagram|linkedin|pinterest|tiktok|youtube|threads|"
     r"bsky|reddit|telegram|whatsapp|snapchat|tumblr|medium|flickr|vimeo|discord|twitch)"
-    r"\.(com|net|app|me|gg|tv)$", re.I,
+    r"\.(com|net|app|me|gg|tv)$|(^|\.)pinterest\.(co\.)?[a-z]{2}$", re.I,  # pinterest.fr, pinterest.co.uk
 )
 # Paths of a social host that are its own pages, not a profile (a post, a video, a search).
 _SOCIAL_CONTENT = re.compile(r"/(status|statuses|posts?|p|reel|watch|video|videos|comments|photo|"
@@ -81,11 +81,17 @@ _OWN_ACCOUNT_PATH = re.compile(r"/(get-started|free-trial|trial|demo|request-a-d
                                r"pricing|plans|contact-sales|join|membership)(/|$|\.|\?)", re.I)
 _APP_HOSTS = re.compile(r"(^|\.)(apps\.apple\.com|itunes\.apple\.com|play\.google\.com|"
                         r"podcasts\.apple\.com|open\.spotify\.com|feeds\.[a-z.]+)$", re.I)
+# Platforms whose pages exist to take the reader's money or details, not to say anything: membership
+# and tip jars (a donation link), and hosted forms and booking calendars (a contact form).
+_DONATION_HOSTS = re.compile(r"(^|\.)(patreon\.com|ko-fi\.com|buymeacoffee\.com|liberapay\.com)$", re.I)
+_FORM_HOSTS = re.compile(r"(^|\.)(calendly\.com|acuityscheduling\.com|jotform\.com|typeform\.com|"
+                         r"forms\.gle|tally\.so|surveymonkey\.com)$", re.I)
+_SEARCH_ENGINE = re.compile(r"(^|\.)(google|bing|duckduckgo|yahoo|yandex|baidu)\.[a-z.]+$", re.I)
 _SERVICE_PATH = re.compile(
     r"/(privacy(-policy|-notice)?|terms(-of-(use|service)|-and-conditions)?|tos|legal|imprint|"
     r"impressum|cookies?(-policy)?|about(-us)?|contact(-us)?|careers|jobs|advertis\w*|"
     r"corrections?(-policy)?|ethics|accessibility|sitemap|help|faq|feed|rss|tips|get-in-touch|"
-    r"contact[-\w]*|request-info|request-information|apply-now|email-protection|"
+    r"contact[-\w]*|[-\w]+-contact-?form|request-info|request-information|apply-now|email-protection|"
     # the site's statements about itself: how it reviews, who pays it, its editorial rules
     r"[-\w]*disclosures?|(advertising|affiliate)-polic(y|ies)|"
     r"editorial-(polic(y|ies)|process|guidelines|standards|independence)|how-we-(review|test|rate)[-\w]*)"
@@ -96,7 +102,9 @@ _AUTHOR_PATH = re.compile(r"/(authors?|profiles?|people|staff|writers?|contribut
                           r"user|users|members?|journalists?|experts?)/[^/]+/?$", re.I)
 _TAXONOMY_PATH = re.compile(
     r"/(tags?|topics?|category|categories|section|sections|series|keywords?|subjects?|labels?|"
-    r"themes?|hub|hubs|collections?|archives?|search|page)(/|$|\?)", re.I,
+    r"themes?|hub|hubs|collections?|archives?|search|page"
+    # a blog's own taxonomies (WordPress: /review-category/, /product-tag/, /news_category/)
+    r"|[a-z]+[-_](category|categories|tags?))(/|$|\?)", re.I,
 )
 # The site's own offer: product, service, pricing and course pages a company blog links from its
 # prose (a sales link, not a source); stories and guides of the site are not matched.
@@ -156,16 +164,25 @@ def _words(segment: str) -> int:
     return len([w for w in re.split(r"[-_+ ]|%20", segment) if w])
 
 
-def _section_like(path: str, same_host: bool) -> str | None:
+def _section_like(path: str, same_host: bool, page_path: str = "", query: str = "") -> str | None:
     """Why a same-site path reads as a section, tag or home page rather than a story. Another host
     of the site (``library.uni.edu`` seen from ``news.uni.edu``) is a site of its own: its home
-    page is not this site's section."""
+    page is not this site's section. A path the page's own path extends (``/lifestyle/entertaining/``
+    from ``/lifestyle/entertaining/summer-party-ideas/``) is the section the page sits in."""
     segments = [s for s in path.split("/") if s]
     if not segments:
         return "the site's home page" if same_host else None
+    if same_host and not query and _ancestor(segments, page_path):
+        return f"the section the page sits in ({path})"
     if _TAXONOMY_PATH.search(path) and _words(segments[-1]) <= 3:
         return f"a tag or section page ({path})"  # /topic/weight/achieving-a-healthy-weight: a story
     return None
+
+
+def _ancestor(segments: list[str], page_path: str) -> bool:
+    """The page's path starts with all of these segments and goes on."""
+    page = [s.lower() for s in page_path.split("/") if s]
+    return len(segments) < len(page) and page[:len(segments)] == [s.lower() for s in segments]
 
 
 def one_word_page(path: str) -> str | None:
@@ -196,6 +213,34 @@ def _is_self(url: str, page_url: str) -> bool:
     return key is not None and key == canonical_key(page_url)
 
 
+# A retailer's product page (``/product/123``, ``/dp/B0..``, ``/c/product/``, ``/ip/``, ``/itm/``), not its
+# reviews ("/p/" and "/item/" are too common elsewhere: an Instagram post, a news item).
+_RETAIL_PRODUCT = re.compile(r"/(product|products|dp|gp/product|c/product|ip|itm)/[^/]", re.I)
+
+
+def retail_product_page(url: str, page_url: str) -> bool:
+    """Another site's product page (its reviews excepted): a shop link when the page says its
+    product links are affiliate links (``context.affiliate_disclosure``)."""
+    parts = urlsplit(url)
+    return (not same_site(url, page_url) and not _SOCIAL_HOSTS.search(parts.hostname or "")
+            and bool(_RETAIL_PRODUCT.search(parts.path)) and "review" not in parts.path.lower())
+
+
+def _search_engine_link(url: str, path: str, query: str, page_url: str) -> Target | None:
+    """A search engine's results page is a list, not a source (like the site's own search); its
+    click redirect (``google.com/url?q=...``, what a document pasted from an editor carries) is
+    judged as the address it sends to."""
+    params = dict(parse_qsl(query))
+    if path == "/url":
+        target = params.get("q") or params.get("url") or ""
+        if target.startswith(("http://", "https://")) and target != url:
+            return classify_target(target, page_url)
+        return None
+    if path.rstrip("/") in {"/search", "/web", ""} and ("q" in params or "p" in params):
+        return Target("tag-section", f"a search engine's results ({path}?{query[:30]})")
+    return None
+
+
 def classify_target(url: str, page_url: str) -> Target:
     """The class of a clean, absolute URL seen from the page that links it.
 
@@ -224,6 +269,14 @@ def classify_target(url: str, page_url: str) -> Target:
         return Target("share", f"a share link ({host})")
     if _APP_HOSTS.search(host):
         return Target("newsletter-account", f"an app store or podcast subscription ({host})")
+    if _DONATION_HOSTS.search(host):
+        return Target("newsletter-account", f"a membership or donation page ({host})")
+    if _FORM_HOSTS.search(host) or (host == "docs.google.com" and path.startswith("/forms/")):
+        return Target("site-service", f"a form or booking page ({host})")
+    if _SEARCH_ENGINE.search(host):
+        found = _search_engine_link(url, path, query, page_url)
+        if found is not None:
+            return found
     if _SHOP_HOSTS.search(host):
         return Target("shop-affiliate", f"a shop or affiliate link ({host})")
     params = {k.lower() for k, _ in parse_qsl(query, keep_blank_values=True)}
@@ -241,24 +294,28 @@ def classify_target(url: str, page_url: str) -> Target:
         return Target("image", "a link to an image file")
     if own and re.search(r"(^|&)(s|q|search|query)=", query):
         return Target("tag-section", f"the site's search ({path}?{query[:30]})")
+    if path.rstrip("/") in {"", "/search"} and re.search(r"(^|&)(s|q|search|query)=", query):
+        return Target("tag-section", f"a site's search results ({host}{path}?{query[:30]})")
     if _SERVICE_PATH.search(path) and own:
         return Target("site-service", f"a site service page ({path})")
     if own and _AUTHOR_PATH.search(path):
         return Target("author", f"an author page ({path})")
     if own:
         same_host = host.removeprefix("www.") == page_host.removeprefix("www.")
-        section = _section_like(path, same_host)
+        section = _section_like(path, same_host, urlsplit(page_url).path, query)
         if section:
             return Target("tag-section", section)
-        word = one_word_page(path) if same_host else None
-        if word:
-            return Target("one-word-page", f"a section page ({path})", word)
+        # The shop and the offer first: a one-word path that names them (/services, /products,
+        # /integrations) is the list of what the site sells, not a section of its writing.
         if _SHOP_PATH.search(path):
             return Target("shop-affiliate", f"the site's shop ({path})", own_offer=True)
         last = [s for s in path.split("/") if s][-1:] or [""]
         if _OWN_OFFER.search(path) and not _EDITORIAL.search(path) and _words(last[0]) <= 4:
             return Target("shop-affiliate", f"the site's own product or service page ({path})",
                           own_offer=True)
+        word = one_word_page(path) if same_host else None
+        if word:
+            return Target("one-word-page", f"a section page ({path})", word)
     # Another site's product page is what a sentence about that product cites; its cart is not.
     if not own and re.search(r"/(cart|checkout|buy|shop)(/|$)", path, re.I):
         return Target("shop-affiliate", f"a shop page ({host})")

@@ -1,0 +1,50 @@
+"""Citation rules about the publisher's own offer: the page listing what the site sells
+(``/services``, ``/products``, ``/integrations``) linked from a generic phrase, and names that are
+a trade rather than a product. The labelling rule (``tests/quality/CITATIONS.md``): a generic word
+linked to the publisher's own product or service page is a sales link, not a citation."""
+
+from __future__ import annotations
+
+import pytest
+
+from crawler.web.citations import judge_page
+from crawler.web.citations.targets import classify_target
+from pipelines.extract import LinkCandidate
+
+PAGE = "https://movers.test/blog/the-ultimate-guide-to-booking-a-moving-company"
+
+
+def judged(url: str, anchor: str, context: str, page: str = PAGE) -> str:
+    """'cited' or the reason code of the one link judged."""
+    candidate = LinkCandidate(url=url, anchor=anchor, context=context, block="p", heading="",
+                              position=0.5, link_chars=len(anchor))
+    result = judge_page([candidate], context, page)
+    if result.cited:
+        return "cited"
+    return result.not_cited[0].reason.split(":")[0]
+
+
+@pytest.mark.parametrize(
+    ("url", "anchor", "context"),
+    [
+        ("https://movers.test/services/", "our comprehensive approach to move management",
+         "What sets our team apart is our comprehensive approach to move management."),
+        ("https://movers.test/programs", "your program",
+         "Even as a seasoned gym-goer, seeing a new piece of equipment in your program can be enough to "
+         "make you want to turn around and go home again."),
+        ("https://movers.test/integrations", "Shopify, Amazon data sources, and marketing platforms",
+         "The platform manages every step, from collecting ecommerce data from Shopify, Amazon data "
+         "sources, and marketing platforms to mapping and visualizing this data."),
+    ],
+)
+def test_a_phrase_linked_to_the_sites_one_word_offer_page_is_a_sales_link(url: str, anchor: str,
+                                                                          context: str) -> None:
+    assert classify_target(url, PAGE).own_offer
+    assert judged(url, anchor, context) == "shop-affiliate"
+
+
+def test_a_one_word_page_that_is_no_offer_is_still_weighed_as_a_section() -> None:
+    target = classify_target("https://movers.test/scholarships", PAGE)
+    assert target.kind == "one-word-page"
+    sentence = "The scholarship options are legit too: they have programs for veterans and high school grads."
+    assert judged("https://movers.test/scholarships", "scholarship options", sentence) == "cited"
