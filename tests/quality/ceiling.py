@@ -34,6 +34,7 @@ import json
 import statistics
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict
@@ -127,62 +128,96 @@ def snippet_f1(counts: metrics.Confusion) -> float:
     return counts.f1 if counts.tp + counts.fp + counts.fn else 1.0
 
 
-def _ascend(pages: Sequence[dict[str, Any]], start: list[str],
-            corpus: Callable[[list[str]], float]) -> list[str]:
-    """Coordinate ascent on a corpus score over one choice per page: change one page's choice when
-    that raises the score, until no single change does."""
-    choice, best = list(start), corpus(start)
-    improved = True
-    while improved:
-        improved = False
-        for index, candidates in enumerate(pages):
-            for name in candidates:
-                if name == choice[index]:
-                    continue
-                trial = choice[:index] + [name] + choice[index + 1:]
-                score = corpus(trial)
-                if score > best + 1e-12:
-                    choice, best, improved = trial, score, True
-    return choice
+def _options(pages: Sequence[dict[str, metrics.TpFpFn]]) -> list[list[tuple[str, float, float]]]:
+    """Per page its candidates as (name, precision, recall); a candidate with no output is left out
+    when another gave some (choosing no text is no choice a selector would make)."""
+    out = []
+    for cands in pages:
+        some = {name: m for name, m in cands.items() if m[0] + m[1] > 0} or dict(cands)
+        out.append([(name, metrics.precision_score(*m), metrics.recall_score(*m))
+                    for name, m in some.items()])
+    return out
+
+
+def _hm(p: float, r: float) -> float:
+    return 2 * p * r / (p + r) if p + r else 0.0
 
 
 def oracle_shingles(
-    pages: Sequence[dict[str, metrics.TpFpFn]],
+    pages: Sequence[dict[str, metrics.TpFpFn]], steps: int = 200,
 ) -> tuple[list[str], metrics.TextScores, float]:
-    """Per page the candidate that makes the corpus shingle F1 highest; its scores; and an upper
-    bound no choice can pass (F1 of the mean of each page's best precision and best recall)."""
-    start = [max(cands, key=lambda name: shingle_f1(cands[name])) for cands in pages]
+    """The per-page choice that makes the corpus shingle F1 (F1 of mean precision and mean recall)
+    highest, its scores, and an upper bound no choice can pass.
 
-    def corpus(choice: list[str]) -> float:
-        return metrics.text_scores([pages[i][name] for i, name in enumerate(choice)]).f1
+    The choice: for each weight w, every page takes its best w*precision + (1-w)*recall, then one
+    page at a time changes while that raises the corpus F1; the best over the weights is kept. The
+    bound: F1 is concave and 1-homogeneous in (P, R), so F1 <= 2(1-t)^2 P + 2t^2 R for every t, and
+    that line is maximised page by page; the least such maximum over t bounds every choice."""
+    options = _options(pages)
+    n_p = sum(1 for cands in pages if any(m[0] + m[1] > 0 for m in cands.values())) or 1
+    n_r = sum(1 for cands in pages if any(m[0] + m[2] > 0 for m in cands.values())) or 1
+    has_p = [any(m[0] + m[1] > 0 for m in cands.values()) for cands in pages]
+    has_r = [any(m[0] + m[2] > 0 for m in cands.values()) for cands in pages]
 
-    choice = _ascend(pages, start, corpus)
-    scores = metrics.text_scores([pages[i][name] for i, name in enumerate(choice)])
-    with_output = [cands for cands in pages if any(m[0] + m[1] > 0 for m in cands.values())]
-    p_max = [max(metrics.precision_score(*m) for m in c.values() if m[0] + m[1] > 0) for c in with_output]
-    r_max = [max(metrics.recall_score(*m) for m in c.values()) for c in pages
-             if any(m[0] + m[2] > 0 for m in c.values())]
-    p, r = (statistics.fmean(p_max) if p_max else 0.0), (statistics.fmean(r_max) if r_max else 0.0)
-    return choice, scores, (2 * p * r / (p + r) if p + r else 0.0)
+    def best_line(a: float, b: float) -> list[int]:
+        return [max(range(len(opts)), key=lambda k: a * opts[k][1] * has_p[i] + b * opts[k][2] * has_r[i])
+                for i, opts in enumerate(options)]
+
+    def f1_of(choice: list[int]) -> tuple[float, float, float]:
+        sp = sum(options[i][k][1] for i, k in enumerate(choice) if has_p[i])
+        sr = sum(options[i][k][2] for i, k in enumerate(choice) if has_r[i])
+        return _hm(sp / n_p, sr / n_r), sp, sr
+
+    best: tuple[float, list[int]] = (-1.0, [])
+    for step in range(steps + 1):
+        weight = step / steps
+        choice = best_line(weight / n_p, (1 - weight) / n_r)
+        score, sp, sr = f1_of(choice)
+        improved = True
+        while improved:
+            improved = False
+            for i, opts in enumerate(options):
+                k0 = choice[i]
+                for k, (_, p, r) in enumerate(opts):
+                    tp_ = sp + (p - opts[k0][1]) * has_p[i]
+                    tr_ = sr + (r - opts[k0][2]) * has_r[i]
+                    trial = _hm(tp_ / n_p, tr_ / n_r)
+                    if trial > score + 1e-12:
+                        choice[i], score, sp, sr, k0, improved = k, trial, tp_, tr_, k, True
+        if score > best[0]:
+            best = (score, list(choice))
+    names = [options[i][k][0] for i, k in enumerate(best[1])]
+    scores = metrics.text_scores([pages[i][name] for i, name in enumerate(names)])
+    bound = 1.0
+    for step in range(1, steps):
+        t = step / steps
+        a, b = 2 * (1 - t) ** 2, 2 * t ** 2
+        line = sum(max(a * p * has_p[i] / n_p + b * r * has_r[i] / n_r for _, p, r in opts)
+                   for i, opts in enumerate(options))
+        bound = min(bound, line)
+    return names, scores, bound
 
 
 def oracle_snippets(
     pages: Sequence[dict[str, metrics.Confusion]],
 ) -> tuple[list[str], metrics.Confusion, float]:
-    """Per page the candidate that makes the summed snippet F1 highest; the summed counts; and an
-    upper bound (every page's most true snippets and fewest false ones, together)."""
-    start = [min(cands, key=lambda name: (cands[name].fp + cands[name].fn, name)) for cands in pages]
+    """The per-page choice that makes the summed snippet F1 highest, and its summed counts; exact.
 
-    def corpus(choice: list[str]) -> float:
-        return metrics.total(pages[i][name] for i, name in enumerate(choice)).f1
-
-    choice = _ascend(pages, start, corpus)
-    counts = metrics.total(pages[i][name] for i, name in enumerate(choice))
-    tp = sum(max(c.tp for c in cands.values()) for cands in pages)
-    fp = sum(min(c.fp for c in cands.values()) for cands in pages)
+    F1 = 2 TP / (TP + FP + W), W the wanted snippets (fixed), is a ratio of sums over pages, so
+    Dinkelbach's method finds the optimum: with q the current F1, every page takes its largest
+    2 tp - q (tp + fp), until q stops rising. The third value (the bound) is that optimum."""
     wanted = sum(next(iter(cands.values())).tp + next(iter(cands.values())).fn for cands in pages)
-    bound = 2 * tp / (tp + wanted + fp) if tp + wanted + fp else 0.0
-    return choice, counts, bound
+    q, choice = 0.0, [next(iter(cands)) for cands in pages]
+    for _ in range(100):
+        choice = [max(sorted(cands), key=lambda name, c=cands: 2 * c[name].tp - q * (c[name].tp + c[name].fp))
+                  for cands in pages]
+        counts = metrics.total(pages[i][name] for i, name in enumerate(choice))
+        value = 2 * counts.tp / (counts.tp + counts.fp + wanted) if counts.tp + counts.fp + wanted else 0.0
+        if value <= q + 1e-12:
+            break
+        q = value
+    counts = metrics.total(pages[i][name] for i, name in enumerate(choice))
+    return choice, counts, counts.f1
 
 
 def meta_ceiling(rows: Sequence[dict[str, Any]], field: str) -> dict[str, Any]:
@@ -378,38 +413,60 @@ def score(pages: list[Page], works: list[dict[str, Any]]) -> list[dict[str, Any]
     return rows
 
 
+# Cheaper choices than all eight: trafilatura's own modes and citewarc's text (all from one library).
+SUBSETS = {"trafilatura modes + citewarc": ("trafilatura", "trafilatura-recall", "trafilatura-precision",
+                                            "citewarc")}
+BANDS = (0.5, 0.8, 0.9, 0.95, 0.99)
+
+
+def _oracle(kind: str, pages: list[dict[str, Any]]) -> tuple[list[str], dict[str, float], list[float]]:
+    """The oracle of one source's pages (``kind``: shingles or snippets): choice, scores, page F1s."""
+    if kind == "shingles":
+        choice, scores, bound = oracle_shingles(pages)
+        per_page = [shingle_f1(p[name]) for p, name in zip(pages, choice, strict=True)]
+    else:
+        choice, scores, bound = oracle_snippets(pages)
+        per_page = [snippet_f1(p[name]) for p, name in zip(pages, choice, strict=True)]
+    return choice, {"f1": _r(scores.f1), "precision": _r(scores.precision), "recall": _r(scores.recall),
+                    "upper_bound_f1": _r(bound)}, per_page
+
+
+def bands(values: Iterable[float], edges: Sequence[float] = BANDS) -> dict[str, int]:
+    """How many values fall below each edge and above the last: {'<0.5': 2, '0.5-0.8': 1, '>=0.99': 7}."""
+    middle = [f"{a}-{b}" for a, b in zip(edges, edges[1:], strict=False)]
+    labels = [f"<{edges[0]}", *middle, f">={edges[-1]}"]
+    counts = dict.fromkeys(labels, 0)
+    for value in values:
+        index = next((i for i, edge in enumerate(edges) if value < edge), len(edges))
+        counts[labels[index]] += 1
+    return counts
+
+
 def text_summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Each extractor's corpus score, the oracle's, its upper bound, and the pages it leaves low."""
-    full = [row for row in rows if "shingles" in row]
-    if full:
-        pages = [{name: tuple(m) for name, m in row["shingles"].items()} for row in full]
-        per = {name: metrics.text_scores([p[name] for p in pages]) for name in TEXT_EXTRACTORS}
-        choice, oracle, bound = oracle_shingles(pages)
-        per_page = [shingle_f1(p[name]) for p, name in zip(pages, choice, strict=True)]
-        out = {"measure": "shingle F1 (Zyte)", "pages": len(full),
-               "extractors": {name: _r(s.f1) for name, s in per.items()},
-               "oracle": {"f1": _r(oracle.f1), "precision": _r(oracle.precision), "recall": _r(oracle.recall),
-                          "upper_bound_f1": _r(bound)}}
+    kind = "shingles" if any("shingles" in row for row in rows) else "snippets"
+    scored = [row for row in rows if kind in row]
+    if kind == "shingles":
+        pages = [{name: tuple(m) for name, m in row[kind].items()} for row in scored]
+        extractors = {name: _r(metrics.text_scores([p[name] for p in pages]).f1) for name in TEXT_EXTRACTORS}
+        measure = "shingle F1 (Zyte)"
     else:
-        snip = [row for row in rows if "snippets" in row]
-        pages = [dict(row["snippets"]) for row in snip]
-        per = {name: metrics.total(p[name] for p in pages) for name in TEXT_EXTRACTORS}
-        choice, oracle, bound = oracle_snippets(pages)
-        per_page = [snippet_f1(p[name]) for p, name in zip(pages, choice, strict=True)]
-        full = snip
-        out = {"measure": "snippet F1 (trafilatura's)", "pages": len(snip),
-               "extractors": {name: _r(c.f1) for name, c in per.items()},
-               "oracle": {"f1": _r(oracle.f1), "precision": _r(oracle.precision), "recall": _r(oracle.recall),
-                          "upper_bound_f1": _r(bound)}}
-    chosen: dict[str, int] = {}
-    for name in choice:
-        chosen[name] = chosen.get(name, 0) + 1
-    out["oracle"]["chosen"] = dict(sorted(chosen.items(), key=lambda item: -item[1]))
-    out["oracle"]["mean_page_f1"] = _r(statistics.fmean(per_page))
-    low = [row["id"] for row, f1 in zip(full, per_page, strict=True) if f1 < LOW]
-    out["oracle"]["pages_below_0.8"] = len(low)
-    out["oracle"]["ids_below_0.8"] = low
-    return out
+        pages = [dict(row[kind]) for row in scored]
+        extractors = {name: _r(metrics.total(p[name] for p in pages).f1) for name in TEXT_EXTRACTORS}
+        measure = "snippet F1 (trafilatura's)"
+    choice, oracle, per_page = _oracle(kind, pages)
+    oracle["chosen"] = dict(Counter(choice).most_common())
+    oracle["mean_page_f1"] = _r(statistics.fmean(per_page))
+    oracle["page_f1_bands"] = bands(per_page)
+    low = [row["id"] for row, f1 in zip(scored, per_page, strict=True) if f1 < LOW]
+    oracle["pages_below_0.8"] = len(low)
+    oracle["ids_below_0.8"] = low
+    rest = [p for p, f1 in zip(pages, per_page, strict=True) if f1 >= LOW]
+    oracle["f1_without_pages_below_0.8"] = _oracle(kind, rest)[1]["f1"] if rest else None
+    subsets = {label: _oracle(kind, [{n: p[n] for n in names} for p in pages])[1]["f1"]
+               for label, names in SUBSETS.items()}
+    return {"measure": measure, "pages": len(scored), "extractors": extractors, "oracle": oracle,
+            "oracle_of_fewer_candidates": subsets}
 
 
 def _r(value: float) -> float:
@@ -425,6 +482,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=HERE / "data")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/citewarc-quality-ceiling"))
     parser.add_argument("--out", type=Path, required=True, help="where to write the numbers (JSON)")
+    parser.add_argument("--heldout-totals", action="store_true",
+                        help="also the held-out pages' totals (no page ids: they are a check, not for study)")
     args = parser.parse_args(argv)
 
     started = time.monotonic()
@@ -435,12 +494,23 @@ def main(argv: list[str] | None = None) -> int:
         rows = score(pages, cached_work(pages, args.cache, args.workers))
         results["sources"][source] = {"pages": len(pages), "text": text_summary(rows),
                                       "meta": {field: meta_ceiling(rows, field) for field in META}}
-    every = [row for block in results["sources"].values() for row in [block]]
-    results["meta_dev"] = _meta_dev(every)
+    results["meta_dev"] = _meta_dev(list(results["sources"].values()))
+    if args.heldout_totals:
+        pages = load_source("heldout", args.data)
+        rows = score(pages, cached_work(pages, args.cache, args.workers))
+        text = text_summary(rows)
+        text["oracle"].pop("ids_below_0.8")
+        results["heldout_totals"] = {"pages": len(pages), "text": text,
+                                     "meta": {field: _totals(meta_ceiling(rows, field)) for field in META}}
     results["wall_s"] = round(time.monotonic() - started, 1)
     print_results(results)
     args.out.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
     return 0
+
+
+def _totals(meta: dict[str, Any]) -> dict[str, Any]:
+    keys = ("pages", "citewarc", "oracle", "pages_no_candidate_matches")
+    return {key: meta[key] for key in keys if key in meta}
 
 
 def _meta_dev(blocks: list[dict[str, Any]]) -> dict[str, Any]:
@@ -459,15 +529,21 @@ def _meta_dev(blocks: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def print_results(results: dict[str, Any]) -> None:
-    for source, block in results["sources"].items():
+    blocks = dict(results["sources"])
+    if "heldout_totals" in results:
+        blocks["heldout (totals only)"] = results["heldout_totals"]
+    for source, block in blocks.items():
         text = block["text"]
         print(f"{source}: {block['pages']} pages, text {text['measure']}")
         for name, value in text["extractors"].items():
-            print(f"  {name:<24}{value:.3f}")
+            print(f"  {name:<30}{value:.3f}")
         oracle = text["oracle"]
-        print(f"  {'ORACLE (per-page best)':<24}{oracle['f1']:.3f}  (P {oracle['precision']:.3f}, "
+        print(f"  {'ORACLE (per-page choice)':<30}{oracle['f1']:.3f}  (P {oracle['precision']:.3f}, "
               f"R {oracle['recall']:.3f}; upper bound {oracle['upper_bound_f1']:.3f}; "
-              f"{oracle['pages_below_0.8']} pages below {LOW})")
+              f"{oracle['pages_below_0.8']} pages below {LOW}, "
+              f"without them {oracle['f1_without_pages_below_0.8']})")
+        for label, value in text["oracle_of_fewer_candidates"].items():
+            print(f"  {'oracle of ' + label:<38}{value:.3f}")
         for field, meta in block["meta"].items():
             if meta.get("pages"):
                 print(f"  {field:<7} citewarc {meta['citewarc']:.3f}  any candidate {meta['oracle']:.3f}  "

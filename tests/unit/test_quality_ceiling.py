@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import random
 
 import pytest
 
@@ -10,6 +12,7 @@ from tests.quality import metrics
 from tests.quality.ceiling import (
     author_candidates,
     author_names,
+    bands,
     json_ld_objects,
     matching,
     meta_ceiling,
@@ -63,7 +66,46 @@ def test_shingle_oracle_picks_per_page_and_bounds_from_above():
     pages = [{"precise": (0.5, 0.0, 0.5), "complete": (0.5, 0.5, 0.0)}]
     choice, scores, bound = oracle_shingles(pages)
     assert scores.f1 == pytest.approx(shingle_f1(pages[0][choice[0]]))
-    assert bound == pytest.approx(1.0) and scores.f1 < bound
+    assert scores.f1 == pytest.approx(2 / 3) and bound == pytest.approx(0.75)
+
+
+def _random_shingles(rng: random.Random, pages: int, names: str) -> list[dict[str, tuple]]:
+    out = []
+    for _ in range(pages):
+        cands = {}
+        for name in names:
+            tp, fp, fn = rng.random(), rng.random() * rng.random(), rng.random() * rng.random()
+            cands[name] = (tp / (tp + fp + fn), fp / (tp + fp + fn), fn / (tp + fp + fn))
+        out.append(cands)
+    return out
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_shingle_oracle_finds_the_best_choice_and_the_bound_is_above_it(seed):
+    rng = random.Random(seed)
+    pages = _random_shingles(rng, 5, "abc")
+    best = max(metrics.text_scores([pages[i][n] for i, n in enumerate(choice)]).f1
+               for choice in itertools.product("abc", repeat=5))
+    _, scores, bound = oracle_shingles(pages)
+    assert scores.f1 == pytest.approx(best)
+    assert bound >= best - 1e-9
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_snippet_oracle_is_exact(seed):
+    rng = random.Random(seed)
+    pages = []
+    for _ in range(5):
+        wanted = rng.randint(1, 4)
+        cands = {}
+        for name in "abc":
+            tp, fp = rng.randint(0, wanted), rng.randint(0, 2)
+            cands[name] = metrics.Confusion(tp=tp, fp=fp, fn=wanted - tp, tn=0)
+        pages.append(cands)
+    best = max(metrics.total(pages[i][n] for i, n in enumerate(choice)).f1
+               for choice in itertools.product("abc", repeat=5))
+    _, counts, bound = oracle_snippets(pages)
+    assert counts.f1 == pytest.approx(best) and bound == pytest.approx(best)
 
 
 def test_snippet_oracle_maximises_the_summed_score():
@@ -86,3 +128,8 @@ def test_meta_ceiling_counts_pages_any_candidate_gets_right():
     assert ceiling["citewarc"] == pytest.approx(1 / 3) and ceiling["oracle"] == pytest.approx(2 / 3)
     assert ceiling["pages_no_candidate_matches"] == 1
     assert ceiling["right_by_source"] == {"citewarc": 1, "<title>": 1, "og:title": 1}
+
+
+def test_bands_count_each_value_once():
+    assert bands([0.1, 0.5, 0.79, 0.99, 1.0], (0.5, 0.8, 0.99)) == {"<0.5": 1, "0.5-0.8": 2, "0.8-0.99": 0,
+                                                                     ">=0.99": 2}
