@@ -31,6 +31,7 @@ import argparse
 import hashlib
 import html as html_lib
 import json
+import re
 import statistics
 import sys
 import time
@@ -107,6 +108,21 @@ def author_candidates(names: Sequence[str]) -> list[str]:
     if len(out) > 1:
         out.append(", ".join(out))
     return out
+
+
+_TITLE_SEPARATORS = re.compile(r"\s+[|\-\u2013\u2014\u00bb\u00b7/]+\s+|\s*::\s*|:\s+")
+
+
+def title_parts(title: str) -> list[str]:
+    """The pieces of a title cut at a separator a site puts between headline, section and site name
+    ("Headline | Site", "Site - Headline", "Blog: Headline"): each piece, and each run of pieces
+    without the first or the last."""
+    pieces = [piece.strip() for piece in _TITLE_SEPARATORS.split(title) if piece.strip()]
+    if len(pieces) < 2:
+        return []
+    runs = {" - ".join(pieces[:i]) for i in range(1, len(pieces))} | set(pieces)
+    runs |= {" - ".join(pieces[i:]) for i in range(1, len(pieces))}
+    return sorted(runs)
 
 
 def matching(field: str, truth: str | None, candidates: Iterable[tuple[str, str | None]]) -> list[str]:
@@ -232,7 +248,13 @@ def meta_ceiling(rows: Sequence[dict[str, Any]], field: str) -> dict[str, Any]:
     for row in judged:
         for source in row["meta"][field]["matching"]:
             by_source[source] = by_source.get(source, 0) + 1
+    out: dict[str, Any] = {}
+    if any("right_with_parts" in row["meta"][field] for row in judged):
+        with_parts = sum(1 for row in judged if row["meta"][field].get("right_with_parts"))
+        out = {"oracle_with_title_parts": with_parts / len(judged),
+               "pages_no_candidate_matches_with_parts": len(judged) - with_parts}
     return {"pages": len(judged), "citewarc": citewarc / len(judged), "oracle": any_right / len(judged),
+            **out,
             "no_candidate_matches": (len(judged) - any_right) / len(judged),
             "pages_no_candidate_matches": len(judged) - any_right,
             "pages_allowed_wrong_at_95": int(len(judged) * 0.05),
@@ -409,6 +431,11 @@ def score(pages: list[Page], works: list[dict[str, Any]]) -> list[dict[str, Any]
                 candidates = [tuple(c) for c in work["meta"][field]]
                 row["meta"][field] = {"matching": matching(field, truth[field], candidates),
                                       "candidates": len({value for _, value in candidates})}
+                if field == "title":
+                    parts = [(f"{source} part", part)
+                             for source, value in candidates for part in title_parts(value)]
+                    row["meta"][field]["right_with_parts"] = bool(matching(field, truth[field],
+                                                                           candidates + parts))
         rows.append(row)
     return rows
 
@@ -509,7 +536,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _totals(meta: dict[str, Any]) -> dict[str, Any]:
-    keys = ("pages", "citewarc", "oracle", "pages_no_candidate_matches")
+    keys = ("pages", "citewarc", "oracle", "pages_no_candidate_matches", "oracle_with_title_parts")
     return {key: meta[key] for key in keys if key in meta}
 
 
@@ -525,6 +552,9 @@ def _meta_dev(blocks: list[dict[str, Any]]) -> dict[str, Any]:
                       "citewarc": _r(sum(part["citewarc"] * part["pages"] for part in parts) / pages),
                       "oracle": _r(sum(part["oracle"] * part["pages"] for part in parts) / pages),
                       "pages_no_candidate_matches": sum(part["pages_no_candidate_matches"] for part in parts)}
+        if all("oracle_with_title_parts" in part for part in parts):
+            right = sum(part["oracle_with_title_parts"] * part["pages"] for part in parts)
+            out[field]["oracle_with_title_parts"] = _r(right / pages)
     return out
 
 
@@ -552,7 +582,9 @@ def print_results(results: dict[str, Any]) -> None:
     for field, meta in results["meta_dev"].items():
         print(f"dev {field:<7} citewarc {meta['citewarc']:.3f}  "
               f"ceiling (any candidate) {meta['oracle']:.3f}  "
-              f"no candidate matches {meta['pages_no_candidate_matches']} of {meta['pages']}")
+              f"no candidate matches {meta['pages_no_candidate_matches']} of {meta['pages']}"
+              + (f"; with parts of titles {meta['oracle_with_title_parts']:.3f}"
+                 if "oracle_with_title_parts" in meta else ""))
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from tests.quality.ceiling import (
     oracle_snippets,
     plain,
     shingle_f1,
+    title_parts,
 )
 
 
@@ -133,3 +134,14 @@ def test_meta_ceiling_counts_pages_any_candidate_gets_right():
 def test_bands_count_each_value_once():
     assert bands([0.1, 0.5, 0.79, 0.99, 1.0], (0.5, 0.8, 0.99)) == {"<0.5": 1, "0.5-0.8": 2, "0.8-0.99": 0,
                                                                      ">=0.99": 2}
+
+
+def test_title_parts_cut_at_site_separators_only():
+    assert title_parts("Bridge to close") == []
+    parts = title_parts("Bridge to close – Repairs next spring | City News")
+    assert "Bridge to close" in parts and "City News" in parts
+    assert metrics.same_title("Bridge to close: Repairs next spring", "Bridge to close - Repairs next spring")
+    assert "Bridge to close - Repairs next spring" in parts
+    assert "Headline" in title_parts("Blog: Headline")
+    # a hyphen inside a word is no separator
+    assert title_parts("Long-term care costs") == []
