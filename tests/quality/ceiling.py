@@ -573,11 +573,13 @@ def print_results(results: dict[str, Any]) -> None:
               f"{oracle['pages_below_0.8']} pages below {LOW}, "
               f"without them {oracle['f1_without_pages_below_0.8']})")
         for label, value in text["oracle_of_fewer_candidates"].items():
-            print(f"  {'oracle of ' + label:<38}{value:.3f}")
+            print(f"  {'oracle of ' + label:<40}{value:.3f}")
         for field, meta in block["meta"].items():
             if meta.get("pages"):
+                parts = meta.get("oracle_with_title_parts")
                 print(f"  {field:<7} citewarc {meta['citewarc']:.3f}  any candidate {meta['oracle']:.3f}  "
-                      f"no candidate matches {meta['pages_no_candidate_matches']} of {meta['pages']}")
+                      f"no candidate matches {meta['pages_no_candidate_matches']} of {meta['pages']}"
+                      + (f"; with parts of titles {parts:.3f}" if parts is not None else ""))
         print()
     for field, meta in results["meta_dev"].items():
         print(f"dev {field:<7} citewarc {meta['citewarc']:.3f}  "
