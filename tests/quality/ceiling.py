@@ -257,6 +257,7 @@ def meta_ceiling(rows: Sequence[dict[str, Any]], field: str) -> dict[str, Any]:
             **out,
             "no_candidate_matches": (len(judged) - any_right) / len(judged),
             "pages_no_candidate_matches": len(judged) - any_right,
+            "pages_right_but_not_citewarc": any_right - citewarc,
             "pages_allowed_wrong_at_95": int(len(judged) * 0.05),
             "right_by_source": dict(sorted(by_source.items(), key=lambda item: -item[1]))}
 

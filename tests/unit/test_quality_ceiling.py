@@ -128,6 +128,7 @@ def test_meta_ceiling_counts_pages_any_candidate_gets_right():
     assert ceiling["pages"] == 3
     assert ceiling["citewarc"] == pytest.approx(1 / 3) and ceiling["oracle"] == pytest.approx(2 / 3)
     assert ceiling["pages_no_candidate_matches"] == 1
+    assert ceiling["pages_right_but_not_citewarc"] == 1
     assert ceiling["right_by_source"] == {"citewarc": 1, "<title>": 1, "og:title": 1}
 
 
