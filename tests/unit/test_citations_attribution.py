@@ -4,18 +4,14 @@ quoted or paraphrased, on another site or on another host of the publisher's own
 
 from __future__ import annotations
 
-from crawler.web.citations import judge_page
 from crawler.web.citations.context import attribution_link
-from pipelines.extract import LinkCandidate
+from tests.unit.judging import judge_one
 
 PAGE = "https://mitsloan.uni.test/ideas-made-to-matter/machine-learning-explained"
 
 
-def judged(url: str, anchor: str, context: str) -> str:
-    link = LinkCandidate(url=url, anchor=anchor, context=context, block="p", heading="",
-                         position=0.5, link_chars=len(anchor))
-    result = judge_page([link], context, PAGE)
-    return "cited" if result.cited else result.not_cited[0].reason.split(":")[0]
+def judged(url: str, anchor: str, context: str, page: str = PAGE) -> str:
+    return judge_one(url, anchor, context, page)
 
 
 PARAPHRASE = ("When rummaging through your cabinets for the perfect party setting, Forbes Functions "

@@ -7,18 +7,14 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.web.citations import judge_page
 from crawler.web.citations.context import anchor_class
-from pipelines.extract import LinkCandidate
+from tests.unit.judging import judge_one
 
 PAGE = "https://tutoring.test/blog/math-games-for-kids"
 
 
-def judged(url: str, anchor: str, context: str) -> str:
-    link = LinkCandidate(url=url, anchor=anchor, context=context, block="p", heading="",
-                         position=0.5, link_chars=len(anchor))
-    result = judge_page([link], context, PAGE)
-    return "cited" if result.cited else result.not_cited[0].reason.split(":")[0]
+def judged(url: str, anchor: str, context: str, page: str = PAGE) -> str:
+    return judge_one(url, anchor, context, page)
 
 
 @pytest.mark.parametrize(

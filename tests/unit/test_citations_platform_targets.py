@@ -6,18 +6,14 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.web.citations import judge_page
 from crawler.web.citations.targets import classify_target
-from pipelines.extract import LinkCandidate
+from tests.unit.judging import judge_one
 
 PAGE = "https://www.gymbrand.test/the-beginners-guide-to-gym-equipment/"
 
 
-def judged(url: str, anchor: str, context: str) -> str:
-    candidate = LinkCandidate(url=url, anchor=anchor, context=context, block="p", heading="",
-                              position=0.5, link_chars=len(anchor))
-    result = judge_page([candidate], context, PAGE)
-    return "cited" if result.cited else result.not_cited[0].reason.split(":")[0]
+def judged(url: str, anchor: str, context: str, page: str = PAGE) -> str:
+    return judge_one(url, anchor, context, page)
 
 
 @pytest.mark.parametrize(

@@ -7,21 +7,14 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.web.citations import judge_page
 from crawler.web.citations.targets import classify_target
-from pipelines.extract import LinkCandidate
+from tests.unit.judging import judge_one
 
 PAGE = "https://movers.test/blog/the-ultimate-guide-to-booking-a-moving-company"
 
 
 def judged(url: str, anchor: str, context: str, page: str = PAGE) -> str:
-    """'cited' or the reason code of the one link judged."""
-    candidate = LinkCandidate(url=url, anchor=anchor, context=context, block="p", heading="",
-                              position=0.5, link_chars=len(anchor))
-    result = judge_page([candidate], context, page)
-    if result.cited:
-        return "cited"
-    return result.not_cited[0].reason.split(":")[0]
+    return judge_one(url, anchor, context, page)
 
 
 @pytest.mark.parametrize(

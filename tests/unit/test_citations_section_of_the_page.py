@@ -4,9 +4,8 @@ tag, topic, category and section pages as not cited."""
 
 from __future__ import annotations
 
-from crawler.web.citations import judge_page
 from crawler.web.citations.targets import classify_target
-from pipelines.extract import LinkCandidate
+from tests.unit.judging import judge_one
 
 PAGE = "https://www.magazine.test/luxury-lifestyle/entertaining/summer-party-ideas/"
 SENTENCE = ("While classic backyard barbecues and elevated alfresco gatherings are common themes this "
@@ -14,10 +13,7 @@ SENTENCE = ("While classic backyard barbecues and elevated alfresco gatherings a
 
 
 def judged(url: str, anchor: str, context: str, page: str = PAGE) -> str:
-    candidate = LinkCandidate(url=url, anchor=anchor, context=context, block="p", heading="",
-                              position=0.5, link_chars=len(anchor))
-    result = judge_page([candidate], context, page)
-    return "cited" if result.cited else result.not_cited[0].reason.split(":")[0]
+    return judge_one(url, anchor, context, page)
 
 
 def test_the_pages_own_section_linked_from_a_phrase_is_not_cited() -> None:

@@ -13,18 +13,13 @@ from crawler.web.citations.context import anchor_class, attribution_link, names_
 from crawler.web.citations.targets import classify_target
 from pipelines.extract import ExtractOptions, LinkCandidate
 from pipelines.html_tree import parse_page
+from tests.unit.judging import judge_one
 
 PAGE = "https://vendor.test/blog/catering-trends"
 
 
 def judged(url: str, anchor: str, context: str, page: str = PAGE) -> str:
-    """'cited' or the reason code of the one link judged."""
-    candidate = LinkCandidate(url=url, anchor=anchor, context=context, block="p", heading="",
-                              position=0.5, link_chars=len(anchor))
-    result = judge_page([candidate], context, page)
-    if result.cited:
-        return "cited"
-    return result.not_cited[0].reason.split(":")[0]
+    return judge_one(url, anchor, context, page)
 
 
 # --- a named product of the publisher, in a sentence ------------------------------------------------
