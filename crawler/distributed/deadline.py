@@ -10,7 +10,7 @@ Redis are the callers'.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 
@@ -42,6 +42,27 @@ def queued_urls(members: Iterable[bytes], loads: Callable[[bytes], Any]) -> list
     for member in members:
         urls[str(loads(decode_member(member)[1])["url"])] = None
     return list(urls)
+
+
+def seed_claim_key(url: str) -> str | None:
+    """The key a seed is claimed under in the crawl's seen set (as ``StorySpider.claim_page`` makes
+    it: the clean, canonical URL); None for a URL no worker would claim."""
+    from crawler.web.urls import InvalidURL, canonical_url, clean_url  # noqa: PLC0415
+
+    try:
+        return canonical_url(clean_url(url))
+    except InvalidURL:
+        return None
+
+
+def unclaimed_seeds(seeds: Sequence[str], claimed: Callable[[list[str]], list[bool]]) -> list[str]:
+    """The seeds no worker claimed before the deadline (every worker joined too late, or the one
+    seeding was cut short and died): requests never made, which a single process lists as skipped
+    too. ``claimed(keys)`` answers, for each key, whether the seen set holds it."""
+    keyed = [(url, seed_claim_key(url)) for url in seeds]
+    keys = [key for _, key in keyed if key is not None]
+    held = dict(zip(keys, claimed(keys), strict=True)) if keys else {}
+    return [url for url, key in keyed if key is not None and not held[key]]
 
 
 def skipped_entries(urls: Iterable[str], reason: str) -> list[dict[str, str]]:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler.distributed.announce import CrawlSpec
-from crawler.distributed.deadline import deadline_passed, queued_urls, skipped_entries
+from crawler.distributed.deadline import deadline_passed, queued_urls, skipped_entries, unclaimed_seeds
 from crawler.distributed.process import new_worker_id, worker_settings
 from crawler.distributed.result import ResultRecord, result_record
 from crawler.errors import UsageError
@@ -58,16 +58,19 @@ def past_deadline(spec: CrawlSpec, now: float | None = None) -> bool:
     return deadline_passed(spec.deadline, time.time() if now is None else now)
 
 
-def limit_end(spec: CrawlSpec, coordination: Any) -> LimitEnd:
-    """What is still queued, listed as skipped with the limit's reason (the same words as a single
-    process: ``time_limit (<limit>) reached``). Call once this process holds the finalizer: from
-    then on nobody pops, so the queue it reads is what was never fetched."""
+def limit_end(spec: CrawlSpec, coordination: Any, seen_key: str) -> LimitEnd:
+    """What is still queued, and the seeds nobody claimed, listed as skipped with the limit's
+    reason (the same words as a single process: ``time_limit (<limit>) reached``). Call once this
+    process holds the finalizer: from then on nobody pops, so the queue it reads is what was never
+    fetched. ``seen_key``: the crawl's seen set (``CITEWARC_REDIS_SEEN_KEY``)."""
     from scrapy_redis import picklecompat  # noqa: PLC0415 - the queue's serializer (SCHEDULER_SERIALIZER)
 
     from crawler.extensions.time_limit import TIME_LIMIT_REASON, skip_reason  # noqa: PLC0415
 
     reason = skip_reason(float(spec.settings.get("CITEWARC_TIME_LIMIT") or 0))
-    urls = queued_urls(coordination.queued_members(), picklecompat.loads)
+    seeds = unclaimed_seeds(spec.seeds, lambda keys: [bool(x) for x in
+                                                      coordination.server.smismember(seen_key, keys)])
+    urls = list(dict.fromkeys([*seeds, *queued_urls(coordination.queued_members(), picklecompat.loads)]))
     return LimitEnd(skipped_entries(urls, reason), TIME_LIMIT_REASON)
 
 
@@ -101,7 +104,8 @@ def finalize_open_crawl(spec: CrawlSpec, redis_url: str, spool: Path, who: str |
                              Path(settings.get("CITEWARC_SPOOL")) / "finalize" / spec.crawl_id,
                              settings.getfloat("CITEWARC_UPLOAD_RETRY_BUDGET"),
                              evidence=evidence_options(settings), ledger=ledger_options(settings),
-                             limit=limit_end(spec, coordination) if past else None)
+                             limit=limit_end(spec, coordination, settings.get("CITEWARC_REDIS_SEEN_KEY"))
+                             if past else None)
         record = result_record(result, finish=worker_command_hint(spec.crawl_id))
         coordination.set_result(record.to_dict())
         if result.storage_error is None:  # else it stays open: `citewarc finalize` tries again

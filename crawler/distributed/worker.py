@@ -199,7 +199,9 @@ class WorkerCommit:
         result = merge_crawl(spec, run.store, self.coordination.parts(),
                              run.dir.parent / f"{run.crawl_id}.finalize", self.upload_budget, run.job,
                              evidence=run.evidence, ledger=run.ledger,
-                             limit=limit_end(spec, self.coordination) if past_deadline else None)
+                             limit=limit_end(spec, self.coordination,
+                                             self.crawler.settings.get("CITEWARC_REDIS_SEEN_KEY"))
+                             if past_deadline else None)
         self.coordination.set_result(result_record(result).to_dict())
         if result.storage_error is None:
             self.coordination.close_crawl()

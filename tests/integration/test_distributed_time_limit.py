@@ -73,3 +73,34 @@ def test_a_job_with_max_minutes_is_announced_with_its_deadline(
     fields = redis_server.client().hgetall(f"citewarc:crawl:{crawl_id}")
     assert before + 90 * 60 <= float(fields[b"deadline"]) <= time.time() + 90 * 60
     assert json.loads(fields[b"settings"])["CITEWARC_TIME_LIMIT"] == 90 * 60
+
+
+def test_citewarc_finalize_ends_a_crawl_whose_deadline_passed_before_any_worker_came(
+        tmp_path: Path, redis_url: str, redis_server: RedisServer) -> None:
+    """Queued with `--workers 0`, never served: past its deadline `citewarc finalize` accepts it and
+    it ends as a single process whose limit came before its seed: the seed listed as skipped with
+    the limit's reason, exit 3 (no seed archived), the manifest stored, Redis left clean."""
+    store = tmp_path / "store"
+    seed = "http://127.0.0.1:9/never.html"
+    queued = run_citewarc_in(tmp_path, ["archive", seed, "--store", str(store), "--redis", redis_url,
+                                        "--workers", "0", "--time-limit", "3s"])
+    assert queued.returncode == 0, queued.stderr[-2000:]
+    crawl_id = queued.stdout.strip().splitlines()[-1]
+    deadline = float(redis_server.client().hget(f"citewarc:crawl:{crawl_id}", "deadline"))
+    early = run_citewarc_in(tmp_path, ["finalize", crawl_id, "--redis", redis_url])
+    if early.returncode == 2:  # the usual case: it ran before the deadline and was refused
+        assert "has seeded it yet" in early.stderr, early.stderr[-2000:]
+        time.sleep(max(0.0, deadline - time.time()) + 0.1)
+        late = run_citewarc_in(tmp_path, ["finalize", crawl_id, "--redis", redis_url])
+    else:  # a slow machine: the deadline had passed already
+        late = early
+    assert late.returncode == 3, late.stderr[-2000:]
+    assert late.stdout.strip().splitlines()[-1] == crawl_id
+    manifest = json.loads((store / crawl_id / "manifest.json").read_text())
+    assert manifest["finish_reason"] == "time_limit"
+    assert manifest["pages"] == []
+    assert manifest["skipped"] == [{"url": seed, "reason": "time_limit (3s) reached"}]
+    # Besides the crawl hash, only the finalize command's own alive key, which expires (design 3.1).
+    keys = sorted(k.decode() for k in redis_server.client().keys("*")
+                  if not k.startswith(b"citewarc:worker:finalize-"))
+    assert keys == [f"citewarc:crawl:{crawl_id}"], keys

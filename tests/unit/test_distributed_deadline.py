@@ -12,8 +12,10 @@ from crawler.distributed.deadline import (
     crawl_deadline,
     deadline_passed,
     queued_urls,
+    seed_claim_key,
     skipped_entries,
     time_left,
+    unclaimed_seeds,
 )
 from crawler.distributed.queue import encode_member
 from crawler.extensions.time_limit import skip_reason
@@ -67,3 +69,17 @@ def test_the_crawl_hash_carries_the_deadline_and_reads_it_back() -> None:
     assert "deadline" not in plain.to_hash()
     assert CrawlSpec.from_hash(plain.to_hash()).deadline is None
     assert CrawlSpec.from_hash({**fields, "deadline": "soon"}) is None
+
+
+def test_unclaimed_seeds_are_those_whose_claim_key_the_seen_set_lacks() -> None:
+    seen = {seed_claim_key("http://a.test/claimed?utm_source=x")}
+    asked: list[list[str]] = []
+
+    def claimed(keys: list[str]) -> list[bool]:
+        asked.append(keys)
+        return [key in seen for key in keys]
+
+    seeds = ["http://a.test/claimed", "http://a.test/never", "ftp://a.test/refused"]
+    assert unclaimed_seeds(seeds, claimed) == ["http://a.test/never"]
+    assert len(asked) == 1, "one round trip for all the seeds"
+    assert unclaimed_seeds([], claimed) == [] and len(asked) == 1
