@@ -26,7 +26,7 @@ from typing import Any
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 from scrapy.utils.asyncio import run_in_thread
-from scrapy.utils.defer import deferred_from_coro
+from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from twisted.internet import reactor, threads
 from twisted.internet.task import LoopingCall
 
@@ -75,6 +75,7 @@ class WorkerCommit:
         self.poll = poll
         self.upload_budget = upload_budget
         self.busy = False  # a cut or the finalize runs in a thread
+        self._work: Any = None  # its Deferred: closing waits for it (a time limit comes at any moment)
         self.joined = False
         self.seeded = False
         self.over = False  # the crawl is finalised (by this worker or another): close when idle
@@ -222,7 +223,7 @@ class WorkerCommit:
                 logger.error("Worker step failed: %s", outcome.getErrorMessage())
             self._rearm(0)
 
-        threads.deferToThread(work).addBoth(done)
+        self._work = threads.deferToThread(work).addBoth(done)
 
     def _rearm(self, delay: float) -> None:
         """Have the engine look at the queue again in ``delay`` seconds: on its own it looks only
@@ -240,6 +241,10 @@ class WorkerCommit:
 
     async def spider_closed(self, spider: Any, reason: str) -> None:
         run = self.run
+        if self.busy and self._work is not None:
+            # A cut or the finalize is running in a thread (the time limit, or a stop, came while the
+            # worker was idle): let it end rather than cut, or finalize, a second time beside it.
+            await maybe_deferred_to_future(self._work)
         if self.joined:
             if reason == TIME_LIMIT_REASON and run.limit_reached:
                 # Seeds this worker had not claimed yet: a single process lists them too.
