@@ -36,7 +36,9 @@ logger = logging.getLogger(__name__)
 def finalize_parts(announced: Announced, store: Store, parts: list[tuple[Part, Collection[str]]],
                    work_dir: Path, upload_budget: float = 120.0,
                    evidence: EvidenceOptions | None = None,
-                   ledger: LedgerOptions | None = None) -> CrawlResult:
+                   ledger: LedgerOptions | None = None,
+                   not_fetched: Collection[dict[str, str]] = (),
+                   reason: str = "finished") -> CrawlResult:
     """Blocking: merge the committed parts (commit order, each with its rejected page keys) and
     finalise the crawl from them, as ``finalize_crawl`` does a single process's.
 
@@ -47,9 +49,11 @@ def finalize_parts(announced: Announced, store: Store, parts: list[tuple[Part, C
     a listed file cannot be downloaded or is not the bytes its part says (the crawl is then not
     finalised: nothing was uploaded, ``work_dir`` is removed). ``evidence``: the finalizer's
     signing key and TSA (this machine's settings), which seal the WACZ; ``ledger``: how its citation
-    ledger asks the independent archives (this machine's settings too).
+    ledger asks the independent archives (this machine's settings too). ``not_fetched`` and
+    ``reason``: a crawl a time limit ended lists what was still queued as skipped and finishes
+    with reason ``time_limit``, as a single process does.
     """
-    merged = merge_parts(parts)
+    merged = merge_parts(parts, not_fetched)
     inputs, out = work_dir / "input", work_dir / "out"
     shutil.rmtree(inputs, ignore_errors=True)
     shutil.rmtree(out, ignore_errors=True)
@@ -64,7 +68,7 @@ def finalize_parts(announced: Announced, store: Store, parts: list[tuple[Part, C
             warnings=merged.warnings, store=store, dir=out, warcs=warcs, text_dir=inputs,
             job=announced.job, stored_files=merged.files, provenance=provenance,
             evidence=evidence or EvidenceOptions(), ledger=ledger or LedgerOptions())
-        result = finalize_crawl(outcome, "finished", upload_budget)
+        result = finalize_crawl(outcome, reason, upload_budget)
     except BaseException:
         shutil.rmtree(work_dir, ignore_errors=True)
         raise

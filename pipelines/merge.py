@@ -49,9 +49,11 @@ def page_file_keys(record: PageRecord) -> list[str]:
     return [key for key in (record.text, record.diff, record.screenshot) if key]
 
 
-def merge_parts(parts: list[tuple[Part, Collection[str]]]) -> Merged:
+def merge_parts(parts: list[tuple[Part, Collection[str]]],
+                not_fetched: Iterable[dict[str, str]] = ()) -> Merged:
     """The committed parts (in commit order, each with the page keys its commit rejected) as one
-    crawl.
+    crawl. ``not_fetched``: skipped entries from outside the parts (what was still queued when a
+    time limit ended the crawl), listed after the parts' own by the same rules.
 
     Pages: every part's rows in commit order, minus the rejected pages'. Their records stay in
     that part's WARC (a second capture in the index), so every part's WARCs are listed; but a
@@ -84,6 +86,8 @@ def merge_parts(parts: list[tuple[Part, Collection[str]]]) -> Merged:
             skips.setdefault((skip["url"], skip["reason"]), skip)
         warnings.update(dict.fromkeys(part.warnings))
         seeds.update(dict.fromkeys(part.seeds_added))
+    for skip in not_fetched:
+        skips.setdefault((skip["url"], skip["reason"]), skip)
     fetched = {url_key(record.url) for record in merged.pages}
     merged.skipped = [s for s in skips.values() if url_key(s["url"]) not in fetched]
     merged.warnings = list(warnings)

@@ -197,6 +197,9 @@ CITEWARC_SPOOL = ""
 CITEWARC_STORE = "./archive"
 # Seconds of crawling, then no more fetching: the crawl finishes, the rest listed skipped (0: none).
 CITEWARC_TIME_LIMIT = 0
+# A shared crawl's end as a Unix time (the announcer's now + CITEWARC_TIME_LIMIT; 0: none): a worker
+# joining late stops at it, not a full limit after its own start. Set by workers, never by hand.
+CITEWARC_TIME_LIMIT_DEADLINE = 0
 # An RFC 3161 timestamp authority (https://...) that timestamps each signed WACZ digest (None: none).
 CITEWARC_TSA_URL = None
 # Requests to the TSA before a crawl's timestamp is left pending (push or verify --timestamp stamps it

@@ -99,8 +99,6 @@ def distributed_options(args: Namespace) -> Distributed | None:
     if args.resume:
         raise UsageError("--resume with --redis: not yet (a distributed crawl is finished by its "
                          "workers, `citewarc worker --redis URL --crawl ID`, or `citewarc finalize`)")
-    if args.time_limit:
-        raise UsageError("--time-limit with --redis: not yet")
     workers = 1 if args.workers is None else args.workers
     if workers < 0:
         raise UsageError("--workers must be 0 or more")

@@ -39,7 +39,8 @@ def add_arguments(parser: ArgumentParser) -> None:
                              "each citation; the ledger (citations.json) says they were not asked")
     parser.add_argument("--time-limit", metavar="T",
                         help="stop fetching after T (30s, 90m, 2h) and finish the crawl: what "
-                             "it did not fetch is listed in the manifest as skipped")
+                             "it did not fetch is listed in the manifest as skipped (with --redis: "
+                             "T from the announcement, for every worker)")
     parser.add_argument("--allow-private-addresses", action="store_true",
                         help="also fetch loopback, private, link-local and reserved addresses "
                              "(refused by default, so a hostile page cannot make the crawler "

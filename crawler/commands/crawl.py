@@ -25,7 +25,6 @@ from crawler.errors import (
     EXIT_STOPPED,
     EXIT_STORAGE,
     EXIT_USAGE,
-    UsageError,
     exit_codes_help,
 )
 
@@ -106,9 +105,6 @@ def run(args: Namespace) -> int:
     if redis is not None:
         from crawler.distributed.announcer import run_announced
 
-        if overrides.get("CITEWARC_TIME_LIMIT"):
-            raise UsageError(f"{job_path}: limits.max_minutes with --redis: not yet (a time limit "
-                             "is not shared among workers)")
         return run_announced(request, redis.url, redis.workers, redis.max_workers, spider="job",
                              failure=lambda manifest: job_failure(manifest, job))
     crawled = run_crawl(request)

@@ -19,8 +19,9 @@ COMMON_OPTIONS = False  # the crawl's store is the one it was announced with
 HELP = "finalize a distributed crawl: merge its workers' parts into the manifest, index and WACZ"
 DESCRIPTION = ("Write the manifest, index and WACZ of a distributed crawl from what its workers "
                "committed, when no worker is left to do it (the last one is usually the finalizer). "
-               "Refused while requests remain queued or live workers hold some; a finalizer whose "
-               "heartbeat expired is taken over. The crawl id is the last line on stdout.")
+               "Refused while requests remain queued or live workers hold some (once the crawl's "
+               "time limit has passed, queued requests are listed as skipped instead); a finalizer "
+               "whose heartbeat expired is taken over. The crawl id is the last line on stdout.")
 EPILOG = exit_codes_help(
     (EXIT_OK, EXIT_USAGE, EXIT_NO_SEED, EXIT_STORAGE),
     notes={

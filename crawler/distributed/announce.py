@@ -26,7 +26,8 @@ class CrawlSpec:
     """One announced crawl: its id, which spider, the settings every worker runs it with (JSON
     values: the command line's overrides, ``CITEWARC_SEEDS`` and ``CITEWARC_STORE`` among them, and
     ``journal.crawl_settings``), its store, how many workers may join, when it started (ISO 8601
-    UTC) and the tool that announced it."""
+    UTC), the tool that announced it and, with a time limit, the Unix time it stops fetching
+    (``deadline``: workers join at any time, so each needs the absolute time, not the limit)."""
 
     crawl_id: str
     spider: str
@@ -35,6 +36,7 @@ class CrawlSpec:
     max_workers: int = 1
     started: str = ""
     tool: str = ""
+    deadline: float | None = None
 
     @property
     def seeds(self) -> list[str]:
@@ -44,10 +46,13 @@ class CrawlSpec:
         """The crawl hash's fields (strings: Redis stores nothing else)."""
         if self.spider not in SPIDERS:
             raise ValueError(f"not a spider: {self.spider!r}")
-        return {"crawl_id": self.crawl_id, "spider": self.spider,
-                "settings": json.dumps(self.settings, sort_keys=True), "store": self.store_uri,
-                "max_workers": str(self.max_workers), "started": self.started, "tool": self.tool,
-                "seeds": json.dumps(self.seeds)}
+        fields = {"crawl_id": self.crawl_id, "spider": self.spider,
+                  "settings": json.dumps(self.settings, sort_keys=True), "store": self.store_uri,
+                  "max_workers": str(self.max_workers), "started": self.started, "tool": self.tool,
+                  "seeds": json.dumps(self.seeds)}
+        if self.deadline is not None:
+            fields["deadline"] = repr(float(self.deadline))
+        return fields
 
     @classmethod
     def from_hash(cls, fields: dict[bytes | str, bytes | str]) -> CrawlSpec | None:
@@ -59,13 +64,14 @@ class CrawlSpec:
         try:
             settings = json.loads(text["settings"])
             max_workers = int(text["max_workers"])
+            deadline = float(text["deadline"]) if text.get("deadline") else None
         except ValueError:
             return None
         if not isinstance(settings, dict) or text["spider"] not in SPIDERS:
             return None
         return cls(crawl_id=text["crawl_id"], spider=text["spider"], settings=settings,
                    store_uri=text["store"], max_workers=max_workers, started=text["started"],
-                   tool=text["tool"])
+                   tool=text["tool"], deadline=deadline)
 
 
 def _text(value: bytes | str) -> str:

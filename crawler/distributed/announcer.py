@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler.distributed.announce import CrawlSpec, announce, crawl_key, job_lock_key
+from crawler.distributed.deadline import crawl_deadline
 from crawler.distributed.process import (
     LOCAL_SETTINGS,
     extraction_share,
@@ -34,7 +35,8 @@ logger = logging.getLogger("citewarc.announce")
 def crawl_spec(prepared: Any, overrides: dict[str, Any], spider: str, max_workers: int) -> CrawlSpec:
     """What workers need to run the prepared crawl (``crawler.session.Prepared``): the command
     line's overrides, the settings a resume would reuse (``journal.crawl_settings``), the store and
-    the seeds, as JSON values; never what names this machine's files (spool, log file)."""
+    the seeds, as JSON values; never what names this machine's files (spool, log file). With a
+    time limit (``CITEWARC_TIME_LIMIT``), its ``deadline``: now plus the limit."""
     from pipelines.journal import crawl_settings  # noqa: PLC0415
 
     settings = prepared.settings
@@ -46,10 +48,14 @@ def crawl_spec(prepared: Any, overrides: dict[str, Any], spider: str, max_worker
         announced = json.loads(json.dumps(announced))
     except (TypeError, ValueError) as exc:
         raise UsageError(f"a setting of this crawl cannot be shared through Redis: {exc}") from None
-    started = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    now = datetime.now(UTC)
+    started = now.isoformat(timespec="seconds").replace("+00:00", "Z")
+    # The limit runs from the announcement, as a single process's runs from its start.
+    deadline = crawl_deadline(now.timestamp(), settings.getfloat("CITEWARC_TIME_LIMIT"))
     return CrawlSpec(crawl_id=prepared.crawl_id, spider=spider, settings=announced,
                      store_uri=prepared.store.uri, max_workers=max_workers, started=started,
-                     tool=f"citewarc {settings.get('CITEWARC_VERSION') or 'unknown'}")
+                     tool=f"citewarc {settings.get('CITEWARC_VERSION') or 'unknown'}",
+                     deadline=deadline)
 
 
 def run_announced(request: Any, redis_url: str, workers: int, max_workers: int, spider: str = "story",

@@ -156,8 +156,10 @@ return 1
 """
 
 # KEYS: finalizer, seeded, queue, holders. ARGV: worker, in-flight key prefix and suffix around a
-# worker id, "1" to claim the finalizer ("0": only say why the crawl is not done).
-# Returns {1, "won"|"ready"} or {0, reason}.
+# worker id, "1" to claim the finalizer ("0": only say why the crawl is not done), "1" when the
+# crawl's deadline has passed (what is queued then is skipped, not waited for; seeds not claimed by
+# then are listed by the worker that had them).
+# Returns {1, "won"|"ready"} or {0, reason}. Once claimed, the queue's pop hands out nothing.
 FINISH_SCRIPT = """
 if ARGV[4] == '1' then
     local holder = redis.call('GET', KEYS[1])
@@ -166,9 +168,11 @@ if ARGV[4] == '1' then
         return {0, 'worker ' .. holder .. ' finalizes the crawl'}
     end
 end
-if redis.call('EXISTS', KEYS[2]) == 0 then return {0, 'the crawl is not seeded yet'} end
-local queued = redis.call('ZCARD', KEYS[3])
-if queued > 0 then return {0, queued .. ' requests are queued'} end
+if ARGV[5] ~= '1' then
+    if redis.call('EXISTS', KEYS[2]) == 0 then return {0, 'the crawl is not seeded yet'} end
+    local queued = redis.call('ZCARD', KEYS[3])
+    if queued > 0 then return {0, queued .. ' requests are queued'} end
+end
 for _, who in ipairs(redis.call('SMEMBERS', KEYS[4])) do
     local held = redis.call('HLEN', ARGV[2] .. who .. ARGV[3])
     if held > 0 then return {0, 'worker ' .. who .. ' holds ' .. held .. ' requests'} end
@@ -397,25 +401,38 @@ class Coordination:
         once the crawl is closed (a worker still idling after the finalizer deleted the keys)."""
         self._seeded(keys=[self.seeded_key, self.crawl_key])
 
-    def try_finish(self) -> bool:
+    def try_finish(self, past_deadline: bool = False) -> bool:
         """True if this worker is the crawl's finalizer: the crawl is seeded, the queue is empty and no
         worker holds a request, and this worker set ``:finalizer`` first (or had set it: a retried
-        call). Call ``requeue_dead()`` first: a dead worker's hash keeps the crawl unfinished."""
-        won, _ = self._run_finish(claim=True)
+        call). Call ``requeue_dead()`` first: a dead worker's hash keeps the crawl unfinished.
+        ``past_deadline``: the crawl's time limit is over, so only the held requests count (what is
+        queued is listed as skipped, by the finalizer); from the claim on, nobody pops."""
+        won, _ = self._run_finish(claim=True, past_deadline=past_deadline)
         return won
 
-    def unfinished(self) -> str | None:
+    def unfinished(self, past_deadline: bool = False) -> str | None:
         """Why the crawl cannot be finalized yet (not seeded, requests queued, a worker holds some),
         or None: what ``citewarc finalize`` prints when it refuses. Ignores the finalizer."""
-        ready, reason = self._run_finish(claim=False)
+        ready, reason = self._run_finish(claim=False, past_deadline=past_deadline)
         return None if ready else reason
 
-    def _run_finish(self, *, claim: bool) -> tuple[bool, str]:
+    def _run_finish(self, *, claim: bool, past_deadline: bool) -> tuple[bool, str]:
         prefix, _, suffix = self.inflight_key_template.partition(WORKER)
         ok, reason = self._finish(keys=[self.finalizer_key, self.seeded_key, self.queue_key,
                                         self.holders_key],
-                                  args=[self.worker, prefix, suffix, "1" if claim else "0"])
+                                  args=[self.worker, prefix, suffix, "1" if claim else "0",
+                                        "1" if past_deadline else "0"])
         return bool(ok), _text(reason)
+
+    def deadline(self) -> float | None:
+        """The crawl's deadline (Unix seconds) as announced in the crawl hash; None without a time
+        limit."""
+        raw = self.server.hget(self.crawl_key, "deadline")
+        return None if raw is None else float(raw)
+
+    def queued_members(self) -> list[bytes]:
+        """Every queue member, best first: what a finalizer after the deadline lists as skipped."""
+        return list(self.server.zrange(self.queue_key, 0, -1))
 
     def finalizer(self) -> str | None:
         holder = self.server.get(self.finalizer_key)

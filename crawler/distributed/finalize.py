@@ -3,6 +3,9 @@
 
 Only when nothing is left to fetch (the queue empty, no live worker holding a request, the crawl
 seeded) and nobody else is finalizing it: a finalizer whose heartbeat has expired is taken over.
+Once the crawl's time limit has passed (its ``deadline``), requests may remain queued: no live
+worker may hold one, and the finalizer lists every queued one as skipped (``LimitEnd``), as a
+single process lists the requests its time limit kept it from making.
 The merge itself is ``pipelines.parts.finalize_parts`` (section B); the Redis side is
 ``crawler.distributed.coordination.Coordination`` (section A); both imported late.
 """
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler.distributed.announce import CrawlSpec
+from crawler.distributed.deadline import deadline_passed, queued_urls, skipped_entries, unclaimed_seeds
 from crawler.distributed.process import new_worker_id, worker_settings
 from crawler.distributed.result import ResultRecord, result_record
 from crawler.errors import UsageError
@@ -37,6 +42,36 @@ class Finalized:
 
     result: Any  # pipelines.run.CrawlResult
     record: ResultRecord
+
+
+@dataclass(frozen=True)
+class LimitEnd:
+    """How a crawl ends when its time limit passed: what was still queued, as ``skipped`` entries,
+    and the finish reason a single process's time limit gives."""
+
+    skipped: list[dict[str, str]]
+    reason: str
+
+
+def past_deadline(spec: CrawlSpec, now: float | None = None) -> bool:
+    """The crawl had a time limit and its deadline is over (this machine's clock)."""
+    return deadline_passed(spec.deadline, time.time() if now is None else now)
+
+
+def limit_end(spec: CrawlSpec, coordination: Any, seen_key: str) -> LimitEnd:
+    """What is still queued, and the seeds nobody claimed, listed as skipped with the limit's
+    reason (the same words as a single process: ``time_limit (<limit>) reached``). Call once this
+    process holds the finalizer: from then on nobody pops, so the queue it reads is what was never
+    fetched. ``seen_key``: the crawl's seen set (``CITEWARC_REDIS_SEEN_KEY``)."""
+    from scrapy_redis import picklecompat  # noqa: PLC0415 - the queue's serializer (SCHEDULER_SERIALIZER)
+
+    from crawler.extensions.time_limit import TIME_LIMIT_REASON, skip_reason  # noqa: PLC0415
+
+    reason = skip_reason(float(spec.settings.get("CITEWARC_TIME_LIMIT") or 0))
+    seeds = unclaimed_seeds(spec.seeds, lambda keys: [bool(x) for x in
+                                                      coordination.server.smismember(seen_key, keys)])
+    urls = list(dict.fromkeys([*seeds, *queued_urls(coordination.queued_members(), picklecompat.loads)]))
+    return LimitEnd(skipped_entries(urls, reason), TIME_LIMIT_REASON)
 
 
 def worker_command_hint(crawl_id: str) -> str:
@@ -61,13 +96,16 @@ def finalize_open_crawl(spec: CrawlSpec, redis_url: str, spool: Path, who: str |
     dead = coordination.requeue_dead()
     if dead:
         logger.info("Requeued the in-flight requests of dead workers of %s: %s", spec.crawl_id, dead)
-    claim_finalizer(coordination, spec.crawl_id, who)
+    past = past_deadline(spec)
+    claim_finalizer(coordination, spec.crawl_id, who, past)
     with heartbeat(coordination, settings.getfloat("CITEWARC_REDIS_HEARTBEAT")):
         store = configured_store(settings)
         result = merge_crawl(spec, store, coordination.parts(),
                              Path(settings.get("CITEWARC_SPOOL")) / "finalize" / spec.crawl_id,
                              settings.getfloat("CITEWARC_UPLOAD_RETRY_BUDGET"),
-                             evidence=evidence_options(settings), ledger=ledger_options(settings))
+                             evidence=evidence_options(settings), ledger=ledger_options(settings),
+                             limit=limit_end(spec, coordination, settings.get("CITEWARC_REDIS_SEEN_KEY"))
+                             if past else None)
         record = result_record(result, finish=worker_command_hint(spec.crawl_id))
         coordination.set_result(record.to_dict())
         if result.storage_error is None:  # else it stays open: `citewarc finalize` tries again
@@ -75,10 +113,11 @@ def finalize_open_crawl(spec: CrawlSpec, redis_url: str, spool: Path, who: str |
     return Finalized(result, record)
 
 
-def claim_finalizer(coordination: Any, crawl_id: str, who: str) -> None:
-    """Become the crawl's one finalizer, or raise ``NotReady`` saying why not."""
+def claim_finalizer(coordination: Any, crawl_id: str, who: str, past_deadline: bool = False) -> None:
+    """Become the crawl's one finalizer, or raise ``NotReady`` saying why not. ``past_deadline``:
+    the crawl's time limit is over, so requests still queued do not keep it open."""
     queued = coordination.queued()
-    if queued:
+    if queued and not past_deadline:
         raise NotReady(f"crawl {crawl_id} is not finished: {queued} request(s) still queued; start "
                        f"a worker to fetch them (`{worker_command_hint(crawl_id)}`)")
     holder = coordination.finalizer()
@@ -89,7 +128,7 @@ def claim_finalizer(coordination: Any, crawl_id: str, who: str) -> None:
             raise NotReady(f"crawl {crawl_id}: could not take over from its finalizer {holder}")
         logger.info("Took over finalizing %s from %s (its heartbeat expired)", crawl_id, holder)
         return
-    if holder == who or coordination.try_finish():
+    if holder == who or coordination.try_finish(past_deadline):
         return
     workers = sorted(coordination.workers())
     raise NotReady(f"crawl {crawl_id} is not finished: live worker(s) {', '.join(workers) or 'none'} "
@@ -98,11 +137,13 @@ def claim_finalizer(coordination: Any, crawl_id: str, who: str) -> None:
 
 
 def merge_crawl(spec: CrawlSpec, store: Any, part_refs: list[tuple[str, list[str]]], work_dir: Path,
-                upload_budget: float, job: Any = None, evidence: Any = None, ledger: Any = None) -> Any:
+                upload_budget: float, job: Any = None, evidence: Any = None, ledger: Any = None,
+                limit: LimitEnd | None = None) -> Any:
     """Blocking: the committed parts merged into one crawl in the store
     (``pipelines.distributed_finalize.finalize_parts``); a ``CrawlResult``. A job's run (``job``:
     its ``JobRun``, else loaded from the store now) also records the feed entries it took, read
-    from the committed seed pages, and saves the job's state."""
+    from the committed seed pages, and saves the job's state. ``limit``: the crawl's time limit
+    ended it (what was still queued is skipped)."""
     from pipelines.distributed_finalize import finalize_parts  # noqa: PLC0415
     from pipelines.job_state import JobRun  # noqa: PLC0415
     from pipelines.parts import Announced, feed_entries_taken, read_parts  # noqa: PLC0415
@@ -120,7 +161,10 @@ def merge_crawl(spec: CrawlSpec, store: Any, part_refs: list[tuple[str, list[str
     announced = Announced(crawl_id=spec.crawl_id, tool=spec.tool, seeds=seeds,
                           started=datetime.fromisoformat(spec.started.replace("Z", "+00:00")),
                           store_uri=spec.store_uri, job=job)
-    return finalize_parts(announced, store, parts, work_dir, upload_budget, evidence, ledger)
+    if limit is None:
+        return finalize_parts(announced, store, parts, work_dir, upload_budget, evidence, ledger)
+    return finalize_parts(announced, store, parts, work_dir, upload_budget, evidence, ledger,
+                          not_fetched=limit.skipped, reason=limit.reason)
 
 
 @contextmanager

@@ -71,8 +71,9 @@ def worker_settings(spec: CrawlSpec, redis_url: str, worker: str, spool: Path) -
     then the crawl's announced settings, then ``settings.distributed`` filled in for the crawl
     (the liveness knobs are ``settings.base``'s, so this machine's module and environment set
     them), its share of the per-host limits, then who and where this worker is: the crawl id, the
-    worker id, its spool root ``<spool>/workers/<worker>``, its WARC prefix ``<crawl id>-<worker>``
-    and its log file. ``spool`` is this machine's spool root."""
+    worker id, its spool root ``<spool>/workers/<worker>``, its WARC prefix ``<crawl id>-<worker>``,
+    its log file and the crawl's deadline (``CITEWARC_TIME_LIMIT_DEADLINE``). ``spool`` is this
+    machine's spool root."""
     from crawler.config import load_settings  # noqa: PLC0415 - Scrapy's settings machinery
 
     if not WORKER_ID.fullmatch(worker):
@@ -97,6 +98,8 @@ def worker_settings(spec: CrawlSpec, redis_url: str, worker: str, spool: Path) -
         "CITEWARC_LOG_FILE": str(worker_log_file(spool, spec.crawl_id, worker)),
         "CITEWARC_PROGRESS": False,  # several workers share a terminal: no live line
         "CITEWARC_RESUME": False,
+        # The crawl's time limit ends at the announced deadline, whenever this worker joined.
+        "CITEWARC_TIME_LIMIT_DEADLINE": spec.deadline or 0,
     }
     for name, value in own.items():
         settings.set(name, value, priority="cmdline")

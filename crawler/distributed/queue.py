@@ -22,12 +22,16 @@ from crawler.distributed.config import worker_id, worker_key
 
 SEPARATOR = b"\0"  # canonical URLs never hold a NUL; the serialized request after it may
 
-# KEYS: queue (sorted set), this worker's in-flight hash, done set, holders set. ARGV: worker.
+# KEYS: queue (sorted set), this worker's in-flight hash, done set, holders set, and (optional) the
+# finalizer key. ARGV: worker.
 # The worker joins the crawl's holders with each entry, so requeue and finish find every in-flight
 # hash by name (no keyspace scan). Returns {member | false, pages skipped as done}. Members are
 # checked before anything is written (a script that errors has written nothing): one without a page
-# key is an error, never dropped.
+# key is an error, never dropped. Once a finalizer is chosen nothing is popped: after a time limit
+# the finalizer lists what is queued as skipped, and a worker whose own timer is a moment late must
+# not fetch one of those.
 POP_SCRIPT = """
+if KEYS[5] and redis.call('EXISTS', KEYS[5]) == 1 then return {false, 0} end
 local skipped = 0
 while true do
     local r = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
@@ -84,6 +88,7 @@ class TrackedPriorityQueue(PriorityQueue):
         self.inflight_key = inflight_key or worker_key(settings, "CITEWARC_REDIS_INFLIGHT_KEY")
         self.done_key = done_key or worker_key(settings, "CITEWARC_REDIS_DONE_KEY")
         self.holders_key = holders_key or worker_key(settings, "CITEWARC_REDIS_HOLDERS_KEY")
+        self.finalizer_key = worker_key(settings, "CITEWARC_REDIS_FINALIZER_KEY")
         self.skipped_done = 0  # requests dropped by pops because their page was committed
         self._pop = server.register_script(POP_SCRIPT)
 
@@ -99,8 +104,8 @@ class TrackedPriorityQueue(PriorityQueue):
     def pop(self, timeout: int = 0) -> Any:
         """The best request, now in this worker's in-flight hash; None when the queue is empty.
         (``timeout`` is ignored, as by scrapy-redis's PriorityQueue: idling is the engine's.)"""
-        member, skipped = self._pop(keys=[self.key, self.inflight_key, self.done_key, self.holders_key],
-                                     args=[self.worker])
+        member, skipped = self._pop(keys=[self.key, self.inflight_key, self.done_key, self.holders_key,
+                                           self.finalizer_key], args=[self.worker])
         self.skipped_done += int(skipped)
         if not member:
             return None

@@ -8,6 +8,12 @@ nothing held by a live worker); the one worker Redis lets finalize merges every 
 into the crawl's manifest, index and WACZ (``pipelines.merge.finalize_parts``). A worker that
 finds nothing to do waits, looking again every ``CITEWARC_REDIS_POLL`` seconds: another worker's
 page may still cite something.
+
+A crawl with a time limit: each worker's ``CrawlTimeLimit`` fires at the crawl's deadline and closes
+it with reason ``time_limit``; the worker commits what it finished, puts back what it popped but
+did not fetch, and, if no live worker holds requests any more, finalizes the crawl with what is
+still queued listed as skipped (``crawler.distributed.finalize.limit_end``). It ended with the
+crawl: exit 0, as a single process stopped by its limit.
 """
 
 from __future__ import annotations
@@ -20,13 +26,14 @@ from typing import Any
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 from scrapy.utils.asyncio import run_in_thread
-from scrapy.utils.defer import deferred_from_coro
+from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from twisted.internet import reactor, threads
 from twisted.internet.task import LoopingCall
 
 from crawler.distributed.commit import PartCutter
 from crawler.distributed.config import worker_id
 from crawler.distributed.result import result_record
+from crawler.extensions.time_limit import TIME_LIMIT_REASON
 from pipelines.kill_hook import kill_at
 from pipelines.run import CrawlResult, CrawlRun
 
@@ -51,8 +58,9 @@ class WorkerResult:
 
     @property
     def stopped(self) -> str | None:
-        """Why the worker left before the crawl's end (None: it ended with the crawl)."""
-        return None if self.reason == "finished" else self.reason
+        """Why the worker left before the crawl's end (None: it ended with the crawl, finished or
+        at its time limit)."""
+        return None if self.reason in ("finished", TIME_LIMIT_REASON) else self.reason
 
 
 class WorkerCommit:
@@ -67,6 +75,7 @@ class WorkerCommit:
         self.poll = poll
         self.upload_budget = upload_budget
         self.busy = False  # a cut or the finalize runs in a thread
+        self._work: Any = None  # its Deferred: closing waits for it (a time limit comes at any moment)
         self.joined = False
         self.seeded = False
         self.over = False  # the crawl is finalised (by this worker or another): close when idle
@@ -176,9 +185,11 @@ class WorkerCommit:
             self.uncommitted = True
             logger.error("Could not commit finished pages (%s); trying again", exc)
 
-    def _finalize(self) -> None:
+    def _finalize(self, past_deadline: bool = False) -> None:
+        """Blocking: merge the crawl (this worker holds the finalizer). ``past_deadline``: decided
+        when the finalizer was claimed, so the end is judged once."""
         from crawler.distributed.announce import read_spec  # noqa: PLC0415
-        from crawler.distributed.finalize import merge_crawl  # noqa: PLC0415
+        from crawler.distributed.finalize import limit_end, merge_crawl  # noqa: PLC0415
 
         kill_at("before_finalize")  # test hook: a finalizer dies; `citewarc finalize` takes over
         run = self.run
@@ -188,7 +199,10 @@ class WorkerCommit:
         # The job's state as this worker read it at its start, as a single run does.
         result = merge_crawl(spec, run.store, self.coordination.parts(),
                              run.dir.parent / f"{run.crawl_id}.finalize", self.upload_budget, run.job,
-                             evidence=run.evidence, ledger=run.ledger)
+                             evidence=run.evidence, ledger=run.ledger,
+                             limit=limit_end(spec, self.coordination,
+                                             self.crawler.settings.get("CITEWARC_REDIS_SEEN_KEY"))
+                             if past_deadline else None)
         self.coordination.set_result(result_record(result).to_dict())
         if result.storage_error is None:
             self.coordination.close_crawl()
@@ -209,7 +223,7 @@ class WorkerCommit:
                 logger.error("Worker step failed: %s", outcome.getErrorMessage())
             self._rearm(0)
 
-        threads.deferToThread(work).addBoth(done)
+        self._work = threads.deferToThread(work).addBoth(done)
 
     def _rearm(self, delay: float) -> None:
         """Have the engine look at the queue again in ``delay`` seconds: on its own it looks only
@@ -226,12 +240,23 @@ class WorkerCommit:
     # --- leaving -------------------------------------------------------------------------------
 
     async def spider_closed(self, spider: Any, reason: str) -> None:
-        if self._heart is not None and self._heart.running:
-            self._heart.stop()
         run = self.run
+        if self.busy and self._work is not None:
+            # A cut or the finalize is running in a thread (the time limit, or a stop, came while the
+            # worker was idle): let it end rather than cut, or finalize, a second time beside it.
+            await maybe_deferred_to_future(self._work)
         if self.joined:
+            if reason == TIME_LIMIT_REASON and run.limit_reached:
+                # Seeds this worker had not claimed yet: a single process lists them too.
+                for url in getattr(spider, "waiting_seeds", list)():
+                    run.skip(url, run.limit_reached)
             if self.cutter.pending():
                 await run_in_thread(self._cut)
+            if reason == TIME_LIMIT_REASON and not self.over:
+                await self._finish_at_deadline()
+        if self._heart is not None and self._heart.running:
+            self._heart.stop()
+        if self.joined:
             try:
                 if not self.uncommitted:
                     self.coordination.requeue_own()
@@ -245,6 +270,28 @@ class WorkerCommit:
                                    pages=self.cutter.pages_committed, parts=self.cutter.serial,
                                    finalized=self.finalized, uncommitted=self.uncommitted,
                                    joined=self.joined)
+
+    async def _finish_at_deadline(self) -> None:
+        """At the time limit: put back what this worker popped but never fetched, then finalize the
+        crawl if no live worker holds a request any more (the last one out does it; the announcer
+        or ``citewarc finalize`` otherwise). The heartbeat runs on meanwhile, so nobody takes this
+        finalizer for dead."""
+        try:
+            if self.uncommitted:
+                return  # its finished pages go back to the queue; someone else finalizes
+            self.coordination.requeue_own()
+            self._log_requeued(self.coordination.requeue_dead())
+            if not self.coordination.try_finish(past_deadline=True):
+                return
+        except Exception as exc:  # noqa: BLE001 - Redis gone: the announcer or `finalize` ends it
+            logger.error("Could not finalize crawl %s at its time limit (%s)", self.run.crawl_id, exc)
+            return
+        logger.info("Crawl %s: time limit reached and nothing held; %s finalises it",
+                    self.run.crawl_id, self.cutter.worker)
+        try:
+            await run_in_thread(self._finalize, True)
+        except Exception as exc:  # noqa: BLE001 - `citewarc finalize` takes over a dead finalizer
+            logger.error("Finalizing crawl %s failed: %s", self.run.crawl_id, exc)
 
     def _close_files(self) -> None:
         """Blocking: close the writer and the journal; the worker's spool folder goes once

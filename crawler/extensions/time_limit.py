@@ -5,12 +5,17 @@ A limit the crawl was given makes it complete, not stopped: the finalizer lists 
 made as ``skipped`` with the reason ``time_limit``. Requests waiting in the downloader are dropped
 unsent; fetches in flight at the limit still finish (each bounded by DOWNLOAD_TIMEOUT), so their
 records stay whole.
+
+A worker of a shared crawl (``--redis``) gets the crawl's absolute deadline too
+(``CITEWARC_TIME_LIMIT_DEADLINE``): it stops at that time, however late it joined, and still names
+the limit itself in the reason, as a single process does.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import time
 
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
@@ -67,11 +72,13 @@ def drop_waiting(downloader) -> int:
 
 
 class CrawlTimeLimit:
-    """Closes the spider with reason ``time_limit`` once CITEWARC_TIME_LIMIT seconds have passed."""
+    """Closes the spider with reason ``time_limit`` once CITEWARC_TIME_LIMIT seconds have passed,
+    or at CITEWARC_TIME_LIMIT_DEADLINE (a Unix time) when a shared crawl set one."""
 
-    def __init__(self, crawler, seconds: float) -> None:
+    def __init__(self, crawler, seconds: float, deadline: float | None = None) -> None:
         self.crawler = crawler
-        self.seconds = seconds
+        self.seconds = seconds  # the limit, as the reason names it
+        self.deadline = deadline
         self._call = None
 
     @classmethod
@@ -79,13 +86,15 @@ class CrawlTimeLimit:
         seconds = crawler.settings.getfloat("CITEWARC_TIME_LIMIT")
         if seconds <= 0:
             raise NotConfigured
-        ext = cls(crawler, seconds)
+        deadline = crawler.settings.getfloat("CITEWARC_TIME_LIMIT_DEADLINE")
+        ext = cls(crawler, seconds, deadline if deadline > 0 else None)
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
 
     def spider_opened(self, spider) -> None:
-        self._call = call_later(self.seconds, self._expire)
+        delay = self.seconds if self.deadline is None else max(0.0, self.deadline - time.time())
+        self._call = call_later(delay, self._expire)
 
     def _expire(self) -> None:
         self._call = None

@@ -43,7 +43,6 @@ def one_line_error(capsys, why: str) -> str:
     [
         (["--workers", "2"], "--workers and --max-workers share a crawl through Redis"),
         (["--max-workers", "2"], "--workers and --max-workers share a crawl through Redis"),
-        (["--redis", "redis://127.0.0.1:1/0", "--time-limit", "1m"], "--time-limit with --redis: not yet"),
         (["--redis", "redis://127.0.0.1:1/0", "--workers", "-1"], "--workers must be 0 or more"),
         (["--redis", "redis://127.0.0.1:1/0", "--max-workers", "0"], "--max-workers must be 1 or more"),
         (["--redis", "redis://127.0.0.1:1/0", "--workers", "3", "--max-workers", "2"],
@@ -98,8 +97,6 @@ def test_the_redis_environment_makes_archive_distributed(monkeypatch):
         (["worker", "--redis", "redis://:s3cret@127.0.0.1:1/0"], "cannot reach Redis at redis://:***@127.0.0.1:1/0"),
         (["crawl", "job.yaml", "--redis", "redis://127.0.0.1:1/0", "--resume", "x"],
          "--resume with --redis: not yet"),
-        (["crawl", "job.yaml", "--redis", "redis://127.0.0.1:1/0", "--time-limit", "1h"],
-         "--time-limit with --redis: not yet"),
         (["crawl", "job.yaml", "--workers", "2"], "--workers and --max-workers share a crawl through"),
     ],
 )

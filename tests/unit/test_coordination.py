@@ -237,6 +237,30 @@ def test_try_finish_after_a_dead_worker_is_requeued(crawl: Any) -> None:
     assert a.try_finish()
 
 
+def test_past_the_deadline_only_held_requests_keep_a_crawl_open_and_nothing_is_popped_after(
+        crawl: Any) -> None:
+    """Design 3.11: after the time limit, what is queued is skipped, not waited for; what a live
+    worker holds is still being fetched. Once the finalizer is claimed the queue hands out nothing,
+    so what the finalizer lists as skipped is never fetched by a worker whose timer is late."""
+    a, b = crawl("wa"), crawl("wb")
+    assert a.join() and b.join()
+    assert a.deadline() is None
+    a.server.hset(a.crawl_key, "deadline", "1767225660.5")
+    assert a.deadline() == 1767225660.5
+    first, second = queue(a, "k1", -30), queue(a, "k2")
+    assert a.unfinished(past_deadline=True) is None, "neither seeding nor the queue count any more"
+    assert pop(b) == "k1"
+    assert not a.try_finish(past_deadline=True)
+    assert a.unfinished(past_deadline=True) == "worker wb holds 1 requests"
+    b.requeue_own()  # wb's limit came: it puts back what it did not fetch
+    assert a.try_finish(past_deadline=True)
+    assert a.queued_members() == [first, second]
+    pop_after = b.server.register_script(POP_SCRIPT)(
+        keys=[b.queue_key, b.inflight_key, b.done_key, b.holders_key, b.finalizer_key], args=[b.worker])
+    assert pop_after == [None, 0] and b.held() == set()
+    assert a.queued() == 2
+
+
 def test_a_dead_finalizer_is_taken_over(crawl: Any) -> None:
     a, c = crawl("wa"), crawl("wc")
     assert not c.take_over_finalizer("wc"), "nobody holds it: try_finish decides"

@@ -142,6 +142,18 @@ def test_skips_are_listed_once_and_not_for_urls_fetched_after_all():
                               {"url": f"{SITE}/far", "reason": "robots.txt"}]
 
 
+def test_requests_still_queued_at_a_time_limit_are_listed_after_the_parts_skips():
+    reason = "time_limit (6s) reached"
+    a = part("w000001", 0, [page("/one", "w000001")], skipped=[{"url": f"{SITE}/seed2", "reason": reason}])
+    left = [{"url": f"{SITE}/three", "reason": reason}, {"url": f"{SITE}/seed2", "reason": reason},
+            {"url": f"{SITE}/one", "reason": reason}]  # fetched after all: not listed
+
+    merged = merge_parts([(a, [])], left)
+
+    assert merged.skipped == [{"url": f"{SITE}/seed2", "reason": reason},
+                              {"url": f"{SITE}/three", "reason": reason}]
+
+
 def test_a_skip_stays_when_the_only_row_of_its_url_was_rejected():
     a = part("w000001", 0, [page("/two", "w000001")], skipped=[{"url": f"{SITE}/two", "reason": "x"}])
     assert merge_parts([(a, [f"{SITE}/two"])]).skipped == [{"url": f"{SITE}/two", "reason": "x"}]
