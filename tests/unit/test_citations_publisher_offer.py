@@ -41,3 +41,13 @@ def test_a_one_word_page_that_is_no_offer_is_still_weighed_as_a_section() -> Non
     assert target.kind == "one-word-page"
     sentence = "The scholarship options are legit too: they have programs for veterans and high school grads."
     assert judged("https://movers.test/scholarships", "scholarship options", sentence) == "cited"
+
+
+def test_a_bare_redirect_word_is_a_page_not_an_affiliate_link() -> None:
+    """``/go/<product>`` and ``/out?url=`` send the reader to a shop; the word alone names nothing
+    to buy (a story's own redirect to its source document)."""
+    context = "The figures appear in the minutes, which say the budget was spent twice over."
+    assert judged("https://movers.test/go", "the minutes", context) == "cited"
+    assert judged("https://movers.test/go/acme-chair", "the minutes", context) == "shop-affiliate"
+    redirect = "https://movers.test/out?url=https://shop.test/x"
+    assert judged(redirect, "the minutes", context) == "shop-affiliate"

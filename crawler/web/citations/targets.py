@@ -185,6 +185,16 @@ def _ancestor(segments: list[str], page_path: str) -> bool:
     return len(segments) < len(page) and page[:len(segments)] == [s.lower() for s in segments]
 
 
+_REDIRECT_WORDS = frozenset({"go", "out", "recommends", "refer", "visit"})
+
+
+def _bare_redirect(path: str, query: str) -> bool:
+    """``/go`` or ``/out`` alone: an affiliate redirect names where it sends (``/go/acme-chair``,
+    ``/out?url=...``), so the bare word on the site is a page like any other (a story's own
+    redirect to a document), judged by the one-word rules."""
+    return not query and path.strip("/").lower() in _REDIRECT_WORDS
+
+
 def one_word_page(path: str) -> str | None:
     """The word of a one-word top-level path (``/politics``, ``/breathwork``): a section or topic
     page when a keyword is linked to it, or when it stands in a list of links; in a sentence whose
@@ -307,7 +317,7 @@ def classify_target(url: str, page_url: str) -> Target:
             return Target("tag-section", section)
         # The shop and the offer first: a one-word path that names them (/services, /products,
         # /integrations) is the list of what the site sells, not a section of its writing.
-        if _SHOP_PATH.search(path):
+        if _SHOP_PATH.search(path) and not _bare_redirect(path, query):
             return Target("shop-affiliate", f"the site's shop ({path})", own_offer=True)
         last = [s for s in path.split("/") if s][-1:] or [""]
         if _OWN_OFFER.search(path) and not _EDITORIAL.search(path) and _words(last[0]) <= 4:
