@@ -36,7 +36,14 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from crawler.web.citations.decision import join
-from crawler.web.citations.located import _BLOCKS, _HEADINGS, _SKIP, _block_of, _squash, new_fetchable_url
+from crawler.web.citations.located import (
+    BLOCK_KINDS,
+    HEADINGS,
+    NOT_LINKS,
+    block_of,
+    new_fetchable_url,
+    squash,
+)
 from pipelines.extract import LinkCandidate
 
 _SHARE = 0.8  # the container holds at least this share of the links found in the extracted text
@@ -96,29 +103,29 @@ def links_beside_text(root: etree._Element | None, text: str, page_url: str,
     heading = ""
     passed = 0
     out: list[LinkCandidate] = []
-    for el in container.iter("a", *_HEADINGS):
+    for el in container.iter("a", *HEADINGS):
         if el.tag != "a":
-            heading = _squash(el.text_content())[:160]
+            heading = squash(el.text_content())[:160]
             continue
         if el in in_text:
             passed += 1
             continue
         if passed == 0 or passed == total:
             continue  # before the first link of the text or after its last: the page around it
-        block = _block_of(el)
+        block = block_of(el)
         if block.tag not in _CELLS:
             continue
         href = (el.get("href") or "").strip()
-        if not href or href.lower().startswith(_SKIP):
+        if not href or href.lower().startswith(NOT_LINKS):
             continue
         url = new_fetchable_url(page_url, href, seen)
         if url is None:
             continue
-        context = _squash(block.text_content())
-        anchors = [_squash(a.text_content()) for a in block.iter("a")]
+        context = squash(block.text_content())
+        anchors = [squash(a.text_content()) for a in block.iter("a")]
         out.append(LinkCandidate(
-            url=url, anchor=_squash(el.text_content()), context=context,
-            block=_BLOCKS.get(block.tag, "p"), heading=heading if heading != context else "",
+            url=url, anchor=squash(el.text_content()), context=context,
+            block=BLOCK_KINDS.get(block.tag, "p"), heading=heading if heading != context else "",
             position=round(passed / max(1, total), 3), block_links=len(anchors),
             link_chars=sum(len(a) for a in anchors), beside=True,
         ))

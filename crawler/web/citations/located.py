@@ -17,16 +17,19 @@ from lxml import etree
 from crawler.web.citations.decision import fetchable, join
 from pipelines.extract import LinkCandidate
 
-_BLOCKS = {"p": "p", "li": "item", "dd": "item", "dt": "item", "blockquote": "quote", "td": "cell",
-           "th": "cell", "figcaption": "p", "pre": "code", "caption": "p", "h1": "head", "h2": "head",
-           "h3": "head", "h4": "head", "h5": "head", "h6": "head"}
-_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
-_SKIP = ("#", "javascript:", "mailto:", "tel:", "data:")
+# A link's block element -> the ``LinkCandidate.block`` kind the decision weighs (shared with the
+# dropped-table finder, ``beside.py``, so both describe a link alike).
+BLOCK_KINDS = {"p": "p", "li": "item", "dd": "item", "dt": "item", "blockquote": "quote", "td": "cell",
+               "th": "cell", "figcaption": "p", "pre": "code", "caption": "p", "h1": "head", "h2": "head",
+               "h3": "head", "h4": "head", "h5": "head", "h6": "head"}
+HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+NOT_LINKS = ("#", "javascript:", "mailto:", "tel:", "data:")  # hrefs that lead to no page
 _UP = 8  # ancestors searched for the link's block
 _KEY = 60  # characters of a block looked for in the text, at its start and its end
 
 
-def _squash(text: str) -> str:
+def squash(text: str) -> str:
+    """Whitespace runs as one space: text as the extraction and the labels compare it."""
     return " ".join(text.split())
 
 
@@ -45,14 +48,14 @@ def links_in_text(root: etree._Element | None, text: str, page_url: str,
     blocks: dict[etree._Element, tuple[str, int, int, int] | None] = {}
     heading = ""
     out: list[LinkCandidate] = []
-    for el in root.iter("a", *_HEADINGS):
+    for el in root.iter("a", *HEADINGS):
         if el.tag != "a":
-            heading = _squash(el.text_content())[:160]
+            heading = squash(el.text_content())[:160]
             continue
         href = (el.get("href") or "").strip()
-        if not href or href.lower().startswith(_SKIP):
+        if not href or href.lower().startswith(NOT_LINKS):
             continue
-        block = _block_of(el)  # most links are navigation: their block is not in the text
+        block = block_of(el)  # most links are navigation: their block is not in the text
         if block not in blocks:
             blocks[block] = _place(block, joined, whole_lines)
         place = blocks[block]
@@ -64,8 +67,8 @@ def links_in_text(root: etree._Element | None, text: str, page_url: str,
         context, offset, n_links, link_chars = place
         line = joined.count("\n", 0, offset)
         out.append(LinkCandidate(
-            url=url, anchor=_squash(el.text_content()), context=context,
-            block=_BLOCKS.get(block.tag, "p"), heading=heading if heading != context else "",
+            url=url, anchor=squash(el.text_content()), context=context,
+            block=BLOCK_KINDS.get(block.tag, "p"), heading=heading if heading != context else "",
             position=round(line / max(1, len(lines) - 1), 3), block_links=n_links,
             link_chars=link_chars, previous=lines[line - 1][:200] if line else "",
         ))
@@ -83,12 +86,14 @@ def new_fetchable_url(page_url: str, href: str, seen: set[str]) -> str | None:
     return fetchable(joined_url)
 
 
-def _block_of(link: etree._Element) -> etree._Element:
+def block_of(link: etree._Element) -> etree._Element:
+    """The nearest ancestor of ``link`` that is a block of ``BLOCK_KINDS`` (the sentence or item it
+    stands in), within a few levels; its parent when none is."""
     node = link.getparent()
     for _ in range(_UP):
         if node is None:
             break
-        if node.tag in _BLOCKS:
+        if node.tag in BLOCK_KINDS:
             return node
         node = node.getparent()
     return link.getparent() if link.getparent() is not None else link
@@ -97,7 +102,7 @@ def _block_of(link: etree._Element) -> etree._Element:
 def _place(block: etree._Element, joined: str, whole_lines: set[str]) -> tuple[str, int, int, int] | None:
     """(block text, where it starts in the text, links in it, characters of their anchors), or
     None when the block is not in the extracted text."""
-    context = _squash(block.text_content())
+    context = squash(block.text_content())
     if not context:
         return None
     if len(context.split()) <= 2:
@@ -108,5 +113,5 @@ def _place(block: etree._Element, joined: str, whole_lines: set[str]) -> tuple[s
         offset = joined.find(context[:_KEY])
         if offset < 0 or (len(context) > _KEY and context[-_KEY:] not in joined):
             return None
-    anchors = [_squash(a.text_content()) for a in block.iter("a")]
+    anchors = [squash(a.text_content()) for a in block.iter("a")]
     return context, offset, len(anchors), sum(len(a) for a in anchors)
