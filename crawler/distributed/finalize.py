@@ -161,10 +161,9 @@ def merge_crawl(spec: CrawlSpec, store: Any, part_refs: list[tuple[str, list[str
     announced = Announced(crawl_id=spec.crawl_id, tool=spec.tool, seeds=seeds,
                           started=datetime.fromisoformat(spec.started.replace("Z", "+00:00")),
                           store_uri=spec.store_uri, job=job)
-    if limit is None:
-        return finalize_parts(announced, store, parts, work_dir, upload_budget, evidence, ledger)
+    ended = limit or LimitEnd(skipped=[], reason="finished")
     return finalize_parts(announced, store, parts, work_dir, upload_budget, evidence, ledger,
-                          not_fetched=limit.skipped, reason=limit.reason)
+                          not_fetched=ended.skipped, reason=ended.reason)
 
 
 @contextmanager

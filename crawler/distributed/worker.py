@@ -248,7 +248,7 @@ class WorkerCommit:
         if self.joined:
             if reason == TIME_LIMIT_REASON and run.limit_reached:
                 # Seeds this worker had not claimed yet: a single process lists them too.
-                for url in getattr(spider, "waiting_seeds", list)():
+                for url in spider.waiting_seeds():
                     run.skip(url, run.limit_reached)
             if self.cutter.pending():
                 await run_in_thread(self._cut)
